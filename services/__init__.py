@@ -1,0 +1,1 @@
+"""The Contentum CRM services: deals, calendar, planning, knowledge and the gateway."""

@@ -1,0 +1,1 @@
+"""Calendar: activities, reminders, outcome reports and the iCalendar feeds."""

@@ -1,0 +1,1 @@
+"""Deals: companies, contacts, pipelines, stages and their requirements, deals and their timeline."""

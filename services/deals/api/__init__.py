@@ -1,0 +1,5 @@
+"""HTTP routers of the deals service."""
+
+from services.deals.api import companies
+
+ROUTERS = [companies.router]

@@ -1,0 +1,74 @@
+"""`/api/...`: the public JSON API, forwarded to the owning service with a signed identity."""
+
+import logging
+
+import httpx
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from services.gateway.backends import Backends
+from services.gateway.domain.routing import owner_of
+from services.gateway.identity import resolve_identity
+from shared.auth import IDENTITY_HEADER, sign_identity
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+# Headers that describe one hop, not the message: never forwarded either way.
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    IDENTITY_HEADER.lower(),
+}
+
+
+def _forwardable(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
+
+
+def _unavailable(service: str, reason: str) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"the {service} service is unavailable: {reason}", "service": service},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
+@router.api_route(
+    "/api/{path:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def forward(path: str, request: Request) -> Response:
+    service = owner_of(path)
+    if service is None:
+        return JSONResponse({"detail": f"no API at /api/{path}"}, status_code=404)
+    backends: Backends = request.app.state.backends
+    client = backends.get(service)
+    if client is None:
+        return _unavailable(service, "no address configured")
+    headers = _forwardable(dict(request.headers))
+    headers[IDENTITY_HEADER] = sign_identity(
+        resolve_identity(request), request.app.state.identity_secret
+    )
+    try:
+        answer = await client.request(
+            request.method,
+            f"/api/{path}",
+            params=request.query_params,
+            content=await request.body(),
+            headers=headers,
+        )
+    except httpx.TimeoutException:
+        return _unavailable(service, "it did not answer in time")
+    except httpx.TransportError as error:
+        log.warning("gateway -> %s: %s", service, error)
+        return _unavailable(service, "it cannot be reached")
+    return Response(answer.content, answer.status_code, headers=_forwardable(answer.headers))

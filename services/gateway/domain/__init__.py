@@ -1,0 +1,1 @@
+"""Pure rules of the gateway: no database, web or messaging imports here."""

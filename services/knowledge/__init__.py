@@ -1,0 +1,1 @@
+"""Knowledge: folders and documents, the feed, company services and requests to departments."""

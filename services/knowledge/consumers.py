@@ -1,0 +1,7 @@
+"""Events from other services that knowledge applies (none yet)."""
+
+from collections.abc import Mapping
+
+from shared.consumer import Handler
+
+HANDLERS: Mapping[str, Handler] = {}

@@ -1,0 +1,1 @@
+"""Pure rules of the knowledge service: no database, web or messaging imports here."""

@@ -1,0 +1,6 @@
+"""Alembic environment of the planning service."""
+
+from services.planning.tables import Base
+from shared.migrations import run_env
+
+run_env(Base.metadata)

@@ -1,0 +1,1 @@
+"""The kernel every Contentum CRM service stands on: settings, db, events, bus, outbox, auth."""

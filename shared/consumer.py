@@ -1,0 +1,113 @@
+"""Idempotent consumers: each event is applied once per consumer, recorded in its inbox."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import column, table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import SessionFactory, unit_of_work
+from shared.events import REGISTRY, Envelope, MalformedEvent, parse_event
+from shared.metrics import EVENTS_DUPLICATE, EVENTS_HANDLED
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
+
+inbox = table("inbox", column("consumer"), column("event_id"), column("type"))
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The handler ran and its writes were committed."""
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The event was processed before; nothing was done."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An event on a subscribed topic that this consumer does not handle."""
+
+
+@dataclass(frozen=True)
+class Dead:
+    """The message cannot be processed: malformed, or the handler kept failing."""
+
+    error: str
+
+
+Outcome = Handled | Duplicate | Skipped | Dead
+
+
+def is_transient(error: BaseException) -> bool:
+    """Failures of the infrastructure (not of the event): retry later instead of dead-lettering."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | OSError | TimeoutError)
+
+
+class Consumer:
+    """A consumer group of one service: its handlers by event type, over its own database."""
+
+    def __init__(
+        self,
+        name: str,
+        sessions: SessionFactory,
+        handlers: Mapping[str, Handler],
+        *,
+        attempts: int = 3,
+        retry_delay: float = 0.2,
+    ) -> None:
+        unknown = set(handlers) - set(REGISTRY)
+        if unknown:
+            raise ValueError(f"{name} handles unregistered event types: {sorted(unknown)}")
+        self.name = name
+        self.handlers = dict(handlers)
+        self.topics = {REGISTRY[type_].topic for type_ in handlers}
+        self._sessions = sessions
+        self._attempts = attempts
+        self._retry_delay = retry_delay
+
+    async def deliver(self, body: bytes) -> Outcome:
+        """Apply one message; raise only for transient failures (the bus redelivers later)."""
+        try:
+            event = parse_event(body)
+        except MalformedEvent as malformed:
+            return Dead(str(malformed))
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return Skipped()
+        failure: Exception | None = None
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return await self._apply(event, handler)
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                failure = error
+                log.warning("%s: %s failed (attempt %d): %s", self.name, event.id, attempt, error)
+                await asyncio.sleep(self._retry_delay * attempt)
+        return Dead(f"{type(failure).__name__}: {failure}")
+
+    async def _apply(self, event: Envelope[Any], handler: Handler) -> Outcome:
+        async with unit_of_work(self._sessions) as session:
+            first_time = await session.scalar(
+                insert(inbox)
+                .values(consumer=self.name, event_id=event.id, type=event.type)
+                .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
+            )
+            if first_time is None:
+                EVENTS_DUPLICATE.labels(self.name, event.type).inc()
+                return Duplicate()
+            await handler(session, event)
+        EVENTS_HANDLED.labels(self.name, event.type).inc()
+        return Handled()

@@ -1,0 +1,88 @@
+"""Events between services: the CloudEvents 1.0 envelope and the registry of contract types."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class Contract(BaseModel):
+    """The `data` of one event type. Subclasses are registered with `@contract(...)`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: ClassVar[str]
+    topic: ClassVar[str]
+    source: ClassVar[str]
+
+
+C = TypeVar("C", bound=Contract)
+
+
+class Envelope(BaseModel, Generic[C]):
+    """A CloudEvents 1.0 event in structured JSON mode."""
+
+    model_config = ConfigDict(frozen=True)
+
+    specversion: Literal["1.0"] = "1.0"
+    id: UUID = Field(default_factory=uuid4, description="Unique per event; consumers dedupe on it")
+    source: str = Field(description="The producing service, e.g. `crm/deals`")
+    type: str = Field(description="`crm.<aggregate>.<past-tense-verb>.v<N>`")
+    subject: str = Field(description="Id of the aggregate; also the Kafka message key")
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataschema: str | None = None
+    data: C
+
+
+class MalformedEvent(ValueError):
+    """A message that is not an event this project knows how to read."""
+
+
+REGISTRY: dict[str, type[Contract]] = {}
+
+
+def contract(type_: str, *, topic: str, source: str) -> Any:
+    """Register a contract class under its CloudEvents type name."""
+
+    def register(cls: type[C]) -> type[C]:
+        if type_ in REGISTRY:
+            raise ValueError(f"event type {type_} is registered twice")
+        cls.type, cls.topic, cls.source = type_, topic, source
+        REGISTRY[type_] = cls
+        return cls
+
+    return register
+
+
+def new_event(data: C, *, subject: object) -> Envelope[C]:
+    """Wrap contract data in an envelope, ready for the outbox."""
+    return Envelope[C](source=data.source, type=data.type, subject=str(subject), data=data)
+
+
+def parse_event(raw: bytes | str) -> Envelope[Contract]:
+    """Read a message into a typed envelope, or raise `MalformedEvent` saying what is wrong."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MalformedEvent(f"not JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise MalformedEvent("not a JSON object")
+    model = REGISTRY.get(str(body.get("type")))
+    if model is None:
+        raise MalformedEvent(f"unknown event type {body.get('type')!r}")
+    try:
+        return Envelope[model].model_validate(body)  # type: ignore[valid-type]
+    except ValidationError as error:
+        raise MalformedEvent(f"invalid {body['type']}: {error}") from None
+
+
+def topics() -> list[str]:
+    return sorted({model.topic for model in REGISTRY.values()})
+
+
+def topics_for(types: list[str]) -> list[str]:
+    """The topics carrying the given event types."""
+    return sorted({REGISTRY[type_].topic for type_ in types})

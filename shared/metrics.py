@@ -1,0 +1,20 @@
+"""Prometheus metrics of the kernel, labelled by service so one process can host them all."""
+
+from prometheus_client import Counter, Histogram
+
+HTTP_REQUESTS = Histogram(
+    "crm_http_request_seconds",
+    "HTTP requests by service, method, route and status",
+    ["service", "method", "route", "status"],
+)
+EVENTS_RELAYED = Counter("crm_outbox_relayed_total", "Outbox rows published", ["service"])
+RELAY_FAILURES = Counter("crm_outbox_relay_failures_total", "Failed relay attempts", ["service"])
+EVENTS_HANDLED = Counter(
+    "crm_events_handled_total", "Events applied by a consumer", ["consumer", "type"]
+)
+EVENTS_DUPLICATE = Counter(
+    "crm_events_duplicate_total", "Events dropped as already processed", ["consumer", "type"]
+)
+EVENTS_DEAD = Counter(
+    "crm_events_dead_lettered_total", "Messages sent to a dead-letter topic", ["consumer", "topic"]
+)

