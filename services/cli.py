@@ -96,3 +96,7 @@ def _fail(message: str) -> str:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.postgres import async_url
 
-DEVELOPMENT_SECRET = "development-only-secret"
+DEVELOPMENT_SECRET = "development-only-secret-change-me!"
 
 
 class ServiceSettings(BaseSettings):
@@ -25,7 +25,7 @@ class ServiceSettings(BaseSettings):
     kafka_partitions: int = Field(default=3, ge=1, validation_alias="KAFKA_PARTITIONS")
     identity_secret: SecretStr = Field(
         validation_alias="CRM_IDENTITY_SECRET",
-        min_length=16,
+        min_length=32,
         description="HMAC key shared by the gateway and the services for identity tokens",
     )
     environment: Literal["development", "production"] = Field(

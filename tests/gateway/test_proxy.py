@@ -1,0 +1,98 @@
+"""The gateway forwards `/api/...` to the owning service with an identity, or says who is down."""
+
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from services.embedded import create_embedded_app, prepare_databases
+from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
+from shared.bus import InProcessBus
+from shared.testing.apps import TEST_SECRET, running
+from shared.testing.waiting import eventually
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+async def embedded(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
+    urls = await prepare_databases(pg_server, fresh=True)
+    async with running(create_embedded_app(urls, identity_secret=TEST_SECRET)) as client:
+        yield client
+
+
+async def test_a_company_created_through_the_gateway_reaches_planning(
+    embedded: httpx.AsyncClient,
+) -> None:
+    created = await embedded.post(
+        "/api/companies", json={"name": "Gdańska Stocznia", "tax_id": "5260250274"}
+    )
+    assert created.status_code == 201, created.text
+
+    async def listed() -> bool:
+        items = (await embedded.get("/api/plans/clients")).json()["items"]
+        return any(item["id"] == created.json()["id"] for item in items)
+
+    await eventually(listed, timeout=2)
+
+
+async def test_validation_errors_pass_through_unchanged(embedded: httpx.AsyncClient) -> None:
+    answer = await embedded.post("/api/companies", json={"name": "X", "tax_id": "1234567890"})
+
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "tax_id"]
+
+
+async def test_an_unknown_api_path_is_404(embedded: httpx.AsyncClient) -> None:
+    answer = await embedded.get("/api/nowhere")
+
+    assert answer.status_code == 404
+    assert answer.json() == {"detail": "no API at /api/nowhere"}
+
+
+async def test_the_gateway_reports_itself_ready(embedded: httpx.AsyncClient) -> None:
+    assert (await embedded.get("/readyz")).json() == {"database": "ok", "bus": "ok"}
+
+
+async def test_a_service_that_does_not_answer_is_a_503_naming_it(
+    new_database: Any, settings_for: Any
+) -> None:
+    settings = GatewaySettings(
+        **settings_for(await new_database("gateway")),
+        deals_url=f"http://127.0.0.1:{closed_port()}",
+        service_timeout=1,
+    )
+    async with running(create_app(settings, InProcessBus())) as gateway:
+        down = await gateway.get("/api/companies")
+        unconfigured = await gateway.get("/api/plans/clients")
+
+    assert down.status_code == 503
+    assert down.json()["service"] == "deals"
+    assert "deals service is unavailable" in down.json()["detail"]
+    assert unconfigured.status_code == 503
+    assert unconfigured.json()["service"] == "planning"
+
+
+async def test_a_slow_service_is_a_503_after_the_timeout(
+    new_database: Any, settings_for: Any
+) -> None:
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        settings = GatewaySettings(
+            **settings_for(await new_database("gateway")),
+            deals_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+            service_timeout=0.5,
+        )
+        async with running(create_app(settings, InProcessBus())) as gateway:
+            answer = await gateway.get("/api/companies")
+
+    assert answer.status_code == 503
+    assert "did not answer in time" in answer.json()["detail"]

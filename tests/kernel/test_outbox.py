@@ -1,0 +1,126 @@
+"""The outbox keeps events with their transaction; the relay delivers them in order, through outages."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import text
+
+from services.calendar.app import SPEC as KERNEL_ONLY
+from shared.bus import BusNotReady, InProcessBus, Message
+from shared.contracts.deals import CompanyCreated
+from shared.db import SessionFactory, new_engine, new_session_factory, unit_of_work
+from shared.events import new_event
+from shared.migrations import upgrade_async
+from shared.outbox import Relay, add_event
+from shared.postgres import async_url
+from shared.testing.waiting import eventually
+
+
+class RecordingBus(InProcessBus):
+    """Records what is published; can be told to fail, as a broker outage would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: list[Message] = []
+        self.down = False
+
+    async def publish(self, messages: list[Message]) -> None:
+        if self.down:
+            raise BusNotReady("broker is down")
+        self.published.extend(messages)
+
+
+@pytest.fixture
+async def database(new_database: Any) -> AsyncIterator[tuple[str, SessionFactory]]:
+    url = async_url(await new_database("outbox"))
+    await upgrade_async(KERNEL_ONLY.migrations, url)
+    engine = new_engine(url)
+    yield url, new_session_factory(engine)
+    await engine.dispose()
+
+
+async def add_companies(sessions: SessionFactory, names: list[str]) -> None:
+    async with unit_of_work(sessions) as session:
+        for name in names:
+            event = new_event(CompanyCreated(company_id=uuid4(), name=name), subject=name)
+            await add_event(session, event)
+
+
+async def pending(sessions: SessionFactory) -> int:
+    async with sessions() as session:
+        return int(
+            await session.scalar(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")) or 0
+        )
+
+
+async def test_an_event_of_a_rolled_back_transaction_never_leaves(
+    database: tuple[str, SessionFactory],
+) -> None:
+    _, sessions = database
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessions) as session:
+            await add_event(
+                session, new_event(CompanyCreated(company_id=uuid4(), name="A"), subject=1)
+            )
+            raise RuntimeError("the use case failed after writing")
+
+    async with sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM outbox")) == 0
+
+
+async def test_the_relay_publishes_in_commit_order_and_marks_rows_sent(
+    database: tuple[str, SessionFactory],
+) -> None:
+    url, sessions = database
+    bus = RecordingBus()
+    await add_companies(sessions, ["first", "second", "third"])
+
+    sent = await Relay(service="t", sessions=sessions, bus=bus, database_url=url).relay_once()
+
+    assert sent == 3
+    assert [m.key for m in bus.published] == ["first", "second", "third"]
+    assert {m.topic for m in bus.published} == {"crm.deals.company"}
+    assert await pending(sessions) == 0
+
+
+async def test_the_relay_keeps_events_while_the_bus_is_down_and_delivers_them_after(
+    database: tuple[str, SessionFactory],
+) -> None:
+    url, sessions = database
+    bus = RecordingBus()
+    bus.down = True
+    relay = Relay(
+        service="t", sessions=sessions, bus=bus, database_url=url, max_backoff_seconds=0.2
+    )
+    running = asyncio.create_task(relay.run())
+    await add_companies(sessions, ["a", "b"])
+    await asyncio.sleep(0.5)
+    assert (bus.published, await pending(sessions)) == ([], 2)
+
+    bus.down = False
+    await eventually(lambda: len(bus.published) == 2)
+    relay.stop()
+    await running
+
+    assert [m.key for m in bus.published] == ["a", "b"]
+    assert await pending(sessions) == 0
+
+
+async def test_a_commit_wakes_the_relay_without_waiting_for_the_poll(
+    database: tuple[str, SessionFactory],
+) -> None:
+    url, sessions = database
+    bus = RecordingBus()
+    relay = Relay(service="t", sessions=sessions, bus=bus, database_url=url, poll_seconds=30)
+    running = asyncio.create_task(relay.run())
+    await asyncio.sleep(0.3)  # the relay is now listening and idle
+
+    await add_companies(sessions, ["woken"])
+    await eventually(lambda: len(bus.published) == 1, timeout=2)
+    relay.stop()
+    await running
+
+    assert bus.published[0].key == "woken"

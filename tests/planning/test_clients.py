@@ -1,0 +1,73 @@
+"""Planning keeps a replica of deals' companies as its clients and lists them."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from services.planning.app import create_app
+from services.planning.settings import PlanningSettings
+from shared.bus import InProcessBus, Message
+from shared.contracts.deals import CompanyCreated
+from shared.events import new_event
+from shared.testing.apps import identity_headers, running
+
+
+@pytest.fixture
+async def planning(
+    new_database: Any, settings_for: Any, bus: InProcessBus
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = PlanningSettings(**settings_for(await new_database("planning")))
+    async with running(create_app(settings, bus)) as client:
+        client.headers.update(identity_headers())
+        yield client
+
+
+def company_created(name: str) -> Message:
+    event = new_event(CompanyCreated(company_id=uuid4(), name=name, tax_id=None), subject=name)
+    return Message(
+        topic=event.data.topic, key=event.subject, envelope=event.model_dump(mode="json")
+    )
+
+
+async def clients(planning: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
+    answer = await planning.get("/api/plans/clients", params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+async def test_a_created_company_becomes_a_client(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    message = company_created("Żabka")
+
+    await bus.publish([message])
+
+    [client] = (await clients(planning))["items"]
+    assert client == {"id": message.envelope["data"]["company_id"], "name": "Żabka", "tax_id": None}
+
+
+async def test_the_same_event_twice_leaves_one_client(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    message = company_created("Orlen")
+
+    await bus.publish([message, message])
+
+    assert len((await clients(planning))["items"]) == 1
+
+
+async def test_clients_page_by_name(planning: httpx.AsyncClient, bus: InProcessBus) -> None:
+    await bus.publish([company_created(name) for name in ["C", "A", "B"]])
+
+    first = await clients(planning, limit=2)
+    second = await clients(planning, limit=2, cursor=first["next_cursor"])
+
+    assert [c["name"] for c in first["items"] + second["items"]] == ["A", "B", "C"]
+    assert second["next_cursor"] is None
+
+
+async def test_the_list_is_empty_before_any_company(planning: httpx.AsyncClient) -> None:
+    assert await clients(planning) == {"items": [], "next_cursor": None}

@@ -1,0 +1,71 @@
+"""The `crm` command as a newcomer uses it: run, serve, events."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.testing.processes import crm_process, free_port
+
+pytestmark = pytest.mark.slow
+
+
+def crm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_serving_a_service_without_its_database_url_stops_naming_the_variable() -> None:
+    result = crm(
+        "serve", "deals", env={"PATH": "/usr/bin:/bin", "KAFKA_BOOTSTRAP_SERVERS": "k:9092"}
+    )
+
+    assert result.returncode == 2
+    assert "crm: DEALS_DATABASE_URL is missing" in result.stderr.splitlines()
+
+
+def test_an_unknown_service_is_refused() -> None:
+    result = crm("serve", "billing")
+
+    assert result.returncode == 2
+    assert "unknown service 'billing'" in result.stderr
+
+
+def test_events_prints_the_asyncapi_document() -> None:
+    result = crm("events")
+
+    document = json.loads(result.stdout)
+    assert document["asyncapi"] == "3.0.0"
+    assert "company_created_v1" in document["components"]["messages"]
+
+
+def test_run_serves_the_whole_crm_in_one_process(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ["run", "--port", str(port), "--data-dir", str(tmp_path / "pg")]
+
+    with crm_process(args, env={"DATABASE_URL": ""}, log=tmp_path / "run.log", url=url):
+        created = httpx.post(f"{url}/api/companies", json={"name": "Hurtownia Kraków"})
+        assert created.status_code == 201, created.text
+        listed = poll_clients(url, created.json()["id"], seconds=2)
+
+    assert listed["name"] == "Hurtownia Kraków"
+
+
+def poll_clients(url: str, company_id: str, seconds: float) -> dict[str, str]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for client in httpx.get(f"{url}/api/plans/clients").json()["items"]:
+            if client["id"] == company_id:
+                return client  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError(f"company {company_id} not listed by planning within {seconds} s")
