@@ -3,17 +3,29 @@
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
 
+@overload
 async def eventually(
-    check: Callable[[], T | Awaitable[T]],
+    check: Callable[[], Awaitable[T]], *, timeout: float = ..., interval: float = ...
+) -> T: ...
+
+
+@overload
+async def eventually(
+    check: Callable[[], T], *, timeout: float = ..., interval: float = ...
+) -> T: ...
+
+
+async def eventually(
+    check: Callable[[], Any],
     *,
-    timeout: float = 5.0,  # noqa: ASYNC109  (a deadline for polling, not a cancellation)
+    timeout: float = 5.0,
     interval: float = 0.02,
-) -> T:
+) -> Any:
     """Call `check` until it returns something truthy; return that, or fail after `timeout` s."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -22,7 +34,7 @@ async def eventually(
         if inspect.isawaitable(result):
             result = await result
         if result:
-            return result  # type: ignore[return-value]
+            return result
         if loop.time() > deadline:
             raise AssertionError(
                 f"not true within {timeout} s: {getattr(check, '__name__', check)}"
