@@ -29,6 +29,7 @@ class KafkaBus:
         *,
         client_id: str,
         partitions: int = 3,
+        replication_factor: int = 1,
         publish_timeout: float = 10.0,
         redelivery_delay: float = 1.0,
     ) -> None:
@@ -43,11 +44,16 @@ class KafkaBus:
         )
         self._bootstrap_servers = bootstrap_servers
         self._partitions = partitions
+        self._replication_factor = replication_factor
         self._publish_timeout = publish_timeout
         self._redelivery_delay = redelivery_delay
 
     async def start(self) -> None:
-        await ensure_topics(self._bootstrap_servers, partitions=self._partitions)
+        await ensure_topics(
+            self._bootstrap_servers,
+            partitions=self._partitions,
+            replication_factor=self._replication_factor,
+        )
         await self.broker.start()
 
     async def stop(self) -> None:
@@ -117,7 +123,9 @@ class KafkaBus:
         EVENTS_DEAD.labels(consumer.name, topic).inc()
 
 
-async def ensure_topics(bootstrap_servers: str, *, partitions: int) -> None:
+async def ensure_topics(
+    bootstrap_servers: str, *, partitions: int, replication_factor: int
+) -> None:
     """Create every contract topic and its dead-letter topic that does not exist yet."""
     wanted = [name for topic in topics() for name in (topic, topic + DLQ_SUFFIX)]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
@@ -126,7 +134,7 @@ async def ensure_topics(bootstrap_servers: str, *, partitions: int) -> None:
         missing = set(wanted) - set(await admin.list_topics())
         if missing:
             await admin.create_topics(
-                [NewTopic(name, partitions, replication_factor=1) for name in sorted(missing)]
+                [NewTopic(name, partitions, replication_factor) for name in sorted(missing)]
             )
     except TopicAlreadyExistsError:
         pass  # another replica created it first

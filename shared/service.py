@@ -38,7 +38,10 @@ def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
     if not settings.kafka_bootstrap_servers:
         raise SystemExit("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
     return KafkaBus(
-        settings.kafka_bootstrap_servers, client_id=client_id, partitions=settings.kafka_partitions
+        settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        partitions=settings.kafka_partitions,
+        replication_factor=settings.kafka_replication_factor,
     )
 
 

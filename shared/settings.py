@@ -23,6 +23,9 @@ class ServiceSettings(BaseSettings):
         description="Kafka brokers; unset means in-process delivery (embedded mode only)",
     )
     kafka_partitions: int = Field(default=3, ge=1, validation_alias="KAFKA_PARTITIONS")
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, validation_alias="KAFKA_REPLICATION_FACTOR", description="for new topics"
+    )
     identity_secret: SecretStr = Field(
         validation_alias="CRM_IDENTITY_SECRET",
         min_length=32,
