@@ -7,6 +7,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import HTTPException, Query, status
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
 
 T = TypeVar("T")
 
@@ -37,6 +39,21 @@ def decode_cursor(cursor: str, *types: Callable[[Any], Any]) -> tuple[Any, ...]:
         status.HTTP_422_UNPROCESSABLE_CONTENT,
         [{"loc": ["query", "cursor"], "msg": "not a cursor from this list", "type": "value_error"}],
     )
+
+
+def keyset(
+    query: Select[Any],
+    columns: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
+    *,
+    cursor: str | None,
+    types: Sequence[Callable[[Any], Any]],
+    limit: int,
+) -> Select[Any]:
+    """`query` ordered by `columns`, starting after the cursor's key, one row more than a page."""
+    query = query.order_by(*columns).limit(limit + 1)
+    if cursor:
+        query = query.where(tuple_(*columns) > decode_cursor(cursor, *types))
+    return query
 
 
 def page_of(rows: Sequence[T], limit: int, key: Callable[[T], tuple[Any, ...]]) -> Page[T]:

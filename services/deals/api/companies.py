@@ -4,7 +4,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from services.deals import usecases
 from services.deals.domain.nip import normalize_nip
@@ -12,7 +12,7 @@ from services.deals.tables import Company
 from shared.auth import CurrentIdentity
 from shared.contracts.deals import Address
 from shared.deps import Sessions
-from shared.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/companies", tags=["companies"])
 
@@ -89,9 +89,9 @@ async def create_company(
 async def list_companies(
     sessions: Sessions, _: CurrentIdentity, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[CompanyPublic]:
-    query = select(Company).order_by(Company.name, Company.id).limit(limit + 1)
-    if cursor:
-        query = query.where(tuple_(Company.name, Company.id) > decode_cursor(cursor, str, UUID))
+    query = keyset(
+        select(Company), (Company.name, Company.id), cursor=cursor, types=(str, UUID), limit=limit
+    )
     async with sessions() as session:
         rows = (await session.scalars(query)).all()
     companies = [CompanyPublic.of(row) for row in rows]

@@ -4,12 +4,12 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from services.planning.tables import Client
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
-from shared.pagination import Cursor, Limit, Page, decode_cursor, page_of
+from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/plans/clients", tags=["plans"])
 
@@ -26,9 +26,9 @@ class ClientPublic(BaseModel):
 async def list_clients(
     sessions: Sessions, _: CurrentIdentity, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[ClientPublic]:
-    query = select(Client).order_by(Client.name, Client.id).limit(limit + 1)
-    if cursor:
-        query = query.where(tuple_(Client.name, Client.id) > decode_cursor(cursor, str, UUID))
+    query = keyset(
+        select(Client), (Client.name, Client.id), cursor=cursor, types=(str, UUID), limit=limit
+    )
     async with sessions() as session:
         rows = (await session.scalars(query)).all()
     clients = [ClientPublic.model_validate(row) for row in rows]
