@@ -26,9 +26,12 @@ async def prepare_databases(server_url: str, *, fresh: bool = False) -> dict[str
 
 
 def create_embedded_app(
-    database_urls: dict[str, str], *, identity_secret: str | None = None
+    database_urls: dict[str, str], *, identity_secret: str | None = None, **gateway_settings: Any
 ) -> FastAPI:
-    """The gateway, with the four services mounted behind it in process and started with it."""
+    """The gateway, with the four services mounted behind it in process and started with it.
+
+    `gateway_settings` override gateway settings (e.g. `admin_email`), which otherwise come from the env.
+    """
     bus = InProcessBus()
     common: dict[str, Any] = {
         "identity_secret": identity_secret or secrets.token_urlsafe(32),
@@ -40,7 +43,9 @@ def create_embedded_app(
         )
         for name in BACKENDS
     }
-    settings = load_settings(GatewaySettings, database_url=database_urls["gateway"], **common)
+    settings = load_settings(
+        GatewaySettings, database_url=database_urls["gateway"], **common, **gateway_settings
+    )
     gateway = SERVICES["gateway"].create_app(
         settings, bus, Backends.in_process(apps, settings.service_timeout)
     )

@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared.bus import Bus
 from shared.consumer import Consumer, Handler
 from shared.db import new_engine, new_session_factory, ping
+from shared.errors import install_error_handlers
 from shared.metrics import HTTP_REQUESTS
 from shared.migrations import upgrade_async
 from shared.outbox import Relay
@@ -46,9 +47,16 @@ def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
 
 
 def create_service_app(
-    spec: ServiceSpec, settings: ServiceSettings, bus: Bus | None = None
+    spec: ServiceSpec,
+    settings: ServiceSettings,
+    bus: Bus | None = None,
+    *,
+    on_start: Callable[[FastAPI], Awaitable[None]] | None = None,
 ) -> FastAPI:
-    """A service's FastAPI app. With no `bus`, the service owns a Kafka bus built from settings."""
+    """A service's FastAPI app. With no `bus`, the service owns a Kafka bus built from settings.
+
+    `on_start` runs once the database is migrated and open, before the first request.
+    """
     owns_bus = bus is None
     service_bus = bus if bus is not None else new_bus(settings, spec.name)
 
@@ -58,6 +66,8 @@ def create_service_app(
         engine = new_engine(settings.async_database_url)
         sessions = new_session_factory(engine)
         app.state.engine, app.state.sessions, app.state.bus = engine, sessions, service_bus
+        if on_start is not None:
+            await on_start(app)
         if spec.handlers:
             service_bus.subscribe(Consumer(spec.name, sessions, spec.handlers))
         if owns_bus:
@@ -82,6 +92,7 @@ def create_service_app(
     app.state.service = spec.name
     app.state.identity_secret = settings.identity_secret.get_secret_value()
     app.middleware("http")(_measure(spec.name))
+    install_error_handlers(app)
     app.include_router(operations_router())
     for router in spec.routers:
         app.include_router(router)

@@ -14,7 +14,9 @@ DEVELOPMENT_SECRET = "development-only-secret-change-me!"
 class ServiceSettings(BaseSettings):
     """What every service needs; a subclass sets the env prefix (`DEALS_`, `PLANNING_`, ...)."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        extra="ignore", frozen=True, populate_by_name=True, env_ignore_empty=True
+    )
 
     database_url: str = Field(description="SQLAlchemy URL of the service's own PostgreSQL database")
     kafka_bootstrap_servers: str | None = Field(

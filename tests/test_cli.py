@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from shared.testing.processes import crm_process, free_port
 
 pytestmark = pytest.mark.slow
@@ -53,19 +54,46 @@ def test_run_serves_the_whole_crm_in_one_process(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}"
     args = ["run", "--port", str(port), "--data-dir", str(tmp_path / "pg")]
 
-    with crm_process(args, env={"DATABASE_URL": ""}, log=tmp_path / "run.log", url=url):
-        created = httpx.post(f"{url}/api/companies", json={"name": "Hurtownia Kraków"})
+    env = {"DATABASE_URL": "", "CRM_ADMIN_EMAIL": ADMIN_EMAIL, "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD}
+
+    with crm_process(args, env=env, log=tmp_path / "run.log", url=url):
+        token = httpx.post(
+            f"{url}/api/auth/token", data={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        created = httpx.post(
+            f"{url}/api/companies", json={"name": "Hurtownia Kraków"}, headers=headers
+        )
         assert created.status_code == 201, created.text
-        listed = poll_clients(url, created.json()["id"], seconds=2)
+        listed = poll_clients(url, created.json()["id"], headers, seconds=2)
 
     assert listed["name"] == "Hurtownia Kraków"
 
 
-def poll_clients(url: str, company_id: str, seconds: float) -> dict[str, str]:
+def poll_clients(
+    url: str, company_id: str, headers: dict[str, str], seconds: float
+) -> dict[str, str]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        for client in httpx.get(f"{url}/api/plans/clients").json()["items"]:
+        for client in httpx.get(f"{url}/api/plans/clients", headers=headers).json()["items"]:
             if client["id"] == company_id:
                 return client  # type: ignore[no-any-return]
         time.sleep(0.05)
     raise AssertionError(f"company {company_id} not listed by planning within {seconds} s")
+
+
+def test_the_first_start_prints_a_generated_administrator_password_once(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ["run", "--port", str(port), "--data-dir", str(tmp_path / "pg")]
+    env = {"DATABASE_URL": "", "CRM_ADMIN_EMAIL": "", "CRM_ADMIN_PASSWORD": ""}
+
+    with crm_process(args, env=env, log=tmp_path / "first.log", url=url):
+        pass
+    with crm_process(args, env=env, log=tmp_path / "second.log", url=url):
+        pass
+
+    [line] = [ln for ln in (tmp_path / "first.log").read_text().splitlines() if "password:" in ln]
+    email, password = line.split("First administrator: ")[1].split(" / password: ")
+    assert email == "admin@example.com" and len(password) >= 12
+    assert "password:" not in (tmp_path / "second.log").read_text()

@@ -5,12 +5,9 @@ from sqlalchemy.exc import IntegrityError
 from services.deals.tables import Company
 from shared.contracts.deals import Address, CompanyCreated
 from shared.db import SessionFactory, unit_of_work
+from shared.errors import Conflict
 from shared.events import new_event
 from shared.outbox import add_event
-
-
-class DuplicateTaxId(Exception):
-    """Another company already has this NIP."""
 
 
 async def create_company(
@@ -36,6 +33,6 @@ async def create_company(
             await add_event(session, new_event(created, subject=company.id))
     except IntegrityError as error:
         if "uq_company_tax_id" in str(error.orig):
-            raise DuplicateTaxId(tax_id) from None
+            raise Conflict({"tax_id": "a company with this NIP exists"}) from None
         raise
     return company

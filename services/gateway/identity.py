@@ -1,16 +1,72 @@
-"""Who the caller is, as the gateway will vouch for it to the services.
+"""Who is calling: a session cookie (browsers) or a bearer token (API clients), and what they see."""
 
-Users, sessions and API tokens are not built yet: until they are, every caller is the built-in
-administrator below. This keeps the services' side (verify a signed token, 401 without one) real
-and tested now; the identity work replaces `resolve_identity` and nothing else.
-"""
+from typing import Annotated
+from uuid import UUID
 
-from fastapi import Request
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy import select
 
+from services.gateway.domain.teams import subtree
+from services.gateway.tables import Team, User
+from services.gateway.usecases.auth import user_for_token
 from shared.auth import Identity
+from shared.db import SessionFactory
 
-BUILT_IN_ADMIN = Identity(user_id="00000000-0000-0000-0000-000000000001", role="admin")
+SESSION_COOKIE = "crm_session"
 
 
-def resolve_identity(request: Request) -> Identity:
-    return BUILT_IN_ADMIN
+def presented_token(request: Request) -> str | None:
+    """The bearer token, else the session cookie."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def signed_in_user(request: Request) -> User | None:
+    """The active user behind the request's credentials, looked up once per request."""
+    if not hasattr(request.state, "user"):
+        token = presented_token(request)
+        sessions: SessionFactory = request.app.state.sessions
+        request.state.user = await user_for_token(sessions, token) if token else None
+    user: User | None = request.state.user
+    return user
+
+
+async def current_user(request: Request) -> User:
+    user = await signed_in_user(request)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "sign in first",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+async def administrator(user: Annotated[User, Depends(current_user)]) -> User:
+    if user.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an administrator may do this")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+Administrator = Annotated[User, Depends(administrator)]
+
+
+async def identity_of(sessions: SessionFactory, user: User) -> Identity:
+    """What the services need to apply visibility: a head sees the group's whole subtree."""
+    team_ids: set[UUID] = set()
+    if user.team_id is not None and user.role in ("head", "manager"):
+        team_ids = {user.team_id}
+        if user.role == "head":
+            async with sessions() as session:
+                rows = await session.execute(select(Team.id, Team.parent_id))
+                team_ids = subtree(user.team_id, {row.id: row.parent_id for row in rows})
+    return Identity(
+        user_id=str(user.id),
+        role=user.role,
+        team_ids=sorted(str(team) for team in team_ids),
+        department_id=str(user.department_id) if user.department_id else None,
+        locale=user.locale,
+    )

@@ -1,6 +1,6 @@
 """Settings of the gateway (env prefix `GATEWAY_`)."""
 
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -16,6 +16,13 @@ class GatewaySettings(ServiceSettings):
     planning_url: AnyHttpUrl | None = None
     knowledge_url: AnyHttpUrl | None = None
     service_timeout: float = Field(default=10.0, gt=0, description="seconds per backend call")
+    admin_email: str | None = Field(
+        default=None, validation_alias="CRM_ADMIN_EMAIL", description="the first administrator"
+    )
+    admin_password: SecretStr | None = Field(default=None, validation_alias="CRM_ADMIN_PASSWORD")
+    secure_cookies: bool = Field(
+        default=False, description="mark cookies Secure (set when served over https)"
+    )
 
     def backend_url(self, service: str) -> str | None:
         url = getattr(self, f"{service}_url")

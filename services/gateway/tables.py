@@ -1,9 +1,111 @@
-"""Tables of the gateway (users, groups and sessions arrive with identity)."""
+"""Tables of the gateway: people, sales groups, departments, credentials, notifications."""
 
-from sqlalchemy.orm import DeclarativeBase
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Team(Timestamps, Base):
+    """A sales group; the one without a parent is the company."""
+
+    __tablename__ = "team"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    name: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[UUID | None] = mapped_column(ForeignKey("team.id"))
+    head_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("app_user.id", use_alter=True, name="fk_team_head_id_app_user")
+    )
+
+
+class Department(Timestamps, Base):
+    """A department outside sales that receives service requests (production, legal, ...)."""
+
+    __tablename__ = "department"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class User(Timestamps, Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    email: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    team_id: Mapped[UUID | None] = mapped_column(ForeignKey("team.id"))
+    department_id: Mapped[UUID | None] = mapped_column(ForeignKey("department.id"))
+    locale: Mapped[str] = mapped_column(Text, default="pl")
+    time_zone: Mapped[str] = mapped_column(Text, default="Europe/Warsaw")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (Index("uq_app_user_email", func.lower(email), unique=True),)
+
+
+class UserSession(Base):
+    """A signed-in browser or a bearer token from `/api/auth/token`; only the hash is stored."""
+
+    __tablename__ = "user_session"
+
+    token_hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    """A personal token for other systems: named, long-lived, revocable."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept for a while to throttle guessing."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(Text, index=True)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Notification(Base):
+    """Something a user should see: pushed to open tabs, kept unread until opened."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_notification_user_id_created_at", "user_id", "created_at"),)

@@ -26,3 +26,14 @@ async def running(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+ADMIN_EMAIL = "admin@contentum.pl"
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+async def bearer(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
+    """Sign in through `/api/auth/token`; the Authorization header to send afterwards."""
+    answer = await client.post("/api/auth/token", data={"username": email, "password": password})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.testing.apps import TEST_SECRET
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer
 from shared.testing.kafka import KafkaBroker
 from shared.testing.processes import crm_process, free_port
 from shared.testing.waiting import eventually
@@ -27,6 +27,8 @@ async def test_a_company_created_through_the_gateway_reaches_planning_across_pro
         "GATEWAY_DATABASE_URL": await new_database("gateway"),
         "GATEWAY_DEALS_URL": urls["deals"],
         "GATEWAY_PLANNING_URL": urls["planning"],
+        "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
+        "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
 
     def serve(name: str) -> Any:
@@ -35,6 +37,7 @@ async def test_a_company_created_through_the_gateway_reaches_planning_across_pro
 
     with serve("deals"), serve("planning"), serve("gateway"):
         async with httpx.AsyncClient(base_url=urls["gateway"]) as gateway:
+            gateway.headers.update(await bearer(gateway, ADMIN_EMAIL, ADMIN_PASSWORD))
             created = await gateway.post("/api/companies", json={"name": "Rozproszona sp. j."})
             assert created.status_code == 201, created.text
             assert (await gateway.get(f"{urls['deals']}/api/companies")).status_code == 401

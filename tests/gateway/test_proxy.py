@@ -11,7 +11,7 @@ from services.embedded import create_embedded_app, prepare_databases
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from shared.bus import InProcessBus
-from shared.testing.apps import TEST_SECRET, running
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
 from shared.testing.waiting import eventually
 
 
@@ -24,7 +24,11 @@ def closed_port() -> int:
 @pytest.fixture(scope="module")
 async def embedded(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
     urls = await prepare_databases(pg_server, fresh=True)
-    async with running(create_embedded_app(urls, identity_secret=TEST_SECRET)) as client:
+    app = create_embedded_app(
+        urls, identity_secret=TEST_SECRET, admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD
+    )
+    async with running(app) as client:
+        client.headers.update(await bearer(client, ADMIN_EMAIL, ADMIN_PASSWORD))
         yield client
 
 
@@ -68,8 +72,11 @@ async def test_a_service_that_does_not_answer_is_a_503_naming_it(
         **settings_for(await new_database("gateway")),
         deals_url=f"http://127.0.0.1:{closed_port()}",
         service_timeout=1,
+        admin_email=ADMIN_EMAIL,
+        admin_password=ADMIN_PASSWORD,
     )
     async with running(create_app(settings, InProcessBus())) as gateway:
+        gateway.headers.update(await bearer(gateway, ADMIN_EMAIL, ADMIN_PASSWORD))
         down = await gateway.get("/api/companies")
         unconfigured = await gateway.get("/api/plans/clients")
 
@@ -90,8 +97,11 @@ async def test_a_slow_service_is_a_503_after_the_timeout(
             **settings_for(await new_database("gateway")),
             deals_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
             service_timeout=0.5,
+            admin_email=ADMIN_EMAIL,
+            admin_password=ADMIN_PASSWORD,
         )
         async with running(create_app(settings, InProcessBus())) as gateway:
+            gateway.headers.update(await bearer(gateway, ADMIN_EMAIL, ADMIN_PASSWORD))
             answer = await gateway.get("/api/companies")
 
     assert answer.status_code == 503

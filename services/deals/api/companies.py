@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
@@ -63,25 +63,13 @@ async def create_company(
     body: CompanyCreate, sessions: Sessions, identity: CurrentIdentity
 ) -> CompanyPublic:
     address = Address(**body.address.model_dump()) if body.address else None
-    try:
-        company = await usecases.create_company(
-            sessions,
-            name=body.name,
-            tax_id=body.tax_id,
-            address=address,
-            created_by=identity.user_id,
-        )
-    except usecases.DuplicateTaxId:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            [
-                {
-                    "loc": ["body", "tax_id"],
-                    "msg": "a company with this NIP exists",
-                    "type": "conflict",
-                }
-            ],
-        ) from None
+    company = await usecases.create_company(
+        sessions,
+        name=body.name,
+        tax_id=body.tax_id,
+        address=address,
+        created_by=identity.user_id,
+    )
     return CompanyPublic.of(company)
 
 

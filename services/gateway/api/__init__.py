@@ -1,5 +1,5 @@
-"""HTTP routers of the gateway."""
+"""HTTP routers of the gateway; the proxy comes last so the gateway's own paths win."""
 
-from services.gateway.api import proxy
+from services.gateway.api import auth, people, proxy
 
-ROUTERS = [proxy.router]
+ROUTERS = [auth.router, people.router, proxy.router]

@@ -8,14 +8,18 @@ from fastapi.responses import JSONResponse
 
 from services.gateway.backends import Backends
 from services.gateway.domain.routing import owner_of
-from services.gateway.identity import resolve_identity
+from services.gateway.identity import CurrentUser, identity_of
 from shared.auth import IDENTITY_HEADER, sign_identity
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-# Headers that describe one hop, not the message: never forwarded either way.
+# Headers that describe one hop, not the message, and the caller's credentials (services get the
+# signed identity instead): never forwarded either way.
 _HOP_BY_HOP = {
+    "authorization",
+    "cookie",
+    "set-cookie",
     "connection",
     "keep-alive",
     "proxy-authenticate",
@@ -46,7 +50,7 @@ def _unavailable(service: str, reason: str) -> JSONResponse:
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     include_in_schema=False,
 )
-async def forward(path: str, request: Request) -> Response:
+async def forward(path: str, request: Request, user: CurrentUser) -> Response:
     service = owner_of(path)
     if service is None:
         return JSONResponse({"detail": f"no API at /api/{path}"}, status_code=404)
@@ -55,9 +59,8 @@ async def forward(path: str, request: Request) -> Response:
     if client is None:
         return _unavailable(service, "no address configured")
     headers = _forwardable(dict(request.headers))
-    headers[IDENTITY_HEADER] = sign_identity(
-        resolve_identity(request), request.app.state.identity_secret
-    )
+    identity = await identity_of(request.app.state.sessions, user)
+    headers[IDENTITY_HEADER] = sign_identity(identity, request.app.state.identity_secret)
     try:
         answer = await client.request(
             request.method,

@@ -1,0 +1,150 @@
+"""`/api/me`, `/api/users`, `/api/teams`, `/api/departments`: who works here and where."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import func, or_, select
+
+from services.gateway.api.schemas import (
+    DepartmentCreate,
+    DepartmentPublic,
+    MeUpdate,
+    TeamCreate,
+    TeamPublic,
+    TeamUpdate,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from services.gateway.domain.people import Role
+from services.gateway.identity import Administrator, CurrentUser, identity_of
+from services.gateway.tables import Department, Team, User
+from services.gateway.usecases import people
+from shared.deps import Sessions
+from shared.errors import NotFound
+from shared.pagination import Cursor, Limit, Page, keyset, page_of
+
+router = APIRouter(prefix="/api", tags=["people"])
+
+
+@router.get("/me")
+async def me(user: CurrentUser) -> UserPublic:
+    return UserPublic.model_validate(user)
+
+
+@router.patch("/me")
+async def update_me(body: MeUpdate, user: CurrentUser, sessions: Sessions) -> UserPublic:
+    changes = body.model_dump(exclude_unset=True)
+    return UserPublic.model_validate(await people.update_user(sessions, user.id, changes))
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED)
+async def create_user(body: UserCreate, _: Administrator, sessions: Sessions) -> UserPublic:
+    return UserPublic.model_validate(await people.create_user(sessions, **body.model_dump()))
+
+
+@router.get("/users")
+async def list_users(
+    user: CurrentUser,
+    sessions: Sessions,
+    role: Role | None = None,
+    team_id: UUID | None = None,
+    active: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="part of a name or e-mail")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[UserPublic]:
+    """Admin: everybody; a head: the people of the group's subtree."""
+    query = select(User)
+    if user.role == "head":
+        query = query.where(User.team_id.in_(await _visible_teams(sessions, user)))
+    elif user.role != "admin":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "only an administrator or a head may list users"
+        )
+    if role:
+        query = query.where(User.role == role)
+    if team_id:
+        query = query.where(User.team_id == team_id)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern))
+        )
+    query = keyset(query, (User.name, User.id), cursor=cursor, types=(str, UUID), limit=limit)
+    async with sessions() as session:
+        rows = (await session.scalars(query)).all()
+    users = [UserPublic.model_validate(row) for row in rows]
+    return page_of(users, limit, key=lambda found: (found.name, found.id))
+
+
+@router.get("/users/{user_id}")
+async def get_user(user_id: UUID, user: CurrentUser, sessions: Sessions) -> UserPublic:
+    async with sessions() as session:
+        found = await session.get(User, user_id)
+    visible = found is not None and (
+        user.role == "admin"
+        or found.id == user.id
+        or (user.role == "head" and found.team_id in await _visible_teams(sessions, user))
+    )
+    if not visible:
+        raise NotFound("user")
+    return UserPublic.model_validate(found)
+
+
+@router.patch("/users/{user_id}")
+async def update_user(
+    user_id: UUID, body: UserUpdate, _: Administrator, sessions: Sessions
+) -> UserPublic:
+    changes = body.model_dump(exclude_unset=True)
+    return UserPublic.model_validate(await people.update_user(sessions, user_id, changes))
+
+
+async def _visible_teams(sessions: Sessions, user: User) -> set[UUID]:
+    identity = await identity_of(sessions, user)
+    return {UUID(team) for team in identity.team_ids}
+
+
+@router.get("/teams")
+async def list_teams(_: CurrentUser, sessions: Sessions) -> list[TeamPublic]:
+    """The whole group tree (names are not secret); the company has no parent."""
+    async with sessions() as session:
+        teams = (await session.scalars(select(Team).order_by(Team.name))).all()
+    return [TeamPublic.model_validate(team) for team in teams]
+
+
+@router.post("/teams", status_code=status.HTTP_201_CREATED)
+async def create_team(body: TeamCreate, _: Administrator, sessions: Sessions) -> TeamPublic:
+    parent_id = body.parent_id
+    if parent_id is None:
+        async with sessions() as session:
+            parent_id = await people.company_id(session)
+    team = await people.create_team(
+        sessions, name=body.name, parent_id=parent_id, head_id=body.head_id
+    )
+    return TeamPublic.model_validate(team)
+
+
+@router.patch("/teams/{team_id}")
+async def update_team(
+    team_id: UUID, body: TeamUpdate, _: Administrator, sessions: Sessions
+) -> TeamPublic:
+    team = await people.update_team(sessions, team_id, body.model_dump(exclude_unset=True))
+    return TeamPublic.model_validate(team)
+
+
+@router.get("/departments")
+async def list_departments(_: CurrentUser, sessions: Sessions) -> list[DepartmentPublic]:
+    async with sessions() as session:
+        departments = (await session.scalars(select(Department).order_by(Department.name))).all()
+    return [DepartmentPublic.model_validate(department) for department in departments]
+
+
+@router.post("/departments", status_code=status.HTTP_201_CREATED)
+async def create_department(
+    body: DepartmentCreate, _: Administrator, sessions: Sessions
+) -> DepartmentPublic:
+    return DepartmentPublic.model_validate(await people.create_department(sessions, name=body.name))

@@ -1,0 +1,115 @@
+"""Shapes of the gateway's own API: people, groups, departments, tokens."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from services.gateway.domain.people import Role
+
+Locale = Literal["pl", "en"]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class UserCreate(Strict):
+    email: EmailStr = Field(examples=["anna.nowak@example.pl"])
+    name: Name
+    password: str = Field(min_length=1, max_length=200)
+    role: Role = "manager"
+    team_id: UUID | None = None
+    department_id: UUID | None = None
+    locale: Locale = "pl"
+    time_zone: str = Field(default="Europe/Warsaw", max_length=64)
+
+
+class UserUpdate(Strict):
+    email: EmailStr | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    password: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    team_id: UUID | None = None
+    department_id: UUID | None = None
+    locale: Locale | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
+    active: bool | None = Field(default=None, description="false deactivates: sessions end at once")
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    email: str
+    name: str
+    role: Role
+    team_id: UUID | None
+    department_id: UUID | None
+    locale: Locale
+    time_zone: str
+    active: bool
+    created_at: datetime
+
+
+class MeUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    locale: Locale | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
+
+
+class TeamCreate(Strict):
+    name: Name
+    parent_id: UUID | None = Field(default=None, description="defaults to the company")
+    head_id: UUID | None = None
+
+
+class TeamUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    parent_id: UUID | None = None
+    head_id: UUID | None = None
+
+
+class TeamPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    parent_id: UUID | None
+    head_id: UUID | None
+
+
+class DepartmentCreate(Strict):
+    name: Name
+
+
+class DepartmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+
+
+class TokenAnswer(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+
+
+class ApiTokenCreate(Strict):
+    name: str = Field(min_length=1, max_length=100, examples=["ERP integration"])
+
+
+class ApiTokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenPublic):
+    token: str = Field(description="shown only now; store it safely")

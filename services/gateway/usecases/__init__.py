@@ -1,0 +1,1 @@
+"""What the gateway does with people and credentials, one function per use case."""

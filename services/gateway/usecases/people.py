@@ -1,0 +1,228 @@
+"""Users, sales groups and departments: created and changed by the administrator."""
+
+import asyncio
+import secrets
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.gateway.credentials import hash_password
+from services.gateway.domain.people import (
+    Role,
+    normalize_email,
+    password_problem,
+    placement_problems,
+)
+from services.gateway.domain.teams import creates_cycle
+from services.gateway.tables import Department, Team, User, UserSession
+from shared.contracts.gateway import TeamChanged, UserCreated, UserUpdated
+from shared.db import SessionFactory, unit_of_work
+from shared.errors import Conflict, Invalid, NotFound
+from shared.events import new_event
+from shared.outbox import add_event
+
+COMPANY_NAME = "Company"
+
+
+def _snapshot(user: User) -> dict[str, Any]:
+    return {
+        "user_id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "team_id": user.team_id,
+        "department_id": user.department_id,
+        "locale": user.locale,
+        "time_zone": user.time_zone,
+        "active": user.active,
+    }
+
+
+async def _team_change(session: AsyncSession, team: Team) -> None:
+    change = TeamChanged(
+        team_id=team.id, name=team.name, parent_id=team.parent_id, head_id=team.head_id
+    )
+    await add_event(session, new_event(change, subject=team.id))
+
+
+async def _check_placement(
+    session: AsyncSession, role: Role, team_id: UUID | None, department_id: UUID | None
+) -> None:
+    problems = placement_problems(role, team_id=team_id, department_id=department_id)
+    if team_id is not None and await session.get(Team, team_id) is None:
+        problems["team_id"] = "no such sales group"
+    if department_id is not None and await session.get(Department, department_id) is None:
+        problems["department_id"] = "no such department"
+    if problems:
+        raise Invalid(problems)
+
+
+async def _email_taken(session: AsyncSession, email: str, but: UUID | None = None) -> bool:
+    query = select(User.id).where(func.lower(User.email) == email)
+    if but is not None:
+        query = query.where(User.id != but)
+    return await session.scalar(query) is not None
+
+
+async def create_user(
+    sessions: SessionFactory,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    team_id: UUID | None = None,
+    department_id: UUID | None = None,
+    locale: str = "pl",
+    time_zone: str = "Europe/Warsaw",
+) -> User:
+    """Add a user and announce the snapshot with `crm.user.created.v1`."""
+    if problem := password_problem(password):
+        raise Invalid({"password": problem})
+    email = normalize_email(email)
+    async with unit_of_work(sessions) as session:
+        if await _email_taken(session, email):
+            raise Conflict({"email": "a user with this e-mail exists"})
+        await _check_placement(session, role, team_id, department_id)
+        user = User(
+            email=email,
+            name=name,
+            password_hash=await asyncio.to_thread(hash_password, password),
+            role=role,
+            team_id=team_id,
+            department_id=department_id,
+            locale=locale,
+            time_zone=time_zone,
+            active=True,
+        )
+        session.add(user)
+        await session.flush()
+        await add_event(session, new_event(UserCreated(**_snapshot(user)), subject=user.id))
+    return user
+
+
+async def update_user(sessions: SessionFactory, user_id: UUID, changes: dict[str, Any]) -> User:
+    """Change a user; deactivation ends their sessions at once. Emits `crm.user.updated.v1`."""
+    async with unit_of_work(sessions) as session:
+        user = await session.get(User, user_id, with_for_update=True)
+        if user is None:
+            raise NotFound("user")
+        if "email" in changes:
+            changes["email"] = normalize_email(changes["email"])
+            if await _email_taken(session, changes["email"], but=user_id):
+                raise Conflict({"email": "a user with this e-mail exists"})
+        if "password" in changes:
+            password = changes.pop("password")
+            if problem := password_problem(password):
+                raise Invalid({"password": problem})
+            user.password_hash = await asyncio.to_thread(hash_password, password)
+        for field, value in changes.items():
+            setattr(user, field, value)
+        await _check_placement(session, user.role, user.team_id, user.department_id)  # type: ignore[arg-type]
+        await _keep_an_administrator(session)
+        if not user.active:
+            await session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+        await session.flush()
+        await add_event(session, new_event(UserUpdated(**_snapshot(user)), subject=user.id))
+    return user
+
+
+async def _keep_an_administrator(session: AsyncSession) -> None:
+    await session.flush()
+    admins = select(func.count()).where(User.role == "admin", User.active.is_(True))
+    if not await session.scalar(admins):
+        raise Invalid({"active": "the last active administrator must stay an active administrator"})
+
+
+async def create_team(
+    sessions: SessionFactory, *, name: str, parent_id: UUID, head_id: UUID | None = None
+) -> Team:
+    """Add a sales group under `parent_id`; emits `crm.team.changed.v1`."""
+    async with unit_of_work(sessions) as session:
+        await _check_team_links(session, parent_id=parent_id, head_id=head_id)
+        team = Team(name=name, parent_id=parent_id, head_id=head_id)
+        session.add(team)
+        await session.flush()
+        await _team_change(session, team)
+    return team
+
+
+async def update_team(sessions: SessionFactory, team_id: UUID, changes: dict[str, Any]) -> Team:
+    """Rename a group, move it under another parent, or give it a head."""
+    async with unit_of_work(sessions) as session:
+        team = await session.get(Team, team_id, with_for_update=True)
+        if team is None:
+            raise NotFound("sales group")
+        parent_id = changes.get("parent_id", team.parent_id)
+        if team.parent_id is None and parent_id is not None:
+            raise Invalid({"parent_id": "the company is the root; it has no parent"})
+        if team.parent_id is not None and parent_id is None:
+            raise Invalid({"parent_id": "a sales group needs a parent"})
+        await _check_team_links(session, parent_id=parent_id, head_id=changes.get("head_id"))
+        if parent_id is not None and creates_cycle(team_id, parent_id, await team_parents(session)):
+            raise Invalid({"parent_id": "a group cannot be moved under itself or its subgroups"})
+        for field, value in changes.items():
+            setattr(team, field, value)
+        await session.flush()
+        await _team_change(session, team)
+    return team
+
+
+async def _check_team_links(
+    session: AsyncSession, *, parent_id: UUID | None, head_id: UUID | None
+) -> None:
+    problems = {}
+    if parent_id is not None and await session.get(Team, parent_id) is None:
+        problems["parent_id"] = "no such sales group"
+    if head_id is not None:
+        head = await session.get(User, head_id)
+        if head is None or head.role not in ("head", "admin"):
+            problems["head_id"] = "the head must be a user with the head role"
+    if problems:
+        raise Invalid(problems)
+
+
+async def team_parents(session: AsyncSession) -> dict[UUID, UUID | None]:
+    return {row.id: row.parent_id for row in await session.execute(select(Team.id, Team.parent_id))}
+
+
+async def create_department(sessions: SessionFactory, *, name: str) -> Department:
+    async with unit_of_work(sessions) as session:
+        if await session.scalar(
+            select(Department.id).where(func.lower(Department.name) == name.lower())
+        ):
+            raise Conflict({"name": "a department with this name exists"})
+        department = Department(name=name)
+        session.add(department)
+    return department
+
+
+async def ensure_company_and_admin(
+    sessions: SessionFactory, *, email: str | None, password: str | None
+) -> tuple[str, str] | None:
+    """On first start: the company group and the first administrator.
+
+    Returns the (e-mail, password) to show once when the password was generated here.
+    """
+    async with unit_of_work(sessions) as session:
+        if await session.scalar(select(Team.id).where(Team.parent_id.is_(None))) is None:
+            company = Team(name=COMPANY_NAME, parent_id=None)
+            session.add(company)
+            await session.flush()
+            await _team_change(session, company)
+        if await session.scalar(select(func.count()).select_from(User)):
+            return None
+    generated = password is None
+    email = email or "admin@example.com"
+    password = password or secrets.token_urlsafe(12)
+    await create_user(sessions, email=email, name="Administrator", password=password, role="admin")
+    return (email, password) if generated else None
+
+
+async def company_id(session: AsyncSession) -> UUID:
+    root: UUID | None = await session.scalar(select(Team.id).where(Team.parent_id.is_(None)))
+    if root is None:
+        raise NotFound("company")
+    return root

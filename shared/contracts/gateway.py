@@ -1,0 +1,48 @@
+"""Events published by the gateway: people and sales groups, as full snapshots for replicas."""
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.events import Contract, contract
+
+SOURCE = "crm/gateway"
+USER_TOPIC = "crm.gateway.user"
+TEAM_TOPIC = "crm.gateway.team"
+
+Role = Literal["admin", "head", "manager", "staff"]
+
+
+class UserSnapshot(Contract):
+    """Everything other services may keep about a user (never the password)."""
+
+    user_id: UUID
+    email: str = Field(examples=["anna.nowak@example.pl"])
+    name: str = Field(examples=["Anna Nowak"])
+    role: Role
+    team_id: UUID | None = Field(description="the sales group; null for staff and the admin")
+    department_id: UUID | None = Field(description="for staff: the department they work in")
+    locale: Literal["pl", "en"]
+    time_zone: str = Field(examples=["Europe/Warsaw"])
+    active: bool
+
+
+@contract("crm.user.created.v1", topic=USER_TOPIC, source=SOURCE)
+class UserCreated(UserSnapshot):
+    """A user was added."""
+
+
+@contract("crm.user.updated.v1", topic=USER_TOPIC, source=SOURCE)
+class UserUpdated(UserSnapshot):
+    """A user changed: name, role, group, department, locale, or was (de)activated."""
+
+
+@contract("crm.team.changed.v1", topic=TEAM_TOPIC, source=SOURCE)
+class TeamChanged(Contract):
+    """A sales group was created or changed (name, parent, head). The root is the company."""
+
+    team_id: UUID
+    name: str = Field(examples=["Sprzedaż Północ"])
+    parent_id: UUID | None = Field(description="null only for the company at the root")
+    head_id: UUID | None

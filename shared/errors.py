@@ -1,0 +1,47 @@
+"""Errors a use case raises about its input, answered the way FastAPI answers validation errors."""
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+
+class Invalid(Exception):
+    """The input breaks a rule; `problems` says what is wrong, by field."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {msg}" for field, msg in problems.items()))
+        self.problems = problems
+
+
+class Conflict(Invalid):
+    """The input clashes with what exists (a taken e-mail, a duplicate NIP)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class NotFound(Exception):
+    """No such record, or none the caller may see (the same answer, so nothing leaks)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+
+
+def problem_details(problems: dict[str, str], where: str = "body") -> list[dict[str, object]]:
+    """FastAPI's error shape: one entry per field, so clients handle all 4xx alike."""
+    return [
+        {"loc": [where, field], "msg": msg, "type": "value_error"}
+        for field, msg in problems.items()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def invalid(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, Invalid)
+        return JSONResponse({"detail": problem_details(error.problems)}, error.status_code)
+
+    async def not_found(_: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status.HTTP_404_NOT_FOUND)
+
+    app.add_exception_handler(Invalid, invalid)
+    app.add_exception_handler(NotFound, not_found)
