@@ -57,9 +57,16 @@ def contract(type_: str, *, topic: str, source: str) -> Any:
     return register
 
 
-def new_event(data: C, *, subject: object) -> Envelope[C]:
+def new_event(data: C, *, subject: object, time: datetime | None = None) -> Envelope[C]:
     """Wrap contract data in an envelope, ready for the outbox."""
-    return Envelope[C](source=data.source, type=data.type, subject=str(subject), data=data)
+    envelope: Any = Envelope[type(data)]  # type: ignore[misc]  # the concrete contract
+    return envelope(  # type: ignore[no-any-return]
+        source=data.source,
+        type=data.type,
+        subject=str(subject),
+        data=data,
+        **({"time": time} if time else {}),
+    )
 
 
 def parse_event(raw: bytes | str) -> Envelope[Contract]:

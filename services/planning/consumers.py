@@ -7,9 +7,10 @@ from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.planning.tables import Client
+from services.planning.tables import Client, Member, Team
 from shared.consumer import Handler
 from shared.contracts.deals import CompanyCreated
+from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
 
 
@@ -24,4 +25,37 @@ async def on_company_created(session: AsyncSession, event: Envelope[Any]) -> Non
     )
 
 
-HANDLERS: Mapping[str, Handler] = {CompanyCreated.type: on_company_created}
+async def _upsert_newer(
+    session: AsyncSession, table: Any, id_: Any, values: dict[str, Any]
+) -> None:
+    """Insert or update a replica row, unless it already holds a newer snapshot."""
+    statement = insert(table).values(id=id_, **values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.id],
+            set_=values,
+            where=table.changed_at <= statement.excluded.changed_at,
+        )
+    )
+
+
+async def on_team_changed(session: AsyncSession, event: Envelope[Any]) -> None:
+    """The group tree plans roll up along."""
+    team: TeamChanged = event.data
+    values = {"name": team.name, "parent_id": team.parent_id, "head_id": team.head_id}
+    await _upsert_newer(session, Team, team.team_id, {**values, "changed_at": event.time})
+
+
+async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Who plans, in which group; deactivated people stay for the history of their plans."""
+    user: UserSnapshot = event.data
+    values = {"name": user.name, "role": user.role, "team_id": user.team_id, "active": user.active}
+    await _upsert_newer(session, Member, user.user_id, {**values, "changed_at": event.time})
+
+
+HANDLERS: Mapping[str, Handler] = {
+    CompanyCreated.type: on_company_created,
+    TeamChanged.type: on_team_changed,
+    UserCreated.type: on_user_snapshot,
+    UserUpdated.type: on_user_snapshot,
+}

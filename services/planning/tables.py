@@ -26,3 +26,28 @@ class Client(Base):
     )
 
     __table_args__ = (Index("ix_client_name_id", "name", "id"),)
+
+
+class Team(Base):
+    """Planning's replica of a gateway sales group: plans roll up along this tree."""
+
+    __tablename__ = "team"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[UUID | None] = mapped_column(index=True)
+    head_id: Mapped[UUID | None]
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Member(Base):
+    """Planning's replica of a gateway user: who plans, in which group."""
+
+    __tablename__ = "member"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+    team_id: Mapped[UUID | None] = mapped_column(index=True)
+    active: Mapped[bool]
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,5 +1,5 @@
 """HTTP routers of the planning service."""
 
-from services.planning.api import clients
+from services.planning.api import clients, teams
 
-ROUTERS = [clients.router]
+ROUTERS = [clients.router, teams.router]
