@@ -3,10 +3,8 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 from sqlalchemy import column, func, insert, select, table, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.bus import Bus, Message
 from shared.db import SessionFactory
 from shared.events import Envelope
+from shared.listen import listen
 from shared.metrics import EVENTS_RELAYED, RELAY_FAILURES
 from shared.postgres import asyncpg_dsn
 
@@ -136,25 +135,11 @@ class Relay:
         self._wakeup.clear()
 
     async def _listen(self) -> None:
-        """Hold a LISTEN connection so a commit wakes the relay at once; reconnect when it drops."""
-        wake: Callable[..., None] = lambda *_: self._wakeup.set()  # noqa: E731
-        while True:
-            connection: asyncpg.Connection | None = None
-            closed = asyncio.Event()
-            try:
-                connection = await asyncpg.connect(self._dsn)
-                connection.add_termination_listener(lambda _, ended=closed: ended.set())
-                await connection.add_listener(CHANNEL, wake)
-                self._wakeup.set()  # catch up on anything committed while we were not listening
-                await closed.wait()
-            except (OSError, asyncpg.PostgresError) as error:
-                log.debug("%s outbox listener: %s", self.service, error)
-                await asyncio.sleep(self._poll_seconds)
-            finally:
-                if connection is not None and not connection.is_closed():
-                    await _close(connection.close())
-
-
-async def _close(closing: Awaitable[None]) -> None:
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(closing, 1)
+        """Wake the relay at once on every commit that added events."""
+        await listen(
+            self._dsn,
+            CHANNEL,
+            lambda _: self._wakeup.set(),
+            on_connect=self._wakeup.set,  # catch up on anything committed while not listening
+            retry_seconds=self._poll_seconds,
+        )
