@@ -1,18 +1,28 @@
 """The gateway application: the only door for browsers and API clients."""
 
+import asyncio
+import contextlib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 
 from services.gateway.api import ROUTERS
 from services.gateway.backends import Backends
 from services.gateway.consumers import HANDLERS
+from services.gateway.notifications import NotificationHub
 from services.gateway.settings import BACKENDS, GatewaySettings
 from services.gateway.usecases.people import ensure_company_and_admin
+from services.gateway.web.pages import SignInFirst, redirect
+from services.gateway.web.security import install_browser_security
 from shared.bus import Bus
+from shared.postgres import asyncpg_dsn
 from shared.service import ServiceSpec, create_service_app
+
+STATIC = Path(__file__).parent / "web" / "static"
 
 SPEC = ServiceSpec(
     name="gateway",
@@ -23,28 +33,42 @@ SPEC = ServiceSpec(
 )
 
 
-def first_start(settings: GatewaySettings) -> Callable[[FastAPI], Awaitable[None]]:
-    """Create the company group and the first administrator when the database is new."""
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[None]:
+    """While the gateway serves: the first administrator exists and notifications are pushed."""
+    settings: GatewaySettings = app.state.settings
+    password = settings.admin_password.get_secret_value() if settings.admin_password else None
+    generated = await ensure_company_and_admin(
+        app.state.sessions, email=settings.admin_email, password=password
+    )
+    if generated is not None:  # shown once, on the console only, never logged
+        email, secret = generated
+        print(f"First administrator: {email} / password: {secret}", file=sys.stderr)
+    hub: NotificationHub = app.state.hub
+    listening = asyncio.create_task(hub.run(asyncpg_dsn(settings.async_database_url)))
+    try:
+        yield
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
 
-    async def start(app: FastAPI) -> None:
-        password = settings.admin_password.get_secret_value() if settings.admin_password else None
-        generated = await ensure_company_and_admin(
-            app.state.sessions, email=settings.admin_email, password=password
-        )
-        if generated is not None:  # shown once, on the console only, never logged
-            email, secret = generated
-            print(f"First administrator: {email} / password: {secret}", file=sys.stderr)
 
-    return start
+async def sign_in_first(request: Request, _: Exception) -> Response:
+    return redirect(request, "/login")
 
 
 def create_app(
     settings: GatewaySettings, bus: Bus | None = None, backends: Backends | None = None
 ) -> FastAPI:
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
-    app = create_service_app(SPEC, settings, bus, on_start=first_start(settings))
+    app = create_service_app(SPEC, settings, bus, running=serving)
     app.state.settings = settings
+    app.state.hub = NotificationHub()
     app.state.backends = backends or Backends.over_http(
         {name: settings.backend_url(name) for name in BACKENDS}, settings.service_timeout
     )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(SignInFirst, sign_in_first)
+    install_browser_security(app, secure_cookies=settings.secure_cookies)
     return app

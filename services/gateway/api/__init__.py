@@ -1,5 +1,6 @@
 """HTTP routers of the gateway; the proxy comes last so the gateway's own paths win."""
 
-from services.gateway.api import auth, people, proxy
+from services.gateway.api import auth, notifications, people, proxy
+from services.gateway.web import pages
 
-ROUTERS = [auth.router, people.router, proxy.router]
+ROUTERS = [auth.router, people.router, notifications.router, pages.router, proxy.router]

@@ -1,0 +1,1 @@
+"""The browser application: server-rendered pages with HTMX, in Polish and English."""

@@ -1,0 +1,96 @@
+"""Rendering pages: templates with the user's language, CSRF token, navigation and formatters."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.gateway.tables import User
+from services.gateway.web import i18n
+from services.gateway.web.i18n import gettext as _
+
+templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True),  # user content is always escaped
+    extensions=["jinja2.ext.i18n"],
+)
+templates.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.globals.update(
+    format_date=i18n.format_date,
+    format_datetime=i18n.format_datetime,
+    format_money=i18n.format_money,
+    format_number=i18n.format_number,
+    static=lambda path: f"/static/{path}",
+)
+
+
+def role_label(role: str) -> str:
+    labels = {
+        "admin": _("Administrator"),
+        "head": _("Head of sales"),
+        "manager": _("Sales manager"),
+        "staff": _("Staff"),
+    }
+    return labels.get(role, role)
+
+
+templates.globals["role_label"] = role_label
+
+
+@dataclass(frozen=True)
+class NavItem:
+    href: str
+    label: str
+    active: bool
+
+
+def navigation(user: User, path: str) -> list[NavItem]:
+    """The entries this user may open; each part of the CRM adds its own when its page exists."""
+    entries = [("/", _("Desk"))]
+    if user.role == "admin":
+        entries += [
+            ("/admin/users", _("Users")),
+            ("/admin/teams", _("Sales groups")),
+            ("/admin/departments", _("Departments")),
+        ]
+    return [NavItem(href, label, path == href) for href, label in entries]
+
+
+def use_locale(request: Request, user: User | None) -> str:
+    """Pick the language: the user's own, else the browser's choice, else Polish."""
+    chosen = user.locale if user else request.cookies.get("crm_locale")
+    locale = (
+        chosen if chosen in i18n.LOCALES else i18n.negotiate(request.headers.get("accept-language"))
+    )
+    i18n.current_locale.set(locale)
+    i18n.current_time_zone.set(user.time_zone if user else "Europe/Warsaw")
+    return locale
+
+
+def page_context(request: Request, user: User | None, **context: Any) -> dict[str, Any]:
+    locale = use_locale(request, user)
+    return {
+        "request": request,
+        "user": user,
+        "locale": locale,
+        "csrf_token": request.state.csrf_token,
+        "navigation": navigation(user, request.url.path) if user else [],
+        "today": i18n.format_date(datetime.now(UTC)),
+        **context,
+    }
+
+
+def fragment(request: Request, template: str, user: User | None, **context: Any) -> str:
+    """A piece of a page, e.g. for an HTMX swap."""
+    html: str = templates.get_template(template).render(page_context(request, user, **context))
+    return html
+
+
+def render(
+    request: Request, template: str, user: User | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    return HTMLResponse(fragment(request, template, user, **context), status_code=status_code)
