@@ -48,11 +48,14 @@ def keyset(
     cursor: str | None,
     types: Sequence[Callable[[Any], Any]],
     limit: int,
+    descending: bool = False,
 ) -> Select[Any]:
     """`query` ordered by `columns`, starting after the cursor's key, one row more than a page."""
-    query = query.order_by(*columns).limit(limit + 1)
+    order = [column.desc() for column in columns] if descending else list(columns)
+    query = query.order_by(*order).limit(limit + 1)
     if cursor:
-        query = query.where(tuple_(*columns) > decode_cursor(cursor, *types))
+        key, after = tuple_(*columns), decode_cursor(cursor, *types)
+        query = query.where(key < after if descending else key > after)
     return query
 
 

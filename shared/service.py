@@ -1,9 +1,10 @@
 """One way to build every service: app factory, lifespan (migrate, db, bus, relay), health, metrics."""
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,11 +52,11 @@ def create_service_app(
     settings: ServiceSettings,
     bus: Bus | None = None,
     *,
-    on_start: Callable[[FastAPI], Awaitable[None]] | None = None,
+    running: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
     """A service's FastAPI app. With no `bus`, the service owns a Kafka bus built from settings.
 
-    `on_start` runs once the database is migrated and open, before the first request.
+    `running` wraps the time the service serves: entered once the database is migrated and open.
     """
     owns_bus = bus is None
     service_bus = bus if bus is not None else new_bus(settings, spec.name)
@@ -66,8 +67,6 @@ def create_service_app(
         engine = new_engine(settings.async_database_url)
         sessions = new_session_factory(engine)
         app.state.engine, app.state.sessions, app.state.bus = engine, sessions, service_bus
-        if on_start is not None:
-            await on_start(app)
         if spec.handlers:
             service_bus.subscribe(Consumer(spec.name, sessions, spec.handlers))
         if owns_bus:
@@ -80,7 +79,8 @@ def create_service_app(
         )
         relaying = asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay")
         try:
-            yield
+            async with running(app) if running else contextlib.nullcontext():
+                yield
         finally:
             relay.stop()
             await relaying

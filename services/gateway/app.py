@@ -39,7 +39,10 @@ async def serving(app: FastAPI) -> AsyncIterator[None]:
     settings: GatewaySettings = app.state.settings
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
     generated = await ensure_company_and_admin(
-        app.state.sessions, email=settings.admin_email, password=password
+        app.state.sessions,
+        email=settings.admin_email,
+        password=password,
+        locale=settings.admin_locale,
     )
     if generated is not None:  # shown once, on the console only, never logged
         email, secret = generated

@@ -22,6 +22,7 @@ from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import new_event
 from shared.outbox import add_event
+from shared.text import N_
 
 COMPANY_NAME = "Company"
 
@@ -52,9 +53,9 @@ async def _check_placement(
 ) -> None:
     problems = placement_problems(role, team_id=team_id, department_id=department_id)
     if team_id is not None and await session.get(Team, team_id) is None:
-        problems["team_id"] = "no such sales group"
+        problems["team_id"] = N_("no such sales group")
     if department_id is not None and await session.get(Department, department_id) is None:
-        problems["department_id"] = "no such department"
+        problems["department_id"] = N_("no such department")
     if problems:
         raise Invalid(problems)
 
@@ -84,7 +85,7 @@ async def create_user(
     email = normalize_email(email)
     async with unit_of_work(sessions) as session:
         if await _email_taken(session, email):
-            raise Conflict({"email": "a user with this e-mail exists"})
+            raise Conflict({"email": N_("a user with this e-mail exists")})
         await _check_placement(session, role, team_id, department_id)
         user = User(
             email=email,
@@ -112,7 +113,7 @@ async def update_user(sessions: SessionFactory, user_id: UUID, changes: dict[str
         if "email" in changes:
             changes["email"] = normalize_email(changes["email"])
             if await _email_taken(session, changes["email"], but=user_id):
-                raise Conflict({"email": "a user with this e-mail exists"})
+                raise Conflict({"email": N_("a user with this e-mail exists")})
         if "password" in changes:
             password = changes.pop("password")
             if problem := password_problem(password):
@@ -133,7 +134,9 @@ async def _keep_an_administrator(session: AsyncSession) -> None:
     await session.flush()
     admins = select(func.count()).where(User.role == "admin", User.active.is_(True))
     if not await session.scalar(admins):
-        raise Invalid({"active": "the last active administrator must stay an active administrator"})
+        raise Invalid(
+            {"active": N_("the last active administrator must stay an active administrator")}
+        )
 
 
 async def create_team(
@@ -157,12 +160,14 @@ async def update_team(sessions: SessionFactory, team_id: UUID, changes: dict[str
             raise NotFound("sales group")
         parent_id = changes.get("parent_id", team.parent_id)
         if team.parent_id is None and parent_id is not None:
-            raise Invalid({"parent_id": "the company is the root; it has no parent"})
+            raise Invalid({"parent_id": N_("the company is the root; it has no parent")})
         if team.parent_id is not None and parent_id is None:
-            raise Invalid({"parent_id": "a sales group needs a parent"})
+            raise Invalid({"parent_id": N_("a sales group needs a parent")})
         await _check_team_links(session, parent_id=parent_id, head_id=changes.get("head_id"))
         if parent_id is not None and creates_cycle(team_id, parent_id, await team_parents(session)):
-            raise Invalid({"parent_id": "a group cannot be moved under itself or its subgroups"})
+            raise Invalid(
+                {"parent_id": N_("a group cannot be moved under itself or its subgroups")}
+            )
         for field, value in changes.items():
             setattr(team, field, value)
         await session.flush()
@@ -175,11 +180,11 @@ async def _check_team_links(
 ) -> None:
     problems = {}
     if parent_id is not None and await session.get(Team, parent_id) is None:
-        problems["parent_id"] = "no such sales group"
+        problems["parent_id"] = N_("no such sales group")
     if head_id is not None:
         head = await session.get(User, head_id)
         if head is None or head.role not in ("head", "admin"):
-            problems["head_id"] = "the head must be a user with the head role"
+            problems["head_id"] = N_("the head must be a user with the head role")
     if problems:
         raise Invalid(problems)
 
@@ -193,14 +198,14 @@ async def create_department(sessions: SessionFactory, *, name: str) -> Departmen
         if await session.scalar(
             select(Department.id).where(func.lower(Department.name) == name.lower())
         ):
-            raise Conflict({"name": "a department with this name exists"})
+            raise Conflict({"name": N_("a department with this name exists")})
         department = Department(name=name)
         session.add(department)
     return department
 
 
 async def ensure_company_and_admin(
-    sessions: SessionFactory, *, email: str | None, password: str | None
+    sessions: SessionFactory, *, email: str | None, password: str | None, locale: str = "pl"
 ) -> tuple[str, str] | None:
     """On first start: the company group and the first administrator.
 
@@ -217,7 +222,9 @@ async def ensure_company_and_admin(
     generated = password is None
     email = email or "admin@example.com"
     password = password or secrets.token_urlsafe(12)
-    await create_user(sessions, email=email, name="Administrator", password=password, role="admin")
+    await create_user(
+        sessions, email=email, name="Administrator", password=password, role="admin", locale=locale
+    )
     return (email, password) if generated else None
 
 

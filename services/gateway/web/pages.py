@@ -159,7 +159,7 @@ async def add_user(request: Request, user: PageAdmin, sessions: Sessions) -> Res
     except ValidationError as invalid:
         errors = _problems(invalid)
     except Invalid as invalid:
-        errors = invalid.problems
+        errors = translated(invalid)
     lists = await _people_lists(sessions)
     context = {
         **lists,
@@ -169,8 +169,8 @@ async def add_user(request: Request, user: PageAdmin, sessions: Sessions) -> Res
         "created": created,
     }
     form_html = fragment(request, "admin/_user_form.html", user, **context)
-    rows = fragment(request, "admin/_user_rows.html", user, **context)
-    swap = f'<tbody id="user-rows" hx-swap-oob="innerHTML">{rows}</tbody>'
+    table = fragment(request, "admin/_user_table.html", user, **context)
+    swap = f'<section id="user-table" hx-swap-oob="innerHTML">{table}</section>'
     return HTMLResponse(form_html + swap, status.HTTP_422_UNPROCESSABLE_CONTENT if errors else 200)
 
 
@@ -192,11 +192,11 @@ async def set_active(
     try:
         await people.update_user(sessions, user_id, {"active": active})
     except Invalid as invalid:
-        headers["HX-Trigger"] = json.dumps({"crm:error": "; ".join(invalid.problems.values())})
+        headers["HX-Trigger"] = json.dumps({"crm:error": "; ".join(translated(invalid).values())})
     lists = await _people_lists(sessions)
-    rows = render(request, "admin/_user_rows.html", user, **lists, **_user_form_context(lists))
-    rows.headers.update(headers)
-    return rows
+    table = render(request, "admin/_user_table.html", user, **lists, **_user_form_context(lists))
+    table.headers.update(headers)
+    return table
 
 
 def _tree(lists: dict[str, Any]) -> list[dict[str, Any]]:
@@ -256,8 +256,13 @@ async def add_team(request: Request, user: PageAdmin, sessions: Sessions) -> Res
     except ValidationError as invalid:
         return await _teams_page(request, user, sessions, _problems(invalid), form)
     except Invalid as invalid:
-        return await _teams_page(request, user, sessions, invalid.problems, form)
+        return await _teams_page(request, user, sessions, translated(invalid), form)
     return await _teams_page(request, user, sessions, {}, {})
+
+
+def translated(invalid: Invalid) -> dict[str, str]:
+    """A use case's problems in the reader's language."""
+    return {field: _(message) for field, message in invalid.problems.items()}
 
 
 def _problems(invalid: ValidationError) -> dict[str, str]:
@@ -287,7 +292,7 @@ async def add_department(request: Request, user: PageAdmin, sessions: Sessions) 
     except ValidationError as invalid:
         return await _departments_page(request, user, sessions, _problems(invalid), form)
     except Invalid as invalid:
-        return await _departments_page(request, user, sessions, invalid.problems, form)
+        return await _departments_page(request, user, sessions, translated(invalid), form)
     return await _departments_page(request, user, sessions, {}, {})
 
 
