@@ -53,8 +53,9 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCrm]:
         yield RunningCrm(url, scratch / "pg")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium for one module: Playwright's event loop must be gone before async tests run."""
     executable = chromium_path()
     if executable is None:
         if os.environ.get("CI") == "true":

@@ -2,8 +2,9 @@
 the code (service names, ports, probes, the environment the settings classes read).
 
 No network, no Docker, no cluster: YAML is read with PyYAML and compared with `services.catalog`
-and `shared.settings`. Each check is a function returning the problems it found; the tests assert
-there are none, and the last tests break a copy of the manifests to show each check can fail.
+and `shared.settings`; pyproject.toml's package-data is compared with the files the packages hold.
+Each check is a function returning the problems it found; the tests assert there are none, and
+the last tests break a copy of the manifests to show each check can fail.
 """
 
 import copy
@@ -724,12 +725,6 @@ def unpackaged_files() -> list[str]:
     return missing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pyproject.toml's package-data lacks *.css, *.js, *.md and *.po: a non-editable "
-    "install (the image) has no services/gateway/web/static, and the gateway fails to start "
-    "(StaticFiles: directory does not exist). Add the patterns, then remove this marker.",
-)
 def test_the_installed_package_carries_every_file_the_services_read() -> None:
     assert unpackaged_files() == []
 

@@ -25,6 +25,7 @@ from shared.outbox import add_event
 from shared.text import N_
 
 COMPANY_NAME = "Company"
+_FIRST_START_LOCK = 0x61646D  # "adm"
 
 
 def _snapshot(user: User) -> dict[str, Any]:
@@ -209,9 +210,14 @@ async def ensure_company_and_admin(
 ) -> tuple[str, str] | None:
     """On first start: the company group and the first administrator.
 
+    Replicas starting together take turns (an advisory lock), so there is one of each.
     Returns the (e-mail, password) to show once when the password was generated here.
     """
+    generated = password is None
+    email = email or "admin@example.com"
+    password = password or secrets.token_urlsafe(12)
     async with unit_of_work(sessions) as session:
+        await session.execute(select(func.pg_advisory_xact_lock(_FIRST_START_LOCK)))
         if await session.scalar(select(Team.id).where(Team.parent_id.is_(None))) is None:
             company = Team(name=COMPANY_NAME, parent_id=None)
             session.add(company)
@@ -219,12 +225,18 @@ async def ensure_company_and_admin(
             await _team_change(session, company)
         if await session.scalar(select(func.count()).select_from(User)):
             return None
-    generated = password is None
-    email = email or "admin@example.com"
-    password = password or secrets.token_urlsafe(12)
-    await create_user(
-        sessions, email=email, name="Administrator", password=password, role="admin", locale=locale
-    )
+        admin = User(
+            email=normalize_email(email),
+            name="Administrator",
+            password_hash=await asyncio.to_thread(hash_password, password),
+            role="admin",
+            locale=locale,
+            time_zone="Europe/Warsaw",
+            active=True,
+        )
+        session.add(admin)
+        await session.flush()
+        await add_event(session, new_event(UserCreated(**_snapshot(admin)), subject=admin.id))
     return (email, password) if generated else None
 
 
