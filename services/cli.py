@@ -6,16 +6,18 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 import shared.contracts  # noqa: F401  (registers every event contract)
 from services.catalog import SERVICES, Entry
 from shared.asyncapi import asyncapi_document
-from shared.migrations import upgrade
-from shared.postgres import async_url, start_embedded_server
+from shared.db import new_engine, new_session_factory
+from shared.migrations import upgrade, upgrade_async
+from shared.postgres import async_url, ensure_database, start_embedded_server
 from shared.settings import env_name, load_settings
 
 app = typer.Typer(help="Contentum CRM", no_args_is_help=True, add_completion=False)
@@ -77,6 +79,59 @@ def migrate(
         typer.echo(f"{name}: migrated", err=True)
 
 
+users = typer.Typer(help="Manage users from scripts.", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+
+@users.command("create")
+def create_user(
+    email: Annotated[str, typer.Option(help="sign-in e-mail")],
+    name: Annotated[str, typer.Option(help="full name")],
+    role: Annotated[str, typer.Option(help="admin | head | manager | staff")] = "manager",
+    team_id: Annotated[str | None, typer.Option(help="sales group id (head, manager)")] = None,
+    department_id: Annotated[str | None, typer.Option(help="department id (staff)")] = None,
+    locale: Annotated[str, typer.Option(help="pl | en")] = "pl",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, envvar="CRM_USER_PASSWORD")
+    ] = "",
+    data_dir: Annotated[Path, typer.Option(help="embedded PostgreSQL data")] = Path("var/pg"),
+) -> None:
+    """Add a user to the gateway's database (GATEWAY_DATABASE_URL, else the embedded one)."""
+    from services.gateway.api.schemas import UserCreate
+    from services.gateway.usecases.people import create_user as create
+    from shared.errors import Invalid
+
+    try:
+        fields = {"email": email, "name": name, "password": password, "role": role}
+        places = {"team_id": team_id, "department_id": department_id, "locale": locale}
+        body = UserCreate.model_validate({**fields, **places})
+    except ValidationError as error:
+        _fail("\n".join(f"crm: {e['loc'][0]}: {e['msg']}" for e in error.errors()))
+    url = os.environ.get("GATEWAY_DATABASE_URL") or asyncio.run(
+        prepare_gateway_database(start_embedded_server(data_dir))
+    )
+
+    async def run_use_case() -> str:
+        await upgrade_async(SERVICES["gateway"].spec.migrations, async_url(url))
+        engine = new_engine(async_url(url))
+        try:
+            user = await create(new_session_factory(engine), **body.model_dump())
+            return str(user.id)
+        finally:
+            await engine.dispose()
+
+    try:
+        typer.echo(asyncio.run(run_use_case()))
+    except Invalid as invalid:
+        _fail("\n".join(f"crm: {field}: {msg}" for field, msg in invalid.problems.items()))
+
+
+async def prepare_gateway_database(server_url: str) -> str:
+    from services.embedded import DATABASE_PREFIX
+
+    return await ensure_database(server_url, DATABASE_PREFIX + "gateway")
+
+
 @app.command()
 def events() -> None:
     """Print the AsyncAPI document of every event the services publish."""
@@ -89,7 +144,7 @@ def _entry(service: str) -> Entry:
     return SERVICES[service]
 
 
-def _fail(message: str) -> str:
+def _fail(message: str) -> NoReturn:
     print(message, file=sys.stderr)
     raise SystemExit(2)
 

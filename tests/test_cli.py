@@ -1,14 +1,20 @@
 """The `crm` command as a newcomer uses it: run, serve, events."""
 
+import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from shared.db import new_engine
+from shared.postgres import async_url
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from shared.testing.processes import crm_process, free_port
 
@@ -97,3 +103,29 @@ def test_the_first_start_prints_a_generated_administrator_password_once(tmp_path
     email, password = line.split("First administrator: ")[1].split(" / password: ")
     assert email == "admin@example.com" and len(password) >= 12
     assert "password:" not in (tmp_path / "second.log").read_text()
+
+
+async def test_users_create_adds_a_user_a_script_can_sign_in_with(new_database: Any) -> None:
+    url = await new_database("gateway")
+    env = {**os.environ, "GATEWAY_DATABASE_URL": url, "CRM_USER_PASSWORD": "a long enough password"}
+    args = [
+        "users",
+        "create",
+        "--email",
+        "Skrypt@Contentum.pl",
+        "--name",
+        "Skrypt",
+        "--role",
+        "admin",
+    ]
+
+    created = await asyncio.to_thread(crm, *args, env=env)
+    refused = await asyncio.to_thread(crm, *args[:-1], "boss", env=env)
+
+    assert created.returncode == 0, created.stderr
+    assert refused.returncode == 2 and "crm: role:" in refused.stderr
+    engine = new_engine(async_url(url))
+    async with engine.connect() as connection:
+        row = (await connection.execute(text("SELECT email, role FROM app_user"))).one()
+    await engine.dispose()
+    assert tuple(row) == ("skrypt@contentum.pl", "admin")
