@@ -87,7 +87,7 @@ async def login(
         max_age=int(SESSION_TTL.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
+        secure=request.app.state.settings.secure_cookies or request.url.scheme == "https",
     )
     return response
 

@@ -65,7 +65,7 @@ def install_browser_security(app: FastAPI, *, secure_cookies: bool) -> None:
                 request.state.csrf_token,
                 httponly=True,
                 samesite="strict",
-                secure=secure_cookies,
+                secure=secure_cookies or request.url.scheme == "https",
             )
         response.headers.update(SECURITY_HEADERS)
         if request.url.path in API_EXPLORER:  # FastAPI's explorer pages use inline scripts

@@ -1,0 +1,47 @@
+"""Who may see a record: a manager their own, a head the group's subtree, staff their department's.
+
+One rule for every service, in two forms: a check for one record, and a SQL filter for lists.
+"""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, true
+
+from shared.auth import Identity
+
+
+def can_see(
+    identity: Identity,
+    *,
+    owner_id: object = None,
+    team_id: object = None,
+    department_id: object = None,
+) -> bool:
+    """True when `identity` may see a record owned by `owner_id` in `team_id`/`department_id`."""
+    if identity.role == "admin":
+        return True
+    if owner_id is not None and str(owner_id) == identity.user_id:
+        return True
+    if identity.role == "head" and team_id is not None:
+        return str(team_id) in identity.team_ids
+    if identity.role == "staff" and department_id is not None:
+        return str(department_id) == identity.department_id
+    return False
+
+
+def visible_to(
+    identity: Identity,
+    *,
+    owner: ColumnElement[Any] | Any,
+    team: ColumnElement[Any] | Any | None = None,
+    department: ColumnElement[Any] | Any | None = None,
+) -> ColumnElement[bool]:
+    """The same rule as a WHERE clause over a table's owner, group and department columns."""
+    if identity.role == "admin":
+        return true()
+    allowed: list[ColumnElement[bool]] = [owner == identity.user_id]
+    if identity.role == "head" and team is not None and identity.team_ids:
+        allowed.append(team.in_(identity.team_ids))
+    if identity.role == "staff" and department is not None and identity.department_id:
+        allowed.append(department == identity.department_id)
+    return or_(false(), *allowed)
