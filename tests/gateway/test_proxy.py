@@ -2,6 +2,7 @@
 
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -65,18 +66,29 @@ async def test_the_gateway_reports_itself_ready(embedded: httpx.AsyncClient) -> 
     assert (await embedded.get("/readyz")).json() == {"database": "ok", "bus": "ok"}
 
 
-async def test_a_service_that_does_not_answer_is_a_503_naming_it(
-    new_database: Any, settings_for: Any
-) -> None:
+@asynccontextmanager
+async def gateway_alone(
+    database_url: str, settings_for: Any, **backends: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway whose backends are at the given addresses, its administrator signed in."""
     settings = GatewaySettings(
-        **settings_for(await new_database("gateway")),
-        deals_url=f"http://127.0.0.1:{closed_port()}",
-        service_timeout=1,
+        **settings_for(database_url),
+        **backends,
         admin_email=ADMIN_EMAIL,
         admin_password=ADMIN_PASSWORD,
     )
     async with running(create_app(settings, InProcessBus())) as gateway:
         gateway.headers.update(await bearer(gateway, ADMIN_EMAIL, ADMIN_PASSWORD))
+        yield gateway
+
+
+async def test_a_service_that_does_not_answer_is_a_503_naming_it(
+    new_database: Any, settings_for: Any
+) -> None:
+    deals_url = f"http://127.0.0.1:{closed_port()}"
+    async with gateway_alone(
+        await new_database("gateway"), settings_for, deals_url=deals_url, service_timeout=1
+    ) as gateway:
         down = await gateway.get("/api/companies")
         unconfigured = await gateway.get("/api/plans/clients")
 
@@ -93,15 +105,11 @@ async def test_a_slow_service_is_a_503_after_the_timeout(
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen()
-        settings = GatewaySettings(
-            **settings_for(await new_database("gateway")),
-            deals_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
-            service_timeout=0.5,
-            admin_email=ADMIN_EMAIL,
-            admin_password=ADMIN_PASSWORD,
-        )
-        async with running(create_app(settings, InProcessBus())) as gateway:
-            gateway.headers.update(await bearer(gateway, ADMIN_EMAIL, ADMIN_PASSWORD))
+        deals_url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        database = await new_database("gateway")
+        async with gateway_alone(
+            database, settings_for, deals_url=deals_url, service_timeout=0.5
+        ) as gateway:
             answer = await gateway.get("/api/companies")
 
     assert answer.status_code == 503

@@ -1,28 +1,13 @@
 """Planning keeps a replica of deals' companies as its clients and lists them."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
 
 import httpx
-import pytest
 
-from services.planning.app import create_app
-from services.planning.settings import PlanningSettings
 from shared.bus import InProcessBus, Message
 from shared.contracts.deals import CompanyCreated
 from shared.events import new_event
-from shared.testing.apps import identity_headers, running
-
-
-@pytest.fixture
-async def planning(
-    new_database: Any, settings_for: Any, bus: InProcessBus
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = PlanningSettings(**settings_for(await new_database("planning")))
-    async with running(create_app(settings, bus)) as client:
-        client.headers.update(identity_headers())
-        yield client
 
 
 def company_created(name: str) -> Message:

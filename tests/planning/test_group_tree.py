@@ -1,31 +1,15 @@
 """Planning's replica of the sales-group tree: built from snapshots, newest wins."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-import pytest
 
-from services.planning.app import create_app
-from services.planning.settings import PlanningSettings
 from shared.bus import InProcessBus, Message
 from shared.contracts.gateway import TeamChanged, UserCreated, UserUpdated
 from shared.events import Contract, new_event
-from shared.testing.apps import identity_headers, running
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def planning(
-    new_database: Any, settings_for: Any, bus: InProcessBus
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = PlanningSettings(**settings_for(await new_database("planning")))
-    async with running(create_app(settings, bus)) as client:
-        client.headers.update(identity_headers())
-        yield client
 
 
 def message(data: Contract, subject: UUID, at: datetime) -> Message:
