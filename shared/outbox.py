@@ -78,18 +78,17 @@ class Relay:
 
     async def relay_once(self) -> int:
         """Publish one batch of pending rows; return how many left the outbox."""
+        # One round trip: take the relay lock and read the pending rows (none if another has it).
+        lock = select(func.pg_try_advisory_xact_lock(_RELAY_LOCK).label("held")).cte("relay_lock")
+        pending = (
+            select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.envelope)
+            .join_from(outbox, lock, lock.c.held)
+            .where(outbox.c.sent_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(self._batch_size)
+        )
         async with self._sessions() as session, session.begin():
-            locked = await session.scalar(select(func.pg_try_advisory_xact_lock(_RELAY_LOCK)))
-            if not locked:
-                return 0
-            rows = (
-                await session.execute(
-                    select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.envelope)
-                    .where(outbox.c.sent_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(self._batch_size)
-                )
-            ).all()
+            rows = (await session.execute(pending)).all()
             if not rows:
                 return 0
             await self._bus.publish([_message(row) for row in rows])

@@ -30,6 +30,7 @@ class RecordingBus(InProcessBus):
     async def publish(self, messages: list[Message]) -> None:
         if self.down:
             raise BusNotReady("broker is down")
+        await asyncio.sleep(0.005)  # a broker takes a moment: lets two relays overlap
         self.published.extend(messages)
 
 
@@ -124,3 +125,23 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_the_poll(
     await running
 
     assert bus.published[0].key == "woken"
+
+
+async def test_two_relays_at_once_publish_each_event_once(
+    database: tuple[str, SessionFactory],
+) -> None:
+    url, sessions = database
+    bus = RecordingBus()
+    await add_companies(sessions, [f"c{n}" for n in range(50)])
+    relays = [
+        Relay(service="t", sessions=sessions, bus=bus, database_url=url, batch_size=10)
+        for _ in range(2)
+    ]
+
+    async def drain(relay: Relay) -> None:
+        while await pending(sessions):
+            await relay.relay_once()
+
+    await asyncio.gather(*(drain(relay) for relay in relays))
+
+    assert [m.key for m in bus.published] == [f"c{n}" for n in range(50)]
