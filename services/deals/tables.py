@@ -1,9 +1,12 @@
 """Tables of the deals service."""
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, Index, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -30,3 +33,163 @@ class Company(Base):
     )
 
     __table_args__ = (Index("ix_company_name_id", "name", "id"),)
+
+
+class Pipeline(Base):
+    """A sales process: an ordered list of stages. One is the default for new deals."""
+
+    __tablename__ = "pipeline"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Stage(Base):
+    """A step of a pipeline, with what a deal must have to enter it."""
+
+    __tablename__ = "stage"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    pipeline_id: Mapped[UUID] = mapped_column(ForeignKey("pipeline.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    position: Mapped[int]
+    probability: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(Text, default="open")
+    required_fields: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    completed_activity: Mapped[bool] = mapped_column(default=False)
+    document: Mapped[bool] = mapped_column(default=False)
+    no_skipping: Mapped[bool] = mapped_column(default=False)
+    close_date_not_past: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (UniqueConstraint("pipeline_id", "position"),)
+
+
+class LostReason(Base):
+    """A reason a deal can be lost for; the administrator keeps the list."""
+
+    __tablename__ = "lost_reason"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class CustomField(Base):
+    """A field the administrator adds to companies, contacts or deals."""
+
+    __tablename__ = "custom_field"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    record_type: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("record_type", "key"),)
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    company_id: Mapped[UUID | None] = mapped_column(ForeignKey("company.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    position: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    custom: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (Index("ix_contact_name_id", "name", "id"),)
+
+
+class Deal(Base):
+    __tablename__ = "deal"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    title: Mapped[str] = mapped_column(Text)
+    company_id: Mapped[UUID] = mapped_column(ForeignKey("company.id"), index=True)
+    owner_id: Mapped[UUID] = mapped_column(index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(Text, default="PLN")
+    expected_close_date: Mapped[date | None]
+    pipeline_id: Mapped[UUID] = mapped_column(ForeignKey("pipeline.id"))
+    stage_id: Mapped[UUID] = mapped_column(ForeignKey("stage.id"), index=True)
+    probability: Mapped[int]
+    source: Mapped[str | None] = mapped_column(Text)
+    custom: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    stage_entered_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        Index("ix_deal_created_at_id", "created_at", "id"),
+        Index("ix_deal_stage_id_created_at_id", "stage_id", "created_at", "id"),
+    )
+
+
+class DealContact(Base):
+    __tablename__ = "deal_contact"
+
+    deal_id: Mapped[UUID] = mapped_column(
+        ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[UUID] = mapped_column(ForeignKey("contact.id"), primary_key=True)
+
+
+class DealDocument(Base):
+    """A document linked to a deal (e.g. the commercial offer): its title and where it lives."""
+
+    __tablename__ = "deal_document"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    deal_id: Mapped[UUID] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Member(Base):
+    """Deals' replica of a gateway user: names on the timeline, groups for a head's view."""
+
+    __tablename__ = "member"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    team_id: Mapped[UUID | None] = mapped_column(index=True)
+    active: Mapped[bool]
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TimelineEntry(Base):
+    """What happened to a deal or company: outcome reports, stage moves, field changes (audit)."""
+
+    __tablename__ = "timeline_entry"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    deal_id: Mapped[UUID | None] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"))
+    company_id: Mapped[UUID | None] = mapped_column(ForeignKey("company.id"))
+    kind: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    source_id: Mapped[UUID | None] = mapped_column(unique=True)
+
+    __table_args__ = (
+        Index("ix_timeline_entry_deal_id_at", "deal_id", "at"),
+        Index("ix_timeline_entry_company_id_at", "company_id", "at"),
+    )
