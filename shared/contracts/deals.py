@@ -1,5 +1,8 @@
 """Events published by the deals service."""
 
+from datetime import date
+from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -27,3 +30,81 @@ class CompanyCreated(Contract):
         default=None, description="Polish NIP, 10 digits", examples=["5260250274"]
     )
     address: Address | None = None
+
+
+CONTACT_TOPIC = "crm.deals.contact"
+DEAL_TOPIC = "crm.deals.deal"
+
+
+@contract("crm.company.updated.v1", topic=COMPANY_TOPIC, source=SOURCE)
+class CompanyUpdated(Contract):
+    """A company's details changed; the snapshot after the change."""
+
+    company_id: UUID
+    name: str
+    tax_id: str | None = None
+    address: Address | None = None
+
+
+class ContactSnapshot(Contract):
+    contact_id: UUID
+    company_id: UUID | None
+    name: str = Field(examples=["Jan Kowalski"])
+    position: str | None = Field(default=None, examples=["Dyrektor zakupów"])
+    phone: str | None = None
+    email: str | None = None
+
+
+@contract("crm.contact.created.v1", topic=CONTACT_TOPIC, source=SOURCE)
+class ContactCreated(ContactSnapshot):
+    """A person at a customer was added."""
+
+
+@contract("crm.contact.updated.v1", topic=CONTACT_TOPIC, source=SOURCE)
+class ContactUpdated(ContactSnapshot):
+    """A contact's details changed."""
+
+
+class DealSnapshot(Contract):
+    """A deal as other services need it: planning's forecast, the calendar's links."""
+
+    deal_id: UUID
+    title: str
+    company_id: UUID
+    owner_id: UUID
+    amount: Decimal | None = Field(description="in `currency`; null while unknown")
+    currency: str = Field(examples=["PLN"])
+    expected_close_date: date | None
+    pipeline_id: UUID
+    stage_id: UUID
+    stage_kind: Literal["open", "won", "lost"]
+    probability: int = Field(ge=0, le=100)
+
+
+@contract("crm.deal.created.v1", topic=DEAL_TOPIC, source=SOURCE)
+class DealCreated(DealSnapshot):
+    """A deal was opened."""
+
+
+@contract("crm.deal.updated.v1", topic=DEAL_TOPIC, source=SOURCE)
+class DealUpdated(DealSnapshot):
+    """A deal's fields changed (not its stage)."""
+
+
+@contract("crm.deal.stage_changed.v1", topic=DEAL_TOPIC, source=SOURCE)
+class DealStageChanged(DealSnapshot):
+    """A deal entered another stage; `from_stage_id` is where it was."""
+
+    from_stage_id: UUID
+
+
+@contract("crm.deal.won.v1", topic=DEAL_TOPIC, source=SOURCE)
+class DealWon(DealSnapshot):
+    """A deal entered a won stage: actual revenue of `amount` on `expected_close_date`."""
+
+
+@contract("crm.deal.lost.v1", topic=DEAL_TOPIC, source=SOURCE)
+class DealLost(DealSnapshot):
+    """A deal entered a lost stage."""
+
+    lost_reason: str

@@ -1,51 +1,20 @@
-"""Polish and English: message catalogues (gettext .po via Babel), and dates, numbers, money."""
+"""Polish and English in pages: the language of a request, and dates, numbers, money per locale."""
 
 import contextvars
-import io
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale as BabelLocale
 from babel import dates, numbers
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 
-LOCALES = ("pl", "en")
-DEFAULT_LOCALE = "pl"
-_CATALOGUES = Path(__file__).parent / "locales"
+from shared.i18n import DEFAULT_LOCALE, LOCALES, current_locale, gettext, ngettext, translations
 
-current_locale: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "locale", default=DEFAULT_LOCALE
-)
+__all__ = ["LOCALES", "current_locale", "gettext", "ngettext", "translations"]
+
 current_time_zone: contextvars.ContextVar[str] = contextvars.ContextVar(
     "time_zone", default="Europe/Warsaw"
 )
-
-
-@cache
-def translations(locale: str) -> NullTranslations:
-    """The compiled catalogue of `locale`; English is the language of the source strings."""
-    po = _CATALOGUES / locale / "LC_MESSAGES" / "messages.po"
-    if not po.exists():
-        return NullTranslations()
-    with po.open("rb") as source:
-        catalogue = read_po(source, locale=locale)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return Translations(compiled)
-
-
-def gettext(message: str) -> str:
-    return translations(current_locale.get()).ugettext(message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(current_locale.get()).ungettext(singular, plural, n)
 
 
 def negotiate(accept_language: str | None) -> str:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from services.gateway.web import i18n
+from shared import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = [("services/**.py", "python"), ("services/gateway/web/templates/**.html", "jinja2")]
