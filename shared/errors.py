@@ -20,6 +20,10 @@ class Conflict(Invalid):
     status_code = status.HTTP_409_CONFLICT
 
 
+class Forbidden(Exception):
+    """The caller may see the record but not do this to it."""
+
+
 class NotFound(Exception):
     """No such record, or none the caller may see (the same answer, so nothing leaks)."""
 
@@ -43,5 +47,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def not_found(_: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status.HTTP_404_NOT_FOUND)
 
+    async def forbidden(_: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status.HTTP_403_FORBIDDEN)
+
     app.add_exception_handler(Invalid, invalid)
     app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Forbidden, forbidden)

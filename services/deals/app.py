@@ -1,5 +1,7 @@
 """The deals service application."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -7,6 +9,7 @@ from fastapi import FastAPI
 from services.deals.api import ROUTERS
 from services.deals.consumers import HANDLERS
 from services.deals.settings import DealsSettings
+from services.deals.usecases.pipelines import ensure_default_pipeline
 from shared.bus import Bus
 from shared.service import ServiceSpec, create_service_app
 
@@ -19,5 +22,12 @@ SPEC = ServiceSpec(
 )
 
 
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[None]:
+    """A default pipeline and lost reasons exist from the first start."""
+    await ensure_default_pipeline(app.state.sessions)
+    yield
+
+
 def create_app(settings: DealsSettings, bus: Bus | None = None) -> FastAPI:
-    return create_service_app(SPEC, settings, bus)
+    return create_service_app(SPEC, settings, bus, running=serving)

@@ -4,14 +4,17 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
-from services.deals import usecases
+from services.deals.api.deals import TimelineItem, timeline
 from services.deals.domain.nip import normalize_nip
-from services.deals.tables import Company
+from services.deals.tables import Company, Deal, TimelineEntry
+from services.deals.usecases import companies as usecases
+from services.deals.usecases.deals import visible_deals
 from shared.auth import CurrentIdentity
 from shared.contracts.deals import Address
 from shared.deps import Sessions
+from shared.errors import NotFound
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/companies", tags=["companies"])
@@ -84,3 +87,27 @@ async def list_companies(
         rows = (await session.scalars(query)).all()
     companies = [CompanyPublic.of(row) for row in rows]
     return page_of(companies, limit, key=lambda company: (company.name, company.id))
+
+
+@router.get("/{company_id}")
+async def get_company(company_id: UUID, sessions: Sessions, _: CurrentIdentity) -> CompanyPublic:
+    async with sessions() as session:
+        company = await session.get(Company, company_id)
+    if company is None:
+        raise NotFound("company")
+    return CompanyPublic.of(company)
+
+
+@router.get("/{company_id}/timeline")
+async def company_timeline(
+    company_id: UUID, sessions: Sessions, identity: CurrentIdentity, limit: Limit = 100
+) -> list[TimelineItem]:
+    """What happened with this customer: outcome reports and the changes of the deals one may see."""
+    visible = or_(
+        TimelineEntry.deal_id.is_(None),
+        TimelineEntry.deal_id.in_(select(Deal.id).where(visible_deals(identity))),
+    )
+    async with sessions() as session:
+        if await session.get(Company, company_id) is None:
+            raise NotFound("company")
+        return await timeline(session, and_(TimelineEntry.company_id == company_id, visible), limit)

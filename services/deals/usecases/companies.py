@@ -1,4 +1,4 @@
-"""What the deals service does, one function per use case, each in one unit of work."""
+"""Customer companies."""
 
 from sqlalchemy.exc import IntegrityError
 

@@ -1,0 +1,146 @@
+"""Pipelines, their stages and what each stage requires; lost reasons; custom fields."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.deals.domain.fields import KEY, FieldType, RecordType
+from services.deals.domain.requirements import BUILT_IN_FIELDS
+from services.deals.tables import CustomField, LostReason, Pipeline, Stage
+from shared.db import SessionFactory, unit_of_work
+from shared.errors import Conflict, Invalid, NotFound
+from shared.text import N_
+
+_FIRST_START_LOCK = 0x646C73  # "dls"
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    name: str
+    probability: int
+    kind: str = "open"
+    required_fields: tuple[str, ...] = ()
+    document: bool = False
+
+
+DEFAULT_STAGES = (
+    StageSpec("Qualification", 10),
+    StageSpec("Needs analysis", 25),
+    StageSpec("Commercial offer sent", 50, required_fields=("amount",), document=True),
+    StageSpec("Negotiation", 75),
+    StageSpec("Won", 100, kind="won"),
+    StageSpec("Lost", 0, kind="lost"),
+)
+DEFAULT_LOST_REASONS = ("Price", "Competitor", "No budget", "No decision", "Other")
+
+
+async def ensure_default_pipeline(sessions: SessionFactory) -> None:
+    """On first start: a default pipeline and lost reasons, once, whichever replica gets there."""
+    async with unit_of_work(sessions) as session:
+        await session.execute(select(func.pg_advisory_xact_lock(_FIRST_START_LOCK)))
+        if await session.scalar(select(func.count()).select_from(Pipeline)):
+            return
+        await _add_pipeline(session, "Sales", DEFAULT_STAGES, is_default=True)
+        session.add_all(LostReason(name=name) for name in DEFAULT_LOST_REASONS)
+
+
+async def _add_pipeline(
+    session: AsyncSession, name: str, stages: Sequence[StageSpec], *, is_default: bool
+) -> Pipeline:
+    pipeline = Pipeline(name=name, is_default=is_default)
+    session.add(pipeline)
+    await session.flush()
+    for position, spec in enumerate(stages, start=1):
+        session.add(
+            Stage(
+                pipeline_id=pipeline.id,
+                name=spec.name,
+                position=position,
+                probability=spec.probability,
+                kind=spec.kind,
+                required_fields=list(spec.required_fields),
+                document=spec.document,
+            )
+        )
+    await session.flush()
+    return pipeline
+
+
+async def create_pipeline(
+    sessions: SessionFactory, *, name: str, stages: Sequence[StageSpec]
+) -> Pipeline:
+    """A new pipeline with its ordered stages; at least one open stage and one won stage."""
+    kinds = [stage.kind for stage in stages]
+    if "open" not in kinds or "won" not in kinds:
+        raise Invalid({"stages": N_("a pipeline needs at least one open stage and one won stage")})
+    async with unit_of_work(sessions) as session:
+        if await session.scalar(
+            select(Pipeline.id).where(func.lower(Pipeline.name) == name.lower())
+        ):
+            raise Conflict({"name": N_("a pipeline with this name exists")})
+        return await _add_pipeline(session, name, stages, is_default=False)
+
+
+async def deal_field_keys(session: AsyncSession) -> set[str]:
+    keys = await session.scalars(select(CustomField.key).where(CustomField.record_type == "deal"))
+    return set(BUILT_IN_FIELDS) | set(keys)
+
+
+async def set_requirements(
+    sessions: SessionFactory, *, pipeline_id: UUID, stage_id: UUID, requirements: dict[str, Any]
+) -> Stage:
+    """Replace what a stage requires: fields (built-in or custom) and evidence."""
+    async with unit_of_work(sessions) as session:
+        stage = await session.get(Stage, stage_id, with_for_update=True)
+        if stage is None or stage.pipeline_id != pipeline_id:
+            raise NotFound("stage")
+        unknown = [
+            name for name in requirements["fields"] if name not in await deal_field_keys(session)
+        ]
+        if unknown:
+            raise Invalid({"fields": N_("unknown fields: ") + ", ".join(unknown)})
+        stage.required_fields = list(dict.fromkeys(requirements["fields"]))
+        for flag in ("completed_activity", "document", "no_skipping", "close_date_not_past"):
+            setattr(stage, flag, requirements[flag])
+    return stage
+
+
+async def create_custom_field(
+    sessions: SessionFactory,
+    *,
+    record_type: RecordType,
+    key: str,
+    label: str,
+    type_: FieldType,
+    options: Sequence[str],
+) -> CustomField:
+    if not KEY.match(key) or key in BUILT_IN_FIELDS:
+        raise Invalid({"key": N_("use lowercase letters, digits and _; not a built-in field name")})
+    if type_ == "select" and not options:
+        raise Invalid({"options": N_("a select field needs options")})
+    async with unit_of_work(sessions) as session:
+        taken = select(CustomField.id).where(
+            CustomField.record_type == record_type, CustomField.key == key
+        )
+        if await session.scalar(taken):
+            raise Conflict({"key": N_("this record type has a field with this key")})
+        field = CustomField(
+            record_type=record_type, key=key, label=label, type=type_, options=list(options)
+        )
+        session.add(field)
+    return field
+
+
+async def add_lost_reason(sessions: SessionFactory, *, name: str) -> LostReason:
+    async with unit_of_work(sessions) as session:
+        if await session.scalar(
+            select(LostReason.id).where(func.lower(LostReason.name) == name.lower())
+        ):
+            raise Conflict({"name": N_("this reason is on the list")})
+        reason = LostReason(name=name)
+        session.add(reason)
+    return reason
