@@ -18,7 +18,9 @@ LOCALES = ("pl", "en")
 DEFAULT_LOCALE = "pl"
 CATALOGUES = Path(__file__).parent / "locales"
 
-current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("locale", default=DEFAULT_LOCALE)
+current_locale: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "locale", default=DEFAULT_LOCALE
+)
 
 
 @cache

@@ -6,7 +6,9 @@ from decimal import Decimal
 from services.deals.domain.requirements import Deal, Stage, unmet_requirements, weighted
 
 TODAY = date(2026, 11, 27)
-OFFER = Stage(id="offer", position=3, kind="open", required_fields=("amount", "decision_maker"), document=True)
+OFFER = Stage(
+    id="offer", position=3, kind="open", required_fields=("amount", "decision_maker"), document=True
+)
 
 
 def codes(deal: Deal, stage: Stage) -> list[tuple[str, str | None]]:
@@ -24,7 +26,11 @@ def test_every_missing_field_and_missing_evidence_is_listed() -> None:
 
 
 def test_a_deal_with_everything_may_enter() -> None:
-    deal = Deal(values={"amount": Decimal(10), "decision_maker": "Jan Kowalski"}, current_position=2, documents=1)
+    deal = Deal(
+        values={"amount": Decimal(10), "decision_maker": "Jan Kowalski"},
+        current_position=2,
+        documents=1,
+    )
 
     assert codes(deal, OFFER) == []
 
@@ -32,7 +38,9 @@ def test_a_deal_with_everything_may_enter() -> None:
 def test_a_completed_activity_can_be_required() -> None:
     stage = Stage(id="nego", position=4, kind="open", completed_activity=True)
 
-    assert codes(Deal(values={}, current_position=3), stage) == [("completed_activity_required", None)]
+    assert codes(Deal(values={}, current_position=3), stage) == [
+        ("completed_activity_required", None)
+    ]
     assert codes(Deal(values={}, current_position=3, completed_activities=1), stage) == []
 
 
@@ -49,9 +57,9 @@ def test_skipping_stages_is_refused_only_where_configured() -> None:
 def test_a_close_date_in_the_past_can_be_refused() -> None:
     stage = Stage(id="s", position=2, kind="open", close_date_not_past=True)
 
-    assert codes(Deal(values={"expected_close_date": date(2026, 11, 26)}, current_position=1), stage) == [
-        ("close_date_in_past", "expected_close_date")
-    ]
+    assert codes(
+        Deal(values={"expected_close_date": date(2026, 11, 26)}, current_position=1), stage
+    ) == [("close_date_in_past", "expected_close_date")]
     assert codes(Deal(values={"expected_close_date": TODAY}, current_position=1), stage) == []
 
 
@@ -71,10 +79,13 @@ def test_lost_needs_a_reason_from_the_list() -> None:
     assert codes(Deal(values={}, current_position=2, lost_reasons=reasons), lost) == [
         ("lost_reason_required", "lost_reason")
     ]
-    assert codes(Deal(values={}, current_position=2, lost_reason="weather", lost_reasons=reasons), lost) == [
-        ("lost_reason_unknown", "lost_reason")
-    ]
-    assert codes(Deal(values={}, current_position=2, lost_reason="price", lost_reasons=reasons), lost) == []
+    assert codes(
+        Deal(values={}, current_position=2, lost_reason="weather", lost_reasons=reasons), lost
+    ) == [("lost_reason_unknown", "lost_reason")]
+    assert (
+        codes(Deal(values={}, current_position=2, lost_reason="price", lost_reasons=reasons), lost)
+        == []
+    )
 
 
 def test_the_forecast_weighs_the_amount_by_probability() -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Text, cast, select
 
 from services.deals.domain.requirements import Unmet
@@ -19,7 +19,11 @@ from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/deals", tags=["deals"])
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, examples=["125000.00"])]
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, examples=["125000.00"]),
+    AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),  # one spelling everywhere
+]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["PLN"])]
 
 

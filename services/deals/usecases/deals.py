@@ -292,6 +292,7 @@ async def create_deal(
             _entry(deal, "created", identity.user_id, {"title": deal.title, "stage": stage.name})
         )
         await add_event(session, new_event(DealCreated(**_snapshot(deal, stage)), subject=deal.id))
+        await session.refresh(deal)  # server-set timestamps, for the answer
     return deal
 
 
@@ -307,6 +308,8 @@ async def update_deal(
     async with unit_of_work(sessions) as session:
         deal = await visible_deal(session, identity, deal_id, lock=True)
         await _apply(session, identity, deal, changes, today)
+        await session.flush()
+        await session.refresh(deal)
     return deal
 
 
@@ -331,6 +334,9 @@ async def bulk_move(
             moved.append(deal)
         if unmet:
             raise RequirementsUnmet(unmet)
+        await session.flush()
+        for deal in moved:
+            await session.refresh(deal)
     return moved
 
 
@@ -359,6 +365,7 @@ async def _apply(
         unmet = await _unmet(session, deal, current, target, links, today)
         if unmet:
             raise RequirementsUnmet({None: unmet})
+        deal.stage_id = target.id
     if contact_ids is not None:
         await session.execute(delete(DealContact).where(DealContact.deal_id == deal.id))
         session.add_all(

@@ -1,0 +1,354 @@
+"""Deals over HTTP on a real PostgreSQL: stage requirements nobody can get around, the audit trail."""
+
+from typing import Any
+from uuid import uuid4
+
+import httpx
+from sqlalchemy import text
+
+from shared.bus import InProcessBus
+from shared.contracts.calendar import ActivityCompleted
+from tests.deals.conftest import NORTH, SOUTH, as_message, company, headers, pipeline, stage
+
+
+async def new_deal(
+    deals: httpx.AsyncClient, headers: dict[str, str] | None = None, **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "title": "Linia pakująca",
+        "company_id": fields.pop("company_id", None) or await company(deals),
+        **fields,
+    }
+    answer = await deals.post("/api/deals", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+async def test_the_default_pipeline_is_there_from_the_start(deals: httpx.AsyncClient) -> None:
+    default = await pipeline(deals)
+
+    assert default["is_default"] is True
+    assert [s["kind"] for s in default["stages"]] == ["open", "open", "open", "open", "won", "lost"]
+    assert stage(default, "Commercial offer sent")["required_fields"] == ["amount"]
+
+
+async def test_a_new_deal_starts_in_the_first_stage_with_its_probability(
+    deals: httpx.AsyncClient,
+) -> None:
+    deal = await new_deal(deals)
+
+    first = (await pipeline(deals))["stages"][0]
+    assert (deal["stage_id"], deal["probability"], deal["currency"]) == (
+        first["id"],
+        first["probability"],
+        "PLN",
+    )
+
+
+async def test_moving_into_a_gated_stage_names_every_missing_field_and_succeeds_once_filled(
+    deals: httpx.AsyncClient,
+) -> None:
+    await deals.post(
+        "/api/fields",
+        json={
+            "record_type": "deal",
+            "key": "decision_maker",
+            "label": "Decision maker",
+            "type": "text",
+        },
+    )
+    default = await pipeline(deals)
+    offer = stage(default, "Commercial offer sent")
+    await deals.put(
+        f"/api/pipelines/{default['id']}/stages/{offer['id']}/requirements",
+        json={"fields": ["amount", "expected_close_date", "decision_maker"], "document": True},
+    )
+    deal = await new_deal(deals)
+
+    refused = await deals.patch(f"/api/deals/{deal['id']}", json={"stage_id": offer["id"]})
+    before = await deals.get(
+        f"/api/deals/{deal['id']}/requirements", params={"stage_id": offer["id"]}
+    )
+    moved = await deals.patch(
+        f"/api/deals/{deal['id']}",
+        json={
+            "stage_id": offer["id"],
+            "amount": "120000.00",
+            "expected_close_date": "2099-03-31",
+            "custom": {"decision_maker": "Jan Kowalski"},
+        },
+    )
+
+    assert refused.status_code == 422
+    assert [(e["loc"][-1], e["type"]) for e in refused.json()["detail"]] == [
+        ("amount", "missing_field"),
+        ("expected_close_date", "missing_field"),
+        ("decision_maker", "missing_field"),
+        ("documents", "document_required"),
+    ]
+    assert before.json()["ready"] is False and len(before.json()["unmet"]) == 4
+    assert moved.status_code == 422  # the document is still missing
+    assert [e["type"] for e in moved.json()["detail"]] == ["document_required"]
+    await deals.post(
+        f"/api/deals/{deal['id']}/documents",
+        json={"title": "Oferta", "url": "https://docs.example.pl/oferta.pdf"},
+    )
+    moved = await deals.patch(
+        f"/api/deals/{deal['id']}",
+        json={
+            "stage_id": offer["id"],
+            "amount": "120000.00",
+            "expected_close_date": "2099-03-31",
+            "custom": {"decision_maker": "Jan Kowalski"},
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    assert (
+        moved.json()["stage_id"] == offer["id"]
+        and moved.json()["probability"] == offer["probability"]
+    )
+
+
+async def test_a_refused_move_changes_nothing(deals: httpx.AsyncClient) -> None:
+    default = await pipeline(deals)
+    deal = await new_deal(deals)
+
+    await deals.patch(
+        f"/api/deals/{deal['id']}",
+        json={"stage_id": stage(default, "Won")["id"], "title": "Changed"},
+    )
+
+    after = (await deals.get(f"/api/deals/{deal['id']}")).json()
+    assert (after["title"], after["stage_id"]) == (deal["title"], deal["stage_id"])
+
+
+async def test_the_message_comes_in_the_callers_language(deals: httpx.AsyncClient) -> None:
+    from shared.testing.apps import ADMIN, identity_headers
+
+    default = await pipeline(deals)
+    deal = await new_deal(deals)
+    polish = identity_headers(ADMIN.model_copy(update={"locale": "pl"}))
+
+    refused = await deals.patch(
+        f"/api/deals/{deal['id']}", json={"stage_id": stage(default, "Won")["id"]}, headers=polish
+    )
+
+    assert refused.json()["detail"][0]["msg"] == "uzupełnij to pole przed przejściem do tego etapu"
+
+
+async def test_won_needs_amount_and_close_date_and_lost_needs_a_listed_reason(
+    deals: httpx.AsyncClient,
+) -> None:
+    default = await pipeline(deals)
+    won, lost = stage(default, "Won")["id"], stage(default, "Lost")["id"]
+    deal = await new_deal(deals)
+
+    no_reason = await deals.patch(f"/api/deals/{deal['id']}", json={"stage_id": lost})
+    odd_reason = await deals.patch(
+        f"/api/deals/{deal['id']}", json={"stage_id": lost, "lost_reason": "Weather"}
+    )
+    lost_ok = await deals.patch(
+        f"/api/deals/{deal['id']}", json={"stage_id": lost, "lost_reason": "Price"}
+    )
+    other = await new_deal(deals)
+    won_ok = await deals.patch(
+        f"/api/deals/{other['id']}",
+        json={"stage_id": won, "amount": "5000", "expected_close_date": "2026-12-31"},
+    )
+
+    assert [e["type"] for e in no_reason.json()["detail"]] == ["lost_reason_required"]
+    assert [e["type"] for e in odd_reason.json()["detail"]] == ["lost_reason_unknown"]
+    assert lost_ok.status_code == won_ok.status_code == 200
+    sessions = deals._transport.app.state.sessions  # type: ignore[attr-defined]
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                text("SELECT type, envelope FROM outbox WHERE type LIKE 'crm.deal.%' ORDER BY id")
+            )
+        ).all()
+    won_event = next(envelope["data"] for type_, envelope in rows if type_ == "crm.deal.won.v1")
+    assert (won_event["amount"], won_event["currency"], won_event["expected_close_date"]) == (
+        "5000.00",
+        "PLN",
+        "2026-12-31",
+    )
+    assert won_event["owner_id"] and won_event["company_id"] == other["company_id"]
+    assert "crm.deal.lost.v1" in [type_ for type_, _ in rows]
+
+
+async def test_a_bulk_move_is_refused_whole_when_one_deal_lacks_a_field(
+    deals: httpx.AsyncClient,
+) -> None:
+    default = await pipeline(deals)
+    offer = stage(default, "Commercial offer sent")
+    await deals.put(
+        f"/api/pipelines/{default['id']}/stages/{offer['id']}/requirements",
+        json={"fields": ["amount"]},
+    )
+    ready = await new_deal(deals, amount="1000")
+    lacking = await new_deal(deals)
+
+    answer = await deals.post(
+        "/api/deals/bulk-move",
+        json={"deal_ids": [ready["id"], lacking["id"]], "stage_id": offer["id"]},
+    )
+
+    assert answer.status_code == 422
+    assert [e["loc"] for e in answer.json()["detail"]] == [
+        ["body", "deal_ids", lacking["id"], "amount"]
+    ]
+    assert (await deals.get(f"/api/deals/{ready['id']}")).json()["stage_id"] != offer["id"]
+    moved = await deals.post(
+        "/api/deals/bulk-move", json={"deal_ids": [ready["id"]], "stage_id": offer["id"]}
+    )
+    assert moved.status_code == 200 and moved.json()[0]["stage_id"] == offer["id"]
+
+
+async def test_stage_and_field_changes_appear_on_the_timeline_with_old_and_new(
+    deals: httpx.AsyncClient,
+) -> None:
+    default = await pipeline(deals)
+    deal = await new_deal(deals, amount="1000.00")
+
+    await deals.patch(
+        f"/api/deals/{deal['id']}",
+        json={"amount": "1500.00", "stage_id": default["stages"][1]["id"]},
+    )
+
+    entries = (await deals.get(f"/api/deals/{deal['id']}/timeline")).json()
+    kinds = {entry["kind"]: entry for entry in entries}
+    assert kinds["field_changed"]["data"] == {"field": "amount", "old": "1000.00", "new": "1500.00"}
+    assert kinds["stage_changed"]["data"]["from"] == "Qualification"
+    assert kinds["stage_changed"]["data"]["to"] == "Needs analysis"
+    assert kinds["created"]["actor_id"] == kinds["stage_changed"]["actor_id"]
+
+
+async def test_an_outcome_report_lands_on_the_timelines_and_opens_a_gated_stage(
+    deals: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    default = await pipeline(deals)
+    negotiation = stage(default, "Negotiation")
+    await deals.put(
+        f"/api/pipelines/{default['id']}/stages/{negotiation['id']}/requirements",
+        json={"completed_activity": True},
+    )
+    deal = await new_deal(deals)
+    refused = await deals.patch(f"/api/deals/{deal['id']}", json={"stage_id": negotiation["id"]})
+    report = ActivityCompleted(
+        activity_id=uuid4(),
+        kind="meeting",
+        title="Spotkanie u klienta",
+        owner_id=uuid4(),
+        deal_id=deal["id"],
+        result="completed",
+        note="Klient chce rabat 5%.",
+        completed_at="2026-11-27T10:00:00Z",
+    )
+
+    await bus.publish([as_message(report, report.activity_id)] * 2)  # delivered twice: one entry
+
+    outcomes = [
+        e
+        for e in (await deals.get(f"/api/deals/{deal['id']}/timeline")).json()
+        if e["kind"] == "outcome"
+    ]
+    on_company = [
+        e
+        for e in (await deals.get(f"/api/companies/{deal['company_id']}/timeline")).json()
+        if e["kind"] == "outcome"
+    ]
+    assert refused.json()["detail"][0]["type"] == "completed_activity_required"
+    assert len(outcomes) == len(on_company) == 1
+    assert outcomes[0]["data"]["note"] == "Klient chce rabat 5%."
+    assert (
+        await deals.patch(f"/api/deals/{deal['id']}", json={"stage_id": negotiation["id"]})
+    ).status_code == 200
+
+
+async def test_managers_see_their_own_deals_and_heads_their_groups(
+    deals: httpx.AsyncClient, hire: Any
+) -> None:
+    anna, piotr, boss = (
+        await hire("manager", NORTH),
+        await hire("manager", SOUTH),
+        await hire("head", NORTH),
+    )
+    place = await company(deals)
+    annas = await new_deal(deals, company_id=place, headers=headers(anna))
+    piotrs = await new_deal(deals, company_id=place, headers=headers(piotr))
+
+    def ids(page: httpx.Response) -> set[str]:
+        return {deal["id"] for deal in page.json()["items"]}
+
+    assert ids(await deals.get("/api/deals", headers=headers(anna))) == {annas["id"]}
+    assert (await deals.get(f"/api/deals/{piotrs['id']}", headers=headers(anna))).status_code == 404
+    assert (
+        await deals.patch(
+            f"/api/deals/{piotrs['id']}", json={"title": "Mine"}, headers=headers(anna)
+        )
+    ).status_code == 404
+    assert ids(await deals.get("/api/deals", headers=headers(boss))) == {annas["id"]}
+    assert ids(await deals.get("/api/deals")) >= {annas["id"], piotrs["id"]}  # the admin
+
+
+async def test_only_heads_and_admins_reassign_and_a_head_only_within_the_group(
+    deals: httpx.AsyncClient, hire: Any
+) -> None:
+    anna, ola, piotr, boss = (
+        await hire("manager", NORTH),
+        await hire("manager", NORTH),
+        await hire("manager", SOUTH),
+        await hire("head", NORTH),
+    )
+    deal = await new_deal(deals, headers=headers(anna))
+
+    by_manager = await deals.patch(
+        f"/api/deals/{deal['id']}", json={"owner_id": ola.user_id}, headers=headers(anna)
+    )
+    outside = await deals.patch(
+        f"/api/deals/{deal['id']}", json={"owner_id": piotr.user_id}, headers=headers(boss)
+    )
+    inside = await deals.patch(
+        f"/api/deals/{deal['id']}", json={"owner_id": ola.user_id}, headers=headers(boss)
+    )
+
+    assert (by_manager.status_code, outside.status_code, inside.status_code) == (403, 403, 200)
+    assert inside.json()["owner_id"] == ola.user_id
+
+
+async def test_deals_filter_and_page(deals: httpx.AsyncClient) -> None:
+    place = await company(deals)
+    for amount in ("100", "200", "300", "400", "500"):
+        await new_deal(deals, company_id=place, amount=amount)
+
+    seen, cursor = [], None
+    while True:
+        params: dict[str, Any] = {
+            "company_id": place,
+            "amount_min": "200",
+            "amount_max": "400",
+            "limit": 2,
+            **({"cursor": cursor} if cursor else {}),
+        }
+        page = (await deals.get("/api/deals", params=params)).json()
+        seen += [deal["amount"] for deal in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+
+    assert seen == ["400.00", "300.00", "200.00"]
+
+
+async def test_bad_input_names_the_field(deals: httpx.AsyncClient) -> None:
+    place = await company(deals)
+    cases = [
+        ({"title": "X", "company_id": place, "amount": "-1"}, "amount"),
+        ({"title": "X", "company_id": place, "currency": "zł"}, "currency"),
+        ({"title": "X", "company_id": str(uuid4())}, "company_id"),
+        ({"title": "X", "company_id": place, "stage_id": str(uuid4())}, "stage_id"),
+        ({"title": "X", "company_id": place, "custom": {"nope": 1}}, "custom.nope"),
+        ({"company_id": place}, "title"),
+    ]
+    for body, field in cases:
+        answer = await deals.post("/api/deals", json=body)
+        assert answer.status_code == 422, (body, answer.text)
+        assert field in [str(e["loc"][-1]) for e in answer.json()["detail"]], (body, answer.text)
