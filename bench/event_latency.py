@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from services.deals.app import create_app as create_deals
 from services.deals.settings import DealsSettings
-from services.deals.usecases import create_company
+from services.deals.usecases.companies import create_company
 from shared.db import SessionFactory
 from shared.postgres import asyncpg_dsn
 from shared.testing.apps import ADMIN, TEST_SECRET

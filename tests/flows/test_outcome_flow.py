@@ -49,7 +49,7 @@ async def test_an_outcome_report_reaches_the_deal_and_company_timelines_and_sati
             deal_id=deal["id"],
             result="completed",
             note="Zgoda na negocjacje.",
-            completed_at="2026-11-27T09:30:00Z",  # type: ignore[arg-type]
+            completed_at="2026-11-27T09:30:00Z",
         )
         await publish(
             kafka, new_event(report, subject=report.activity_id).model_dump_json().encode()
