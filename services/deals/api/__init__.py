@@ -1,5 +1,5 @@
 """HTTP routers of the deals service."""
 
-from services.deals.api import companies, contacts, deals, pipelines
+from services.deals.api import board, companies, contacts, deals, pipelines
 
-ROUTERS = [companies.router, contacts.router, deals.router, pipelines.router]
+ROUTERS = [companies.router, contacts.router, deals.router, pipelines.router, board.router]

@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, true
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.domain import requirements as rules
@@ -18,6 +19,7 @@ from services.deals.tables import (
     Deal,
     DealContact,
     DealDocument,
+    DealTally,
     LostReason,
     Member,
     Pipeline,
@@ -61,17 +63,20 @@ class Evidence:
     documents: int
 
 
-def visible_deals(identity: Identity) -> Any:
-    """The deals `identity` may see: own; a head's also the group's; an admin's all."""
+def visible_owners(identity: Identity, owner: Any) -> Any:
+    """Rows whose `owner` column `identity` may see: own; a head's also the group's; an admin's all."""
     if identity.role == "admin":
-        return Deal.id.is_not(None)
-    own = Deal.owner_id == UUID(identity.user_id)
+        return true()
+    own = owner == UUID(identity.user_id)
     if identity.role == "head" and identity.team_ids:
-        team_of_owner = select(Member.id).where(
-            Member.team_id.in_([UUID(t) for t in identity.team_ids])
-        )
-        return or_(own, Deal.owner_id.in_(team_of_owner))
+        teams = [UUID(team) for team in identity.team_ids]
+        return or_(own, owner.in_(select(Member.id).where(Member.team_id.in_(teams))))
     return own
+
+
+def visible_deals(identity: Identity) -> Any:
+    """The deals `identity` may see."""
+    return visible_owners(identity, Deal.owner_id)
 
 
 async def visible_deal(
@@ -232,6 +237,40 @@ async def _first_stage(session: AsyncSession, pipeline_id: UUID | None) -> Stage
     return stage
 
 
+TallyKey = tuple[UUID, UUID, str, Decimal]
+
+
+def _tally_key(deal: Deal) -> TallyKey:
+    return (deal.stage_id, deal.owner_id, deal.currency, deal.amount or Decimal(0))
+
+
+async def _count(session: AsyncSession, key: TallyKey, sign: int) -> None:
+    """Add (or take away) one deal from its stage's running totals."""
+    stage_id, owner_id, currency, amount = key
+    values = {
+        "stage_id": stage_id,
+        "owner_id": owner_id,
+        "currency": currency,
+        "count": sign,
+        "amount": sign * amount,
+    }
+    statement = insert(DealTally).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[DealTally.stage_id, DealTally.owner_id, DealTally.currency],
+            set_={"count": DealTally.count + sign, "amount": DealTally.amount + sign * amount},
+        )
+    )
+
+
+async def _retally(session: AsyncSession, old: TallyKey | None, new: TallyKey) -> None:
+    if old == new:
+        return
+    if old is not None:
+        await _count(session, old, -1)
+    await _count(session, new, +1)
+
+
 def _entry(deal: Deal, kind: str, actor: str, data: dict[str, Any]) -> TimelineEntry:
     return TimelineEntry(
         deal_id=deal.id,
@@ -285,6 +324,7 @@ async def create_deal(
             raise RequirementsUnmet({None: unmet})
         session.add(deal)
         await session.flush()
+        await _retally(session, None, _tally_key(deal))
         session.add_all(
             DealContact(deal_id=deal.id, contact_id=c) for c in dict.fromkeys(contact_ids)
         )
@@ -345,6 +385,7 @@ async def _apply(
 ) -> None:
     await _check_links(session, identity, deal, changes)
     current = await _stage(session, deal.stage_id)
+    counted = _tally_key(deal)
     old = {name: getattr(deal, name) for name in AUDITED} | {"custom": dict(deal.custom)}
     contact_ids = changes.pop("contact_ids", None)
     if "custom" in changes:
@@ -371,6 +412,7 @@ async def _apply(
         session.add_all(
             DealContact(deal_id=deal.id, contact_id=c) for c in dict.fromkeys(contact_ids)
         )
+    await _retally(session, counted, _tally_key(deal))
     await _record(session, identity, deal, old, current, target)
 
 

@@ -162,10 +162,27 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_deal_company_id"), "deal", ["company_id"], unique=False)
     op.create_index("ix_deal_created_at_id", "deal", ["created_at", "id"], unique=False)
-    op.create_index(op.f("ix_deal_owner_id"), "deal", ["owner_id"], unique=False)
+    op.create_index(
+        "ix_deal_owner_id_created_at_id", "deal", ["owner_id", "created_at", "id"], unique=False
+    )
     op.create_index(op.f("ix_deal_stage_id"), "deal", ["stage_id"], unique=False)
     op.create_index(
         "ix_deal_stage_id_created_at_id", "deal", ["stage_id", "created_at", "id"], unique=False
+    )
+    op.create_table(
+        "deal_tally",
+        sa.Column("stage_id", sa.Uuid(), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("currency", sa.Text(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["stage_id"],
+            ["stage.id"],
+            name=op.f("fk_deal_tally_stage_id_stage"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("stage_id", "owner_id", "currency", name=op.f("pk_deal_tally")),
     )
     op.create_table(
         "deal_contact",
@@ -232,9 +249,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_deal_document_deal_id"), table_name="deal_document")
     op.drop_table("deal_document")
     op.drop_table("deal_contact")
+    op.drop_table("deal_tally")
     op.drop_index("ix_deal_stage_id_created_at_id", table_name="deal")
     op.drop_index(op.f("ix_deal_stage_id"), table_name="deal")
-    op.drop_index(op.f("ix_deal_owner_id"), table_name="deal")
+    op.drop_index("ix_deal_owner_id_created_at_id", table_name="deal")
     op.drop_index("ix_deal_created_at_id", table_name="deal")
     op.drop_index(op.f("ix_deal_company_id"), table_name="deal")
     op.drop_table("deal")
