@@ -1,9 +1,24 @@
 """HTTP clients of the gateway's backend services: ASGI in one process, HTTP when distributed."""
 
+import logging
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
+
+from shared.auth import IDENTITY_HEADER
+
+log = logging.getLogger(__name__)
+
+
+class ServiceUnavailable(Exception):
+    """A backend service did not answer; `reason` says how."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"the {service} service is unavailable: {reason}")
+        self.service = service
+        self.reason = reason
 
 
 class Backends:
@@ -35,8 +50,21 @@ class Backends:
             }
         )
 
-    def get(self, service: str) -> httpx.AsyncClient | None:
-        return self._clients.get(service)
+    async def request(
+        self, service: str, method: str, path: str, *, identity: str, **kwargs: Any
+    ) -> httpx.Response:
+        """Call a service as the signed identity; `ServiceUnavailable` when it does not answer."""
+        client = self._clients.get(service)
+        if client is None:
+            raise ServiceUnavailable(service, "no address configured")
+        headers = {**kwargs.pop("headers", {}), IDENTITY_HEADER: identity}
+        try:
+            return await client.request(method, path, headers=headers, **kwargs)
+        except httpx.TimeoutException:
+            raise ServiceUnavailable(service, "it did not answer in time") from None
+        except httpx.TransportError as error:
+            log.warning("gateway -> %s: %s", service, error)
+            raise ServiceUnavailable(service, "it cannot be reached") from None
 
     async def close(self) -> None:
         for client in self._clients.values():

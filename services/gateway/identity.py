@@ -9,7 +9,7 @@ from sqlalchemy import select
 from services.gateway.domain.teams import subtree
 from services.gateway.tables import Team, User
 from services.gateway.usecases.auth import user_for_token
-from shared.auth import Identity
+from shared.auth import Identity, sign_identity
 from shared.db import SessionFactory
 
 SESSION_COOKIE = "crm_session"
@@ -70,3 +70,9 @@ async def identity_of(sessions: SessionFactory, user: User) -> Identity:
         department_id=str(user.department_id) if user.department_id else None,
         locale=user.locale,
     )
+
+
+async def signed_identity(request: Request, user: User) -> str:
+    """The short-lived identity token the services accept for `user`."""
+    identity = await identity_of(request.app.state.sessions, user)
+    return sign_identity(identity, request.app.state.identity_secret)

@@ -98,11 +98,11 @@ async def set_requirements(
         stage = await session.get(Stage, stage_id, with_for_update=True)
         if stage is None or stage.pipeline_id != pipeline_id:
             raise NotFound("stage")
-        unknown = [
-            name for name in requirements["fields"] if name not in await deal_field_keys(session)
-        ]
+        known = await deal_field_keys(session)
+        unknown = [name for name in requirements["fields"] if name not in known]
         if unknown:
-            raise Invalid({"fields": N_("unknown fields: ") + ", ".join(unknown)})
+            problem = N_("not a built-in or custom deal field")
+            raise Invalid({f"fields.{name}": problem for name in unknown})
         stage.required_fields = list(dict.fromkeys(requirements["fields"]))
         for flag in ("completed_activity", "document", "no_skipping", "close_date_not_past"):
             setattr(stage, flag, requirements[flag])

@@ -1,6 +1,13 @@
 """HTTP routers of the gateway; the proxy comes last so the gateway's own paths win."""
 
 from services.gateway.api import auth, notifications, people, proxy
-from services.gateway.web import pages
+from services.gateway.web import deals_pages, pages
 
-ROUTERS = [auth.router, people.router, notifications.router, pages.router, proxy.router]
+ROUTERS = [
+    auth.router,
+    people.router,
+    notifications.router,
+    pages.router,
+    deals_pages.router,
+    proxy.router,
+]

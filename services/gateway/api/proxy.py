@@ -1,17 +1,14 @@
 """`/api/...`: the public JSON API, forwarded to the owning service with a signed identity."""
 
-import logging
-
 import httpx
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from services.gateway.backends import Backends
+from services.gateway.backends import Backends, ServiceUnavailable
 from services.gateway.domain.routing import owner_of
-from services.gateway.identity import CurrentUser, identity_of
-from shared.auth import IDENTITY_HEADER, sign_identity
+from services.gateway.identity import CurrentUser, signed_identity
+from shared.auth import IDENTITY_HEADER
 
-log = logging.getLogger(__name__)
 router = APIRouter()
 
 # Headers that describe one hop, not the message, and the caller's credentials (services get the
@@ -55,23 +52,16 @@ async def forward(path: str, request: Request, user: CurrentUser) -> Response:
     if service is None:
         return JSONResponse({"detail": f"no API at /api/{path}"}, status_code=404)
     backends: Backends = request.app.state.backends
-    client = backends.get(service)
-    if client is None:
-        return _unavailable(service, "no address configured")
-    headers = _forwardable(dict(request.headers))
-    identity = await identity_of(request.app.state.sessions, user)
-    headers[IDENTITY_HEADER] = sign_identity(identity, request.app.state.identity_secret)
     try:
-        answer = await client.request(
+        answer = await backends.request(
+            service,
             request.method,
             f"/api/{path}",
+            identity=await signed_identity(request, user),
             params=request.query_params,
             content=await request.body(),
-            headers=headers,
+            headers=_forwardable(dict(request.headers)),
         )
-    except httpx.TimeoutException:
-        return _unavailable(service, "it did not answer in time")
-    except httpx.TransportError as error:
-        log.warning("gateway -> %s: %s", service, error)
-        return _unavailable(service, "it cannot be reached")
+    except ServiceUnavailable as down:
+        return _unavailable(down.service, down.reason)
     return Response(answer.content, answer.status_code, headers=_forwardable(answer.headers))

@@ -41,9 +41,9 @@ def format_datetime(value: datetime | None) -> str:
     return f"{format_date(local)} {dates.format_time(local, format='short', locale=current_locale.get())}"
 
 
-def format_money(amount: Decimal | int | float, currency: str = "PLN") -> str:
-    """`1 234,50 zł` in Polish, `PLN 1,234.50` in English."""
-    return numbers.format_currency(amount, currency, locale=current_locale.get())
+def format_money(amount: Decimal | int | float | str, currency: str = "PLN") -> str:
+    """`1 234,50 zł` in Polish, `PLN 1,234.50` in English (amounts from JSON come as strings)."""
+    return numbers.format_currency(Decimal(str(amount)), currency, locale=current_locale.get())
 
 
 def format_number(value: Decimal | int | float) -> str:

@@ -1,7 +1,7 @@
 """Rendering pages: templates with the user's language, CSRF token, navigation and formatters."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ templates.globals.update(
     format_money=i18n.format_money,
     format_number=i18n.format_number,
     static=lambda path: f"/static/{path}",
+    parse_date=date.fromisoformat,
+    parse_datetime=datetime.fromisoformat,
 )
 
 
@@ -51,13 +53,17 @@ class NavItem:
 def navigation(user: User, path: str) -> list[NavItem]:
     """The entries this user may open; each part of the CRM adds its own when its page exists."""
     entries = [("/", _("Desk"))]
+    if user.role != "staff":
+        entries.append(("/deals", _("Deals")))
     if user.role == "admin":
         entries += [
             ("/admin/users", _("Users")),
             ("/admin/teams", _("Sales groups")),
             ("/admin/departments", _("Departments")),
         ]
-    return [NavItem(href, label, path == href) for href, label in entries]
+    return [
+        NavItem(href, label, path == href or path.startswith(f"{href}/")) for href, label in entries
+    ]
 
 
 def use_locale(request: Request, user: User | None) -> str:

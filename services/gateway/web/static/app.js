@@ -34,5 +34,58 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", listen);
+  // The kanban board: a dropped card asks the server to move the deal; when the stage needs
+  // more, the server answers with a dialog asking exactly for that.
+  function initBoard() {
+    if (!window.Sortable) return;
+    document.querySelectorAll(".board .cards").forEach(function (list) {
+      if (list.dataset.sortable) return;
+      list.dataset.sortable = "1";
+      window.Sortable.create(list, {
+        group: "board",
+        animation: 150,
+        forceFallback: true,
+        onEnd: function (event) {
+          if (event.from === event.to) return;
+          window.htmx.ajax("POST", "/deals/" + event.item.dataset.dealId + "/move", {
+            source: event.item,
+            target: "#move-dialog-body",
+            swap: "innerHTML",
+            values: { stage_id: event.to.dataset.stageId },
+          });
+        },
+      });
+    });
+  }
+
+  function refreshBoard() {
+    var board = document.getElementById("board");
+    if (!board) return;
+    window.htmx.ajax("GET", board.dataset.refresh, { target: "#board", select: "#board", swap: "outerHTML" });
+  }
+
+  function closeDialog() {
+    var dialog = document.getElementById("move-dialog");
+    if (dialog && dialog.open) dialog.close();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    listen();
+    initBoard();
+    document.body.addEventListener("htmx:afterSettle", initBoard);
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      var dialog = document.getElementById("move-dialog");
+      if (event.detail.target.id === "move-dialog-body" && dialog && !dialog.open) dialog.showModal();
+    });
+    document.body.addEventListener("crm:moved", function () { closeDialog(); refreshBoard(); });
+    document.body.addEventListener("crm:error", function (event) {
+      toast({ title: event.detail.value || "Error", body: "" });
+      refreshBoard();
+    });
+    document.body.addEventListener("click", function (event) {
+      if (!event.target.classList.contains("cancel-move")) return;
+      closeDialog();
+      refreshBoard(); // the card goes back where it was
+    });
+  });
 })();

@@ -1,0 +1,136 @@
+"""The deals pages: the kanban board, the move dialog that asks for what a stage needs, a deal."""
+
+from typing import Any
+from uuid import UUID
+
+import httpx
+from fastapi import APIRouter, HTTPException, Request, Response, status
+
+from services.gateway.backends import Backends
+from services.gateway.identity import signed_identity
+from services.gateway.tables import User
+from services.gateway.web.i18n import gettext as _
+from services.gateway.web.pages import PageUser
+from services.gateway.web.rendering import render
+from shared.text import N_
+
+router = APIRouter(include_in_schema=False)
+
+# How the move dialog asks for each built-in field a stage can require.
+INPUTS = {
+    "amount": ("number", N_("Amount")),
+    "expected_close_date": ("date", N_("Expected close date")),
+    "probability": ("number", N_("Probability (%)")),
+    "source": ("text", N_("Source")),
+}
+
+
+async def deals_api(
+    request: Request, user: User, method: str, path: str, **kwargs: Any
+) -> httpx.Response:
+    backends: Backends = request.app.state.backends
+    return await backends.request(
+        "deals", method, path, identity=await signed_identity(request, user), **kwargs
+    )
+
+
+async def _json(request: Request, user: User, path: str, **params: Any) -> Any:
+    answer = await deals_api(request, user, "GET", path, params=params)
+    if answer.status_code == 404:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
+    answer.raise_for_status()
+    return answer.json()
+
+
+@router.get("/deals")
+async def board_page(request: Request, user: PageUser, pipeline: UUID | None = None) -> Response:
+    pipelines = await _json(request, user, "/api/pipelines")
+    chosen = next((p for p in pipelines if p["id"] == str(pipeline)), pipelines[0])
+    board = await _json(request, user, f"/api/pipelines/{chosen['id']}/board")
+    return render(
+        request, "deals/board.html", user, pipelines=pipelines, chosen=chosen, board=board
+    )
+
+
+def _changes(form: dict[str, str], custom_keys: set[str]) -> dict[str, Any]:
+    changes: dict[str, Any] = {"stage_id": form["stage_id"]}
+    custom = {key: form[key] for key in custom_keys if form.get(key)}
+    if custom:
+        changes["custom"] = custom
+    for name in (*INPUTS, "lost_reason"):
+        if form.get(name):
+            changes[name] = form[name]
+    return changes
+
+
+@router.post("/deals/{deal_id}/move")
+async def move(request: Request, deal_id: UUID, user: PageUser) -> Response:
+    """Move a dropped card; when the stage needs more, answer with a dialog asking exactly for it."""
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    fields = {f["key"]: f for f in await _json(request, user, "/api/fields", record_type="deal")}
+    if form.get("document_url"):
+        document = {
+            "title": form.get("document_title") or form["document_url"],
+            "url": form["document_url"],
+        }
+        await deals_api(request, user, "POST", f"/api/deals/{deal_id}/documents", json=document)
+    answer = await deals_api(
+        request, user, "PATCH", f"/api/deals/{deal_id}", json=_changes(form, set(fields))
+    )
+    if answer.status_code == 200:
+        return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"HX-Trigger": "crm:moved"})
+    if answer.status_code != 422:
+        message = _("The deal could not be moved.")
+        return Response(status_code=204, headers={"HX-Trigger": f'{{"crm:error": "{message}"}}'})
+    return await _dialog(request, user, deal_id, form, answer.json()["detail"], fields)
+
+
+async def _dialog(
+    request: Request,
+    user: User,
+    deal_id: UUID,
+    form: dict[str, str],
+    detail: Any,
+    fields: dict[str, Any],
+) -> Response:
+    asks = []
+    for problem in detail:
+        field = str(problem["loc"][-1])
+        kind, label = INPUTS.get(field, ("text", field))
+        if field in fields:
+            kind, label = fields[field]["type"], fields[field]["label"]
+        asks.append(
+            {
+                "field": field,
+                "kind": kind,
+                "label": _(label),
+                "message": problem["msg"],
+                "code": problem["type"],
+            }
+        )
+    reasons = await _json(request, user, "/api/pipelines/lost-reasons")
+    context = {
+        "deal_id": deal_id,
+        "stage_id": form["stage_id"],
+        "asks": asks,
+        "form": form,
+        "lost_reasons": [r["name"] for r in reasons if r["active"]],
+        "fields": fields,
+    }
+    return render(request, "deals/_move_dialog.html", user, status_code=422, **context)
+
+
+@router.get("/deals/{deal_id}")
+async def deal_page(request: Request, deal_id: UUID, user: PageUser) -> Response:
+    deal = await _json(request, user, f"/api/deals/{deal_id}")
+    timeline = await _json(request, user, f"/api/deals/{deal_id}/timeline")
+    company = await _json(request, user, f"/api/companies/{deal['company_id']}")
+    pipelines = await _json(request, user, "/api/pipelines")
+    stages = {s["id"]: s["name"] for p in pipelines for s in p["stages"]}
+    context = {
+        "deal": deal,
+        "timeline": timeline,
+        "company": company,
+        "stage_name": stages.get(deal["stage_id"], ""),
+    }
+    return render(request, "deals/deal.html", user, **context)
