@@ -140,3 +140,20 @@ async def test_operations_endpoints_answer(deals: httpx.AsyncClient) -> None:
     assert "crm_http_request_seconds" in (await deals.get("/metrics")).text
     assert (await deals.get("/docs")).status_code == 200
     assert "/api/companies" in (await deals.get("/openapi.json")).json()["paths"]
+
+
+async def test_a_company_is_updated_and_announced(deals: httpx.AsyncClient) -> None:
+    created = (await deals.post("/api/companies", json={"name": "Stara Nazwa"})).json()
+
+    changed = await deals.patch(
+        f"/api/companies/{created['id']}", json={"name": "Nowa Nazwa", "address": {"city": "Kraków"}}
+    )
+    bad = await deals.patch(f"/api/companies/{created['id']}", json={"tax_id": "123"})
+
+    assert changed.status_code == 200
+    assert (changed.json()["name"], changed.json()["address"]["city"]) == ("Nowa Nazwa", "Kraków")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "tax_id"]
+    sessions = deals._transport.app.state.sessions  # type: ignore[attr-defined]
+    async with sessions() as session:
+        types = (await session.scalars(text("SELECT type FROM outbox ORDER BY id"))).all()
+    assert types == ["crm.company.created.v1", "crm.company.updated.v1"]

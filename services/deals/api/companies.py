@@ -42,6 +42,19 @@ class CompanyCreate(BaseModel):
         return normalize_nip(value) if value else None
 
 
+class CompanyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    tax_id: str | None = Field(default=None, description="Polish NIP")
+    address: AddressIn | None = None
+
+    @field_validator("tax_id")
+    @classmethod
+    def _valid_nip(cls, value: str | None) -> str | None:
+        return normalize_nip(value) if value else None
+
+
 class CompanyPublic(BaseModel):
     id: UUID
     name: str
@@ -111,3 +124,14 @@ async def company_timeline(
         if await session.get(Company, company_id) is None:
             raise NotFound("company")
         return await timeline(session, and_(TimelineEntry.company_id == company_id, visible), limit)
+
+
+@router.patch("/{company_id}")
+async def update_company(
+    company_id: UUID, body: CompanyUpdate, sessions: Sessions, _: CurrentIdentity
+) -> CompanyPublic:
+    changes = body.model_dump(exclude_unset=True)
+    if body.address is not None:
+        changes["address"] = Address(**body.address.model_dump())
+    company = await usecases.update_company(sessions, company_id=company_id, changes=changes)
+    return CompanyPublic.of(company)

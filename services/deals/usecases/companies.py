@@ -1,13 +1,17 @@
 """Customer companies."""
 
+from typing import Any
+from uuid import UUID
+
 from sqlalchemy.exc import IntegrityError
 
 from services.deals.tables import Company
-from shared.contracts.deals import Address, CompanyCreated
+from shared.contracts.deals import Address, CompanyCreated, CompanyUpdated
 from shared.db import SessionFactory, unit_of_work
-from shared.errors import Conflict
+from shared.errors import Conflict, NotFound
 from shared.events import new_event
 from shared.outbox import add_event
+from shared.text import N_
 
 
 async def create_company(
@@ -33,6 +37,47 @@ async def create_company(
             await add_event(session, new_event(created, subject=company.id))
     except IntegrityError as error:
         if "uq_company_tax_id" in str(error.orig):
-            raise Conflict({"tax_id": "a company with this NIP exists"}) from None
+            raise Conflict({"tax_id": N_("a company with this NIP exists")}) from None
         raise
     return company
+
+
+async def update_company(
+    sessions: SessionFactory, *, company_id: UUID, changes: dict[str, Any]
+) -> Company:
+    """Change a company's details; emits `crm.company.updated.v1` with the whole snapshot."""
+    try:
+        async with unit_of_work(sessions) as session:
+            company = await session.get(Company, company_id, with_for_update=True)
+            if company is None:
+                raise NotFound("company")
+            address = changes.pop("address", None)
+            for name, value in changes.items():
+                setattr(company, name, value)
+            if address is not None:
+                company.street, company.postal_code = address.street, address.postal_code
+                company.city, company.country = address.city, address.country
+            await session.flush()
+            snapshot = CompanyUpdated(
+                company_id=company.id,
+                name=company.name,
+                tax_id=company.tax_id,
+                address=_address(company),
+            )
+            await add_event(session, new_event(snapshot, subject=company.id))
+    except IntegrityError as error:
+        if "uq_company_tax_id" in str(error.orig):
+            raise Conflict({"tax_id": N_("a company with this NIP exists")}) from None
+        raise
+    return company
+
+
+def _address(company: Company) -> Address | None:
+    if not (company.street or company.postal_code or company.city):
+        return None
+    return Address(
+        street=company.street,
+        postal_code=company.postal_code,
+        city=company.city,
+        country=company.country or "PL",
+    )
