@@ -20,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 INPUTS = {
     "amount": ("number", N_("Amount")),
     "expected_close_date": ("date", N_("Expected close date")),
-    "probability": ("number", N_("Probability (%)")),
+    "probability": ("number", N_("Probability")),
     "source": ("text", N_("Source")),
 }
 
@@ -118,6 +118,39 @@ async def _dialog(
         "fields": fields,
     }
     return render(request, "deals/_move_dialog.html", user, status_code=422, **context)
+
+
+@router.get("/deals/list")
+async def deal_list(request: Request, user: PageUser) -> Response:
+    """Deals in a table, filtered by stage, amount and close date, a page at a time."""
+    query = {
+        key: value for key, value in request.query_params.items() if value and key in LIST_FILTERS
+    }
+    page = await _json(request, user, "/api/deals", **query)
+    pipelines = await _json(request, user, "/api/pipelines")
+    stages = {s["id"]: s["name"] for p in pipelines for s in p["stages"]}
+    context = {"page": page, "stages": stages, "filters": query}
+    template = "deals/_rows.html" if request.headers.get("HX-Request") else "deals/list.html"
+    return render(request, template, user, **context)
+
+
+LIST_FILTERS = ("stage_id", "amount_min", "amount_max", "close_from", "close_to", "cursor")
+
+
+@router.get("/companies")
+async def company_list(request: Request, user: PageUser, cursor: str | None = None) -> Response:
+    page = await _json(request, user, "/api/companies", **({"cursor": cursor} if cursor else {}))
+    return render(request, "deals/companies.html", user, page=page)
+
+
+@router.get("/companies/{company_id}")
+async def company_page(request: Request, company_id: UUID, user: PageUser) -> Response:
+    company = await _json(request, user, f"/api/companies/{company_id}")
+    timeline = await _json(request, user, f"/api/companies/{company_id}/timeline")
+    deals = await _json(request, user, "/api/deals", company_id=str(company_id))
+    return render(
+        request, "deals/company.html", user, company=company, timeline=timeline, deals=deals
+    )
 
 
 @router.get("/deals/{deal_id}")

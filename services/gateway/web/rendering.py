@@ -54,7 +54,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
     """The entries this user may open; each part of the CRM adds its own when its page exists."""
     entries = [("/", _("Desk"))]
     if user.role != "staff":
-        entries.append(("/deals", _("Deals")))
+        entries += [("/deals", _("Deals")), ("/companies", _("Companies"))]
     if user.role == "admin":
         entries += [
             ("/admin/users", _("Users")),

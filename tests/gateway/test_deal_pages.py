@@ -1,0 +1,80 @@
+"""The deals pages over HTTP, with the whole CRM in process: board, list, company, deal."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from services.embedded import create_embedded_app, prepare_databases
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
+from tests.gateway.test_web import browser_sign_in
+
+
+@pytest.fixture(scope="module")
+async def crm(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
+    urls = await prepare_databases(pg_server, fresh=True)
+    app = create_embedded_app(
+        urls,
+        identity_secret=TEST_SECRET,
+        admin_email=ADMIN_EMAIL,
+        admin_password=ADMIN_PASSWORD,
+        admin_locale="en",
+    )
+    async with running(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def deal(crm: httpx.AsyncClient) -> dict[str, Any]:
+    api = await bearer(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+    company = (await crm.post("/api/companies", json={"name": "Huta <Łabędy>"}, headers=api)).json()
+    body = {"title": "Piec & walcarka", "company_id": company["id"], "amount": "1234.50"}
+    created = (await crm.post("/api/deals", json=body, headers=api)).json()
+    await crm.patch(f"/api/deals/{created['id']}", json={"amount": "2000"}, headers=api)
+    await browser_sign_in(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+    return created  # type: ignore[no-any-return]
+
+
+async def test_the_board_shows_the_deal_in_its_stage_with_totals(
+    crm: httpx.AsyncClient, deal: dict[str, Any]
+) -> None:
+    page = await crm.get("/deals")
+
+    assert page.status_code == 200
+    assert f'data-deal-id="{deal["id"]}"' in page.text
+    assert "Piec &amp; walcarka" in page.text  # escaped
+    assert "PLN2,000.00" in page.text
+
+
+async def test_the_list_filters_by_amount(crm: httpx.AsyncClient, deal: dict[str, Any]) -> None:
+    found = await crm.get("/deals/list", params={"amount_min": "1500"})
+    none = await crm.get(
+        "/deals/list", params={"amount_min": "5000"}, headers={"HX-Request": "true"}
+    )
+
+    assert "Piec &amp; walcarka" in found.text
+    assert "No deals match." in none.text and "<html" not in none.text
+
+
+async def test_the_deal_page_shows_the_audit_trail(
+    crm: httpx.AsyncClient, deal: dict[str, Any]
+) -> None:
+    page = await crm.get(f"/deals/{deal['id']}")
+
+    assert "amount: 1234.50 → 2000.00" in page.text
+    assert "Huta &lt;Łabędy&gt;" in page.text
+
+
+async def test_the_company_page_lists_its_deals(
+    crm: httpx.AsyncClient, deal: dict[str, Any]
+) -> None:
+    companies = await crm.get("/companies")
+    page = await crm.get(f"/companies/{deal['company_id']}")
+
+    assert "Huta &lt;Łabędy&gt;" in companies.text
+    assert f'href="/deals/{deal["id"]}"' in page.text
+
+
+async def test_a_missing_deal_is_404(crm: httpx.AsyncClient, deal: dict[str, Any]) -> None:
+    assert (await crm.get("/deals/00000000-0000-0000-0000-000000000000")).status_code == 404
