@@ -1,5 +1,6 @@
 """The deals pages over HTTP, with the whole CRM in process: board, list, company, deal."""
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,8 +27,13 @@ async def crm(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="module")
-async def deal(crm: httpx.AsyncClient) -> dict[str, Any]:
-    api = await bearer(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+async def api(crm: httpx.AsyncClient) -> dict[str, str]:
+    """Bearer headers, taken before the client signs in as a browser (then it carries cookies)."""
+    return await bearer(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+async def deal(crm: httpx.AsyncClient, api: dict[str, str]) -> dict[str, Any]:
     company = (await crm.post("/api/companies", json={"name": "Huta <Łabędy>"}, headers=api)).json()
     body = {"title": "Piec & walcarka", "company_id": company["id"], "amount": "1234.50"}
     created = (await crm.post("/api/deals", json=body, headers=api)).json()
@@ -78,3 +84,39 @@ async def test_the_company_page_lists_its_deals(
 
 async def test_a_missing_deal_is_404(crm: httpx.AsyncClient, deal: dict[str, Any]) -> None:
     assert (await crm.get("/deals/00000000-0000-0000-0000-000000000000")).status_code == 404
+
+
+async def test_the_administrator_sets_a_stages_requirements_on_the_pipelines_page(
+    crm: httpx.AsyncClient, deal: dict[str, Any], api: dict[str, str]
+) -> None:
+    token = re.search(r'data-csrf-token="([^"]+)"', (await crm.get("/admin/pipelines")).text).group(
+        1
+    )  # type: ignore[union-attr]
+    added = await crm.post(
+        "/admin/fields",
+        data={
+            "record_type": "deal",
+            "key": "decision_maker",
+            "label": "Decision maker",
+            "type": "text",
+        },
+        headers={"X-CSRF-Token": token},
+    )
+    [pipeline] = (await crm.get("/api/pipelines", headers=api)).json()
+    negotiation = next(s for s in pipeline["stages"] if s["name"] == "Negotiation")
+
+    saved = await crm.post(
+        f"/admin/pipelines/{pipeline['id']}/stages/{negotiation['id']}",
+        data={"fields": ["amount", "decision_maker"], "document": "on"},
+        headers={"X-CSRF-Token": token},
+    )
+
+    assert added.status_code == 200 and "decision_maker" in added.text
+    assert saved.text == "Saved."
+    [after] = (await crm.get("/api/pipelines", headers=api)).json()
+    stage = next(s for s in after["stages"] if s["id"] == negotiation["id"])
+    assert (stage["required_fields"], stage["document"], stage["completed_activity"]) == (
+        ["amount", "decision_maker"],
+        True,
+        False,
+    )

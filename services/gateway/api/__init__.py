@@ -1,7 +1,7 @@
 """HTTP routers of the gateway; the proxy comes last so the gateway's own paths win."""
 
 from services.gateway.api import auth, notifications, people, proxy
-from services.gateway.web import deals_pages, pages
+from services.gateway.web import admin_deals_pages, deals_pages, pages
 
 ROUTERS = [
     auth.router,
@@ -9,5 +9,6 @@ ROUTERS = [
     notifications.router,
     pages.router,
     deals_pages.router,
+    admin_deals_pages.router,
     proxy.router,
 ]

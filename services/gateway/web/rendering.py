@@ -41,6 +41,7 @@ def role_label(role: str) -> str:
 
 
 templates.globals["role_label"] = role_label
+templates.filters["zip_self"] = lambda values: [(value, value) for value in values]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
             ("/admin/users", _("Users")),
             ("/admin/teams", _("Sales groups")),
             ("/admin/departments", _("Departments")),
+            ("/admin/pipelines", _("Pipelines")),
         ]
     return [
         NavItem(href, label, path == href or path.startswith(f"{href}/")) for href, label in entries

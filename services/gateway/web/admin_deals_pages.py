@@ -1,0 +1,72 @@
+"""The administrator's deals pages: stages and what each requires, custom fields."""
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+
+from services.gateway.tables import User
+from services.gateway.web.deals_pages import INPUTS, _json, deals_api
+from services.gateway.web.i18n import gettext as _
+from services.gateway.web.pages import PageAdmin
+from services.gateway.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+FIELD_TYPES = ("text", "number", "money", "date", "boolean", "select", "user", "document")
+EVIDENCE = ("completed_activity", "document", "no_skipping", "close_date_not_past")
+
+
+async def _page(
+    request: Request, user: User, errors: dict[str, str], form: dict[str, str], status: int = 200
+) -> Response:
+    pipelines = await _json(request, user, "/api/pipelines")
+    fields = await _json(request, user, "/api/fields")
+    deal_fields = [(name, _(label)) for name, (_kind, label) in INPUTS.items()]
+    deal_fields += [(f["key"], f["label"]) for f in fields if f["record_type"] == "deal"]
+    context = {
+        "pipelines": pipelines,
+        "fields": fields,
+        "deal_fields": deal_fields,
+        "field_types": FIELD_TYPES,
+        "errors": errors,
+        "form": form,
+    }
+    return render(request, "admin/pipelines.html", user, status_code=status, **context)
+
+
+@router.get("/admin/pipelines")
+async def pipelines_page(request: Request, user: PageAdmin) -> Response:
+    return await _page(request, user, {}, {})
+
+
+@router.post("/admin/pipelines/{pipeline_id}/stages/{stage_id}")
+async def save_requirements(
+    request: Request, pipeline_id: UUID, stage_id: UUID, user: PageAdmin
+) -> Response:
+    form = await request.form()
+    body: dict[str, Any] = {"fields": [str(v) for v in form.getlist("fields")]}
+    body |= {flag: form.get(flag) == "on" for flag in EVIDENCE}
+    path = f"/api/pipelines/{pipeline_id}/stages/{stage_id}/requirements"
+    answer = await deals_api(request, user, "PUT", path, json=body)
+    if answer.status_code == 200:
+        return Response(_("Saved."), media_type="text/plain")
+    reasons = "; ".join(_(str(e["msg"])) for e in answer.json().get("detail", []))
+    return Response(f"{_('Not saved:')} {reasons}", media_type="text/plain", status_code=422)
+
+
+@router.post("/admin/fields")
+async def add_field(request: Request, user: PageAdmin) -> Response:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    body = {
+        "record_type": form.get("record_type", "deal"),
+        "key": form.get("key", ""),
+        "label": form.get("label", ""),
+        "type": form.get("type", "text"),
+        "options": [o.strip() for o in form.get("options", "").split(",") if o.strip()],
+    }
+    answer = await deals_api(request, user, "POST", "/api/fields", json=body)
+    if answer.status_code == 201:
+        return await _page(request, user, {}, {})
+    errors = {str(e["loc"][-1]): _(str(e["msg"])) for e in answer.json().get("detail", [])}
+    return await _page(request, user, errors, form, status=422)
