@@ -1,27 +1,14 @@
 """`/api/companies` on the deals service, over HTTP, on a real PostgreSQL."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 
-from services.deals.app import create_app
-from services.deals.settings import DealsSettings
 from shared.bus import InProcessBus
-from shared.testing.apps import identity_headers, running
+from shared.testing.apps import identity_headers
 from shared.testing.waiting import eventually
-
-
-@pytest.fixture
-async def deals(
-    new_database: Any, settings_for: Any, bus: InProcessBus
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = DealsSettings(**settings_for(await new_database("deals")))
-    async with running(create_app(settings, bus)) as client:
-        client.headers.update(identity_headers())
-        yield client
 
 
 async def test_a_company_is_created_with_a_normalised_nip(deals: httpx.AsyncClient) -> None:
@@ -146,7 +133,8 @@ async def test_a_company_is_updated_and_announced(deals: httpx.AsyncClient) -> N
     created = (await deals.post("/api/companies", json={"name": "Stara Nazwa"})).json()
 
     changed = await deals.patch(
-        f"/api/companies/{created['id']}", json={"name": "Nowa Nazwa", "address": {"city": "Kraków"}}
+        f"/api/companies/{created['id']}",
+        json={"name": "Nowa Nazwa", "address": {"city": "Kraków"}},
     )
     bad = await deals.patch(f"/api/companies/{created['id']}", json={"tax_id": "123"})
 
