@@ -165,6 +165,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_deal_owner_id_created_at_id", "deal", ["owner_id", "created_at", "id"], unique=False
     )
+    op.create_index(
+        "ix_deal_owner_id_stage_id_created_at_id",
+        "deal",
+        ["owner_id", "stage_id", "created_at", "id"],
+        unique=False,
+    )
     op.create_index(op.f("ix_deal_stage_id"), "deal", ["stage_id"], unique=False)
     op.create_index(
         "ix_deal_stage_id_created_at_id", "deal", ["stage_id", "created_at", "id"], unique=False
@@ -252,6 +258,7 @@ def downgrade() -> None:
     op.drop_table("deal_tally")
     op.drop_index("ix_deal_stage_id_created_at_id", table_name="deal")
     op.drop_index(op.f("ix_deal_stage_id"), table_name="deal")
+    op.drop_index("ix_deal_owner_id_stage_id_created_at_id", table_name="deal")
     op.drop_index("ix_deal_owner_id_created_at_id", table_name="deal")
     op.drop_index("ix_deal_created_at_id", table_name="deal")
     op.drop_index(op.f("ix_deal_company_id"), table_name="deal")
