@@ -428,9 +428,7 @@ def report(results: list[Result], small: int, large: int, requests: int) -> str:
             f"{r.call:<28}{rows:>9}{times[0]:>9.1f}{times[1]:>9.1f}{times[2]:>10.1f}"
             f"{times[3]:>10.1f}{r.ratio:>7.2f}{sql:>15}  {judge(r)}"
         )
-    lines.append(
-        f"target: p95 at {g} <= {RATIO_TARGET} x p95 at {s} for every call"
-    )
+    lines.append(f"target: p95 at {g} <= {RATIO_TARGET} x p95 at {s} for every call")
     errors = sum(r.small.errors + r.large.errors for r in results)
     if errors:
         lines.append(f"WARNING: {errors} requests did not answer 200; figures cover the rest")

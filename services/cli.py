@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 import shared.contracts  # noqa: F401  (registers every event contract)
 from services.catalog import SERVICES, Entry
+from services.deals import import_cli
 from shared.asyncapi import asyncapi_document
 from shared.db import new_engine, new_session_factory
 from shared.migrations import upgrade, upgrade_async
@@ -78,6 +79,8 @@ def migrate(
         upgrade(entry.spec.migrations, async_url(url))
         typer.echo(f"{name}: migrated", err=True)
 
+
+app.add_typer(import_cli.app)
 
 users = typer.Typer(help="Manage users from scripts.", no_args_is_help=True)
 app.add_typer(users, name="users")

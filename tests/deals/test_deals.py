@@ -352,3 +352,25 @@ async def test_bad_input_names_the_field(deals: httpx.AsyncClient) -> None:
         answer = await deals.post("/api/deals", json=body)
         assert answer.status_code == 422, (body, answer.text)
         assert field in [str(e["loc"][-1]) for e in answer.json()["detail"]], (body, answer.text)
+
+
+async def test_a_manager_cannot_open_a_deal_in_someone_elses_name(
+    deals: httpx.AsyncClient, hire: Any
+) -> None:
+    anna, ola = await hire("manager", NORTH), await hire("manager", NORTH)
+    place = await company(deals)
+
+    for_ola = await deals.post(
+        "/api/deals",
+        json={"title": "x", "company_id": place, "owner_id": ola.user_id},
+        headers=headers(anna),
+    )
+    for_nobody = await deals.post(
+        "/api/deals", json={"title": "x", "company_id": place, "owner_id": str(uuid4())}
+    )
+
+    assert for_ola.status_code == 403
+    assert for_nobody.status_code == 422 and for_nobody.json()["detail"][0]["loc"] == [
+        "body",
+        "owner_id",
+    ]

@@ -9,7 +9,8 @@ import pytest
 
 from services.embedded import create_embedded_app, prepare_databases
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
-from tests.gateway.test_web import browser_sign_in
+from shared.testing.waiting import eventually
+from tests.gateway.test_web import browser_sign_in, csrf_of
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +90,7 @@ async def test_a_missing_deal_is_404(crm: httpx.AsyncClient, deal: dict[str, Any
 async def test_the_administrator_sets_a_stages_requirements_on_the_pipelines_page(
     crm: httpx.AsyncClient, deal: dict[str, Any], api: dict[str, str]
 ) -> None:
-    token = re.search(r'data-csrf-token="([^"]+)"', (await crm.get("/admin/pipelines")).text).group(
-        1
-    )  # type: ignore[union-attr]
+    token = csrf_of((await crm.get("/admin/pipelines")).text)
     added = await crm.post(
         "/admin/fields",
         data={
@@ -120,3 +119,31 @@ async def test_the_administrator_sets_a_stages_requirements_on_the_pipelines_pag
         True,
         False,
     )
+
+
+async def test_an_import_shows_its_progress_and_offers_the_rejected_rows(
+    crm: httpx.AsyncClient, deal: dict[str, Any]
+) -> None:
+    token = csrf_of((await crm.get("/imports")).text)
+    rows = "name;tax_id\r\nAlfa sp. z o.o.;\r\nBeta S.A.;1234567890\r\n"
+
+    started = await crm.post(
+        "/imports",
+        data={"record_type": "company"},
+        files={"file": ("firmy.csv", rows.encode(), "text/csv")},
+        headers={"X-CSRF-Token": token},
+    )
+    job_id = re.search(r'hx-get="/imports/([0-9a-f-]+)"', started.text)
+
+    async def finished() -> str:
+        page = (await crm.get(f"/imports/{job_id.group(1)}")).text if job_id else started.text
+        return "" if "every 1s" in page else page  # still polling: not finished
+
+    page = await eventually(finished, timeout=20, interval=0.2)
+    assert started.status_code == 200
+    assert "2 of 2 rows: 1 imported, 1 rejected" in page
+    assert "/rejected.csv" in page
+    refused = await crm.post(
+        "/imports", data={"record_type": "company"}, headers={"X-CSRF-Token": token}
+    )
+    assert refused.status_code == 422 and "Choose a CSV file." in refused.text

@@ -8,10 +8,17 @@ from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.gateway.conftest import PASSWORD, add_user
 
 
+def csrf_of(html: str) -> str:
+    """The CSRF token a page carries for its requests."""
+    found = re.search(r'data-csrf-token="([^"]+)"', html)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
 async def browser_sign_in(gateway: httpx.AsyncClient, email: str, password: str) -> str:
     """Sign in as the login form does; return the CSRF token the pages carry."""
     page = await gateway.get("/login")
-    token = re.search(r'data-csrf-token="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    token = csrf_of(page.text)
     answer = await gateway.post(
         "/login",
         data={"email": email, "password": password},
@@ -71,7 +78,7 @@ async def test_pages_carry_a_strict_content_security_policy(gateway: httpx.Async
 
 async def test_the_session_cookie_is_httponly_and_samesite_lax(gateway: httpx.AsyncClient) -> None:
     page = await gateway.get("/login")
-    token = re.search(r'data-csrf-token="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    token = csrf_of(page.text)
 
     answer = await gateway.post(
         "/login",
@@ -109,7 +116,7 @@ async def test_a_wrong_password_at_the_login_page_says_so_in_polish(
     gateway: httpx.AsyncClient,
 ) -> None:
     page = await gateway.get("/login", headers={"Accept-Language": "pl"})
-    token = re.search(r'data-csrf-token="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    token = csrf_of(page.text)
 
     answer = await gateway.post(
         "/login",

@@ -314,11 +314,10 @@ async def create_deal(
         if deal.probability is None:
             deal.probability = stage.probability
         await _check_links(
-            session,
-            identity,
-            deal,
-            {"company_id": deal.company_id, "contact_ids": contact_ids, "owner_id": owner_id},
+            session, identity, deal, {"company_id": deal.company_id, "contact_ids": contact_ids}
         )
+        if str(owner_id) != identity.user_id:  # opening a deal for someone else is a reassignment
+            await _check_owner(session, identity, owner_id)
         unmet = await _unmet(session, deal, None, stage, contact_ids, today)
         if unmet:
             raise RequirementsUnmet({None: unmet})

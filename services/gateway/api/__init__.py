@@ -1,7 +1,7 @@
 """HTTP routers of the gateway; the proxy comes last so the gateway's own paths win."""
 
 from services.gateway.api import auth, notifications, people, proxy
-from services.gateway.web import admin_deals_pages, deals_pages, pages
+from services.gateway.web import admin_deals_pages, deals_pages, import_pages, pages
 
 ROUTERS = [
     auth.router,
@@ -10,5 +10,6 @@ ROUTERS = [
     pages.router,
     deals_pages.router,
     admin_deals_pages.router,
+    import_pages.router,
     proxy.router,
 ]

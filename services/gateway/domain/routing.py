@@ -6,6 +6,8 @@ ROUTES: dict[str, str] = {
     "pipelines": "deals",
     "deals": "deals",
     "fields": "deals",
+    "imports": "deals",
+    "export": "deals",
     "activities": "calendar",
     "calendar": "calendar",
     "plans": "planning",

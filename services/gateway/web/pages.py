@@ -19,7 +19,7 @@ from services.gateway.usecases import auth, people
 from services.gateway.usecases.auth import SESSION_TTL
 from services.gateway.web.i18n import LOCALES
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.rendering import fragment, render, role_label
+from services.gateway.web.rendering import fragment, render, role_label, use_locale
 from shared.deps import Sessions
 from shared.errors import Invalid
 
@@ -33,9 +33,11 @@ class SignInFirst(Exception):
 
 
 async def page_user(request: Request) -> User:
+    """The signed-in user of a page; their language holds for everything the page says."""
     user = await signed_in_user(request)
     if user is None:
         raise SignInFirst
+    use_locale(request, user)
     return user
 
 

@@ -55,7 +55,11 @@ def navigation(user: User, path: str) -> list[NavItem]:
     """The entries this user may open; each part of the CRM adds its own when its page exists."""
     entries = [("/", _("Desk"))]
     if user.role != "staff":
-        entries += [("/deals", _("Deals")), ("/companies", _("Companies"))]
+        entries += [
+            ("/deals", _("Deals")),
+            ("/companies", _("Companies")),
+            ("/imports", _("Import")),
+        ]
     if user.role == "admin":
         entries += [
             ("/admin/users", _("Users")),

@@ -1,0 +1,362 @@
+"""`/api/imports` and `/api/export`: companies, contacts and deals in and out as CSV files."""
+
+import asyncio
+import csv
+import io
+import re
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import undefer
+
+from services.deals.imports_table import ImportJob
+from services.deals.tables import Company, Contact, CustomField, Deal, Stage
+from services.deals.usecases import imports as usecases
+from services.deals.usecases.deals import visible_deals
+from shared.auth import CurrentIdentity, Identity
+from shared.deps import Sessions
+from shared.errors import NotFound
+from shared.i18n import translate
+from shared.text import N_
+
+router = APIRouter(prefix="/api", tags=["import and export"])
+
+# Imports running in the background; the set holds each task until it ends (asyncio keeps only a
+# weak reference, so an unreferenced task could be collected mid-import).
+_RUNNING: set[asyncio.Task[None]] = set()
+_MAPPING = TypeAdapter(dict[str, str])
+AnySelect = Select[*tuple[Any, ...]]
+BATCH = 1000
+TIMES = ["created_at", "updated_at"]
+# A cell a spreadsheet would run as a formula, unless it is only a phone number or a number.
+_HARMLESS = re.compile(r"^[+-][0-9 ()./,-]*$")
+
+
+class ImportJobPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    record_type: str
+    status: str
+    total: int
+    processed: int
+    imported: int
+    rejected: int
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _bad_file(bad: usecases.BadFile, locale: str) -> HTTPException:
+    """FastAPI's error shape, each problem naming where (and which column) in the caller's language."""
+    detail = [
+        {
+            "loc": ["body", problem.where, *([problem.subject] if problem.subject else [])],
+            "msg": translate(problem.message, locale)
+            + (f": {problem.subject}" if problem.subject else ""),
+            "type": "value_error",
+        }
+        for problem in bad.problems
+    ]
+    return HTTPException(bad.status_code, detail)
+
+
+def _mapping(mapping: str | None, locale: str) -> dict[str, str] | None:
+    if mapping is None or not mapping.strip():
+        return None
+    try:
+        return _MAPPING.validate_json(mapping)
+    except ValidationError:
+        problem = usecases.Problem("mapping", N_('a JSON object {"CSV column": "field"} expected'))
+        raise _bad_file(usecases.BadFile(problem), locale) from None
+
+
+@router.post(
+    "/imports",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        201: {"description": "with `wait=true`: the import is done", "model": ImportJobPublic},
+        413: {"description": "more than 10 MB or 50,000 rows"},
+        422: {"description": "not a UTF-8 CSV file, a required column missing, a bad mapping"},
+    },
+)
+async def start_import(
+    file: Annotated[UploadFile, File(description="CSV, UTF-8, `,` or `;` separated, a header")],
+    record_type: Annotated[usecases.RecordType, Form()],
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    response: Response,
+    mapping: Annotated[
+        str | None,
+        Form(description='JSON {"CSV column": "field"}; by default columns named as fields'),
+    ] = None,
+    wait: Annotated[bool, Query(description="import before answering")] = False,
+) -> ImportJobPublic:
+    """Start importing; poll `GET /api/imports/{id}` until `status` is `done` (or `failed`)."""
+    if file.size is not None and file.size > usecases.MAX_BYTES:
+        too_large = usecases.Problem("file", N_("the file is larger than 10 MB"))
+        raise _bad_file(usecases.TooLarge(too_large), identity.locale)
+    data = await file.read(usecases.MAX_BYTES + 1)
+    columns = _mapping(mapping, identity.locale)
+    try:
+        keys = await usecases.custom_field_keys(sessions, record_type)
+        # parsing 10 MB takes a moment: in a thread, so other requests are served meanwhile
+        sheet = await asyncio.to_thread(usecases.read_sheet, data, record_type, columns, keys)
+    except usecases.BadFile as bad:
+        raise _bad_file(bad, identity.locale) from None
+    job = await usecases.start_job(
+        sessions, record_type=record_type, created_by=identity.user_id, total=len(sheet.rows)
+    )
+    run = usecases.run_job(
+        sessions,
+        job_id=job.id,
+        record_type=record_type,
+        sheet=sheet,
+        identity=identity,
+        today=_today(),
+    )
+    if wait:
+        await run
+        response.status_code = status.HTTP_201_CREATED
+        job = await _job(sessions, identity, job.id)
+    else:
+        task = asyncio.create_task(run, name=f"import-{job.id}")
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
+    return ImportJobPublic.model_validate(job)
+
+
+async def _job(
+    sessions: Sessions, identity: Identity, job_id: UUID, *, with_rows: bool = False
+) -> ImportJob:
+    """The job, to the one who started it or an administrator; to anyone else it is not there."""
+    rows = [undefer(ImportJob.rejected_csv)] if with_rows else []
+    async with sessions() as session:
+        job = await session.get(ImportJob, job_id, options=rows)
+    if job is None or (job.created_by != identity.user_id and identity.role != "admin"):
+        raise NotFound("import")
+    return job
+
+
+@router.get("/imports/{job_id}")
+async def get_import(
+    job_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> ImportJobPublic:
+    return ImportJobPublic.model_validate(await _job(sessions, identity, job_id))
+
+
+@router.get(
+    "/imports/{job_id}/rejected.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, 409: {"description": "still running"}},
+)
+async def rejected_rows(job_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> Response:
+    """The rejected rows as in the file, with `row` (its line) and `error` (why)."""
+    job = await _job(sessions, identity, job_id, with_rows=True)
+    if job.status == "running":
+        message = translate(N_("the import is still running"), identity.locale)
+        raise HTTPException(status.HTTP_409_CONFLICT, message)
+    return Response(
+        "\ufeff" + (job.rejected_csv or ""),  # the BOM tells Excel the file is UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{job.id}-rejected.csv"'},
+    )
+
+
+# --- Export -----------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    """ISO dates, plain decimals; text a spreadsheet would run as a formula is defused with `'`."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | int | float | UUID):
+        return str(value)
+    text = str(value)
+    if text.startswith(usecases.FORMULA_STARTS) and not _HARMLESS.match(text):
+        return "'" + text
+    return text
+
+
+def _csv(rows: Sequence[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([[_cell(v) for v in row] for row in rows])
+    return out.getvalue()
+
+
+async def _stream(sessions: Sessions, query: AnySelect, key: tuple[Any, Any]) -> AsyncIterator[str]:
+    """`query`'s rows as CSV under a header of their labels, fetched in batches by `key` (keyset),
+    each batch in a short session, so memory stays flat and no transaction waits on the client.
+    """
+    header = [column.name for column in query.selected_columns]
+    yield "\ufeff" + _csv([header])  # the BOM tells Excel the file is UTF-8
+    after: tuple[Any, ...] | None = None
+    while True:
+        page = query.order_by(*key).limit(BATCH)
+        if after is not None:
+            page = page.where(tuple_(*key) > tuple_(*after))
+        async with sessions() as session:
+            rows = (await session.execute(page)).all()
+        if rows:
+            yield _csv(rows)
+        if len(rows) < BATCH:
+            return
+        after = tuple(rows[-1]._mapping[column.key] for column in key)
+
+
+def _companies() -> AnySelect:
+    columns = ["id", "name", "tax_id", "street", "postal_code", "city", "country"]
+    return select(*(Company.__table__.c[name] for name in [*columns, *TIMES]))
+
+
+def _contacts(company_id: UUID | None) -> AnySelect:
+    query = select(
+        Contact.id,
+        Contact.name,
+        Contact.company_id,
+        Company.tax_id.label("company_tax_id"),
+        Company.name.label("company_name"),
+        Contact.position,
+        Contact.phone,
+        Contact.email,
+        Contact.created_at,
+        Contact.updated_at,
+    ).outerjoin(Company, Company.id == Contact.company_id)
+    return query if company_id is None else query.where(Contact.company_id == company_id)
+
+
+class DealFilters(BaseModel):
+    """The filters of `GET /api/deals`."""
+
+    owner_id: UUID | None = None
+    stage_id: UUID | None = None
+    pipeline_id: UUID | None = None
+    company_id: UUID | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    close_from: date | None = None
+    close_to: date | None = None
+
+    def apply(self, query: AnySelect) -> AnySelect:
+        equal = {
+            Deal.owner_id: self.owner_id,
+            Deal.stage_id: self.stage_id,
+            Deal.pipeline_id: self.pipeline_id,
+            Deal.company_id: self.company_id,
+        }
+        for column, value in equal.items():
+            if value is not None:
+                query = query.where(column == value)
+        if self.amount_min is not None:
+            query = query.where(Deal.amount >= self.amount_min)
+        if self.amount_max is not None:
+            query = query.where(Deal.amount <= self.amount_max)
+        if self.close_from is not None:
+            query = query.where(Deal.expected_close_date >= self.close_from)
+        if self.close_to is not None:
+            query = query.where(Deal.expected_close_date <= self.close_to)
+        return query
+
+
+def _deals(identity: Identity, filters: DealFilters, custom_keys: Sequence[str]) -> AnySelect:
+    """The deals `identity` may see, with every custom field as a column, set or not."""
+    custom = [Deal.custom[key].astext.label(usecases.CUSTOM + key) for key in custom_keys]
+    query = (
+        select(
+            Deal.id,
+            Deal.title,
+            Deal.company_id,
+            Company.tax_id.label("company_tax_id"),
+            Company.name.label("company_name"),
+            Deal.owner_id,
+            Deal.amount,
+            Deal.currency,
+            Deal.expected_close_date,
+            Deal.pipeline_id,
+            Deal.stage_id,
+            Stage.name.label("stage"),
+            Deal.probability,
+            Deal.source,
+            Deal.lost_reason,
+            *custom,
+            Deal.created_at,
+            Deal.updated_at,
+        )
+        .join(Company, Company.id == Deal.company_id)
+        .join(Stage, Stage.id == Deal.stage_id)
+        .where(visible_deals(identity))
+    )
+    return filters.apply(query)
+
+
+async def _custom_keys(sessions: Sessions) -> list[str]:
+    async with sessions() as session:
+        query = (
+            select(CustomField.key)
+            .where(CustomField.record_type == "deal")
+            .order_by(CustomField.created_at, CustomField.key)
+        )
+        return list(await session.scalars(query))
+
+
+@router.get(
+    "/export/{record_type}.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def export(
+    record_type: usecases.RecordType,
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    owner_id: UUID | None = None,
+    stage_id: UUID | None = None,
+    pipeline_id: UUID | None = None,
+    company_id: UUID | None = None,
+    amount_min: Annotated[Decimal | None, Query(ge=0)] = None,
+    amount_max: Annotated[Decimal | None, Query(ge=0)] = None,
+    close_from: date | None = None,
+    close_to: date | None = None,
+) -> StreamingResponse:
+    """Every record (deals: the ones the caller may see) as CSV: UTF-8 with BOM, ISO dates.
+
+    The filters are those of the lists: all of them for deals, `company_id` for contacts.
+    The file's columns are import fields, so it can be imported again (ids aside).
+    """
+    if record_type == "company":
+        body = _stream(sessions, _companies(), (Company.name, Company.id))
+    elif record_type == "contact":
+        body = _stream(sessions, _contacts(company_id), (Contact.name, Contact.id))
+    else:
+        filters = DealFilters(
+            owner_id=owner_id,
+            stage_id=stage_id,
+            pipeline_id=pipeline_id,
+            company_id=company_id,
+            amount_min=amount_min,
+            amount_max=amount_max,
+            close_from=close_from,
+            close_to=close_to,
+        )
+        query = _deals(identity, filters, await _custom_keys(sessions))
+        body = _stream(sessions, query, (Deal.created_at, Deal.id))
+    stamp = _today().isoformat()
+    return StreamingResponse(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{record_type}-{stamp}.csv"'},
+    )

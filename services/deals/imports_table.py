@@ -1,0 +1,34 @@
+"""The `import_job` table: one CSV import, its progress for polling clients and its rejected rows."""
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import CheckConstraint, DateTime, Index, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.deals.tables import Base
+
+
+class ImportJob(Base):
+    """An import of companies, contacts or deals; `processed` grows while it runs."""
+
+    __tablename__ = "import_job"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    record_type: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, default="running")
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    imported: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    # Up to the size of the file, so loaded only when asked for (not on every poll).
+    rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'done', 'failed')", name="status"),
+        Index("ix_import_job_created_by_created_at", "created_by", "created_at"),
+    )

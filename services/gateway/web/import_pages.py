@@ -1,0 +1,62 @@
+"""The import page: upload a CSV of companies, contacts or deals and watch it go in."""
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from starlette.datastructures import UploadFile
+
+from services.gateway.web.deals_pages import _json, deals_api
+from services.gateway.web.i18n import gettext as _
+from services.gateway.web.pages import PageUser
+from services.gateway.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+MAX_UPLOAD = 10 * 1024 * 1024 + 1  # the deals service refuses more; we stop reading there
+
+
+@router.get("/imports")
+async def import_page(request: Request, user: PageUser) -> Response:
+    return render(request, "deals/import.html", user, job=None, errors=[])
+
+
+@router.post("/imports")
+async def upload(request: Request, user: PageUser) -> Response:
+    """Hand the file to the deals service; answer with the progress box that polls itself."""
+    form = await request.form()
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return render(
+            request,
+            "deals/_import_job.html",
+            user,
+            status_code=422,
+            job=None,
+            errors=[_("Choose a CSV file.")],
+        )
+    content = await file.read(MAX_UPLOAD)
+    answer = await deals_api(
+        request,
+        user,
+        "POST",
+        "/api/imports",
+        data={"record_type": str(form.get("record_type", "deal"))},
+        files={"file": (file.filename, content, "text/csv")},
+    )
+    if answer.status_code >= 400:
+        detail = answer.json().get("detail", [])
+        errors = (
+            [f"{e['loc'][-1]}: {e['msg']}" for e in detail]
+            if isinstance(detail, list)
+            else [str(detail)]
+        )
+        return render(
+            request, "deals/_import_job.html", user, status_code=422, job=None, errors=errors
+        )
+    return render(request, "deals/_import_job.html", user, job=answer.json(), errors=[])
+
+
+@router.get("/imports/{job_id}")
+async def progress(request: Request, job_id: UUID, user: PageUser) -> Response:
+    job = await _json(request, user, f"/api/imports/{job_id}")
+    return render(request, "deals/_import_job.html", user, job=job, errors=[])
