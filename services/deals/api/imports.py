@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import undefer
 
+from services.deals.domain import sheet as csv_sheet
 from services.deals.imports_table import ImportJob
 from services.deals.tables import Company, Contact, CustomField, Deal, Stage
 from services.deals.usecases import imports as usecases
@@ -58,7 +59,7 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def _bad_file(bad: usecases.BadFile, locale: str) -> HTTPException:
+def _bad_file(bad: csv_sheet.BadFile, locale: str) -> HTTPException:
     """FastAPI's error shape, each problem naming where (and which column) in the caller's language."""
     detail = [
         {
@@ -78,8 +79,8 @@ def _mapping(mapping: str | None, locale: str) -> dict[str, str] | None:
     try:
         return _MAPPING.validate_json(mapping)
     except ValidationError:
-        problem = usecases.Problem("mapping", N_('a JSON object {"CSV column": "field"} expected'))
-        raise _bad_file(usecases.BadFile(problem), locale) from None
+        problem = csv_sheet.Problem("mapping", N_('a JSON object {"CSV column": "field"} expected'))
+        raise _bad_file(csv_sheet.BadFile(problem), locale) from None
 
 
 @router.post(
@@ -93,7 +94,7 @@ def _mapping(mapping: str | None, locale: str) -> dict[str, str] | None:
 )
 async def start_import(
     file: Annotated[UploadFile, File(description="CSV, UTF-8, `,` or `;` separated, a header")],
-    record_type: Annotated[usecases.RecordType, Form()],
+    record_type: Annotated[csv_sheet.RecordType, Form()],
     sessions: Sessions,
     identity: CurrentIdentity,
     response: Response,
@@ -104,16 +105,16 @@ async def start_import(
     wait: Annotated[bool, Query(description="import before answering")] = False,
 ) -> ImportJobPublic:
     """Start importing; poll `GET /api/imports/{id}` until `status` is `done` (or `failed`)."""
-    if file.size is not None and file.size > usecases.MAX_BYTES:
-        too_large = usecases.Problem("file", N_("the file is larger than 10 MB"))
-        raise _bad_file(usecases.TooLarge(too_large), identity.locale)
-    data = await file.read(usecases.MAX_BYTES + 1)
+    if file.size is not None and file.size > csv_sheet.MAX_BYTES:
+        too_large = csv_sheet.Problem("file", N_("the file is larger than 10 MB"))
+        raise _bad_file(csv_sheet.TooLarge(too_large), identity.locale)
+    data = await file.read(csv_sheet.MAX_BYTES + 1)
     columns = _mapping(mapping, identity.locale)
     try:
         keys = await usecases.custom_field_keys(sessions, record_type)
         # parsing 10 MB takes a moment: in a thread, so other requests are served meanwhile
-        sheet = await asyncio.to_thread(usecases.read_sheet, data, record_type, columns, keys)
-    except usecases.BadFile as bad:
+        sheet = await asyncio.to_thread(csv_sheet.read_sheet, data, record_type, columns, keys)
+    except csv_sheet.BadFile as bad:
         raise _bad_file(bad, identity.locale) from None
     job = await usecases.start_job(
         sessions, record_type=record_type, created_by=identity.user_id, total=len(sheet.rows)
@@ -188,7 +189,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, Decimal | int | float | UUID):
         return str(value)
     text = str(value)
-    if text.startswith(usecases.FORMULA_STARTS) and not _HARMLESS.match(text):
+    if text.startswith(csv_sheet.FORMULA_STARTS) and not _HARMLESS.match(text):
         return "'" + text
     return text
 
@@ -275,7 +276,7 @@ class DealFilters(BaseModel):
 
 def _deals(identity: Identity, filters: DealFilters, custom_keys: Sequence[str]) -> AnySelect:
     """The deals `identity` may see, with every custom field as a column, set or not."""
-    custom = [Deal.custom[key].astext.label(usecases.CUSTOM + key) for key in custom_keys]
+    custom = [Deal.custom[key].astext.label(csv_sheet.CUSTOM + key) for key in custom_keys]
     query = (
         select(
             Deal.id,
@@ -320,7 +321,7 @@ async def _custom_keys(sessions: Sessions) -> list[str]:
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def export(
-    record_type: usecases.RecordType,
+    record_type: csv_sheet.RecordType,
     sessions: Sessions,
     identity: CurrentIdentity,
     owner_id: UUID | None = None,
