@@ -139,6 +139,8 @@ class Deal(Base):
         Index("ix_deal_created_at_id", "created_at", "id"),
         Index("ix_deal_stage_id_created_at_id", "stage_id", "created_at", "id"),
         Index("ix_deal_owner_id_created_at_id", "owner_id", "created_at", "id"),
+        Index("ix_deal_updated_at_id", "updated_at", "id"),
+        Index("ix_deal_title_id", "title", "id"),
         # A manager's board column: one owner in one stage, newest first.
         Index(
             "ix_deal_owner_id_stage_id_created_at_id", "owner_id", "stage_id", "created_at", "id"

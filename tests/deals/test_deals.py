@@ -374,3 +374,26 @@ async def test_a_manager_cannot_open_a_deal_in_someone_elses_name(
         "body",
         "owner_id",
     ]
+
+
+async def test_deals_sort_by_title_both_ways_across_pages(deals: httpx.AsyncClient) -> None:
+    place = await company(deals)
+    for title in ("Delta", "alfa", "Charlie", "Bravo"):
+        await new_deal(deals, company_id=place, title=title)
+
+    async def titles(sort: str) -> list[str]:
+        seen: list[str] = []
+        params: dict[str, Any] = {"company_id": place, "sort": sort, "limit": 3}
+        while True:
+            page = (await deals.get("/api/deals", params=params)).json()
+            seen += [deal["title"] for deal in page["items"]]
+            if not page["next_cursor"]:
+                return seen
+            params["cursor"] = page["next_cursor"]
+
+    ascending = await titles("title")
+
+    assert ascending == sorted(ascending) and len(ascending) == 4
+    assert await titles("-title") == list(reversed(ascending))
+    wrong = await deals.get("/api/deals", params={"sort": "amount; drop table deal"})
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["query", "sort"]

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -125,6 +125,15 @@ class TimelineItem(BaseModel):
     data: dict[str, Any]
 
 
+# Sort keys of the list: each a non-null column with an index that serves it in both directions.
+SORTS: dict[str, tuple[Any, Any]] = {
+    "created_at": (Deal.created_at, datetime.fromisoformat),
+    "updated_at": (Deal.updated_at, datetime.fromisoformat),
+    "title": (Deal.title, str),
+}
+Sort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"]
+
+
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -195,10 +204,11 @@ async def list_deals(
     amount_max: Annotated[Decimal | None, Query(ge=0)] = None,
     close_from: date | None = None,
     close_to: date | None = None,
+    sort: Sort = "-created_at",
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[DealPublic]:
-    """Newest first; every filter optional; only deals the caller may see."""
+    """Newest first unless `sort` says otherwise; every filter optional; only visible deals."""
     query = select(Deal).where(usecases.visible_deals(identity))
     filters = {
         Deal.owner_id: owner_id,
@@ -217,18 +227,24 @@ async def list_deals(
         query = query.where(Deal.expected_close_date >= close_from)
     if close_to is not None:
         query = query.where(Deal.expected_close_date <= close_to)
+    column, read = SORTS[sort.lstrip("-")]
     query = keyset(
         query,
-        (Deal.created_at, Deal.id),
+        (column, Deal.id),
         cursor=cursor,
-        types=(datetime.fromisoformat, UUID),
+        types=(read, UUID),
         limit=limit,
-        descending=True,
+        descending=sort.startswith("-"),
     )
     async with sessions() as session:
         rows = list((await session.scalars(query)).all())
     items = await _public(sessions, rows)
-    return page_of(items, limit, key=lambda deal: (deal.created_at.isoformat(), deal.id))
+    name = sort.lstrip("-")
+    return page_of(items, limit, key=lambda deal: (_cursor_value(getattr(deal, name)), deal.id))
+
+
+def _cursor_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 @router.post("/bulk-move")

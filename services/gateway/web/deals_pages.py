@@ -134,7 +134,7 @@ async def deal_list(request: Request, user: PageUser) -> Response:
     return render(request, template, user, **context)
 
 
-LIST_FILTERS = ("stage_id", "amount_min", "amount_max", "close_from", "close_to", "cursor")
+LIST_FILTERS = ("stage_id", "amount_min", "amount_max", "close_from", "close_to", "sort", "cursor")
 
 
 @router.get("/companies")

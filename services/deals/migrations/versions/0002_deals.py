@@ -165,6 +165,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_deal_owner_id_created_at_id", "deal", ["owner_id", "created_at", "id"], unique=False
     )
+    op.create_index("ix_deal_updated_at_id", "deal", ["updated_at", "id"], unique=False)
+    op.create_index("ix_deal_title_id", "deal", ["title", "id"], unique=False)
     op.create_index(
         "ix_deal_owner_id_stage_id_created_at_id",
         "deal",
@@ -259,6 +261,8 @@ def downgrade() -> None:
     op.drop_index("ix_deal_stage_id_created_at_id", table_name="deal")
     op.drop_index(op.f("ix_deal_stage_id"), table_name="deal")
     op.drop_index("ix_deal_owner_id_stage_id_created_at_id", table_name="deal")
+    op.drop_index("ix_deal_title_id", table_name="deal")
+    op.drop_index("ix_deal_updated_at_id", table_name="deal")
     op.drop_index("ix_deal_owner_id_created_at_id", table_name="deal")
     op.drop_index("ix_deal_created_at_id", table_name="deal")
     op.drop_index(op.f("ix_deal_company_id"), table_name="deal")
