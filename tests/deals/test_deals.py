@@ -397,3 +397,39 @@ async def test_deals_sort_by_title_both_ways_across_pages(deals: httpx.AsyncClie
     assert await titles("-title") == list(reversed(ascending))
     wrong = await deals.get("/api/deals", params={"sort": "amount; drop table deal"})
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["query", "sort"]
+
+
+async def test_the_administrator_adds_and_renames_stages(
+    deals: httpx.AsyncClient, hire: Any
+) -> None:
+    default = await pipeline(deals)
+    anna = await hire("manager", NORTH)
+
+    added = await deals.post(
+        f"/api/pipelines/{default['id']}/stages",
+        json={"name": "Contract review", "probability": 90},
+    )
+    renamed = await deals.patch(
+        f"/api/pipelines/{default['id']}/stages/{default['stages'][0]['id']}", json={"name": "Lead"}
+    )
+    twice = await deals.post(
+        f"/api/pipelines/{default['id']}/stages", json={"name": "lead", "probability": 5}
+    )
+    by_manager = await deals.patch(
+        f"/api/pipelines/{default['id']}/stages/{default['stages'][0]['id']}",
+        json={"name": "X"},
+        headers=headers(anna),
+    )
+
+    names = [s["name"] for s in (await pipeline(deals))["stages"]]
+    assert added.status_code == 201 and renamed.status_code == 200
+    assert names == [
+        "Lead",
+        "Needs analysis",
+        "Commercial offer sent",
+        "Negotiation",
+        "Contract review",
+        "Won",
+        "Lost",
+    ]
+    assert twice.status_code == 409 and by_manager.status_code == 403

@@ -147,3 +147,24 @@ async def test_an_import_shows_its_progress_and_offers_the_rejected_rows(
         "/imports", data={"record_type": "company"}, headers={"X-CSRF-Token": token}
     )
     assert refused.status_code == 422 and "Choose a CSV file." in refused.text
+
+
+async def test_the_administrator_adds_a_stage_on_the_pipelines_page(
+    crm: httpx.AsyncClient, deal: dict[str, Any], api: dict[str, str]
+) -> None:
+    token = csrf_of((await crm.get("/admin/pipelines")).text)
+    [pipeline] = (await crm.get("/api/pipelines", headers=api)).json()
+
+    added = await crm.post(
+        f"/admin/pipelines/{pipeline['id']}/stages",
+        data={"name": "Legal review", "probability": "85"},
+        headers={"X-CSRF-Token": token},
+    )
+    twice = await crm.post(
+        f"/admin/pipelines/{pipeline['id']}/stages",
+        data={"name": "legal review", "probability": "85"},
+        headers={"X-CSRF-Token": token},
+    )
+
+    assert added.status_code == 200 and 'value="Legal review"' in added.text
+    assert twice.status_code == 422 and "this pipeline has a stage with this name" in twice.text

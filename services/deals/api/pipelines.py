@@ -53,6 +53,11 @@ class PipelineCreate(Strict):
     stages: Annotated[list[StageCreate], Field(min_length=2, max_length=30)]
 
 
+class StageUpdate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    probability: Annotated[int, Field(ge=0, le=100)] | None = None
+
+
 class Requirements(Strict):
     fields: list[str] = Field(
         default_factory=list,
@@ -156,6 +161,36 @@ async def set_requirements(
     require_admin(identity)
     stage = await pipelines.set_requirements(
         sessions, pipeline_id=pipeline_id, stage_id=stage_id, requirements=body.model_dump()
+    )
+    return StagePublic.model_validate(stage)
+
+
+@router.post("/pipelines/{pipeline_id}/stages", status_code=status.HTTP_201_CREATED)
+async def add_stage(
+    pipeline_id: UUID, body: StageCreate, sessions: Sessions, identity: CurrentIdentity
+) -> StagePublic:
+    """A new stage; an open one goes before the won and lost stages."""
+    require_admin(identity)
+    spec = pipelines.StageSpec(body.name, body.probability, body.kind)
+    return StagePublic.model_validate(
+        await pipelines.add_stage(sessions, pipeline_id=pipeline_id, spec=spec)
+    )
+
+
+@router.patch("/pipelines/{pipeline_id}/stages/{stage_id}")
+async def update_stage(
+    pipeline_id: UUID,
+    stage_id: UUID,
+    body: StageUpdate,
+    sessions: Sessions,
+    identity: CurrentIdentity,
+) -> StagePublic:
+    require_admin(identity)
+    stage = await pipelines.update_stage(
+        sessions,
+        pipeline_id=pipeline_id,
+        stage_id=stage_id,
+        changes=body.model_dump(exclude_unset=True),
     )
     return StagePublic.model_validate(stage)
 

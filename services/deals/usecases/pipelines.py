@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.domain.fields import KEY, FieldType, RecordType
@@ -144,3 +144,55 @@ async def add_lost_reason(sessions: SessionFactory, *, name: str) -> LostReason:
         reason = LostReason(name=name)
         session.add(reason)
     return reason
+
+
+async def update_stage(
+    sessions: SessionFactory, *, pipeline_id: UUID, stage_id: UUID, changes: dict[str, Any]
+) -> Stage:
+    """Rename a stage or change its default probability (deals keep their own probability)."""
+    async with unit_of_work(sessions) as session:
+        stage = await session.get(Stage, stage_id, with_for_update=True)
+        if stage is None or stage.pipeline_id != pipeline_id:
+            raise NotFound("stage")
+        if "name" in changes:
+            taken = select(Stage.id).where(
+                Stage.pipeline_id == pipeline_id,
+                func.lower(Stage.name) == changes["name"].lower(),
+                Stage.id != stage_id,
+            )
+            if await session.scalar(taken):
+                raise Conflict({"name": N_("this pipeline has a stage with this name")})
+        for name, value in changes.items():
+            setattr(stage, name, value)
+    return stage
+
+
+async def add_stage(sessions: SessionFactory, *, pipeline_id: UUID, spec: StageSpec) -> Stage:
+    """A new stage at the end of the pipeline's open stages (before won and lost)."""
+    async with unit_of_work(sessions) as session:
+        if await session.get(Pipeline, pipeline_id, with_for_update=True) is None:
+            raise NotFound("pipeline")
+        stages = list(
+            await session.scalars(
+                select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+            )
+        )
+        if any(s.name.lower() == spec.name.lower() for s in stages):
+            raise Conflict({"name": N_("this pipeline has a stage with this name")})
+        closing = [s for s in stages if s.kind != "open"] if spec.kind == "open" else []
+        position = closing[0].position if closing else len(stages) + 1
+        # Make room in two steps: positions are unique, and a plain +1 would collide midway.
+        later = (Stage.pipeline_id == pipeline_id) & (Stage.position >= position)
+        await session.execute(update(Stage).where(later).values(position=-(Stage.position + 1)))
+        flipped = (Stage.pipeline_id == pipeline_id) & (Stage.position < 0)
+        await session.execute(update(Stage).where(flipped).values(position=-Stage.position))
+        stage = Stage(
+            pipeline_id=pipeline_id,
+            name=spec.name,
+            position=position,
+            probability=spec.probability,
+            kind=spec.kind,
+        )
+        session.add(stage)
+        await session.flush()
+    return stage

@@ -70,3 +70,34 @@ async def add_field(request: Request, user: PageAdmin) -> Response:
         return await _page(request, user, {}, {})
     errors = {str(e["loc"][-1]): _(str(e["msg"])) for e in answer.json().get("detail", [])}
     return await _page(request, user, errors, form, status=422)
+
+
+@router.post("/admin/pipelines/{pipeline_id}/stages/{stage_id}/edit")
+async def edit_stage(
+    request: Request, pipeline_id: UUID, stage_id: UUID, user: PageAdmin
+) -> Response:
+    form = await request.form()
+    body = {"name": str(form.get("name", "")), "probability": str(form.get("probability", ""))}
+    path = f"/api/pipelines/{pipeline_id}/stages/{stage_id}"
+    answer = await deals_api(request, user, "PATCH", path, json=body)
+    return await _after(request, user, answer, body)
+
+
+@router.post("/admin/pipelines/{pipeline_id}/stages")
+async def new_stage(request: Request, pipeline_id: UUID, user: PageAdmin) -> Response:
+    form = await request.form()
+    body = {"name": str(form.get("name", "")), "probability": str(form.get("probability", "0"))}
+    answer = await deals_api(
+        request, user, "POST", f"/api/pipelines/{pipeline_id}/stages", json=body
+    )
+    return await _after(request, user, answer, body)
+
+
+async def _after(request: Request, user: User, answer: Any, form: dict[str, str]) -> Response:
+    """The page again: as it now is, or with what the deals service refused."""
+    if answer.status_code < 400:
+        return await _page(request, user, {}, {})
+    errors = {f"stage_{e['loc'][-1]}": _(str(e["msg"])) for e in answer.json().get("detail", [])}
+    return await _page(
+        request, user, errors, {f"stage_{k}": v for k, v in form.items()}, status=422
+    )
