@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Select, Text, cast, select
 
 from services.deals.domain.requirements import Unmet
 from services.deals.tables import Deal, DealContact, Member, TimelineEntry
@@ -78,6 +78,39 @@ class BulkMove(Strict):
 class DocumentLink(Strict):
     title: Annotated[str, Field(min_length=1, max_length=200, examples=["Oferta handlowa v2"])]
     url: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^(https?://|/)")]
+
+
+class DealFilters(BaseModel):
+    """The filters of the deal list (and its CSV export); each optional."""
+
+    owner_id: UUID | None = None
+    stage_id: UUID | None = None
+    pipeline_id: UUID | None = None
+    company_id: UUID | None = None
+    amount_min: Decimal | None = Field(default=None, ge=0)
+    amount_max: Decimal | None = Field(default=None, ge=0)
+    close_from: date | None = None
+    close_to: date | None = None
+
+    def apply(self, query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+        equal = {
+            Deal.owner_id: self.owner_id,
+            Deal.stage_id: self.stage_id,
+            Deal.pipeline_id: self.pipeline_id,
+            Deal.company_id: self.company_id,
+        }
+        for column, value in equal.items():
+            if value is not None:
+                query = query.where(column == value)
+        if self.amount_min is not None:
+            query = query.where(Deal.amount >= self.amount_min)
+        if self.amount_max is not None:
+            query = query.where(Deal.amount <= self.amount_max)
+        if self.close_from is not None:
+            query = query.where(Deal.expected_close_date >= self.close_from)
+        if self.close_to is not None:
+            query = query.where(Deal.expected_close_date <= self.close_to)
+        return query
 
 
 class DealPublic(BaseModel):
@@ -196,37 +229,13 @@ async def create_deal(
 async def list_deals(
     sessions: Sessions,
     identity: CurrentIdentity,
-    owner_id: UUID | None = None,
-    stage_id: UUID | None = None,
-    pipeline_id: UUID | None = None,
-    company_id: UUID | None = None,
-    amount_min: Annotated[Decimal | None, Query(ge=0)] = None,
-    amount_max: Annotated[Decimal | None, Query(ge=0)] = None,
-    close_from: date | None = None,
-    close_to: date | None = None,
+    filters: Annotated[DealFilters, Query()],
     sort: Sort = "-created_at",
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[DealPublic]:
     """Newest first unless `sort` says otherwise; every filter optional; only visible deals."""
-    query = select(Deal).where(usecases.visible_deals(identity))
-    filters = {
-        Deal.owner_id: owner_id,
-        Deal.stage_id: stage_id,
-        Deal.pipeline_id: pipeline_id,
-        Deal.company_id: company_id,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            query = query.where(column == value)
-    if amount_min is not None:
-        query = query.where(Deal.amount >= amount_min)
-    if amount_max is not None:
-        query = query.where(Deal.amount <= amount_max)
-    if close_from is not None:
-        query = query.where(Deal.expected_close_date >= close_from)
-    if close_to is not None:
-        query = query.where(Deal.expected_close_date <= close_to)
+    query = filters.apply(select(Deal).where(usecases.visible_deals(identity)))
     column, read = SORTS[sort.lstrip("-")]
     query = keyset(
         query,

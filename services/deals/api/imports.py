@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import undefer
 
+from services.deals.api.deals import DealFilters
 from services.deals.domain import sheet as csv_sheet
 from services.deals.imports_table import ImportJob
 from services.deals.tables import Company, Contact, CustomField, Deal, Stage
@@ -241,39 +242,6 @@ def _contacts(company_id: UUID | None) -> AnySelect:
     return query if company_id is None else query.where(Contact.company_id == company_id)
 
 
-class DealFilters(BaseModel):
-    """The filters of `GET /api/deals`."""
-
-    owner_id: UUID | None = None
-    stage_id: UUID | None = None
-    pipeline_id: UUID | None = None
-    company_id: UUID | None = None
-    amount_min: Decimal | None = None
-    amount_max: Decimal | None = None
-    close_from: date | None = None
-    close_to: date | None = None
-
-    def apply(self, query: AnySelect) -> AnySelect:
-        equal = {
-            Deal.owner_id: self.owner_id,
-            Deal.stage_id: self.stage_id,
-            Deal.pipeline_id: self.pipeline_id,
-            Deal.company_id: self.company_id,
-        }
-        for column, value in equal.items():
-            if value is not None:
-                query = query.where(column == value)
-        if self.amount_min is not None:
-            query = query.where(Deal.amount >= self.amount_min)
-        if self.amount_max is not None:
-            query = query.where(Deal.amount <= self.amount_max)
-        if self.close_from is not None:
-            query = query.where(Deal.expected_close_date >= self.close_from)
-        if self.close_to is not None:
-            query = query.where(Deal.expected_close_date <= self.close_to)
-        return query
-
-
 def _deals(identity: Identity, filters: DealFilters, custom_keys: Sequence[str]) -> AnySelect:
     """The deals `identity` may see, with every custom field as a column, set or not."""
     custom = [Deal.custom[key].astext.label(csv_sheet.CUSTOM + key) for key in custom_keys]
@@ -324,14 +292,7 @@ async def export(
     record_type: csv_sheet.RecordType,
     sessions: Sessions,
     identity: CurrentIdentity,
-    owner_id: UUID | None = None,
-    stage_id: UUID | None = None,
-    pipeline_id: UUID | None = None,
-    company_id: UUID | None = None,
-    amount_min: Annotated[Decimal | None, Query(ge=0)] = None,
-    amount_max: Annotated[Decimal | None, Query(ge=0)] = None,
-    close_from: date | None = None,
-    close_to: date | None = None,
+    filters: Annotated[DealFilters, Query()],
 ) -> StreamingResponse:
     """Every record (deals: the ones the caller may see) as CSV: UTF-8 with BOM, ISO dates.
 
@@ -341,18 +302,8 @@ async def export(
     if record_type == "company":
         body = _stream(sessions, _companies(), (Company.name, Company.id))
     elif record_type == "contact":
-        body = _stream(sessions, _contacts(company_id), (Contact.name, Contact.id))
+        body = _stream(sessions, _contacts(filters.company_id), (Contact.name, Contact.id))
     else:
-        filters = DealFilters(
-            owner_id=owner_id,
-            stage_id=stage_id,
-            pipeline_id=pipeline_id,
-            company_id=company_id,
-            amount_min=amount_min,
-            amount_max=amount_max,
-            close_from=close_from,
-            close_to=close_to,
-        )
         query = _deals(identity, filters, await _custom_keys(sessions))
         body = _stream(sessions, query, (Deal.created_at, Deal.id))
     stamp = _today().isoformat()
