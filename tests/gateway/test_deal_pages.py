@@ -36,6 +36,8 @@ async def api(crm: httpx.AsyncClient) -> dict[str, str]:
 @pytest.fixture(scope="module")
 async def deal(crm: httpx.AsyncClient, api: dict[str, str]) -> dict[str, Any]:
     company = (await crm.post("/api/companies", json={"name": "Huta <Łabędy>"}, headers=api)).json()
+    contact = {"name": "Jan Kowalski", "company_id": company["id"], "email": "jan@huta.pl"}
+    await crm.post("/api/contacts", json=contact, headers=api)
     body = {"title": "Piec & walcarka", "company_id": company["id"], "amount": "1234.50"}
     created = (await crm.post("/api/deals", json=body, headers=api)).json()
     await crm.patch(f"/api/deals/{created['id']}", json={"amount": "2000"}, headers=api)
@@ -81,6 +83,7 @@ async def test_the_company_page_lists_its_deals(
 
     assert "Huta &lt;Łabędy&gt;" in companies.text
     assert f'href="/deals/{deal["id"]}"' in page.text
+    assert "Jan Kowalski" in page.text and "mailto:jan@huta.pl" in page.text
 
 
 async def test_a_missing_deal_is_404(crm: httpx.AsyncClient, deal: dict[str, Any]) -> None:

@@ -148,9 +148,9 @@ async def company_page(request: Request, company_id: UUID, user: PageUser) -> Re
     company = await _json(request, user, f"/api/companies/{company_id}")
     timeline = await _json(request, user, f"/api/companies/{company_id}/timeline")
     deals = await _json(request, user, "/api/deals", company_id=str(company_id))
-    return render(
-        request, "deals/company.html", user, company=company, timeline=timeline, deals=deals
-    )
+    contacts = await _json(request, user, "/api/contacts", company_id=str(company_id))
+    context = {"company": company, "timeline": timeline, "deals": deals, "contacts": contacts}
+    return render(request, "deals/company.html", user, **context)
 
 
 @router.get("/deals/{deal_id}")
