@@ -35,7 +35,8 @@ SPEC = ServiceSpec(
 
 @asynccontextmanager
 async def serving(app: FastAPI) -> AsyncIterator[None]:
-    """While the gateway serves: the first administrator exists and notifications are pushed."""
+    """While the gateway serves: the first administrator exists, notifications are pushed, and
+    the clients of the backend services are closed at the end."""
     settings: GatewaySettings = app.state.settings
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
     generated = await ensure_company_and_admin(
@@ -55,6 +56,7 @@ async def serving(app: FastAPI) -> AsyncIterator[None]:
         listening.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listening
+        await app.state.backends.close()
 
 
 async def sign_in_first(request: Request, _: Exception) -> Response:
