@@ -1,0 +1,75 @@
+"""Plan roll-up: every group's totals are the sums of the plan lines beneath it that count.
+
+A line counts in the **submitted** plan once its manager has submitted it (and while it is under
+review or reviewed), never as a draft or once rejected. In the **final** plan, with approval on, only
+approved lines count; with approval off, the final plan is the submitted one.
+"""
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal, TypeVar
+
+Status = Literal["draft", "submitted", "approved", "doubtful", "rejected"]
+K = TypeVar("K", bound=Hashable)
+IN_SUBMITTED: frozenset[Status] = frozenset({"submitted", "approved", "doubtful"})
+
+
+@dataclass(frozen=True)
+class Line:
+    manager_id: Hashable
+    client_id: Hashable
+    amount: Decimal
+    status: Status
+
+
+@dataclass(frozen=True)
+class Totals:
+    submitted: Decimal = Decimal(0)
+    final: Decimal = Decimal(0)
+
+    def __add__(self, other: "Totals") -> "Totals":
+        return Totals(self.submitted + other.submitted, self.final + other.final)
+
+
+def line_totals(line: Line, *, approval_required: bool) -> Totals:
+    """What one line adds to the submitted and the final plan."""
+    submitted = line.amount if line.status in IN_SUBMITTED else Decimal(0)
+    counts_final = line.status == "approved" if approval_required else line.status in IN_SUBMITTED
+    return Totals(submitted, line.amount if counts_final else Decimal(0))
+
+
+def manager_totals(lines: Iterable[Line], *, approval_required: bool) -> dict[Hashable, Totals]:
+    totals: dict[Hashable, Totals] = {}
+    for line in lines:
+        current = totals.get(line.manager_id, Totals())
+        totals[line.manager_id] = current + line_totals(line, approval_required=approval_required)
+    return totals
+
+
+def roll_up(
+    parents: Mapping[K, K | None],
+    team_of: Mapping[Any, K | None],
+    lines: Iterable[Line],
+    *,
+    approval_required: bool,
+) -> dict[K, Totals]:
+    """Totals per group, each including all its subgroups; groups without lines total zero.
+
+    `parents` maps each group to its parent (None for the company), `team_of` each manager to
+    a group. One pass over the lines, then each group's sum is carried up its chain of parents.
+    """
+    own: dict[K, Totals] = {team: Totals() for team in parents}
+    for manager, totals in manager_totals(lines, approval_required=approval_required).items():
+        team = team_of.get(manager)
+        if team is not None and team in own:
+            own[team] = own[team] + totals
+    result = dict.fromkeys(parents, Totals())
+    for team, totals in own.items():
+        seen: set[K] = set()
+        node: K | None = team
+        while node is not None and node not in seen:  # a cycle in bad data must not hang us
+            seen.add(node)
+            result[node] = result[node] + totals
+            node = parents.get(node)
+    return result
