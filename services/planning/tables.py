@@ -1,9 +1,10 @@
 """Tables of the planning service."""
 
-from datetime import datetime
-from uuid import UUID
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, Index, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -51,3 +52,58 @@ class Member(Base):
     team_id: Mapped[UUID | None] = mapped_column(index=True)
     active: Mapped[bool]
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlanSettings(Base):
+    """The company's plan settings: one row."""
+
+    __tablename__ = "plan_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    approval_required: Mapped[bool] = mapped_column(default=False)
+    base_currency: Mapped[str] = mapped_column(Text, default="PLN")
+
+
+class PlanLine(Base):
+    """What a manager plans to sell to one client in one period (in the base currency)."""
+
+    __tablename__ = "plan_line"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    manager_id: Mapped[UUID] = mapped_column(index=True)
+    company_id: Mapped[UUID]
+    period: Mapped[str] = mapped_column(Text)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(Text, default="draft")
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        # Within one granularity nothing is counted twice: one line per manager, client, period.
+        UniqueConstraint("manager_id", "company_id", "period", "start_date", "end_date"),
+        Index("ix_plan_line_period_start_date", "period", "start_date"),
+    )
+
+
+class PlanChange(Base):
+    """The audit history of plan lines: who changed what, when, old -> new."""
+
+    __tablename__ = "plan_change"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    line_id: Mapped[UUID] = mapped_column(
+        ForeignKey("plan_line.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    field: Mapped[str] = mapped_column(Text)
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)

@@ -1,5 +1,5 @@
 """Event contracts, one module per producing service. Importing this package registers them all."""
 
-from shared.contracts import calendar, deals, gateway
+from shared.contracts import calendar, deals, gateway, planning
 
-__all__ = ["calendar", "deals", "gateway"]
+__all__ = ["calendar", "deals", "gateway", "planning"]

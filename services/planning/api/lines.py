@@ -1,0 +1,159 @@
+"""`/api/plans/lines` and `/api/plans/settings`: revenue plans per manager, client and period."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from services.planning.domain.periods import Period
+from services.planning.tables import PlanLine
+from services.planning.usecases import lines as usecases
+from shared.auth import CurrentIdentity
+from shared.deps import Sessions
+from shared.pagination import Cursor, Limit, Page, keyset, page_of
+
+router = APIRouter(prefix="/api/plans", tags=["plans"])
+
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, examples=["50000.00"]),
+    AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LineCreate(Strict):
+    manager_id: UUID
+    company_id: UUID = Field(description="the client (a company of the deals service)")
+    period: Period
+    start_date: date
+    end_date: date | None = Field(default=None, description="only for a custom period")
+    amount: Amount
+    note: Annotated[str, Field(max_length=1000)] = ""
+
+
+class LineUpdate(Strict):
+    amount: Amount | None = None
+    note: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class Review(Strict):
+    decision: Literal["approved", "doubtful", "rejected"]
+    comment: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class Settings(Strict):
+    approval_required: bool
+
+
+class LinePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    manager_id: UUID
+    company_id: UUID
+    period: Period
+    start_date: date
+    end_date: date
+    amount: Decimal
+    note: str
+    status: str
+    review_comment: str | None
+    created_at: datetime
+
+
+@router.post("/lines", status_code=status.HTTP_201_CREATED)
+async def create_line(
+    body: LineCreate, sessions: Sessions, identity: CurrentIdentity
+) -> LinePublic:
+    line = await usecases.create_line(sessions, identity=identity, **body.model_dump())
+    return LinePublic.model_validate(line)
+
+
+@router.get("/lines")
+async def list_lines(
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    period: Period | None = None,
+    start_date: date | None = None,
+    manager_id: UUID | None = None,
+    line_status: Annotated[str | None, Query(alias="status")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[LinePublic]:
+    query = select(PlanLine).where(usecases.visible_lines(identity))
+    for column, value in (
+        (PlanLine.period, period),
+        (PlanLine.start_date, start_date),
+        (PlanLine.manager_id, manager_id),
+        (PlanLine.status, line_status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    query = keyset(
+        query,
+        (PlanLine.created_at, PlanLine.id),
+        cursor=cursor,
+        types=(datetime.fromisoformat, UUID),
+        limit=limit,
+    )
+    async with sessions() as session:
+        rows = (await session.scalars(query)).all()
+    items = [LinePublic.model_validate(row) for row in rows]
+    return page_of(items, limit, key=lambda line: (line.created_at.isoformat(), line.id))
+
+
+@router.patch("/lines/{line_id}")
+async def update_line(
+    line_id: UUID, body: LineUpdate, sessions: Sessions, identity: CurrentIdentity
+) -> LinePublic:
+    line = await usecases.update_line(
+        sessions, identity=identity, line_id=line_id, changes=body.model_dump(exclude_unset=True)
+    )
+    return LinePublic.model_validate(line)
+
+
+@router.delete("/lines/{line_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_line(line_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> Response:
+    await usecases.delete_line(sessions, identity=identity, line_id=line_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/lines/{line_id}/submit")
+async def submit_line(line_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> LinePublic:
+    return LinePublic.model_validate(
+        await usecases.submit_line(sessions, identity=identity, line_id=line_id)
+    )
+
+
+@router.post("/lines/{line_id}/review")
+async def review_line(
+    line_id: UUID, body: Review, sessions: Sessions, identity: CurrentIdentity
+) -> LinePublic:
+    line = await usecases.review_line(
+        sessions, identity=identity, line_id=line_id, decision=body.decision, comment=body.comment
+    )
+    return LinePublic.model_validate(line)
+
+
+@router.get("/settings")
+async def get_settings(sessions: Sessions, _: CurrentIdentity) -> Settings:
+    async with sessions() as session, session.begin():
+        return Settings(approval_required=(await usecases.settings(session)).approval_required)
+
+
+@router.put("/settings")
+async def put_settings(body: Settings, sessions: Sessions, identity: CurrentIdentity) -> Settings:
+    if identity.role != "admin":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "only an administrator may change plan settings"
+        )
+    found = await usecases.set_approval(sessions, approval_required=body.approval_required)
+    return Settings(approval_required=found.approval_required)

@@ -1,0 +1,231 @@
+"""Plan lines: planned by managers, submitted, reviewed by the head of the manager's group."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.planning.domain.periods import BadPeriod, Period, period_range
+from services.planning.tables import Client, Member, PlanChange, PlanLine, PlanSettings
+from shared.auth import Identity
+from shared.contracts.planning import PlanReviewed, PlanSubmitted
+from shared.db import SessionFactory, unit_of_work
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events import new_event
+from shared.outbox import add_event
+from shared.text import N_
+
+Decision = Literal["approved", "doubtful", "rejected"]
+EDITABLE = ("draft", "rejected")
+REVIEWABLE = ("submitted", "approved", "doubtful")
+
+
+async def settings(session: AsyncSession) -> PlanSettings:
+    found = await session.get(PlanSettings, 1)
+    if found is None:
+        found = PlanSettings(id=1, approval_required=False, base_currency="PLN")
+        session.add(found)
+        await session.flush()
+    return found
+
+
+async def _team_of(session: AsyncSession, manager_id: UUID) -> UUID | None:
+    member = await session.get(Member, manager_id)
+    if member is None or not member.active:
+        raise Invalid({"manager_id": N_("no such active user")})
+    return member.team_id
+
+
+def _may_plan_for(identity: Identity, manager_id: UUID, team_id: UUID | None) -> bool:
+    if identity.role == "admin" or str(manager_id) == identity.user_id:
+        return True
+    return identity.role == "head" and str(team_id) in identity.team_ids
+
+
+def _may_review(identity: Identity, team_id: UUID | None) -> bool:
+    return identity.role == "admin" or (
+        identity.role == "head" and str(team_id) in identity.team_ids
+    )
+
+
+def _audit(
+    session: AsyncSession, line: PlanLine, actor: str, changes: dict[str, tuple[Any, Any]]
+) -> None:
+    for field, (old, new) in changes.items():
+        if old != new:
+            session.add(
+                PlanChange(
+                    line_id=line.id, actor_id=actor, field=field, old=_text(old), new=_text(new)
+                )
+            )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _snapshot(line: PlanLine) -> dict[str, Any]:
+    fields = ("manager_id", "company_id", "period", "start_date", "end_date", "amount", "status")
+    return {"line_id": line.id, **{name: getattr(line, name) for name in fields}}
+
+
+async def create_line(
+    sessions: SessionFactory,
+    *,
+    identity: Identity,
+    manager_id: UUID,
+    company_id: UUID,
+    period: Period,
+    start_date: date,
+    end_date: date | None,
+    amount: Decimal,
+    note: str,
+) -> PlanLine:
+    """A draft line; one per manager, client and period."""
+    try:
+        start, end = period_range(period, start_date, end_date)
+    except BadPeriod as bad:
+        raise Invalid({bad.field: bad.message}) from None
+    try:
+        async with unit_of_work(sessions) as session:
+            team_id = await _team_of(session, manager_id)
+            if not _may_plan_for(identity, manager_id, team_id):
+                raise Forbidden("a manager plans only their own lines; a head those of the group")
+            if await session.get(Client, company_id) is None:
+                raise Invalid({"company_id": N_("no such client")})
+            line = PlanLine(
+                manager_id=manager_id,
+                company_id=company_id,
+                period=period,
+                start_date=start,
+                end_date=end,
+                amount=amount,
+                note=note,
+                status="draft",
+                created_by=identity.user_id,
+            )
+            session.add(line)
+            await session.flush()
+            _audit(
+                session,
+                line,
+                identity.user_id,
+                {"amount": (None, amount), "status": (None, "draft")},
+            )
+            await session.flush()
+            await session.refresh(line)
+    except IntegrityError as error:
+        if "uq_plan_line" in str(error.orig):
+            raise Conflict(
+                {"company_id": N_("this client already has a line for this period")}
+            ) from None
+        raise
+    return line
+
+
+async def _editable_line(session: AsyncSession, identity: Identity, line_id: UUID) -> PlanLine:
+    line = await session.get(PlanLine, line_id, with_for_update=True)
+    if line is None:
+        raise NotFound("plan line")
+    member = await session.get(Member, line.manager_id)
+    if not _may_plan_for(identity, line.manager_id, member.team_id if member else None):
+        raise NotFound("plan line")
+    return line
+
+
+async def update_line(
+    sessions: SessionFactory, *, identity: Identity, line_id: UUID, changes: dict[str, Any]
+) -> PlanLine:
+    """Change a draft (or rejected) line; a rejected one becomes a draft again."""
+    async with unit_of_work(sessions) as session:
+        line = await _editable_line(session, identity, line_id)
+        if line.status not in EDITABLE:
+            raise Invalid(
+                {"status": N_("a submitted line cannot be changed; ask the head to reject it")}
+            )
+        old = {name: getattr(line, name) for name in (*changes, "status")}
+        for name, value in changes.items():
+            setattr(line, name, value)
+        line.status = "draft"
+        _audit(
+            session,
+            line,
+            identity.user_id,
+            {name: (old[name], getattr(line, name)) for name in old},
+        )
+        await session.flush()
+        await session.refresh(line)
+    return line
+
+
+async def delete_line(sessions: SessionFactory, *, identity: Identity, line_id: UUID) -> None:
+    async with unit_of_work(sessions) as session:
+        line = await _editable_line(session, identity, line_id)
+        if line.status not in EDITABLE:
+            raise Invalid({"status": N_("a submitted line cannot be deleted")})
+        await session.delete(line)
+
+
+async def submit_line(sessions: SessionFactory, *, identity: Identity, line_id: UUID) -> PlanLine:
+    """Submit for review; with approval off the submitted line is final at once."""
+    async with unit_of_work(sessions) as session:
+        line = await _editable_line(session, identity, line_id)
+        if line.status not in EDITABLE:
+            raise Invalid({"status": N_("this line is submitted already")})
+        _audit(session, line, identity.user_id, {"status": (line.status, "submitted")})
+        line.status = "submitted"
+        await session.flush()
+        await add_event(session, new_event(PlanSubmitted(**_snapshot(line)), subject=line.id))
+        await session.refresh(line)
+    return line
+
+
+async def review_line(
+    sessions: SessionFactory,
+    *,
+    identity: Identity,
+    line_id: UUID,
+    decision: Decision,
+    comment: str | None,
+) -> PlanLine:
+    """The head of the manager's group decides: approved, doubtful (out of the final plan) or rejected."""
+    async with unit_of_work(sessions) as session:
+        line = await session.get(PlanLine, line_id, with_for_update=True)
+        member = await session.get(Member, line.manager_id) if line else None
+        if line is None or not _may_review(identity, member.team_id if member else None):
+            raise NotFound("plan line")
+        if line.status not in REVIEWABLE:
+            raise Invalid({"status": N_("only a submitted line can be reviewed")})
+        if decision == "rejected" and not comment:
+            raise Invalid({"comment": N_("say why the line is rejected")})
+        _audit(session, line, identity.user_id, {"status": (line.status, decision)})
+        line.status, line.review_comment, line.reviewed_by = decision, comment, identity.user_id
+        await session.flush()
+        reviewed = PlanReviewed(
+            **_snapshot(line), reviewer_id=UUID(identity.user_id), comment=comment
+        )
+        await add_event(session, new_event(reviewed, subject=line.id))
+        await session.refresh(line)
+    return line
+
+
+async def set_approval(sessions: SessionFactory, *, approval_required: bool) -> PlanSettings:
+    async with unit_of_work(sessions) as session:
+        found = await settings(session)
+        found.approval_required = approval_required
+    return found
+
+
+def visible_lines(identity: Identity) -> Any:
+    """Lines a caller may see: own; a head's also the group's; an admin's all."""
+    if identity.role == "admin":
+        return PlanLine.id.is_not(None)
+    own = PlanLine.manager_id == UUID(identity.user_id)
+    if identity.role == "head" and identity.team_ids:
+        group = select(Member.id).where(Member.team_id.in_([UUID(t) for t in identity.team_ids]))
+        return own | PlanLine.manager_id.in_(group)
+    return own

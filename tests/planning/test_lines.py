@@ -1,0 +1,191 @@
+"""Plan lines over HTTP: planned, submitted, reviewed by the group's head, audited."""
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+from sqlalchemy import text
+
+from shared.auth import Identity
+from shared.bus import InProcessBus, Message
+from shared.contracts.deals import CompanyCreated
+from shared.contracts.gateway import UserCreated
+from shared.events import Contract, new_event
+from shared.testing.apps import identity_headers
+
+NORTH, SOUTH = uuid4(), uuid4()
+
+
+def message(data: Contract, subject: object) -> Message:
+    event = new_event(data, subject=subject, time=datetime.now(UTC))
+    return Message(topic=data.topic, key=str(subject), envelope=event.model_dump(mode="json"))
+
+
+async def person(bus: InProcessBus, role: str, team: UUID) -> Identity:
+    who = Identity(user_id=str(uuid4()), role=role, team_ids=[str(team)])
+    snapshot = UserCreated(
+        user_id=UUID(who.user_id),
+        email="x@contentum.pl",
+        name=role,
+        role=role,
+        team_id=team,
+        department_id=None,
+        locale="pl",
+        time_zone="Europe/Warsaw",
+        active=True,
+    )
+    await bus.publish([message(snapshot, who.user_id)])
+    return who
+
+
+async def client(bus: InProcessBus, name: str) -> str:
+    company_id = uuid4()
+    await bus.publish([message(CompanyCreated(company_id=company_id, name=name), company_id)])
+    return str(company_id)
+
+
+def line(manager: Identity, company_id: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "manager_id": manager.user_id,
+        "company_id": company_id,
+        "period": "month",
+        "start_date": "2026-12-01",
+        "amount": "1000",
+        **fields,
+    }
+
+
+async def test_a_manager_plans_submits_and_the_head_reviews(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    anna, boss = await person(bus, "manager", NORTH), await person(bus, "head", NORTH)
+    orlen = await client(bus, "Orlen")
+
+    created = await planning.post(
+        "/api/plans/lines", json=line(anna, orlen), headers=identity_headers(anna)
+    )
+    submitted = await planning.post(
+        f"/api/plans/lines/{created.json()['id']}/submit", headers=identity_headers(anna)
+    )
+    reviewed = await planning.post(
+        f"/api/plans/lines/{created.json()['id']}/review",
+        json={"decision": "doubtful"},
+        headers=identity_headers(boss),
+    )
+
+    assert created.status_code == 201, created.text
+    assert created.json()["end_date"] == "2026-12-31" and created.json()["amount"] == "1000.00"
+    assert (submitted.json()["status"], reviewed.json()["status"]) == ("submitted", "doubtful")
+    sessions = planning._transport.app.state.sessions  # type: ignore[attr-defined]
+    async with sessions() as session:
+        types = (await session.scalars(text("SELECT type FROM outbox ORDER BY id"))).all()
+        audit = (
+            await session.execute(
+                text("SELECT field, old, new FROM plan_change ORDER BY at, field")
+            )
+        ).all()
+    assert types == ["crm.plan.submitted.v1", "crm.plan.reviewed.v1"]
+    assert ("status", "submitted", "doubtful") in [tuple(row) for row in audit]
+
+
+async def test_a_submitted_line_is_locked_and_a_rejected_one_goes_back_to_draft(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    anna, boss = await person(bus, "manager", NORTH), await person(bus, "head", NORTH)
+    plan = (
+        await planning.post(
+            "/api/plans/lines",
+            json=line(anna, await client(bus, "Lotos")),
+            headers=identity_headers(anna),
+        )
+    ).json()
+    await planning.post(f"/api/plans/lines/{plan['id']}/submit", headers=identity_headers(anna))
+
+    locked = await planning.patch(
+        f"/api/plans/lines/{plan['id']}", json={"amount": "5"}, headers=identity_headers(anna)
+    )
+    no_reason = await planning.post(
+        f"/api/plans/lines/{plan['id']}/review",
+        json={"decision": "rejected"},
+        headers=identity_headers(boss),
+    )
+    await planning.post(
+        f"/api/plans/lines/{plan['id']}/review",
+        json={"decision": "rejected", "comment": "za mało"},
+        headers=identity_headers(boss),
+    )
+    changed = await planning.patch(
+        f"/api/plans/lines/{plan['id']}", json={"amount": "2000"}, headers=identity_headers(anna)
+    )
+
+    assert locked.status_code == 422 and no_reason.json()["detail"][0]["loc"] == ["body", "comment"]
+    assert (changed.json()["status"], changed.json()["amount"]) == ("draft", "2000.00")
+
+
+async def test_who_may_plan_and_review_what(planning: httpx.AsyncClient, bus: InProcessBus) -> None:
+    anna, piotr = await person(bus, "manager", NORTH), await person(bus, "manager", SOUTH)
+    north_head, south_head = await person(bus, "head", NORTH), await person(bus, "head", SOUTH)
+    pkn = await client(bus, "PKN")
+
+    for_piotr = await planning.post(
+        "/api/plans/lines", json=line(piotr, pkn), headers=identity_headers(anna)
+    )
+    mine = (
+        await planning.post(
+            "/api/plans/lines", json=line(anna, pkn), headers=identity_headers(anna)
+        )
+    ).json()
+    await planning.post(f"/api/plans/lines/{mine['id']}/submit", headers=identity_headers(anna))
+    wrong_head = await planning.post(
+        f"/api/plans/lines/{mine['id']}/review",
+        json={"decision": "approved"},
+        headers=identity_headers(south_head),
+    )
+    seen_by = {
+        name: {
+            row["id"]
+            for row in (
+                await planning.get("/api/plans/lines", headers=identity_headers(who))
+            ).json()["items"]
+        }
+        for name, who in (("piotr", piotr), ("north_head", north_head))
+    }
+
+    assert for_piotr.status_code == 403
+    assert wrong_head.status_code == 404
+    assert seen_by == {"piotr": set(), "north_head": {mine["id"]}}
+
+
+async def test_bad_lines_name_the_field(planning: httpx.AsyncClient, bus: InProcessBus) -> None:
+    anna = await person(bus, "manager", NORTH)
+    orlen = await client(bus, "Orlen")
+    headers = identity_headers(anna)
+    await planning.post("/api/plans/lines", json=line(anna, orlen), headers=headers)
+
+    cases = [
+        (line(anna, orlen), "company_id", 409),
+        (line(anna, str(uuid4())), "company_id", 422),
+        (line(anna, orlen, period="week", start_date="2026-12-02"), "start_date", 422),
+        (line(anna, orlen, period="custom", start_date="2026-12-02"), "end_date", 422),
+        (line(anna, orlen, amount="-1"), "amount", 422),
+    ]
+    for body, field, code in cases:
+        answer = await planning.post("/api/plans/lines", json=body, headers=headers)
+        assert answer.status_code == code, (body, answer.text)
+        assert answer.json()["detail"][0]["loc"][-1] == field, (body, answer.text)
+
+
+async def test_only_an_administrator_switches_approval_on(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    anna = await person(bus, "manager", NORTH)
+
+    refused = await planning.put(
+        "/api/plans/settings", json={"approval_required": True}, headers=identity_headers(anna)
+    )
+    switched = await planning.put("/api/plans/settings", json={"approval_required": True})
+
+    assert refused.status_code == 403
+    assert switched.json() == {"approval_required": True}
+    assert (await planning.get("/api/plans/settings")).json() == {"approval_required": True}
