@@ -9,9 +9,10 @@ class Invalid(Exception):
 
     status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
 
-    def __init__(self, problems: dict[str, str]) -> None:
+    def __init__(self, problems: dict[str, str], *, where: str = "body") -> None:
         super().__init__("; ".join(f"{field}: {msg}" for field, msg in problems.items()))
         self.problems = problems
+        self.where = where  # "body" or "query": where the wrong fields came from
 
 
 class Conflict(Invalid):
@@ -42,7 +43,9 @@ def problem_details(problems: dict[str, str], where: str = "body") -> list[dict[
 def install_error_handlers(app: FastAPI) -> None:
     async def invalid(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, Invalid)
-        return JSONResponse({"detail": problem_details(error.problems)}, error.status_code)
+        return JSONResponse(
+            {"detail": problem_details(error.problems, error.where)}, error.status_code
+        )
 
     async def not_found(_: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status.HTTP_404_NOT_FOUND)

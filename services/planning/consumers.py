@@ -7,9 +7,17 @@ from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.planning.tables import Client, Member, Team
+from services.planning.tables import Client, DealReplica, Member, Team
 from shared.consumer import Handler
-from shared.contracts.deals import CompanyCreated
+from shared.contracts.deals import (
+    CompanyCreated,
+    DealCreated,
+    DealLost,
+    DealSnapshot,
+    DealStageChanged,
+    DealUpdated,
+    DealWon,
+)
 from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
 
@@ -53,7 +61,26 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
     await _upsert_newer(session, Member, user.user_id, {**values, "changed_at": event.time})
 
 
+async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Every deal event carries the whole deal: keep the newest, for actuals and the forecast."""
+    deal: DealSnapshot = event.data
+    values = {
+        "owner_id": deal.owner_id,
+        "company_id": deal.company_id,
+        "amount": deal.amount,
+        "currency": deal.currency,
+        "expected_close_date": deal.expected_close_date,
+        "probability": deal.probability,
+        "stage_kind": deal.stage_kind,
+        "changed_at": event.time,
+    }
+    await _upsert_newer(session, DealReplica, deal.deal_id, values)
+
+
+DEAL_EVENTS = (DealCreated, DealUpdated, DealStageChanged, DealWon, DealLost)
+
 HANDLERS: Mapping[str, Handler] = {
+    **{contract.type: on_deal_snapshot for contract in DEAL_EVENTS},
     CompanyCreated.type: on_company_created,
     TeamChanged.type: on_team_changed,
     UserCreated.type: on_user_snapshot,

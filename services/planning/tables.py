@@ -107,3 +107,19 @@ class PlanChange(Base):
     field: Mapped[str] = mapped_column(Text)
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
+
+
+class DealReplica(Base):
+    """Planning's copy of a deal: won ones are actual revenue, open ones the weighted forecast."""
+
+    __tablename__ = "deal_replica"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    owner_id: Mapped[UUID] = mapped_column(index=True)
+    company_id: Mapped[UUID]
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(Text)
+    expected_close_date: Mapped[date | None] = mapped_column(index=True)
+    probability: Mapped[int]
+    stage_kind: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -9,11 +9,13 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from services.planning.domain.periods import Period
+from services.planning.domain.periods import BadPeriod, Period, period_range
 from services.planning.tables import PlanLine
 from services.planning.usecases import lines as usecases
+from services.planning.usecases import summary as summaries
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
+from shared.errors import Invalid
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
@@ -157,3 +159,51 @@ async def put_settings(body: Settings, sessions: Sessions, identity: CurrentIden
         )
     found = await usecases.set_approval(sessions, approval_required=body.approval_required)
     return Settings(approval_required=found.approval_required)
+
+
+class FiguresPublic(BaseModel):
+    scope: Literal["company", "team", "manager"]
+    id: UUID
+    name: str
+    submitted: Decimal = Field(description="lines submitted, under review or reviewed")
+    final: Decimal = Field(description="with approval on: approved lines only")
+    actual: Decimal = Field(description="won deals closing in the period (base currency)")
+    forecast: Decimal = Field(
+        description="open deals closing in the period, weighted by probability"
+    )
+    children: list["FiguresPublic"]
+
+
+def _public_node(node: summaries.Node) -> FiguresPublic:
+    return FiguresPublic(
+        scope=node.scope,
+        id=node.id,
+        name=node.name,
+        submitted=node.figures.submitted,
+        final=node.figures.final,
+        actual=node.figures.actual,
+        forecast=node.figures.forecast,
+        children=[_public_node(child) for child in node.children],
+    )
+
+
+@router.get("/summary")
+async def summary(
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    period: Period,
+    start_date: date,
+    end_date: date | None = None,
+    scope: summaries.Scope = "company",
+    id: UUID | None = None,
+) -> FiguresPublic:
+    """Plan (submitted and final) against actual and forecast, with the level below as children."""
+    try:
+        start, end = period_range(period, start_date, end_date)
+    except BadPeriod as bad:
+        raise Invalid({bad.field: bad.message}, where="query") from None
+    async with sessions() as session, session.begin():
+        node = await summaries.summary(
+            session, identity=identity, period=period, start=start, end=end, scope=scope, id_=id
+        )
+    return _public_node(node)

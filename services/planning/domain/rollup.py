@@ -8,10 +8,17 @@ approved lines count; with approval off, the final plan is the submitted one.
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 Status = Literal["draft", "submitted", "approved", "doubtful", "rejected"]
 K = TypeVar("K", bound=Hashable)
+
+
+class Addable(Protocol):
+    def __add__(self, other: Any, /) -> Any: ...
+
+
+V = TypeVar("V", bound=Addable)
 IN_SUBMITTED: frozenset[Status] = frozenset({"submitted", "approved", "doubtful"})
 
 
@@ -54,22 +61,34 @@ def roll_up(
     *,
     approval_required: bool,
 ) -> dict[K, Totals]:
-    """Totals per group, each including all its subgroups; groups without lines total zero.
+    """Totals per group, each including all its subgroups; groups without lines total zero."""
+    per_manager = manager_totals(lines, approval_required=approval_required)
+    return carry_up(parents, team_of, per_manager, zero=Totals())
 
-    `parents` maps each group to its parent (None for the company), `team_of` each manager to
-    a group. One pass over the lines, then each group's sum is carried up its chain of parents.
+
+def carry_up(
+    parents: Mapping[K, K | None],
+    team_of: Mapping[Any, K | None],
+    per_manager: Mapping[Any, V],
+    *,
+    zero: V,
+) -> dict[K, V]:
+    """Per-manager sums added to their group and every group above it, up to the company.
+
+    `parents` maps each group to its parent (None for the company), `team_of` each manager to a
+    group; a manager in no known group counts nowhere.
     """
-    own: dict[K, Totals] = {team: Totals() for team in parents}
-    for manager, totals in manager_totals(lines, approval_required=approval_required).items():
+    own: dict[K, V] = dict.fromkeys(parents, zero)
+    for manager, value in per_manager.items():
         team = team_of.get(manager)
         if team is not None and team in own:
-            own[team] = own[team] + totals
-    result = dict.fromkeys(parents, Totals())
-    for team, totals in own.items():
+            own[team] = own[team] + value
+    result: dict[K, V] = dict.fromkeys(parents, zero)
+    for team, value in own.items():
         seen: set[K] = set()
         node: K | None = team
         while node is not None and node not in seen:  # a cycle in bad data must not hang us
             seen.add(node)
-            result[node] = result[node] + totals
+            result[node] = result[node] + value
             node = parents.get(node)
     return result
