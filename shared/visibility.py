@@ -3,7 +3,9 @@
 One rule for every service, in two forms: a check for one record, and a SQL filter for lists.
 """
 
+from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import ColumnElement, false, or_, true
 
@@ -45,3 +47,18 @@ def visible_to(
     if identity.role == "staff" and department is not None and identity.department_id:
         allowed.append(department == identity.department_id)
     return or_(false(), *allowed)
+
+
+def visible_by_owner(
+    identity: Identity, owner: Any, people_in: Callable[[list[UUID]], Any]
+) -> ColumnElement[bool]:
+    """The rule for records whose group is their owner's current group (deals, plan lines).
+
+    `people_in(team_ids)` selects the ids of the people in those groups (the service's replica).
+    """
+    if identity.role == "admin":
+        return true()
+    own: ColumnElement[bool] = owner == UUID(identity.user_id)
+    if identity.role == "head" and identity.team_ids:
+        return or_(own, owner.in_(people_in([UUID(team) for team in identity.team_ids])))
+    return own

@@ -12,6 +12,7 @@ from shared.consumer import Handler
 from shared.contracts.calendar import ActivityCompleted
 from shared.contracts.gateway import UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
+from shared.replicas import upsert_newer
 
 
 async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
@@ -23,14 +24,7 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
         "active": user.active,
         "changed_at": event.time,
     }
-    statement = insert(Member).values(id=user.user_id, **values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[Member.id],
-            set_=values,
-            where=Member.changed_at <= statement.excluded.changed_at,
-        )
-    )
+    await upsert_newer(session, Member, user.user_id, values)
 
 
 async def on_activity_completed(session: AsyncSession, event: Envelope[Any]) -> None:

@@ -20,6 +20,7 @@ from shared.contracts.deals import (
 )
 from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
+from shared.replicas import upsert_newer
 
 
 async def on_company_created(session: AsyncSession, event: Envelope[Any]) -> None:
@@ -33,32 +34,18 @@ async def on_company_created(session: AsyncSession, event: Envelope[Any]) -> Non
     )
 
 
-async def _upsert_newer(
-    session: AsyncSession, table: Any, id_: Any, values: dict[str, Any]
-) -> None:
-    """Insert or update a replica row, unless it already holds a newer snapshot."""
-    statement = insert(table).values(id=id_, **values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.id],
-            set_=values,
-            where=table.changed_at <= statement.excluded.changed_at,
-        )
-    )
-
-
 async def on_team_changed(session: AsyncSession, event: Envelope[Any]) -> None:
     """The group tree plans roll up along."""
     team: TeamChanged = event.data
     values = {"name": team.name, "parent_id": team.parent_id, "head_id": team.head_id}
-    await _upsert_newer(session, Team, team.team_id, {**values, "changed_at": event.time})
+    await upsert_newer(session, Team, team.team_id, {**values, "changed_at": event.time})
 
 
 async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
     """Who plans, in which group; deactivated people stay for the history of their plans."""
     user: UserSnapshot = event.data
     values = {"name": user.name, "role": user.role, "team_id": user.team_id, "active": user.active}
-    await _upsert_newer(session, Member, user.user_id, {**values, "changed_at": event.time})
+    await upsert_newer(session, Member, user.user_id, {**values, "changed_at": event.time})
 
 
 async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
@@ -74,7 +61,7 @@ async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
         "stage_kind": deal.stage_kind,
         "changed_at": event.time,
     }
-    await _upsert_newer(session, DealReplica, deal.deal_id, values)
+    await upsert_newer(session, DealReplica, deal.deal_id, values)
 
 
 DEAL_EVENTS = (DealCreated, DealUpdated, DealStageChanged, DealWon, DealLost)

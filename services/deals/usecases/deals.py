@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, or_, select, true
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from shared.errors import Forbidden, Invalid, NotFound
 from shared.events import new_event
 from shared.outbox import add_event
 from shared.text import N_
+from shared.visibility import visible_by_owner
 
 # Fields whose changes the timeline records, old -> new.
 AUDITED = (
@@ -65,13 +66,11 @@ class Evidence:
 
 def visible_owners(identity: Identity, owner: Any) -> Any:
     """Rows whose `owner` column `identity` may see: own; a head's also the group's; an admin's all."""
-    if identity.role == "admin":
-        return true()
-    own = owner == UUID(identity.user_id)
-    if identity.role == "head" and identity.team_ids:
-        teams = [UUID(team) for team in identity.team_ids]
-        return or_(own, owner.in_(select(Member.id).where(Member.team_id.in_(teams))))
-    return own
+    return visible_by_owner(identity, owner, _people_in)
+
+
+def _people_in(teams: list[UUID]) -> Any:
+    return select(Member.id).where(Member.team_id.in_(teams))
 
 
 def visible_deals(identity: Identity) -> Any:

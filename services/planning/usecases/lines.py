@@ -18,6 +18,7 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import new_event
 from shared.outbox import add_event
 from shared.text import N_
+from shared.visibility import visible_by_owner
 
 Decision = Literal["approved", "doubtful", "rejected"]
 EDITABLE = ("draft", "rejected")
@@ -222,10 +223,8 @@ async def set_approval(sessions: SessionFactory, *, approval_required: bool) -> 
 
 def visible_lines(identity: Identity) -> Any:
     """Lines a caller may see: own; a head's also the group's; an admin's all."""
-    if identity.role == "admin":
-        return PlanLine.id.is_not(None)
-    own = PlanLine.manager_id == UUID(identity.user_id)
-    if identity.role == "head" and identity.team_ids:
-        group = select(Member.id).where(Member.team_id.in_([UUID(t) for t in identity.team_ids]))
-        return own | PlanLine.manager_id.in_(group)
-    return own
+    return visible_by_owner(
+        identity,
+        PlanLine.manager_id,
+        lambda teams: select(Member.id).where(Member.team_id.in_(teams)),
+    )
