@@ -1,7 +1,7 @@
 """HTTP routers of the gateway; the proxy comes last so the gateway's own paths win."""
 
 from services.gateway.api import auth, notifications, people, proxy
-from services.gateway.web import admin_deals_pages, deals_pages, import_pages, pages
+from services.gateway.web import admin_deals_pages, deals_pages, import_pages, pages, plan_pages
 
 ROUTERS = [
     auth.router,
@@ -11,5 +11,6 @@ ROUTERS = [
     deals_pages.router,
     admin_deals_pages.router,
     import_pages.router,
+    plan_pages.router,
     proxy.router,
 ]

@@ -41,6 +41,20 @@ def role_label(role: str) -> str:
 
 
 templates.globals["role_label"] = role_label
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "draft": _("draft"),
+        "submitted": _("submitted"),
+        "approved": _("approved"),
+        "doubtful": _("doubtful"),
+        "rejected": _("rejected"),
+    }
+    return labels.get(status, status)
+
+
+templates.globals["status_label"] = status_label
 templates.filters["zip_self"] = lambda values: [(value, value) for value in values]
 
 
