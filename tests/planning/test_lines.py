@@ -189,3 +189,30 @@ async def test_only_an_administrator_switches_approval_on(
     assert refused.status_code == 403
     assert switched.json() == {"approval_required": True}
     assert (await planning.get("/api/plans/settings")).json() == {"approval_required": True}
+
+
+async def test_last_months_plan_is_copied_in_one_step_without_doubling(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    anna = await person(bus, "manager", NORTH)
+    orlen, lotos = await client(bus, "Orlen"), await client(bus, "Lotos")
+    headers = identity_headers(anna)
+    for company_id, amount in ((orlen, "100"), (lotos, "200")):
+        body = line(anna, company_id, start_date="2026-11-01", amount=amount)
+        await planning.post("/api/plans/lines", json=body, headers=headers)
+    await planning.post("/api/plans/lines", json=line(anna, orlen, amount="999"), headers=headers)
+
+    copied = await planning.post(
+        "/api/plans/lines/copy",
+        json={"manager_id": anna.user_id, "period": "month", "start_date": "2026-12-01"},
+        headers=headers,
+    )
+
+    assert copied.status_code == 201
+    assert [(c["company_id"], c["amount"], c["status"]) for c in copied.json()] == [
+        (lotos, "200.00", "draft")
+    ]
+    december = (
+        await planning.get("/api/plans/lines", params={"start_date": "2026-12-01"}, headers=headers)
+    ).json()
+    assert sorted(item["amount"] for item in december["items"]) == ["200.00", "999.00"]

@@ -112,6 +112,27 @@ async def list_lines(
     return page_of(items, limit, key=lambda line: (line.created_at.isoformat(), line.id))
 
 
+class CopyRequest(Strict):
+    manager_id: UUID
+    period: Period
+    start_date: date = Field(description="the period to fill; the one before it is copied")
+
+
+@router.post("/lines/copy", status_code=status.HTTP_201_CREATED)
+async def copy_previous(
+    body: CopyRequest, sessions: Sessions, identity: CurrentIdentity
+) -> list[LinePublic]:
+    """Copy the manager's previous period into this one as drafts, skipping clients planned here."""
+    copies = await usecases.copy_previous(
+        sessions,
+        identity=identity,
+        period=body.period,
+        start_date=body.start_date,
+        manager_id=body.manager_id,
+    )
+    return [LinePublic.model_validate(line) for line in copies]
+
+
 @router.patch("/lines/{line_id}")
 async def update_line(
     line_id: UUID, body: LineUpdate, sessions: Sessions, identity: CurrentIdentity

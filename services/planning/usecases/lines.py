@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.planning.domain.periods import BadPeriod, Period, period_range
+from services.planning.domain.periods import BadPeriod, Period, period_range, previous
 from services.planning.tables import Client, Member, PlanChange, PlanLine, PlanSettings
 from shared.auth import Identity
 from shared.contracts.planning import PlanReviewed, PlanSubmitted
@@ -228,3 +228,62 @@ def visible_lines(identity: Identity) -> Any:
         PlanLine.manager_id,
         lambda teams: select(Member.id).where(Member.team_id.in_(teams)),
     )
+
+
+async def copy_previous(
+    sessions: SessionFactory,
+    *,
+    identity: Identity,
+    period: Period,
+    start_date: date,
+    manager_id: UUID,
+) -> list[PlanLine]:
+    """The manager's lines of the period before, copied as drafts into this one (skipping clients
+    already planned here): last month's plan in one step."""
+    try:
+        start, end = period_range(period, start_date)
+    except BadPeriod as bad:
+        raise Invalid({bad.field: bad.message}) from None
+    before_start, before_end = previous(period, start, end)
+    async with unit_of_work(sessions) as session:
+        if not _may_plan_for(identity, manager_id, await _team_of(session, manager_id)):
+            raise Forbidden("a manager plans only their own lines; a head those of the group")
+        mine = select(PlanLine).where(PlanLine.manager_id == manager_id, PlanLine.period == period)
+        earlier = await session.scalars(
+            mine.where(PlanLine.start_date == before_start, PlanLine.end_date == before_end)
+        )
+        planned = set(
+            await session.scalars(
+                select(PlanLine.company_id).where(
+                    PlanLine.manager_id == manager_id,
+                    PlanLine.period == period,
+                    PlanLine.start_date == start,
+                )
+            )
+        )
+        copies = [
+            PlanLine(
+                manager_id=manager_id,
+                company_id=line.company_id,
+                period=period,
+                start_date=start,
+                end_date=end,
+                amount=line.amount,
+                note=line.note,
+                status="draft",
+                created_by=identity.user_id,
+            )
+            for line in earlier
+            if line.company_id not in planned
+        ]
+        session.add_all(copies)
+        await session.flush()
+        for copy in copies:
+            _audit(
+                session,
+                copy,
+                identity.user_id,
+                {"amount": (None, copy.amount), "status": (None, "draft")},
+            )
+            await session.refresh(copy)
+    return copies
