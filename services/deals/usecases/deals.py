@@ -121,13 +121,14 @@ async def _unmet(
     deal: Deal,
     current: Stage | None,
     target: Stage,
-    contact_ids: list[UUID],
+    contact_ids: list[UUID] | None,
     today: date,
 ) -> list[rules.Unmet]:
+    """`contact_ids`: the deal's contacts after the change, or None when they stay as on file."""
     evidence = await _evidence(session, deal.id)
     reasons = await session.scalars(select(LostReason.name).where(LostReason.active.is_(True)))
     state = rules.Deal(
-        values=_values(deal, contact_ids),
+        values=_values(deal, evidence.contact_ids if contact_ids is None else contact_ids),
         current_position=current.position if current else 0,
         completed_activities=evidence.completed_activities,
         documents=evidence.documents,
@@ -397,11 +398,8 @@ async def _apply(
         setattr(deal, name, value)
     if target.id != current.id and "probability" not in changes:
         deal.probability = target.probability
-    links = (
-        contact_ids if contact_ids is not None else (await _evidence(session, deal.id)).contact_ids
-    )
     if target.id != current.id:
-        unmet = await _unmet(session, deal, current, target, links, today)
+        unmet = await _unmet(session, deal, current, target, contact_ids, today)
         if unmet:
             raise RequirementsUnmet({None: unmet})
         deal.stage_id = target.id
@@ -471,8 +469,7 @@ async def check_stage(
         deal = await visible_deal(session, identity, deal_id)
         target = await _stage(session, stage_id, deal.pipeline_id)
         current = await _stage(session, deal.stage_id)
-        contact_ids = (await _evidence(session, deal.id)).contact_ids
-        return target, await _unmet(session, deal, current, target, contact_ids, today)
+        return target, await _unmet(session, deal, current, target, None, today)
 
 
 async def add_document(
