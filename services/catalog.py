@@ -10,7 +10,7 @@ from services.calendar.settings import CalendarSettings
 from services.deals import app as deals
 from services.deals.settings import DealsSettings
 from services.gateway import app as gateway
-from services.gateway.settings import GatewaySettings
+from services.gateway.settings import BACKENDS, GatewaySettings
 from services.knowledge import app as knowledge
 from services.knowledge.settings import KnowledgeSettings
 from services.planning import app as planning
@@ -26,6 +26,8 @@ class Entry:
     spec: ServiceSpec
 
 
+__all__ = ["BACKENDS", "SERVICES", "Entry"]
+
 SERVICES: dict[str, Entry] = {
     "deals": Entry(DealsSettings, deals.create_app, deals.SPEC),
     "calendar": Entry(CalendarSettings, calendar.create_app, calendar.SPEC),
@@ -33,4 +35,3 @@ SERVICES: dict[str, Entry] = {
     "knowledge": Entry(KnowledgeSettings, knowledge.create_app, knowledge.SPEC),
     "gateway": Entry(GatewaySettings, gateway.create_app, gateway.SPEC),
 }
-BACKENDS = ("deals", "calendar", "planning", "knowledge")
