@@ -6,7 +6,8 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 
 from services.gateway.tables import User
-from services.gateway.web.deals_pages import INPUTS, _json, deals_api
+from services.gateway.web.backend_calls import ask, read
+from services.gateway.web.deals_pages import INPUTS
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.pages import PageAdmin
 from services.gateway.web.rendering import render
@@ -20,8 +21,8 @@ EVIDENCE = ("completed_activity", "document", "no_skipping", "close_date_not_pas
 async def _page(
     request: Request, user: User, errors: dict[str, str], form: dict[str, str], status: int = 200
 ) -> Response:
-    pipelines = await _json(request, user, "/api/pipelines")
-    fields = await _json(request, user, "/api/fields")
+    pipelines = await read(request, user, "deals", "/api/pipelines")
+    fields = await read(request, user, "deals", "/api/fields")
     deal_fields = [(name, _(label)) for name, (_kind, label) in INPUTS.items()]
     deal_fields += [(f["key"], f["label"]) for f in fields if f["record_type"] == "deal"]
     context = {
@@ -48,7 +49,7 @@ async def save_requirements(
     body: dict[str, Any] = {"fields": [str(v) for v in form.getlist("fields")]}
     body |= {flag: form.get(flag) == "on" for flag in EVIDENCE}
     path = f"/api/pipelines/{pipeline_id}/stages/{stage_id}/requirements"
-    answer = await deals_api(request, user, "PUT", path, json=body)
+    answer = await ask(request, user, "deals", "PUT", path, json=body)
     if answer.status_code == 200:
         return Response(_("Saved."), media_type="text/plain")
     reasons = "; ".join(_(str(e["msg"])) for e in answer.json().get("detail", []))
@@ -65,7 +66,7 @@ async def add_field(request: Request, user: PageAdmin) -> Response:
         "type": form.get("type", "text"),
         "options": [o.strip() for o in form.get("options", "").split(",") if o.strip()],
     }
-    answer = await deals_api(request, user, "POST", "/api/fields", json=body)
+    answer = await ask(request, user, "deals", "POST", "/api/fields", json=body)
     if answer.status_code == 201:
         return await _page(request, user, {}, {})
     errors = {str(e["loc"][-1]): _(str(e["msg"])) for e in answer.json().get("detail", [])}
@@ -79,7 +80,7 @@ async def edit_stage(
     form = await request.form()
     body = {"name": str(form.get("name", "")), "probability": str(form.get("probability", ""))}
     path = f"/api/pipelines/{pipeline_id}/stages/{stage_id}"
-    answer = await deals_api(request, user, "PATCH", path, json=body)
+    answer = await ask(request, user, "deals", "PATCH", path, json=body)
     return await _after(request, user, answer, body)
 
 
@@ -87,8 +88,8 @@ async def edit_stage(
 async def new_stage(request: Request, pipeline_id: UUID, user: PageAdmin) -> Response:
     form = await request.form()
     body = {"name": str(form.get("name", "")), "probability": str(form.get("probability", "0"))}
-    answer = await deals_api(
-        request, user, "POST", f"/api/pipelines/{pipeline_id}/stages", json=body
+    answer = await ask(
+        request, user, "deals", "POST", f"/api/pipelines/{pipeline_id}/stages", json=body
     )
     return await _after(request, user, answer, body)
 

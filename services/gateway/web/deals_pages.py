@@ -3,12 +3,10 @@
 from typing import Any
 from uuid import UUID
 
-import httpx
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from services.gateway.backends import Backends
-from services.gateway.identity import signed_identity
 from services.gateway.tables import User
+from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.pages import PageUser
 from services.gateway.web.rendering import render
@@ -25,28 +23,11 @@ INPUTS = {
 }
 
 
-async def deals_api(
-    request: Request, user: User, method: str, path: str, **kwargs: Any
-) -> httpx.Response:
-    backends: Backends = request.app.state.backends
-    return await backends.request(
-        "deals", method, path, identity=await signed_identity(request, user), **kwargs
-    )
-
-
-async def _json(request: Request, user: User, path: str, **params: Any) -> Any:
-    answer = await deals_api(request, user, "GET", path, params=params)
-    if answer.status_code == 404:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
-    answer.raise_for_status()
-    return answer.json()
-
-
 @router.get("/deals")
 async def board_page(request: Request, user: PageUser, pipeline: UUID | None = None) -> Response:
-    pipelines = await _json(request, user, "/api/pipelines")
+    pipelines = await read(request, user, "deals", "/api/pipelines")
     chosen = next((p for p in pipelines if p["id"] == str(pipeline)), pipelines[0])
-    board = await _json(request, user, f"/api/pipelines/{chosen['id']}/board")
+    board = await read(request, user, "deals", f"/api/pipelines/{chosen['id']}/board")
     return render(
         request, "deals/board.html", user, pipelines=pipelines, chosen=chosen, board=board
     )
@@ -67,15 +48,17 @@ def _changes(form: dict[str, str], custom_keys: set[str]) -> dict[str, Any]:
 async def move(request: Request, deal_id: UUID, user: PageUser) -> Response:
     """Move a dropped card; when the stage needs more, answer with a dialog asking exactly for it."""
     form = {key: str(value) for key, value in (await request.form()).items()}
-    fields = {f["key"]: f for f in await _json(request, user, "/api/fields", record_type="deal")}
+    fields = {
+        f["key"]: f for f in await read(request, user, "deals", "/api/fields", record_type="deal")
+    }
     if form.get("document_url"):
         document = {
             "title": form.get("document_title") or form["document_url"],
             "url": form["document_url"],
         }
-        await deals_api(request, user, "POST", f"/api/deals/{deal_id}/documents", json=document)
-    answer = await deals_api(
-        request, user, "PATCH", f"/api/deals/{deal_id}", json=_changes(form, set(fields))
+        await ask(request, user, "deals", "POST", f"/api/deals/{deal_id}/documents", json=document)
+    answer = await ask(
+        request, user, "deals", "PATCH", f"/api/deals/{deal_id}", json=_changes(form, set(fields))
     )
     if answer.status_code == 200:
         return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"HX-Trigger": "crm:moved"})
@@ -108,7 +91,7 @@ async def _dialog(
                 "code": problem["type"],
             }
         )
-    reasons = await _json(request, user, "/api/pipelines/lost-reasons")
+    reasons = await read(request, user, "deals", "/api/pipelines/lost-reasons")
     context = {
         "deal_id": deal_id,
         "stage_id": form["stage_id"],
@@ -126,8 +109,8 @@ async def deal_list(request: Request, user: PageUser) -> Response:
     query = {
         key: value for key, value in request.query_params.items() if value and key in LIST_FILTERS
     }
-    page = await _json(request, user, "/api/deals", **query)
-    pipelines = await _json(request, user, "/api/pipelines")
+    page = await read(request, user, "deals", "/api/deals", **query)
+    pipelines = await read(request, user, "deals", "/api/pipelines")
     stages = {s["id"]: s["name"] for p in pipelines for s in p["stages"]}
     context = {"page": page, "stages": stages, "filters": query}
     template = "deals/_rows.html" if request.headers.get("HX-Request") else "deals/list.html"
@@ -139,26 +122,28 @@ LIST_FILTERS = ("stage_id", "amount_min", "amount_max", "close_from", "close_to"
 
 @router.get("/companies")
 async def company_list(request: Request, user: PageUser, cursor: str | None = None) -> Response:
-    page = await _json(request, user, "/api/companies", **({"cursor": cursor} if cursor else {}))
+    page = await read(
+        request, user, "deals", "/api/companies", **({"cursor": cursor} if cursor else {})
+    )
     return render(request, "deals/companies.html", user, page=page)
 
 
 @router.get("/companies/{company_id}")
 async def company_page(request: Request, company_id: UUID, user: PageUser) -> Response:
-    company = await _json(request, user, f"/api/companies/{company_id}")
-    timeline = await _json(request, user, f"/api/companies/{company_id}/timeline")
-    deals = await _json(request, user, "/api/deals", company_id=str(company_id))
-    contacts = await _json(request, user, "/api/contacts", company_id=str(company_id))
+    company = await read(request, user, "deals", f"/api/companies/{company_id}")
+    timeline = await read(request, user, "deals", f"/api/companies/{company_id}/timeline")
+    deals = await read(request, user, "deals", "/api/deals", company_id=str(company_id))
+    contacts = await read(request, user, "deals", "/api/contacts", company_id=str(company_id))
     context = {"company": company, "timeline": timeline, "deals": deals, "contacts": contacts}
     return render(request, "deals/company.html", user, **context)
 
 
 @router.get("/deals/{deal_id}")
 async def deal_page(request: Request, deal_id: UUID, user: PageUser) -> Response:
-    deal = await _json(request, user, f"/api/deals/{deal_id}")
-    timeline = await _json(request, user, f"/api/deals/{deal_id}/timeline")
-    company = await _json(request, user, f"/api/companies/{deal['company_id']}")
-    pipelines = await _json(request, user, "/api/pipelines")
+    deal = await read(request, user, "deals", f"/api/deals/{deal_id}")
+    timeline = await read(request, user, "deals", f"/api/deals/{deal_id}/timeline")
+    company = await read(request, user, "deals", f"/api/companies/{deal['company_id']}")
+    pipelines = await read(request, user, "deals", "/api/pipelines")
     stages = {s["id"]: s["name"] for p in pipelines for s in p["stages"]}
     context = {
         "deal": deal,

@@ -5,7 +5,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
-from services.gateway.web.deals_pages import _json, deals_api
+from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.pages import PageUser
 from services.gateway.web.rendering import render
@@ -35,9 +35,10 @@ async def upload(request: Request, user: PageUser) -> Response:
             errors=[_("Choose a CSV file.")],
         )
     content = await file.read(MAX_UPLOAD)
-    answer = await deals_api(
+    answer = await ask(
         request,
         user,
+        "deals",
         "POST",
         "/api/imports",
         data={"record_type": str(form.get("record_type", "deal"))},
@@ -58,5 +59,5 @@ async def upload(request: Request, user: PageUser) -> Response:
 
 @router.get("/imports/{job_id}")
 async def progress(request: Request, job_id: UUID, user: PageUser) -> Response:
-    job = await _json(request, user, f"/api/imports/{job_id}")
+    job = await read(request, user, "deals", f"/api/imports/{job_id}")
     return render(request, "deals/_import_job.html", user, job=job, errors=[])

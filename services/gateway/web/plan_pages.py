@@ -7,23 +7,13 @@ from uuid import UUID
 import httpx
 from fastapi import APIRouter, Request, Response
 
-from services.gateway.backends import Backends
-from services.gateway.identity import signed_identity
 from services.gateway.tables import User
+from services.gateway.web.backend_calls import ask
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.pages import PageUser
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-
-
-async def planning_api(
-    request: Request, user: User, method: str, path: str, **kwargs: Any
-) -> httpx.Response:
-    backends: Backends = request.app.state.backends
-    return await backends.request(
-        "planning", method, path, identity=await signed_identity(request, user), **kwargs
-    )
 
 
 def _month(value: str | None) -> date:
@@ -39,18 +29,18 @@ def _month(value: str | None) -> date:
 async def _context(request: Request, user: User, month: date, errors: list[str]) -> dict[str, Any]:
     period = {"period": "month", "start_date": month.isoformat()}
     lines = (
-        await planning_api(
-            request, user, "GET", "/api/plans/lines", params={**period, "limit": 200}
+        await ask(
+            request, user, "planning", "GET", "/api/plans/lines", params={**period, "limit": 200}
         )
     ).json()
     clients = (
-        await planning_api(request, user, "GET", "/api/plans/clients", params={"limit": 200})
+        await ask(request, user, "planning", "GET", "/api/plans/clients", params={"limit": 200})
     ).json()
     scope = {"scope": "manager"} if user.role not in ("admin", "head") else {"scope": "company"}
     if user.role == "head" and user.team_id:
         scope = {"scope": "team", "id": str(user.team_id)}
-    summary = await planning_api(
-        request, user, "GET", "/api/plans/summary", params={**period, **scope}
+    summary = await ask(
+        request, user, "planning", "GET", "/api/plans/summary", params={**period, **scope}
     )
     names = {client["id"]: client["name"] for client in clients["items"]}
     return {
@@ -82,7 +72,7 @@ async def add_line(request: Request, user: PageUser) -> Response:
         "amount": form.get("amount", ""),
         "note": form.get("note", ""),
     }
-    answer = await planning_api(request, user, "POST", "/api/plans/lines", json=body)
+    answer = await ask(request, user, "planning", "POST", "/api/plans/lines", json=body)
     errors = [] if answer.status_code == 201 else _problems(answer)
     return render(request, "plans/plans.html", user, **await _context(request, user, month, errors))
 
@@ -93,11 +83,11 @@ async def act(request: Request, line_id: UUID, action: str, user: PageUser) -> R
     form = {key: str(value) for key, value in (await request.form()).items()}
     month = _month(form.get("month"))
     if action == "submit":
-        answer = await planning_api(request, user, "POST", f"/api/plans/lines/{line_id}/submit")
+        answer = await ask(request, user, "planning", "POST", f"/api/plans/lines/{line_id}/submit")
     else:
         review = {"decision": action, "comment": form.get("comment") or None}
-        answer = await planning_api(
-            request, user, "POST", f"/api/plans/lines/{line_id}/review", json=review
+        answer = await ask(
+            request, user, "planning", "POST", f"/api/plans/lines/{line_id}/review", json=review
         )
     errors = [] if answer.status_code == 200 else _problems(answer)
     return render(request, "plans/plans.html", user, **await _context(request, user, month, errors))
