@@ -90,14 +90,20 @@ async def deal_field_keys(session: AsyncSession) -> set[str]:
     return set(BUILT_IN_FIELDS) | set(keys)
 
 
+async def _stage_to_change(session: AsyncSession, pipeline_id: UUID, stage_id: UUID) -> Stage:
+    """The stage, locked for the change; 404 unless it belongs to that pipeline."""
+    stage = await session.get(Stage, stage_id, with_for_update=True)
+    if stage is None or stage.pipeline_id != pipeline_id:
+        raise NotFound("stage")
+    return stage
+
+
 async def set_requirements(
     sessions: SessionFactory, *, pipeline_id: UUID, stage_id: UUID, requirements: dict[str, Any]
 ) -> Stage:
     """Replace what a stage requires: fields (built-in or custom) and evidence."""
     async with unit_of_work(sessions) as session:
-        stage = await session.get(Stage, stage_id, with_for_update=True)
-        if stage is None or stage.pipeline_id != pipeline_id:
-            raise NotFound("stage")
+        stage = await _stage_to_change(session, pipeline_id, stage_id)
         known = await deal_field_keys(session)
         unknown = [name for name in requirements["fields"] if name not in known]
         if unknown:
@@ -151,9 +157,7 @@ async def update_stage(
 ) -> Stage:
     """Rename a stage or change its default probability (deals keep their own probability)."""
     async with unit_of_work(sessions) as session:
-        stage = await session.get(Stage, stage_id, with_for_update=True)
-        if stage is None or stage.pipeline_id != pipeline_id:
-            raise NotFound("stage")
+        stage = await _stage_to_change(session, pipeline_id, stage_id)
         if "name" in changes:
             taken = select(Stage.id).where(
                 Stage.pipeline_id == pipeline_id,
