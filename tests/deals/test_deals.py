@@ -433,3 +433,18 @@ async def test_the_administrator_adds_and_renames_stages(
         "Lost",
     ]
     assert twice.status_code == 409 and by_manager.status_code == 403
+
+
+async def test_a_deal_links_known_contacts_only(deals: httpx.AsyncClient) -> None:
+    place = await company(deals)
+    contact = (await deals.post("/api/contacts", json={"name": "Jan", "company_id": place})).json()
+
+    linked = await new_deal(deals, company_id=place, contact_ids=[contact["id"]])
+    unknown = await deals.post(
+        "/api/deals",
+        json={"title": "x", "company_id": place, "contact_ids": [contact["id"], str(uuid4())]},
+    )
+
+    assert linked["contact_ids"] == [contact["id"]]
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["loc"] == ["body", "contact_ids"]

@@ -179,8 +179,10 @@ async def _check_links(
     problems: dict[str, str] = {}
     if "company_id" in changes and await session.get(Company, changes["company_id"]) is None:
         problems["company_id"] = N_("no such company")
-    for contact_id in changes.get("contact_ids") or []:
-        if await session.get(Contact, contact_id) is None:
+    wanted = set(changes.get("contact_ids") or [])
+    if wanted:
+        found = set(await session.scalars(select(Contact.id).where(Contact.id.in_(wanted))))
+        if wanted - found:
             problems["contact_ids"] = N_("no such contact")
     if "owner_id" in changes and changes["owner_id"] != deal.owner_id:
         await _check_owner(session, identity, changes["owner_id"])

@@ -75,10 +75,10 @@ async def login(
     try:
         _user, token = await auth.sign_in(sessions, email=email, password=password)
     except auth.InvalidCredentials:
-        render(request, "login.html", None)  # sets the language for the message below
+        use_locale(request, None)  # the message below in the visitor's language
         return HTMLResponse(_("Wrong e-mail or password."), status.HTTP_401_UNAUTHORIZED)
     except auth.Throttled:
-        render(request, "login.html", None)
+        use_locale(request, None)
         return HTMLResponse(
             _("Too many failed attempts. Try again later."), status.HTTP_429_TOO_MANY_REQUESTS
         )
