@@ -4,11 +4,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, status
-from sqlalchemy import select
 
 from services.gateway.domain.teams import subtree
-from services.gateway.tables import Team, User
+from services.gateway.tables import User
 from services.gateway.usecases.auth import user_for_token
+from services.gateway.usecases.people import team_parents
 from shared.auth import Identity, sign_identity
 from shared.db import SessionFactory
 
@@ -61,8 +61,7 @@ async def identity_of(sessions: SessionFactory, user: User) -> Identity:
         team_ids = {user.team_id}
         if user.role == "head":
             async with sessions() as session:
-                rows = await session.execute(select(Team.id, Team.parent_id))
-                team_ids = subtree(user.team_id, {row.id: row.parent_id for row in rows})
+                team_ids = subtree(user.team_id, await team_parents(session))
     return Identity(
         user_id=str(user.id),
         role=user.role,
