@@ -1,5 +1,5 @@
-"""HTTP routers of the calendar service (its resources arrive with their issues)."""
+"""HTTP routers of the calendar service."""
 
-from fastapi import APIRouter
+from services.calendar.api import activities, calendar
 
-ROUTERS: list[APIRouter] = []
+ROUTERS = [activities.router, calendar.router]

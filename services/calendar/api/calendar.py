@@ -1,0 +1,297 @@
+"""`/api/calendar`: the calendar view, iCalendar feeds, `.ics` import, outcome types, defaults."""
+
+from datetime import datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from services.calendar.api.activities import Kind, Minutes, Strict, policy_of
+from services.calendar.domain import recurrence
+from services.calendar.tables import Activity, OutcomeType, ReminderDefault
+from services.calendar.usecases import activities as usecases
+from services.calendar.usecases import feeds
+from services.calendar.usecases.imports import import_calendar
+from shared.auth import CurrentIdentity
+from shared.deps import Sessions
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.text import N_
+
+router = APIRouter(prefix="/api/calendar", tags=["calendar"])
+
+MAX_RANGE = timedelta(days=100)
+MAX_OCCURRENCES = 5000
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+class Occurrence(BaseModel):
+    activity_id: UUID
+    kind: Kind
+    title: str
+    owner_id: UUID
+    start: datetime
+    end: datetime
+    all_day: bool
+    status: str
+    recurring: bool
+    awaiting_outcome: bool
+
+
+@router.get("/occurrences")
+async def occurrences(
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    start: AwareDatetime,
+    end: AwareDatetime,
+    owner_id: UUID | None = None,
+    include_cancelled: bool = False,
+) -> list[Occurrence]:
+    """Every occurrence in [start, end) of the activities the caller sees, recurrences expanded.
+
+    A head sees the group's calendars overlaid; `owner_id` narrows to one person.
+    """
+    if end <= start or end - start > MAX_RANGE:
+        raise Invalid({"end": N_("the range must be positive and at most 100 days")}, where="query")
+    query = select(Activity).where(usecases.visible(identity), usecases.in_range(start, end))
+    if owner_id is not None:
+        query = query.where(Activity.owner_id == owner_id)
+    if not include_cancelled:
+        query = query.where(Activity.status != "cancelled")
+    async with sessions() as session:
+        rows = (await session.scalars(query.order_by(Activity.starts_at))).all()
+    now = datetime.now(start.tzinfo)
+    found: list[Occurrence] = []
+    for activity in rows:
+        length = activity.ends_at - activity.starts_at
+        starts = [activity.starts_at]
+        if activity.rrule:
+            zone = ZoneInfo(activity.time_zone)
+            window_start = start - length
+            starts = recurrence.starts_between(
+                activity.starts_at, activity.rrule, activity.exdates, zone, window_start, end
+            )
+        for moment in starts:
+            found.append(
+                Occurrence(
+                    activity_id=activity.id,
+                    kind=activity.kind,
+                    title=activity.title,
+                    owner_id=activity.owner_id,
+                    start=moment,
+                    end=moment + length,
+                    all_day=activity.all_day,
+                    status=activity.status,
+                    recurring=activity.rrule is not None,
+                    awaiting_outcome=activity.status == "scheduled"
+                    and not activity.rrule
+                    and activity.ends_at < now,
+                )
+            )
+        if len(found) > MAX_OCCURRENCES:
+            raise Invalid(
+                {"end": N_("too many occurrences; choose a shorter range")}, where="query"
+            )
+    return found
+
+
+class FeedRequest(Strict):
+    team_id: UUID | None = Field(default=None, description="a head's group feed; null: personal")
+
+
+class FeedAddress(BaseModel):
+    url: str = Field(description="https address of the feed; shown once, keep it secret")
+    webcal: str = Field(description="the same address for calendar apps (webcal://)")
+
+
+class FeedInfo(BaseModel):
+    team_id: UUID | None
+    created_at: datetime
+
+
+def _base_url(request: Request) -> str:
+    configured = request.app.state.public_url
+    if configured:
+        return str(configured).rstrip("/")
+    proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+    host = request.headers.get("x-forwarded-host", request.url.netloc)
+    return f"{proto}://{host}"
+
+
+@router.post("/feed", status_code=status.HTTP_201_CREATED)
+async def create_feed(
+    request: Request,
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    body: FeedRequest | None = None,
+) -> FeedAddress:
+    """A new secret feed address; the one before it (same scope) stops answering."""
+    token = await feeds.create_feed(sessions, identity, body.team_id if body else None)
+    url = f"{_base_url(request)}/api/calendar/feeds/{token}.ics"
+    return FeedAddress(url=url, webcal="webcal://" + url.split("://", 1)[1])
+
+
+@router.get("/feed")
+async def list_feeds(sessions: Sessions, identity: CurrentIdentity) -> list[FeedInfo]:
+    """The caller's live feeds (their addresses are not kept and cannot be shown again)."""
+    return [
+        FeedInfo(team_id=feed.team_id, created_at=feed.created_at)
+        for feed in await feeds.live_feeds(sessions, identity)
+    ]
+
+
+@router.delete("/feed", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_feed(
+    sessions: Sessions, identity: CurrentIdentity, team_id: UUID | None = None
+) -> Response:
+    await feeds.revoke_feed(sessions, identity, team_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/feeds/{token}.ics", response_class=Response)
+async def feed(
+    token: Annotated[str, Field(max_length=100)],
+    request: Request,
+    sessions: Sessions,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The iCalendar feed (no sign-in: the address is the secret). 304 when unchanged."""
+    content = await feeds.render_feed(
+        sessions,
+        token,
+        link=f"{_base_url(request)}/calendar?activity={{id}}",
+        if_none_match=if_none_match,
+        name="Contentum CRM",
+    )
+    headers = {"ETag": content.etag, "Cache-Control": "private, no-cache"}
+    if content.body is None:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(content.body, media_type=CALENDAR_TYPE, headers=headers)
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+
+
+@router.post("/import")
+async def import_ics(
+    request: Request,
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    file: UploadFile,
+    time_zone: Annotated[str | None, Query(max_length=64)] = None,
+) -> ImportResult:
+    """Import an `.ics` file into the caller's calendar: all of it, or (on any error) nothing."""
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise Invalid({"file": N_("the file is larger than 2 MB")})
+    if not data.strip():
+        raise Invalid({"file": N_("the file is empty")})
+    result = await import_calendar(sessions, identity, policy_of(request), data, time_zone)
+    return ImportResult(created=result.created, updated=result.updated, unchanged=result.unchanged)
+
+
+class OutcomeTypeIn(Strict):
+    code: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$", examples=["offer_sent"])]
+    label: Annotated[str, Field(min_length=1, max_length=100, examples=["Oferta wysłana"])]
+
+
+class OutcomeTypeOut(BaseModel):
+    code: str
+    label: str | None = Field(description="null for the built-in types (the UI names them)")
+    builtin: bool
+
+
+@router.get("/outcome-types")
+async def list_outcome_types(sessions: Sessions, _: CurrentIdentity) -> list[OutcomeTypeOut]:
+    async with sessions() as session:
+        custom = (
+            await session.scalars(
+                select(OutcomeType).where(OutcomeType.active).order_by(OutcomeType.created_at)
+            )
+        ).all()
+    return [
+        *(
+            OutcomeTypeOut(code=code, label=None, builtin=True)
+            for code in usecases.BUILTIN_OUTCOMES
+        ),
+        *(OutcomeTypeOut(code=t.code, label=t.label, builtin=False) for t in custom),
+    ]
+
+
+@router.post("/outcome-types", status_code=status.HTTP_201_CREATED)
+async def add_outcome_type(
+    body: OutcomeTypeIn, sessions: Sessions, identity: CurrentIdentity
+) -> OutcomeTypeOut:
+    if identity.role != "admin":
+        raise Forbidden("only the admin defines outcome types")
+    if body.code in usecases.BUILTIN_OUTCOMES:
+        raise Conflict({"code": N_("this outcome type exists already")})
+    values = {"label": body.label, "active": True}
+    async with sessions() as session, session.begin():
+        existing = await session.get(OutcomeType, body.code)
+        if existing is not None and existing.active:
+            raise Conflict({"code": N_("this outcome type exists already")})
+        await session.execute(
+            insert(OutcomeType)
+            .values(code=body.code, **values)
+            .on_conflict_do_update(index_elements=[OutcomeType.code], set_=values)
+        )
+    return OutcomeTypeOut(code=body.code, label=body.label, builtin=False)
+
+
+@router.delete("/outcome-types/{code}", status_code=status.HTTP_204_NO_CONTENT)
+async def retire_outcome_type(code: str, sessions: Sessions, identity: CurrentIdentity) -> Response:
+    """Offered no more; reports that used it keep it."""
+    if identity.role != "admin":
+        raise Forbidden("only the admin defines outcome types")
+    async with sessions() as session, session.begin():
+        found = await session.get(OutcomeType, code)
+        if found is None or not found.active:
+            raise NotFound("outcome type")
+        found.active = False
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class ReminderDefaults(BaseModel):
+    call: Annotated[list[Minutes], Field(max_length=10)]
+    meeting: Annotated[list[Minutes], Field(max_length=10)]
+    letter: Annotated[list[Minutes], Field(max_length=10)]
+    task: Annotated[list[Minutes], Field(max_length=10)]
+
+
+@router.get("/reminder-defaults")
+async def reminder_defaults(sessions: Sessions, identity: CurrentIdentity) -> ReminderDefaults:
+    """The caller's default reminders per kind (minutes before the start)."""
+    async with sessions() as session:
+        return ReminderDefaults(
+            **{
+                kind: await usecases.default_reminders(session, UUID(identity.user_id), kind)
+                for kind in usecases.KINDS
+            }
+        )
+
+
+@router.put("/reminder-defaults")
+async def set_reminder_defaults(
+    body: ReminderDefaults, sessions: Sessions, identity: CurrentIdentity
+) -> ReminderDefaults:
+    user_id = UUID(identity.user_id)
+    async with sessions() as session, session.begin():
+        for kind, minutes in body.model_dump().items():
+            minutes = sorted(set(minutes))
+            await session.execute(
+                insert(ReminderDefault)
+                .values(user_id=user_id, kind=kind, minutes=minutes)
+                .on_conflict_do_update(
+                    index_elements=[ReminderDefault.user_id, ReminderDefault.kind],
+                    set_={"minutes": minutes},
+                )
+            )
+    return body

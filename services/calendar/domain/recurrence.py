@@ -1,0 +1,101 @@
+"""Recurring activities: RFC 5545 rules (RRULE) with exceptions (EXDATE), expanded in local time.
+
+A series repeats in its own time zone, so a weekly 9:00 call stays at 9:00 across daylight
+saving changes. Rules are kept as text without DTSTART; the activity's start is the series start.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule, rrulestr
+
+FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+MAX_RULE_LENGTH = 500
+_UNTIL = re.compile(r"UNTIL=(\d{8})(T(\d{6})(Z?))?", re.IGNORECASE)
+
+
+class BadRule(ValueError):
+    """The rule cannot be used; the message says why, for the user."""
+
+
+def normalise(rule: str, zone: ZoneInfo) -> str:
+    """The rule in the form kept: no `RRULE:` prefix, upper case, UNTIL in UTC.
+
+    Files in the wild often give UNTIL as a date or a local time; RFC 5545 wants UTC when the
+    start has a time zone, so those are read in `zone` (a date: through its last second).
+    """
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    if not text or len(text) > MAX_RULE_LENGTH or "\n" in text:
+        raise BadRule("the recurrence rule is empty, too long or spans lines")
+    text = text.upper()
+
+    def utc_until(match: re.Match[str]) -> str:
+        day, clock, utc = match.group(1), match.group(3), match.group(4)
+        if utc:
+            return match.group(0)
+        try:
+            local = datetime.strptime(day + (clock or "235959"), "%Y%m%d%H%M%S")
+        except ValueError:
+            raise BadRule("UNTIL in the recurrence rule is not a valid date") from None
+        return "UNTIL=" + local.replace(tzinfo=zone).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    return _UNTIL.sub(utc_until, text)
+
+
+def parse(rule: str, start: datetime) -> rrule:
+    """The rule applied to a series starting at `start` (aware, in the series' time zone)."""
+    parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
+    if parts.get("FREQ") not in FREQUENCIES:
+        raise BadRule("a recurrence repeats daily, weekly, monthly or yearly (FREQ)")
+    if "DTSTART" in parts or ("COUNT" in parts and "UNTIL" in parts):
+        raise BadRule("a recurrence rule has COUNT or UNTIL, not both, and no DTSTART")
+    try:
+        parsed = rrulestr(rule, dtstart=start)
+    except (ValueError, TypeError) as error:
+        raise BadRule(f"the recurrence rule cannot be read: {error}") from None
+    if not isinstance(parsed, rrule):
+        raise BadRule("give one recurrence rule")
+    if parsed.after(start, inc=True) is None:
+        raise BadRule("the recurrence rule yields no occurrence")
+    return parsed
+
+
+def starts_between(
+    start: datetime,
+    rule: str,
+    exdates: Iterable[datetime],
+    zone: ZoneInfo,
+    after: datetime,
+    before: datetime,
+) -> list[datetime]:
+    """The starts of the occurrences in [after, before), without the exceptions."""
+    skipped = set(exdates)
+    series = parse(rule, start.astimezone(zone))
+    return [s for s in series.between(after, before, inc=True) if s < before and s not in skipped]
+
+
+def next_start(
+    start: datetime, rule: str, exdates: Iterable[datetime], zone: ZoneInfo, after: datetime
+) -> datetime | None:
+    """The first occurrence starting after `after` that is not an exception."""
+    skipped = set(exdates)
+    series = parse(rule, start.astimezone(zone))
+    moment: datetime | None = series.after(after)
+    while moment is not None and moment in skipped:
+        moment = series.after(moment)
+    return moment
+
+
+def last_end(start: datetime, duration: timedelta, rule: str, zone: ZoneInfo) -> datetime | None:
+    """When the last occurrence ends; None for a series without COUNT or UNTIL."""
+    series = parse(rule, start.astimezone(zone))
+    if "COUNT=" not in rule and "UNTIL=" not in rule:
+        return None
+    last = None
+    for last in series:  # noqa: B007 - bounded by COUNT or UNTIL
+        pass
+    return None if last is None else last + duration

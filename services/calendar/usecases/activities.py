@@ -1,0 +1,368 @@
+"""Activities: planned, moved, cancelled, and closed only with an outcome report."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.calendar.domain import recurrence
+from services.calendar.tables import Activity, Alarm, Member, OutcomeType, ReminderDefault
+from services.calendar.usecases.alarms import plan_alarms
+from shared.auth import Identity
+from shared.contracts.calendar import (
+    ActivityCancelled,
+    ActivityCompleted,
+    ActivityRescheduled,
+    ActivityScheduled,
+)
+from shared.db import SessionFactory, unit_of_work
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events import new_event
+from shared.outbox import add_event
+from shared.text import N_
+from shared.visibility import visible_by_owner
+
+KINDS = ("call", "meeting", "letter", "task")
+TIMED = ("call", "meeting")  # have a start and an end; letters and tasks have a due time
+BUILTIN_OUTCOMES = ("completed", "no_answer", "rescheduled", "cancelled")
+DEFAULT_REMINDERS = {"call": [10], "meeting": [30], "letter": [0], "task": [0]}
+# Changing any of these moves the activity: a `rescheduled` event and new reminders.
+WHEN = ("starts_at", "ends_at", "all_day", "time_zone", "rrule", "exdates")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the calendar does by company setting."""
+
+    time_zone: str = "Europe/Warsaw"
+    escalation_hours: float | None = None
+
+
+def _people_in(teams: list[UUID]) -> Any:
+    return select(Member.id).where(Member.team_id.in_(teams))
+
+
+def visible(identity: Identity) -> ColumnElement[bool]:
+    """Own activities, the group's for a head, everything for the admin, and any one joined."""
+    return or_(
+        visible_by_owner(identity, Activity.owner_id, _people_in),
+        Activity.participant_ids.contains([UUID(identity.user_id)]),
+    )
+
+
+async def _may_manage(session: AsyncSession, identity: Identity, owner_id: UUID) -> bool:
+    """The owner, the head of the owner's group, the admin."""
+    if identity.role == "admin" or str(owner_id) == identity.user_id:
+        return True
+    if identity.role != "head":
+        return False
+    member = await session.get(Member, owner_id)
+    return member is not None and str(member.team_id) in identity.team_ids
+
+
+async def find(session: AsyncSession, identity: Identity, activity_id: UUID) -> Activity:
+    found = await session.scalar(
+        select(Activity).where(Activity.id == activity_id, visible(identity))
+    )
+    if found is None:
+        raise NotFound("activity")
+    return found
+
+
+async def _managed(session: AsyncSession, identity: Identity, activity_id: UUID) -> Activity:
+    activity = await find(session, identity, activity_id)
+    await session.refresh(activity, with_for_update=True)
+    if not await _may_manage(session, identity, activity.owner_id):
+        raise Forbidden("only the owner, the head of the owner's group or the admin may do this")
+    return activity
+
+
+def snapshot(activity: Activity) -> dict[str, Any]:
+    return {
+        "activity_id": activity.id,
+        "kind": activity.kind,
+        "title": activity.title,
+        "owner_id": activity.owner_id,
+        "participant_ids": list(activity.participant_ids),
+        "company_id": activity.company_id,
+        "contact_id": activity.contact_id,
+        "deal_id": activity.deal_id,
+        "starts_at": activity.starts_at,
+        "ends_at": activity.ends_at,
+        "all_day": activity.all_day,
+        "rrule": activity.rrule,
+        "status": activity.status,
+        "sequence": activity.sequence,
+    }
+
+
+async def _check_people(
+    session: AsyncSession, identity: Identity, owner_id: UUID, participant_ids: list[UUID]
+) -> None:
+    if str(owner_id) != identity.user_id:
+        owner = await session.get(Member, owner_id)
+        if owner is None or not owner.active:
+            raise Invalid({"owner_id": N_("no such active user")})
+        if not await _may_manage(session, identity, owner_id):
+            raise Forbidden("only a head (within the group) or the admin plans for others")
+    if participant_ids:
+        known = set(
+            await session.scalars(
+                select(Member.id).where(Member.id.in_(participant_ids), Member.active)
+            )
+        )
+        if set(participant_ids) - known:
+            raise Invalid({"participant_ids": N_("no such active user")})
+
+
+def _check_times(values: dict[str, Any]) -> None:
+    """The start, end and recurrence agree with the kind; fills `recurs_until`."""
+    try:
+        zone = ZoneInfo(values["time_zone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid({"time_zone": N_("unknown time zone")}) from None
+    starts_at, ends_at = values["starts_at"], values["ends_at"]
+    if values["kind"] in TIMED and ends_at <= starts_at:
+        raise Invalid({"end": N_("the end must be after the start")})
+    if values["kind"] not in TIMED and not values["all_day"]:
+        values["ends_at"] = ends_at = starts_at
+    if values["all_day"]:
+        local = starts_at.astimezone(zone)
+        values["starts_at"] = starts_at = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        days = max(1, -(-(ends_at - starts_at) // timedelta(days=1)))
+        values["ends_at"] = ends_at = starts_at + timedelta(days=days)
+    values["recurs_until"] = None
+    if values.get("rrule"):
+        try:
+            values["rrule"] = rule = recurrence.normalise(values["rrule"], zone)
+            values["recurs_until"] = recurrence.last_end(starts_at, ends_at - starts_at, rule, zone)
+        except recurrence.BadRule as bad:
+            raise Invalid({"rrule": str(bad)}) from None
+    elif values.get("exdates"):
+        raise Invalid({"exdates": N_("exceptions need a recurrence rule")})
+
+
+async def default_reminders(session: AsyncSession, user_id: UUID, kind: str) -> list[int]:
+    own = await session.get(ReminderDefault, (user_id, kind))
+    return list(own.minutes) if own else DEFAULT_REMINDERS[kind]
+
+
+async def _zone_of(session: AsyncSession, user_id: UUID, policy: Policy) -> str:
+    member = await session.get(Member, user_id)
+    return member.time_zone if member else policy.time_zone
+
+
+async def add_activity(
+    session: AsyncSession,
+    identity: Identity,
+    policy: Policy,
+    values: dict[str, Any],
+    *,
+    now: datetime,
+) -> Activity:
+    """Validate and add one activity in the caller's transaction, with its alarms and event."""
+    values = dict(values)
+    values.setdefault("owner_id", UUID(identity.user_id))
+    if values.get("owner_id") is None:
+        values["owner_id"] = UUID(identity.user_id)
+    values["participant_ids"] = list(dict.fromkeys(values.get("participant_ids") or []))
+    await _check_people(session, identity, values["owner_id"], values["participant_ids"])
+    if not values.get("time_zone"):
+        values["time_zone"] = await _zone_of(session, values["owner_id"], policy)
+    _check_times(values)
+    if values.get("reminders") is None:
+        values["reminders"] = await default_reminders(session, values["owner_id"], values["kind"])
+    activity_id = values.pop("id", None) or uuid4()
+    values.setdefault("uid", f"{activity_id}@contentum-crm")
+    activity = Activity(id=activity_id, created_by=UUID(identity.user_id), updated_at=now, **values)
+    session.add(activity)
+    await session.flush()
+    await plan_alarms(session, activity, now=now, escalation_hours=policy.escalation_hours)
+    await add_event(
+        session, new_event(ActivityScheduled(**snapshot(activity)), subject=activity.id)
+    )
+    return activity
+
+
+async def create_activity(
+    sessions: SessionFactory, identity: Identity, policy: Policy, values: dict[str, Any]
+) -> Activity:
+    async with unit_of_work(sessions) as session:
+        activity = await add_activity(session, identity, policy, values, now=datetime.now(UTC))
+    return activity
+
+
+async def change(
+    session: AsyncSession,
+    identity: Identity,
+    policy: Policy,
+    activity: Activity,
+    changes: dict[str, Any],
+    *,
+    now: datetime,
+) -> Activity:
+    """Apply `changes` to an activity the caller manages: a new SEQUENCE, events, alarms."""
+    if activity.status != "scheduled":
+        raise Invalid({"status": N_("a completed or cancelled activity cannot be changed")})
+    current = {column: getattr(activity, column) for column in _COLUMNS}
+    values = {**current, **changes}
+    if "owner_id" in changes or "participant_ids" in changes:
+        values["participant_ids"] = list(dict.fromkeys(values["participant_ids"]))
+        await _check_people(session, identity, values["owner_id"], values["participant_ids"])
+    if "kind" in changes and "reminders" not in changes:
+        values["reminders"] = await default_reminders(session, values["owner_id"], values["kind"])
+    _check_times(values)
+    changed = {name for name, value in values.items() if current.get(name) != value}
+    if not changed:
+        return activity
+    previous = (activity.starts_at, activity.ends_at)
+    for name in changed:
+        setattr(activity, name, values[name])
+    activity.sequence += 1
+    activity.updated_at = now
+    await session.flush()
+    if changed & {*WHEN, "reminders", "owner_id"}:
+        await plan_alarms(session, activity, now=now, escalation_hours=policy.escalation_hours)
+    if changed & set(WHEN):
+        moved = ActivityRescheduled(
+            **snapshot(activity), previous_starts_at=previous[0], previous_ends_at=previous[1]
+        )
+        await add_event(session, new_event(moved, subject=activity.id))
+    return activity
+
+
+_COLUMNS = (
+    "kind",
+    "title",
+    "note",
+    "owner_id",
+    "participant_ids",
+    "company_id",
+    "contact_id",
+    "deal_id",
+    "starts_at",
+    "ends_at",
+    "all_day",
+    "time_zone",
+    "place",
+    "phone",
+    "rrule",
+    "exdates",
+    "reminders",
+    "recurs_until",
+)
+
+
+async def update_activity(
+    sessions: SessionFactory,
+    identity: Identity,
+    policy: Policy,
+    activity_id: UUID,
+    changes: dict[str, Any],
+) -> Activity:
+    async with unit_of_work(sessions) as session:
+        activity = await _managed(session, identity, activity_id)
+        await change(session, identity, policy, activity, changes, now=datetime.now(UTC))
+    return activity
+
+
+async def cancel(session: AsyncSession, activity: Activity, *, now: datetime) -> None:
+    """It will not take place: kept (feeds show it as cancelled), reminders dropped."""
+    activity.status = "cancelled"
+    activity.sequence += 1
+    activity.updated_at = now
+    await session.execute(
+        delete(Alarm).where(Alarm.activity_id == activity.id, Alarm.fired_at.is_(None))
+    )
+    await session.flush()
+    await add_event(
+        session, new_event(ActivityCancelled(**snapshot(activity)), subject=activity.id)
+    )
+
+
+async def cancel_activity(sessions: SessionFactory, identity: Identity, activity_id: UUID) -> None:
+    async with unit_of_work(sessions) as session:
+        activity = await _managed(session, identity, activity_id)
+        if activity.status == "cancelled":
+            return
+        if activity.status == "done":
+            raise Invalid({"status": N_("a completed or cancelled activity cannot be changed")})
+        await cancel(session, activity, now=datetime.now(UTC))
+
+
+async def outcome_types(session: AsyncSession) -> list[str]:
+    custom = await session.scalars(select(OutcomeType.code).where(OutcomeType.active))
+    return [*BUILTIN_OUTCOMES, *custom]
+
+
+async def report_outcome(
+    sessions: SessionFactory,
+    identity: Identity,
+    policy: Policy,
+    activity_id: UUID,
+    *,
+    result: str,
+    note: str,
+    next_values: dict[str, Any] | None,
+) -> tuple[Activity, Activity | None]:
+    """Close an activity with what came of it; optionally plan the next one in the same step."""
+    now = datetime.now(UTC)
+    async with unit_of_work(sessions) as session:
+        activity = await _managed(session, identity, activity_id)
+        if activity.status != "scheduled":
+            raise Conflict({"status": N_("this activity already has an outcome or is cancelled")})
+        if activity.rrule:
+            raise Invalid({"result": N_("a recurring series has no single outcome")})
+        if result not in await outcome_types(session):
+            raise Invalid({"result": N_("unknown outcome type")})
+        activity.status = "cancelled" if result == "cancelled" else "done"
+        activity.outcome, activity.outcome_note, activity.completed_at = result, note, now
+        activity.sequence += 1
+        activity.updated_at = now
+        await session.execute(
+            delete(Alarm).where(Alarm.activity_id == activity.id, Alarm.fired_at.is_(None))
+        )
+        report = ActivityCompleted(
+            **{k: v for k, v in snapshot(activity).items() if k in ActivityCompleted.model_fields},
+            result=result,
+            note=note,
+            completed_at=now,
+        )
+        await add_event(session, new_event(report, subject=activity.id))
+        following = None
+        if next_values is not None:
+            links = {
+                name: getattr(activity, name)
+                for name in ("company_id", "contact_id", "deal_id", "owner_id")
+            }
+            values = {**links, **{k: v for k, v in next_values.items() if v is not None}}
+            following = await add_activity(session, identity, policy, values, now=now)
+    return activity, following
+
+
+def awaiting_outcome(now: Callable[[], Any]) -> ColumnElement[bool]:
+    """Single activities whose end (or due time) has passed and that have no outcome yet."""
+    return and_(Activity.status == "scheduled", Activity.rrule.is_(None), Activity.ends_at < now())
+
+
+def in_range(start: datetime | None, end: datetime | None) -> ColumnElement[bool]:
+    """Activities with an occurrence overlapping [start, end)."""
+    conditions: list[ColumnElement[bool]] = []
+    if end is not None:
+        conditions.append(Activity.starts_at < end)
+    if start is not None:
+        conditions.append(
+            or_(
+                Activity.ends_at >= start,
+                and_(
+                    Activity.rrule.is_not(None),
+                    or_(Activity.recurs_until.is_(None), Activity.recurs_until >= start),
+                ),
+            )
+        )
+    return and_(true(), *conditions)

@@ -1,0 +1,167 @@
+"""Alarms: reminders, the outcome prompt and its escalation, each fired exactly once.
+
+Any number of calendar replicas run the scheduler on one database: each claims due alarms with
+`FOR UPDATE SKIP LOCKED`, publishes through the outbox and marks them fired in one transaction,
+so a row is fired by exactly one of them, and a crash before the commit leaves it for the next.
+"""
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.calendar.domain import recurrence
+from services.calendar.tables import Activity, Alarm, Member, Team
+from shared.contracts.calendar import ActivityOutcomeOverdue, ActivityReminderDue
+from shared.db import SessionFactory, unit_of_work
+from shared.events import new_event
+from shared.outbox import add_event
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+def _next_occurrence(activity: Activity, after: datetime) -> datetime | None:
+    if not activity.rrule:
+        return activity.starts_at if activity.starts_at > after else None
+    zone = ZoneInfo(activity.time_zone)
+    return recurrence.next_start(activity.starts_at, activity.rrule, activity.exdates, zone, after)
+
+
+def _reminder(activity: Activity, minutes: int, after: datetime) -> Alarm | None:
+    """The reminder `minutes` before the next start after `after`; at once if that has passed."""
+    occurrence = _next_occurrence(activity, after)
+    if occurrence is None:
+        return None
+    return Alarm(
+        activity_id=activity.id,
+        kind="reminder",
+        fire_at=max(occurrence - timedelta(minutes=minutes), after),
+        occurrence_starts_at=occurrence,
+        minutes_before=minutes,
+    )
+
+
+async def plan_alarms(
+    session: AsyncSession, activity: Activity, *, now: datetime, escalation_hours: float | None
+) -> None:
+    """Replace the activity's pending alarms with those its current state calls for."""
+    await session.execute(
+        delete(Alarm).where(Alarm.activity_id == activity.id, Alarm.fired_at.is_(None))
+    )
+    if activity.status != "scheduled":
+        return
+    alarms = [_reminder(activity, minutes, now) for minutes in activity.reminders]
+    if not activity.rrule and activity.ends_at > now:
+        alarms.append(
+            Alarm(
+                activity_id=activity.id,
+                kind="outcome",
+                fire_at=activity.ends_at,
+                occurrence_starts_at=activity.starts_at,
+            )
+        )
+        if escalation_hours:
+            alarms.append(
+                Alarm(
+                    activity_id=activity.id,
+                    kind="escalation",
+                    fire_at=activity.ends_at + timedelta(hours=escalation_hours),
+                    occurrence_starts_at=activity.starts_at,
+                )
+            )
+    session.add_all(alarm for alarm in alarms if alarm is not None)
+
+
+async def _head_of(session: AsyncSession, user_id: UUID) -> UUID | None:
+    team_id = await session.scalar(select(Member.team_id).where(Member.id == user_id))
+    if team_id is None:
+        return None
+    head = await session.scalar(select(Team.head_id).where(Team.id == team_id))
+    return head if head != user_id else None
+
+
+async def _fire(session: AsyncSession, alarm: Alarm, activity: Activity, now: datetime) -> None:
+    if activity.status != "scheduled":
+        return
+    if alarm.kind == "reminder":
+        if activity.rrule:  # the series goes on: remind of the next occurrence too
+            following = _reminder(activity, alarm.minutes_before, alarm.occurrence_starts_at)
+            if following is not None:
+                session.add(following)
+        due = ActivityReminderDue(
+            reminder_id=alarm.id,
+            activity_id=activity.id,
+            kind=activity.kind,
+            title=activity.title,
+            owner_id=activity.owner_id,
+            recipient_ids=list(dict.fromkeys([activity.owner_id, *activity.participant_ids])),
+            occurrence_starts_at=alarm.occurrence_starts_at,
+            minutes_before=alarm.minutes_before,
+            place=activity.place or activity.phone,
+        )
+        await add_event(session, new_event(due, subject=activity.id, time=now))
+        return
+    escalated = alarm.kind == "escalation"
+    recipient = await _head_of(session, activity.owner_id) if escalated else activity.owner_id
+    if recipient is None:
+        return
+    overdue = ActivityOutcomeOverdue(
+        activity_id=activity.id,
+        kind=activity.kind,
+        title=activity.title,
+        owner_id=activity.owner_id,
+        recipient_ids=[recipient],
+        ends_at=activity.ends_at,
+        escalated=escalated,
+    )
+    await add_event(session, new_event(overdue, subject=activity.id, time=now))
+
+
+async def fire_due(sessions: SessionFactory) -> int:
+    """Fire the alarms that are due (one batch); returns how many this call claimed."""
+    async with unit_of_work(sessions) as session:
+        now = await session.scalar(select(func.now()))
+        assert now is not None
+        rows = (
+            await session.execute(
+                select(Alarm, Activity)
+                .join(Activity, Activity.id == Alarm.activity_id)
+                .where(Alarm.fired_at.is_(None), Alarm.fire_at <= now)
+                .order_by(Alarm.fire_at)
+                .limit(BATCH)
+                .with_for_update(of=Alarm, skip_locked=True)
+            )
+        ).all()
+        for alarm, activity in rows:
+            alarm.fired_at = now
+            await _fire(session, alarm, activity, now)
+    return len(rows)
+
+
+class Scheduler:
+    """Fires due alarms every `interval` seconds (at once again while batches come full)."""
+
+    def __init__(self, sessions: SessionFactory, interval: float) -> None:
+        self._sessions = sessions
+        self._interval = interval
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                if await fire_due(self._sessions) == BATCH:
+                    continue
+            except Exception:  # the database may be away for a moment; try again later
+                log.exception("calendar scheduler: firing due alarms failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
+
+    def stop(self) -> None:
+        self._stopping.set()
