@@ -7,7 +7,7 @@ Imported files are read with the `icalendar` parser, which copes with what other
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
@@ -111,12 +111,92 @@ def zone(name: str) -> ZoneInfo:
 
 @lru_cache(maxsize=64)
 def vtimezone(name: str) -> str:
-    """The VTIMEZONE of an IANA zone, with its transitions from 2000 to 2040."""
-    component = icalendar.Timezone.from_tzid(
-        name, first_date=date(2000, 1, 1), last_date=date(2040, 1, 1)
-    )
-    text: str = component.to_ical().decode()
-    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+    """The VTIMEZONE of an IANA zone: its current yearly rules, or each transition listed.
+
+    Rules (RRULE) are what most calendar programs write and what every parser reads; a zone whose
+    transitions follow no yearly pattern gets them listed (RDATE) for 2000-2040.
+    """
+    lines = _yearly_rules(name)
+    if lines is None:
+        component = icalendar.Timezone.from_tzid(
+            name, first_date=date(2000, 1, 1), last_date=date(2040, 1, 1)
+        )
+        text: str = component.to_ical().decode().replace("\r\n", "\n").replace("\n", "\r\n")
+        return text
+    return "".join(fold(line) for line in lines)
+
+
+def _offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta(0)).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+
+def _transitions(name: str, year: int) -> list[tuple[datetime, timedelta, timedelta]]:
+    """(local time before, offset before, offset after) of each change of offset in `year`."""
+    found = []
+    moment = datetime(year, 1, 1, tzinfo=UTC)
+    before = moment.astimezone(zone(name)).utcoffset() or timedelta(0)
+    while moment.year == year:
+        step = moment + timedelta(hours=1)
+        after = step.astimezone(zone(name)).utcoffset() or timedelta(0)
+        if after != before:
+            found.append((step.replace(tzinfo=None) + before, before, after))
+        moment, before = step, after
+    return found
+
+
+def _byday(local: datetime) -> str:
+    weekday = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[local.weekday()]
+    last = (local + timedelta(days=7)).month != local.month
+    return f"-1{weekday}" if last else f"{(local.day - 1) // 7 + 1}{weekday}"
+
+
+def _yearly_rules(name: str) -> list[str] | None:
+    this_year = datetime.now(UTC).year
+    years = [_transitions(name, year) for year in range(this_year - 1, this_year + 3)]
+    pattern = [[(t.month, _byday(t), t.time(), a, b) for t, a, b in year] for year in years]
+    if any(year != pattern[0] for year in pattern) or len(pattern[0]) not in (0, 2):
+        return None
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{name}"]
+    if not pattern[0]:
+        offset = _offset(datetime(this_year, 1, 1, tzinfo=zone(name)).utcoffset())
+        return [
+            *lines,
+            "BEGIN:STANDARD",
+            "DTSTART:19700101T000000",
+            f"TZOFFSETFROM:{offset}",
+            f"TZOFFSETTO:{offset}",
+            "END:STANDARD",
+            "END:VTIMEZONE",
+        ]
+    for month, byday, clock, before, after in pattern[0]:
+        kind = "DAYLIGHT" if after > before else "STANDARD"
+        first = datetime(1970, month, 1)
+        lines += [
+            f"BEGIN:{kind}",
+            f"DTSTART:{_first(first, byday, clock)}",
+            f"RRULE:FREQ=YEARLY;BYMONTH={month};BYDAY={byday}",
+            f"TZOFFSETFROM:{_offset(before)}",
+            f"TZOFFSETTO:{_offset(after)}",
+            f"END:{kind}",
+        ]
+    return [*lines, "END:VTIMEZONE"]
+
+
+def _first(month_start: datetime, byday: str, clock: time) -> str:
+    """The first date in 1970 matching BYDAY in that month, at `clock`."""
+    weekday = ("MO", "TU", "WE", "TH", "FR", "SA", "SU").index(byday[-2:])
+    days = [
+        month_start + timedelta(days=n)
+        for n in range(31)
+        if (month_start + timedelta(days=n)).month == month_start.month
+        and (month_start + timedelta(days=n)).weekday() == weekday
+    ]
+    nth = int(byday[:-2])
+    day = days[nth - 1] if nth > 0 else days[nth]
+    moment = datetime.combine(day.date(), clock)
+    return moment.strftime("%Y%m%dT%H%M%S")
 
 
 def _when(name: str, moment: datetime, activity: FeedActivity) -> str:

@@ -1,0 +1,267 @@
+"""iCalendar feeds and `.ics` import: two independent parsers read what the feed writes."""
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import icalendar
+import vobject
+from dateutil.rrule import rruleset, rrulestr
+
+from tests.calendar.conftest import Calendar, Hire, group
+from tests.calendar.test_activities import SOON, call
+
+
+async def subscribe(calendar: Calendar, who: Any, **body: Any) -> str:
+    answer = await calendar.call(who, "POST", "/api/calendar/feed", json=body or None)
+    assert answer.status_code == 201, answer.text
+    address: dict[str, str] = answer.json()
+    assert address["webcal"].startswith("webcal://")
+    path = address["url"].split("://", 1)[1].split("/", 1)[1]
+    return "/" + path
+
+
+async def fetch(calendar: Calendar, path: str, **headers: str) -> Any:
+    return await calendar.client.get(path, headers={"X-CRM-Identity": "", **headers})
+
+
+def vevents(body: str) -> list[Any]:
+    return list(icalendar.Calendar.from_ical(body).walk("VEVENT"))
+
+
+async def test_the_feed_holds_each_activity_with_its_alarms_and_parses_twice(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    meeting = call(
+        kind="meeting",
+        title="Spotkanie; omówienie, oferty \\ rabatu",
+        note="Sala 2\nprojektor",
+        place="Gdańsk, ul. Długa 1",
+        reminders=[15, 60, 1440],
+    )
+    created = (await calendar.call(anna, "POST", "/api/activities", json=meeting)).json()
+    await calendar.call(anna, "POST", "/api/activities", json=call(kind="task", due=None))
+    path = await subscribe(calendar, anna)
+    answer = await fetch(calendar, path)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/calendar")
+    body = answer.text
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+
+    [event] = [e for e in vevents(body) if str(e["UID"]) == created["uid"]]
+    assert str(event["SUMMARY"]) == meeting["title"]
+    assert str(event["LOCATION"]) == meeting["place"]
+    assert event.decoded("DTSTART") == SOON
+    assert str(event["DTSTART"].params["TZID"]) == "Europe/Warsaw"
+    assert str(event["STATUS"]) == "CONFIRMED"
+    triggers = sorted(-a.decoded("TRIGGER") for a in event.walk("VALARM"))
+    assert triggers == [timedelta(minutes=15), timedelta(hours=1), timedelta(days=1)]
+    assert f"/calendar?activity={created['id']}" in str(event["URL"])
+
+    parsed = vobject.readOne(body)
+    [second] = [e for e in parsed.vevent_list if e.uid.value == created["uid"]]
+    assert second.summary.value == meeting["title"]
+    assert second.description.value.startswith("Sala 2\nprojektor")
+    assert second.dtstart.value == SOON
+    assert len(second.valarm_list) == 3
+    assert parsed.vtimezone.tzid.value == "Europe/Warsaw"
+
+
+async def test_an_edit_raises_the_sequence_and_an_unchanged_feed_answers_304(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    created = (await calendar.call(anna, "POST", "/api/activities", json=call())).json()
+    path = await subscribe(calendar, anna)
+    first = await fetch(calendar, path)
+    etag = first.headers["etag"]
+    assert (await fetch(calendar, path, **{"If-None-Match": etag})).status_code == 304
+    [before] = vevents(first.text)
+    await calendar.call(
+        anna, "PATCH", f"/api/activities/{created['id']}", json={"title": "Telefon, drugi"}
+    )
+    second = await fetch(calendar, path, **{"If-None-Match": etag})
+    assert second.status_code == 200 and second.headers["etag"] != etag
+    [after] = vevents(second.text)
+    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    await calendar.call(anna, "DELETE", f"/api/activities/{created['id']}")
+    [cancelled] = vevents((await fetch(calendar, path)).text)
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) > int(after["SEQUENCE"])
+
+
+async def test_revoked_and_replaced_addresses_answer_404(calendar: Calendar, hire: Hire) -> None:
+    anna = await hire("manager", group())
+    old = await subscribe(calendar, anna)
+    new = await subscribe(calendar, anna)
+    assert (await fetch(calendar, old)).status_code == 404
+    assert (await fetch(calendar, new)).status_code == 200
+    listed = (await calendar.call(anna, "GET", "/api/calendar/feed")).json()
+    assert len(listed) == 1 and listed[0]["team_id"] is None
+    assert (await calendar.call(anna, "DELETE", "/api/calendar/feed")).status_code == 204
+    assert (await fetch(calendar, new)).status_code == 404
+    assert (await calendar.call(anna, "DELETE", "/api/calendar/feed")).status_code == 404
+    assert (await fetch(calendar, "/api/calendar/feeds/guess.ics")).status_code == 404
+
+
+async def test_a_feed_never_shows_what_its_owner_may_not_see(
+    calendar: Calendar, hire: Hire
+) -> None:
+    north, south = group(), group()
+    head = await hire("head", north)
+    anna, bogdan = await hire("manager", north), await hire("manager", south)
+    annas = (await calendar.call(anna, "POST", "/api/activities", json=call())).json()
+    bogdans = (await calendar.call(bogdan, "POST", "/api/activities", json=call())).json()
+    joined = (
+        await calendar.call(
+            bogdan, "POST", "/api/activities", json=call(participant_ids=[anna.user_id])
+        )
+    ).json()
+
+    def uids(answer: Any) -> set[str]:
+        return {str(e["UID"]) for e in vevents(answer.text)}
+
+    annas_feed = await fetch(calendar, await subscribe(calendar, anna))
+    assert uids(annas_feed) == {annas["uid"], joined["uid"]}
+    assert bogdans["uid"] not in annas_feed.text
+    refused = await calendar.call(anna, "POST", "/api/calendar/feed", json={"team_id": str(north)})
+    assert refused.status_code == 403
+    group_feed = await fetch(calendar, await subscribe(calendar, head, team_id=str(north)))
+    assert uids(group_feed) == {annas["uid"]}
+    not_heads = await calendar.call(
+        head, "POST", "/api/calendar/feed", json={"team_id": str(south)}
+    )
+    assert not_heads.status_code == 403
+
+
+WEEKLY = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example//Other Calendar//EN
+BEGIN:VTIMEZONE
+TZID:Europe/Warsaw
+BEGIN:STANDARD
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:weekly-sync-42@example.com
+DTSTAMP:20261101T120000Z
+DTSTART;TZID=Europe/Warsaw:{year}0301T090000
+DTEND;TZID=Europe/Warsaw:{year}0301T093000
+SUMMARY:Cotygodniowy przegląd lejka
+RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL={year}0510T235959Z
+EXDATE;TZID=Europe/Warsaw:{year}0315T090000,{year}0412T090000
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:Przegląd
+TRIGGER:-PT10M
+END:VALARM
+END:VEVENT
+BEGIN:VEVENT
+UID:one-off-7@example.com
+DTSTAMP:20261101T120000Z
+DTSTART:{year}0302T140000Z
+DTEND:{year}0302T150000Z
+SUMMARY:Prezentacja
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def occurrences(event: Any) -> list[datetime]:
+    """What `icalendar` + dateutil make of a VEVENT's RRULE and EXDATE."""
+    start = event.decoded("DTSTART")
+    series = rruleset()
+    series.rrule(rrulestr(event["RRULE"].to_ical().decode(), dtstart=start))
+    exdates = event.get("EXDATE")
+    for item in exdates if isinstance(exdates, list) else [exdates]:
+        for value in item.dts:
+            series.exdate(value.dt)
+    return [moment.astimezone(UTC) for moment in series]
+
+
+async def test_an_imported_weekly_series_comes_back_through_the_feed_with_the_same_occurrences(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    year = datetime.now(UTC).year + 1
+    source = WEEKLY.format(year=year).replace("\n", "\r\n").encode()
+    files = {"file": ("calendar.ics", source, "text/calendar")}
+    imported = await calendar.call(anna, "POST", "/api/calendar/import", files=files)
+    assert imported.status_code == 200, imported.text
+    assert imported.json() == {"created": 2, "updated": 0, "unchanged": 0}
+
+    feed = (await fetch(calendar, await subscribe(calendar, anna))).text
+    [original] = [e for e in vevents(source.decode()) if "RRULE" in e]
+    [returned] = [e for e in vevents(feed) if "RRULE" in e]
+    assert str(returned["UID"]) == "weekly-sync-42@example.com"
+    expected = occurrences(original)
+    assert len(expected) >= 7  # Mondays from March to 10 May, two of them excepted
+    assert all(moment.strftime("%m-%d") not in ("03-15", "04-12") for moment in expected)
+    assert occurrences(returned) == expected
+    second_parser = [
+        e
+        for e in vobject.readOne(io.StringIO(feed)).vevent_list
+        if e.uid.value.startswith("weekly")
+    ]
+    assert [m.astimezone(UTC) for m in second_parser[0].getrruleset()] == expected
+    assert [-a.decoded("TRIGGER") for a in returned.walk("VALARM")] == [timedelta(minutes=10)]
+
+    again = await calendar.call(
+        anna,
+        "POST",
+        "/api/calendar/import",
+        files={
+            "file": ("c.ics", source.replace(b"Prezentacja", b"Prezentacja v2"), "text/calendar")
+        },
+    )
+    assert again.json() == {"created": 0, "updated": 1, "unchanged": 1}
+    listed = (await calendar.call(anna, "GET", "/api/activities")).json()["items"]
+    assert sorted(item["title"] for item in listed) == [
+        "Cotygodniowy przegląd lejka",
+        "Prezentacja v2",
+    ]
+
+
+async def test_a_broken_file_is_refused_with_the_reason_and_nothing_is_imported(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    year = datetime.now(UTC).year + 1
+    good = WEEKLY.format(year=year)
+    broken_event = good.replace(f"DTSTART:{year}0302T140000Z\n", "")
+    cases = {
+        "not a calendar": b"hello",
+        "missing start": broken_event.encode(),
+        "bad rule": good.replace("FREQ=WEEKLY", "FREQ=SOMETIMES").encode(),
+        "empty": b"",
+    }
+    for label, data in cases.items():
+        answer = await calendar.call(
+            anna, "POST", "/api/calendar/import", files={"file": ("x.ics", data, "text/calendar")}
+        )
+        assert answer.status_code == 422, (label, answer.text)
+        assert "file" in str(answer.json()["detail"]), label
+    missing = await calendar.call(
+        anna,
+        "POST",
+        "/api/calendar/import",
+        files={"file": ("x.ics", broken_event.encode(), "text/calendar")},
+    )
+    assert "one-off-7@example.com" in missing.text and "DTSTART" in missing.text
+    assert (await calendar.call(anna, "GET", "/api/activities")).json()["items"] == []
+    too_big = b"BEGIN:VCALENDAR\r\n" + b"X" * (2 * 1024 * 1024 + 1)
+    answer = await calendar.call(
+        anna, "POST", "/api/calendar/import", files={"file": ("x.ics", too_big, "text/calendar")}
+    )
+    assert answer.status_code == 422 and "2 MB" in answer.text

@@ -1,0 +1,170 @@
+"""The scheduler: reminders fire exactly once and on time, even with two instances on one database."""
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import func, select, text, update
+
+from services.calendar.tables import Alarm
+from services.calendar.usecases.alarms import Scheduler, fire_due
+from shared.db import new_engine, new_session_factory
+from shared.postgres import async_url
+from tests.calendar.conftest import Calendar, Hire, group
+from tests.calendar.test_activities import call
+
+
+async def _make_due(calendar: Calendar, seconds_ago: float = 0) -> None:
+    """Bring every pending alarm's time to now (minus `seconds_ago`)."""
+    async with calendar.sessions() as session, session.begin():
+        await session.execute(
+            update(Alarm)
+            .where(Alarm.fired_at.is_(None), Alarm.kind == "reminder")
+            .values(fire_at=func.now() - timedelta(seconds=seconds_ago))
+        )
+
+
+async def test_two_schedulers_on_one_database_fire_each_reminder_exactly_once(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    for _ in range(150):
+        created = await calendar.call(anna, "POST", "/api/activities", json=call(reminders=[5, 60]))
+        assert created.status_code == 201
+    # Two more instances of the scheduler, each with its own connection pool, race for them
+    # (the service's own scheduler runs too: three in all).
+    engines = [new_engine(async_url(calendar.database_url)) for _ in range(2)]
+    schedulers = [Scheduler(new_session_factory(engine), interval=0.05) for engine in engines]
+    running = [asyncio.create_task(scheduler.run()) for scheduler in schedulers]
+    await _make_due(calendar)
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while asyncio.get_running_loop().time() < deadline:
+            async with calendar.sessions() as session:
+                pending = await session.scalar(
+                    select(func.count())
+                    .select_from(Alarm)
+                    .where(Alarm.kind == "reminder", Alarm.fired_at.is_(None))
+                )
+            if pending == 0:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        for scheduler in schedulers:
+            scheduler.stop()
+        await asyncio.gather(*running)
+        for engine in engines:
+            await engine.dispose()
+    reminders = await calendar.events("crm.activity.reminder_due.v1")
+    assert len(reminders) == 300
+    assert max(Counter(r["reminder_id"] for r in reminders).values()) == 1
+    async with calendar.sessions() as session:
+        late = await session.scalar(
+            select(func.max(Alarm.fired_at - Alarm.fire_at)).where(Alarm.kind == "reminder")
+        )
+    assert late is not None and late < timedelta(seconds=30)  # type: ignore[operator]
+
+
+async def test_concurrent_claims_never_overlap(calendar: Calendar, hire: Hire) -> None:
+    """The claim itself, without the loop: many concurrent calls, each alarm fired once."""
+    anna = await hire("manager", group())
+    for _ in range(40):
+        await calendar.call(anna, "POST", "/api/activities", json=call(reminders=[1, 2, 3, 4, 5]))
+    engines = [new_engine(async_url(calendar.database_url)) for _ in range(2)]
+    factories = [new_session_factory(engine) for engine in engines]
+    try:
+        await _make_due(calendar)
+        claimed = await asyncio.gather(*(fire_due(factories[i % 2]) for i in range(8)))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    reminders = await calendar.events("crm.activity.reminder_due.v1")
+    assert len({r["reminder_id"] for r in reminders}) == len(reminders) == 200
+    assert sum(claimed) <= 200  # the service's own scheduler may have taken some
+
+
+async def test_a_series_is_reminded_of_each_occurrence_in_turn(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    series = call(
+        start=start.isoformat(),
+        end=(start + timedelta(minutes=15)).isoformat(),
+        rrule="FREQ=DAILY;COUNT=3",
+        reminders=[15],
+    )
+    created = (await calendar.call(anna, "POST", "/api/activities", json=series)).json()
+    for day in range(3):
+        await _make_due(calendar)
+        await fire_due(calendar.sessions)
+        reminders = await calendar.events("crm.activity.reminder_due.v1")
+        assert len(reminders) == day + 1
+        expected = start + timedelta(days=day)
+        assert datetime.fromisoformat(reminders[-1]["occurrence_starts_at"]) == expected
+        assert reminders[-1]["activity_id"] == created["id"]
+    await _make_due(calendar)
+    await fire_due(calendar.sessions)
+    assert len(await calendar.events("crm.activity.reminder_due.v1")) == 3  # the series ended
+
+
+async def test_an_ended_activity_asks_its_owner_then_the_head_for_the_outcome(
+    new_database: object, settings_for: object, bus: object, hire: Hire
+) -> None:
+    from services.calendar.app import create_app
+    from services.calendar.settings import CalendarSettings
+    from shared.testing.apps import identity_headers, running
+
+    settings = CalendarSettings(
+        **settings_for(await new_database("calendar")),  # type: ignore[operator]
+        scheduler_interval=0.1,
+        outcome_escalation_hours=2,
+    )
+    app = create_app(settings, bus)  # type: ignore[arg-type]
+    async with running(app) as client:
+        north = group()
+        head = await hire("head", north)
+        anna = await hire("manager", north)
+        start = datetime.now(UTC) + timedelta(seconds=1)
+        created = await client.post(
+            "/api/activities",
+            json=call(
+                start=start.isoformat(),
+                end=(start + timedelta(seconds=1)).isoformat(),
+                reminders=[],
+            ),
+            headers=identity_headers(anna),
+        )
+        assert created.status_code == 201, created.text
+        sessions = app.state.sessions
+
+        async def overdue() -> list[dict[str, object]]:
+            async with sessions() as session:
+                rows = await session.execute(
+                    text(
+                        "SELECT envelope FROM outbox WHERE type = 'crm.activity.outcome_overdue.v1'"
+                        " ORDER BY id"
+                    )
+                )
+                return [row.envelope["data"] for row in rows]
+
+        for _ in range(100):
+            if await overdue():
+                break
+            await asyncio.sleep(0.1)
+        [asked] = await overdue()
+        assert asked["recipient_ids"] == [anna.user_id] and asked["escalated"] is False
+        async with sessions() as session, session.begin():
+            await session.execute(
+                update(Alarm)
+                .where(Alarm.kind == "escalation")
+                .values(fire_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        for _ in range(100):
+            if len(await overdue()) == 2:
+                break
+            await asyncio.sleep(0.1)
+        escalated = (await overdue())[1]
+        assert escalated["recipient_ids"] == [head.user_id] and escalated["escalated"] is True
+        assert UUID(str(escalated["activity_id"])) == UUID(created.json()["id"])
