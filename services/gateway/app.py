@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import dataclasses
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from services.gateway.api import ROUTERS
 from services.gateway.backends import Backends
-from services.gateway.consumers import HANDLERS
+from services.gateway.consumers import handlers
+from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
 from services.gateway.settings import BACKENDS, GatewaySettings
 from services.gateway.usecases.people import ensure_company_and_admin
@@ -29,7 +31,6 @@ SPEC = ServiceSpec(
     title="Contentum CRM",
     migrations=Path(__file__).parent / "migrations",
     routers=ROUTERS,
-    handlers=HANDLERS,
 )
 
 
@@ -67,7 +68,8 @@ def create_app(
     settings: GatewaySettings, bus: Bus | None = None, backends: Backends | None = None
 ) -> FastAPI:
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
-    app = create_service_app(SPEC, settings, bus, running=serving)
+    spec = dataclasses.replace(SPEC, handlers=handlers(Mailer(settings)))
+    app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
     app.state.hub = NotificationHub()
     app.state.backends = backends or Backends.over_http(

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from shared.auth import IDENTITY_HEADER
 
@@ -51,13 +51,16 @@ class Backends:
         )
 
     async def request(
-        self, service: str, method: str, path: str, *, identity: str, **kwargs: Any
+        self, service: str, method: str, path: str, *, identity: str | None, **kwargs: Any
     ) -> httpx.Response:
-        """Call a service as the signed identity; `ServiceUnavailable` when it does not answer."""
+        """Call a service as the signed identity (None: anonymously, for the few public paths);
+        `ServiceUnavailable` when it does not answer."""
         client = self._clients.get(service)
         if client is None:
             raise ServiceUnavailable(service, "no address configured")
-        headers = {**kwargs.pop("headers", {}), IDENTITY_HEADER: identity}
+        headers = dict(kwargs.pop("headers", {}))
+        if identity is not None:
+            headers[IDENTITY_HEADER] = identity
         try:
             return await client.request(method, path, headers=headers, **kwargs)
         except httpx.TimeoutException:
@@ -69,3 +72,11 @@ class Backends:
     async def close(self) -> None:
         for client in self._clients.values():
             await client.aclose()
+
+
+def origin(request: Request) -> dict[str, str]:
+    """Where the caller reached the gateway, for links a service writes (kept if a proxy set them)."""
+    return {
+        "x-forwarded-host": request.headers.get("x-forwarded-host", request.url.netloc),
+        "x-forwarded-proto": request.headers.get("x-forwarded-proto", request.url.scheme),
+    }

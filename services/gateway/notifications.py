@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.tables import Notification
 from shared.db import SessionFactory, unit_of_work
@@ -64,6 +65,27 @@ def public(notification: Notification, unread: int) -> dict[str, Any]:
     }
 
 
+async def add_notification(
+    session: AsyncSession,
+    *,
+    user_id: UUID,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+) -> Notification:
+    """Keep a notification in the caller's transaction; open tabs get it when that commits."""
+    notification = Notification(user_id=user_id, kind=kind, title=title, body=body, link=link)
+    session.add(notification)
+    await session.flush()
+    await session.refresh(notification)
+    payload = json.dumps(public(notification, await _unread(session, user_id)))
+    await session.execute(
+        text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+    )
+    return notification
+
+
 async def notify(
     sessions: SessionFactory,
     *,
@@ -73,18 +95,11 @@ async def notify(
     body: str = "",
     link: str | None = None,
 ) -> Notification:
-    """Keep a notification for `user_id` and push it to their open tabs when this commits."""
+    """Keep a notification for `user_id` and push it to their open tabs."""
     async with unit_of_work(sessions) as session:
-        notification = Notification(user_id=user_id, kind=kind, title=title, body=body, link=link)
-        session.add(notification)
-        await session.flush()
-        await session.refresh(notification)
-        unread = await _unread(session, user_id)
-        payload = json.dumps(public(notification, unread))
-        await session.execute(
-            text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+        return await add_notification(
+            session, user_id=user_id, kind=kind, title=title, body=body, link=link
         )
-    return notification
 
 
 async def unread_count(sessions: SessionFactory, user_id: UUID) -> int:
@@ -92,7 +107,7 @@ async def unread_count(sessions: SessionFactory, user_id: UUID) -> int:
         return await _unread(session, user_id)
 
 
-async def _unread(session: Any, user_id: UUID) -> int:
+async def _unread(session: AsyncSession, user_id: UUID) -> int:
     query = select(func.count()).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )

@@ -27,6 +27,15 @@ class GatewaySettings(ServiceSettings):
         default=False, description="mark cookies Secure (set when served over https)"
     )
 
+    smtp_host: str | None = Field(
+        default=None, description="send notifications by e-mail too through this SMTP server"
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS")
+    smtp_sender: str = Field(default="crm@localhost", description="the From address")
+
     def backend_url(self, service: str) -> str | None:
         url = getattr(self, f"{service}_url")
         return str(url).rstrip("/") if url else None

@@ -47,6 +47,7 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCrm]:
         "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
         "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "CRM_ADMIN_LOCALE": "en",
+        "CALENDAR_SCHEDULER_INTERVAL": "0.5",
     }
     args = ["run", "--port", str(port), "--data-dir", str(scratch / "pg")]
     with crm_process(args, env=env, log=scratch / "crm.log", url=url):

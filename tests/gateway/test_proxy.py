@@ -3,6 +3,7 @@
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -114,3 +115,43 @@ async def test_a_slow_service_is_a_503_after_the_timeout(
 
     assert answer.status_code == 503
     assert "did not answer in time" in answer.json()["detail"]
+
+
+async def test_a_calendar_feed_is_served_without_signing_in_and_links_back_to_the_gateway(
+    embedded: httpx.AsyncClient,
+) -> None:
+    start = "2030-01-07T09:00:00+01:00"
+    call = {"kind": "call", "title": "Telefon", "start": start, "end": "2030-01-07T09:30:00+01:00"}
+    assert (await embedded.post("/api/activities", json=call)).status_code == 201
+    address = (await embedded.post("/api/calendar/feed")).json()
+    assert address["url"].startswith("http://test/api/calendar/feeds/")
+    path = address["url"].removeprefix("http://test")
+    anonymous = httpx.AsyncClient(transport=embedded._transport, base_url="http://test")
+    async with anonymous:
+        feed = await anonymous.get(path)
+        assert feed.status_code == 200, feed.text
+        assert "SUMMARY:Telefon" in feed.text and "http://test/calendar?activity=" in feed.text
+        unchanged = await anonymous.get(path, headers={"If-None-Match": feed.headers["etag"]})
+        assert unchanged.status_code == 304
+        assert (await anonymous.get("/api/calendar/feeds/nothing.ics")).status_code == 404
+        assert (await anonymous.get("/api/activities")).status_code == 401
+
+
+async def test_a_due_reminder_becomes_a_notification_of_the_owner(
+    embedded: httpx.AsyncClient,
+) -> None:
+    soon = datetime.now(UTC) + timedelta(minutes=3)
+    call = {
+        "kind": "call",
+        "title": "Oddzwonić do Nowaka",
+        "start": soon.isoformat(),
+        "end": (soon + timedelta(minutes=10)).isoformat(),
+        "reminders": [5],  # already due: reminded at once
+    }
+    assert (await embedded.post("/api/activities", json=call)).status_code == 201
+
+    async def reminded() -> bool:
+        items = (await embedded.get("/api/notifications")).json()["items"]
+        return any("Oddzwonić do Nowaka" in item["title"] for item in items)
+
+    await eventually(reminded, timeout=15, interval=0.2)

@@ -4,7 +4,7 @@ import httpx
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from services.gateway.backends import Backends, ServiceUnavailable
+from services.gateway.backends import Backends, ServiceUnavailable, origin
 from services.gateway.domain.routing import owner_of
 from services.gateway.identity import CurrentUser, signed_identity
 from shared.auth import IDENTITY_HEADER
@@ -42,6 +42,22 @@ def _unavailable(service: str, reason: str) -> JSONResponse:
     )
 
 
+@router.get("/api/calendar/feeds/{token}.ics", include_in_schema=False)
+async def calendar_feed(token: str, request: Request) -> Response:
+    """iCalendar feeds are fetched by calendar apps without signing in: the address is the key."""
+    backends: Backends = request.app.state.backends
+    headers = {**origin(request)}
+    if "if-none-match" in request.headers:
+        headers["if-none-match"] = request.headers["if-none-match"]
+    try:
+        answer = await backends.request(
+            "calendar", "GET", f"/api/calendar/feeds/{token}.ics", identity=None, headers=headers
+        )
+    except ServiceUnavailable as down:
+        return _unavailable(down.service, down.reason)
+    return Response(answer.content, answer.status_code, headers=_forwardable(answer.headers))
+
+
 @router.api_route(
     "/api/{path:path}",
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
@@ -60,7 +76,7 @@ async def forward(path: str, request: Request, user: CurrentUser) -> Response:
             identity=await signed_identity(request, user),
             params=request.query_params,
             content=await request.body(),
-            headers=_forwardable(dict(request.headers)),
+            headers={**_forwardable(dict(request.headers)), **origin(request)},
         )
     except ServiceUnavailable as down:
         return _unavailable(down.service, down.reason)

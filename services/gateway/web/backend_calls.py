@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 from fastapi import HTTPException, Request, status
 
-from services.gateway.backends import Backends
+from services.gateway.backends import Backends, origin
 from services.gateway.identity import signed_identity
 from services.gateway.tables import User
 
@@ -16,7 +16,10 @@ async def ask(
     """One call to `service` with `user`'s signed identity; the answer as it comes."""
     backends: Backends = request.app.state.backends
     identity = await signed_identity(request, user)
-    return await backends.request(service, method, path, identity=identity, **kwargs)
+    headers = {**origin(request), **kwargs.pop("headers", {})}
+    return await backends.request(
+        service, method, path, identity=identity, headers=headers, **kwargs
+    )
 
 
 async def read(request: Request, user: User, service: str, path: str, **params: Any) -> Any:

@@ -70,6 +70,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
     entries = [("/", _("Desk"))]
     if user.role != "staff":
         entries += [
+            ("/calendar", _("Calendar")),
             ("/deals", _("Deals")),
             ("/companies", _("Companies")),
             ("/imports", _("Import")),

@@ -1,0 +1,483 @@
+"""The calendar pages: month/week/day/list views, activity dialogs, outcome reports, feeds, import."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import segno
+from fastapi import APIRouter, Request, Response, UploadFile, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from services.gateway.tables import User
+from services.gateway.web.backend_calls import ask, read
+from services.gateway.web.i18n import gettext as _
+from services.gateway.web.pages import PageUser
+from services.gateway.web.rendering import render
+from shared.deps import Sessions
+from shared.text import N_
+
+router = APIRouter(include_in_schema=False)
+
+KINDS = {
+    "call": (N_("Call"), "#1f6feb"),
+    "meeting": (N_("Meeting"), "#8250df"),
+    "letter": (N_("Letter"), "#bf8700"),
+    "task": (N_("Task"), "#067647"),
+}
+OUTCOMES = {
+    "completed": N_("Completed"),
+    "no_answer": N_("No answer"),
+    "rescheduled": N_("Rescheduled"),
+    "cancelled": N_("Cancelled"),
+}
+REPEATS = {
+    "": N_("Does not repeat"),
+    "DAILY": N_("Daily"),
+    "WEEKLY": N_("Weekly"),
+    "MONTHLY": N_("Monthly"),
+    "YEARLY": N_("Yearly"),
+}
+TIMED = ("call", "meeting")
+
+
+def _zone(user: User) -> ZoneInfo:
+    return ZoneInfo(user.time_zone)
+
+
+def _local_input(value: str | None, user: User) -> str:
+    """An API time as a `datetime-local` input value in the user's zone."""
+    if not value:
+        return ""
+    return datetime.fromisoformat(value).astimezone(_zone(user)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _aware(value: str, user: User) -> str | None:
+    """A `datetime-local` (or date) input as an ISO time in the user's zone; None when blank/bad."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_zone(user))
+    return moment.isoformat()
+
+
+def _minutes(text: str) -> list[int] | None:
+    """`"10, 60"` -> [10, 60]; blank -> None (the owner's defaults); raises on anything else."""
+    if not text.strip():
+        return None
+    return sorted({int(part) for part in text.replace(";", ",").split(",") if part.strip()})
+
+
+def _payload(form: dict[str, str], user: User) -> tuple[dict[str, Any], dict[str, str]]:
+    """The activity as the API takes it, and the problems found before asking it."""
+    kind = form.get("kind", "call")
+    all_day = form.get("all_day") == "on"
+    start = _aware(form.get("start", ""), user)
+    end = _aware(form.get("end", ""), user)
+    problems: dict[str, str] = {}
+    body: dict[str, Any] = {
+        "kind": kind,
+        "title": form.get("title", ""),
+        "note": form.get("note", ""),
+        "place": form.get("place") or None,
+        "phone": form.get("phone") or None,
+        "all_day": all_day,
+    }
+    if kind in TIMED:
+        if all_day and start and not end:
+            end = (datetime.fromisoformat(start) + timedelta(days=1)).isoformat()
+        body.update(start=start, end=end)
+    else:
+        body["due"] = start
+    if start is None:
+        problems["start"] = _("Give a date and time.")
+    try:
+        reminders = _minutes(form.get("reminders", ""))
+    except ValueError:
+        problems["reminders"] = _("Minutes before the start, separated by commas.")
+        reminders = None
+    if reminders is not None:
+        body["reminders"] = reminders
+    repeat = form.get("repeat", "")
+    if repeat in REPEATS and repeat:
+        rule = f"FREQ={repeat}"
+        if form.get("until"):
+            rule += f";UNTIL={form['until'].replace('-', '')}"
+        body["rrule"] = rule
+    for link in ("deal_id", "company_id", "contact_id"):
+        if form.get(link):
+            body[link] = form[link]
+    return body, problems
+
+
+def _problems(answer: Any) -> dict[str, str]:
+    """The API's 422 as messages per form field (times map to the start and end inputs)."""
+    found: dict[str, str] = {}
+    for problem in answer.json().get("detail", []):
+        location = [str(part) for part in problem.get("loc", [])]
+        field = location[1] if len(location) > 1 else "form"
+        field = {"due": "start", "rrule": "repeat", "exdates": "repeat"}.get(field, field)
+        message = str(problem.get("msg", "")).removeprefix("Value error, ")
+        found.setdefault(field, _(message))
+    return found
+
+
+async def _names(sessions: Any, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    async with sessions() as session:
+        rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+        return {str(row.id): row.name for row in rows}
+
+
+@router.get("/calendar")
+async def calendar_page(
+    request: Request, user: PageUser, activity: UUID | None = None, group: bool = False
+) -> Response:
+    awaiting = await read(
+        request, user, "calendar", "/api/activities", awaiting_outcome="true", owner_id=str(user.id)
+    )
+    context: dict[str, Any] = {
+        "open_activity": activity,
+        "group": group and user.role in ("head", "admin"),
+        "awaiting": len(awaiting["items"]),
+        "kinds": KINDS,
+    }
+    return render(request, "calendar/calendar.html", user, **context)
+
+
+@router.get("/calendar/events")
+async def calendar_events(
+    request: Request, user: PageUser, sessions: Sessions, start: str, end: str, group: bool = False
+) -> Response:
+    """The occurrences FullCalendar shows in the visible range."""
+    params: dict[str, Any] = {"start": start, "end": end}
+    if not (group and user.role in ("head", "admin")):
+        params["owner_id"] = str(user.id)
+    answer = await ask(request, user, "calendar", "GET", "/api/calendar/occurrences", params=params)
+    if answer.status_code != 200:
+        return JSONResponse([], status_code=answer.status_code)
+    occurrences = answer.json()
+    names = await _names(sessions, {o["owner_id"] for o in occurrences} - {str(user.id)})
+    events = []
+    for occurrence in occurrences:
+        others = names.get(occurrence["owner_id"])
+        title = f"{others}: {occurrence['title']}" if others else occurrence["title"]
+        start_value, end_value = occurrence["start"], occurrence["end"]
+        if occurrence["all_day"]:
+            start_value = _local_day(start_value, user)
+            end_value = _local_day(end_value, user)
+        events.append(
+            {
+                "id": f"{occurrence['activity_id']}/{occurrence['start']}",
+                "title": ("⚠ " if occurrence["awaiting_outcome"] else "") + title,
+                "start": start_value,
+                "end": end_value if end_value != start_value else None,
+                "allDay": occurrence["all_day"],
+                "color": KINDS[occurrence["kind"]][1],
+                "editable": not occurrence["recurring"]
+                and occurrence["status"] == "scheduled"
+                and not others,
+                "extendedProps": {"activity": occurrence["activity_id"]},
+            }
+        )
+    return JSONResponse(events)
+
+
+def _local_day(value: str, user: User) -> str:
+    return datetime.fromisoformat(value).astimezone(_zone(user)).date().isoformat()
+
+
+def _blank(user: User, start: str | None, end: str | None, all_day: bool) -> dict[str, str]:
+    now = datetime.now(_zone(user))
+    default_start = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    begin = _aware(start, user) if start else None
+    moment = datetime.fromisoformat(begin) if begin else default_start
+    finish = (
+        datetime.fromisoformat(_aware(end, user) or "") if end else moment + timedelta(minutes=30)
+    )
+    if all_day and isinstance(moment, datetime):
+        finish = moment
+    return {
+        "kind": "call",
+        "start": moment.astimezone(_zone(user)).strftime("%Y-%m-%dT%H:%M"),
+        "end": finish.astimezone(_zone(user)).strftime("%Y-%m-%dT%H:%M"),
+        "all_day": "on" if all_day else "",
+    }
+
+
+def _form_context(form: dict[str, str], problems: dict[str, str], **more: Any) -> dict[str, Any]:
+    return {"form": form, "problems": problems, "kinds": KINDS, "repeats": REPEATS, **more}
+
+
+@router.get("/calendar/activities/new")
+async def new_activity(
+    request: Request,
+    user: PageUser,
+    start: str | None = None,
+    end: str | None = None,
+    all_day: bool = False,
+    deal_id: UUID | None = None,
+    company_id: UUID | None = None,
+) -> Response:
+    form = _blank(user, start, end, all_day)
+    if deal_id:
+        form["deal_id"] = str(deal_id)
+    if company_id:
+        form["company_id"] = str(company_id)
+    return render(request, "calendar/_activity_form.html", user, **_form_context(form, {}))
+
+
+@router.post("/calendar/activities")
+async def create_activity(request: Request, user: PageUser) -> Response:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    body, problems = _payload(form, user)
+    if not problems:
+        answer = await ask(request, user, "calendar", "POST", "/api/activities", json=body)
+        if answer.status_code == 201:
+            return _changed()
+        problems = _problems(answer)
+    context = _form_context(form, problems)
+    return render(request, "calendar/_activity_form.html", user, status_code=422, **context)
+
+
+def _changed() -> Response:
+    return Response(
+        status_code=status.HTTP_204_NO_CONTENT, headers={"HX-Trigger": "crm:calendar-changed"}
+    )
+
+
+async def _activity(request: Request, user: User, activity_id: UUID) -> dict[str, Any]:
+    found: dict[str, Any] = await read(request, user, "calendar", f"/api/activities/{activity_id}")
+    return found
+
+
+@router.get("/calendar/activities/{activity_id}")
+async def show_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+    activity = await _activity(request, user, activity_id)
+    types = await read(request, user, "calendar", "/api/calendar/outcome-types")
+    context: dict[str, Any] = {
+        "activity": activity,
+        "kinds": KINDS,
+        "outcome_label": _outcome_labels(types),
+        "mine": activity["owner_id"] == str(user.id) or user.role in ("head", "admin"),
+    }
+    return render(request, "calendar/_activity.html", user, **context)
+
+
+def _outcome_labels(types: list[dict[str, Any]]) -> dict[str, str]:
+    return {t["code"]: t["label"] or _(OUTCOMES.get(t["code"], t["code"])) for t in types}
+
+
+@router.get("/calendar/activities/{activity_id}/edit")
+async def edit_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+    activity = await _activity(request, user, activity_id)
+    form = {
+        "kind": activity["kind"],
+        "title": activity["title"],
+        "note": activity["note"],
+        "place": activity["place"] or "",
+        "phone": activity["phone"] or "",
+        "start": _local_input(activity["start"], user),
+        "end": _local_input(activity["end"], user),
+        "all_day": "on" if activity["all_day"] else "",
+        "reminders": ", ".join(str(m) for m in activity["reminders"]),
+        "repeat": (activity["rrule"] or "").removeprefix("FREQ=").split(";")[0],
+    }
+    context = _form_context(form, {}, activity_id=activity_id)
+    return render(request, "calendar/_activity_form.html", user, **context)
+
+
+@router.post("/calendar/activities/{activity_id}")
+async def update_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    body, problems = _payload(form, user)
+    current = await _activity(request, user, activity_id)
+    if "rrule" not in body and current["rrule"] and form.get("repeat") == "":
+        body["rrule"] = None
+    elif current["rrule"] and body.get("rrule", "").split(";")[0] == current["rrule"].split(";")[0]:
+        body.pop("rrule")  # the same frequency: keep COUNT, BYDAY and the exceptions as they are
+    if not problems:
+        path = f"/api/activities/{activity_id}"
+        answer = await ask(request, user, "calendar", "PATCH", path, json=body)
+        if answer.status_code == 200:
+            return _changed()
+        problems = _problems(answer)
+    context = _form_context(form, problems, activity_id=activity_id)
+    return render(request, "calendar/_activity_form.html", user, status_code=422, **context)
+
+
+@router.post("/calendar/activities/{activity_id}/move")
+async def move_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+    """Drag or resize in the calendar; the server decides, the page reverts on refusal."""
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    current = await _activity(request, user, activity_id)
+    all_day = form.get("all_day") == "true"
+    start, end = form.get("start"), form.get("end") or None
+    changes: dict[str, Any] = {"all_day": all_day}
+    if current["kind"] in TIMED:
+        if end is None:
+            length = datetime.fromisoformat(current["end"]) - datetime.fromisoformat(
+                current["start"]
+            )
+            end = (datetime.fromisoformat(str(_day_or_time(start, user))) + length).isoformat()
+        changes.update(start=_day_or_time(start, user), end=_day_or_time(end, user))
+    else:
+        changes["due"] = _day_or_time(start, user)
+    path = f"/api/activities/{activity_id}"
+    answer = await ask(request, user, "calendar", "PATCH", path, json=changes)
+    if answer.status_code == 200:
+        return JSONResponse({"ok": True})
+    message = "; ".join(_problems(answer).values()) if answer.status_code == 422 else ""
+    return JSONResponse(
+        {"ok": False, "message": message or _("The activity could not be moved.")},
+        status_code=answer.status_code,
+    )
+
+
+def _day_or_time(value: str | None, user: User) -> str | None:
+    """FullCalendar sends days (`2026-12-01`) for all-day events and offsets for timed ones."""
+    if not value:
+        return None
+    if len(value) == 10:
+        return datetime.combine(date.fromisoformat(value), time(), _zone(user)).isoformat()
+    return _aware(value, user)
+
+
+@router.post("/calendar/activities/{activity_id}/cancel")
+async def cancel_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+    answer = await ask(request, user, "calendar", "DELETE", f"/api/activities/{activity_id}")
+    if answer.status_code == 204:
+        return _changed()
+    message = _("The activity could not be cancelled.")
+    return Response(status_code=204, headers={"HX-Trigger": f'{{"crm:error": "{message}"}}'})
+
+
+@router.get("/calendar/activities/{activity_id}/outcome")
+async def outcome_form(request: Request, user: PageUser, activity_id: UUID) -> Response:
+    activity = await _activity(request, user, activity_id)
+    return await _outcome_dialog(request, user, activity, {}, {})
+
+
+async def _outcome_dialog(
+    request: Request,
+    user: User,
+    activity: dict[str, Any],
+    form: dict[str, str],
+    problems: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    types = await read(request, user, "calendar", "/api/calendar/outcome-types")
+    next_start = datetime.now(_zone(user)).replace(minute=0, second=0, microsecond=0)
+    context = {
+        "activity": activity,
+        "outcomes": _outcome_labels(types),
+        "form": {"next_start": (next_start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), **form},
+        "problems": problems,
+        "kinds": KINDS,
+    }
+    return render(request, "calendar/_outcome_form.html", user, status_code=status_code, **context)
+
+
+@router.post("/calendar/activities/{activity_id}/outcome")
+async def report_outcome(request: Request, user: PageUser, activity_id: UUID) -> Response:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    body: dict[str, Any] = {"result": form.get("result", ""), "note": form.get("note", "")}
+    problems: dict[str, str] = {}
+    if form.get("next_title"):
+        kind = form.get("next_kind", "call")
+        start = _aware(form.get("next_start", ""), user)
+        if start is None:
+            problems["next_start"] = _("Give a date and time.")
+        elif kind in TIMED:
+            end = datetime.fromisoformat(start) + timedelta(minutes=30)
+            body["next"] = {
+                "kind": kind,
+                "title": form["next_title"],
+                "start": start,
+                "end": end.isoformat(),
+            }
+        else:
+            body["next"] = {"kind": kind, "title": form["next_title"], "due": start}
+    if not problems:
+        path = f"/api/activities/{activity_id}/outcome"
+        answer = await ask(request, user, "calendar", "POST", path, json=body)
+        if answer.status_code == 200:
+            return _changed()
+        problems = _problems(answer)
+        problems = {("next_start" if k == "next" else k): v for k, v in problems.items()}
+    activity = await _activity(request, user, activity_id)
+    return await _outcome_dialog(request, user, activity, form, problems, status_code=422)
+
+
+@router.get("/calendar/awaiting")
+async def awaiting_page(request: Request, user: PageUser, activity: UUID | None = None) -> Response:
+    """What ended without an outcome report: the owner's, or the group's for a head."""
+    params: dict[str, Any] = {"awaiting_outcome": "true", "limit": 200}
+    if user.role not in ("head", "admin"):
+        params["owner_id"] = str(user.id)
+    page = await read(request, user, "calendar", "/api/activities", **params)
+    context = {"items": page["items"], "kinds": KINDS, "open_activity": activity}
+    return render(request, "calendar/awaiting.html", user, **context)
+
+
+async def _sync_context(request: Request, user: User) -> dict[str, Any]:
+    feeds = await read(request, user, "calendar", "/api/calendar/feed")
+    return {
+        "feeds": feeds,
+        "personal": next((f for f in feeds if f["team_id"] is None), None),
+        "group_feed": next((f for f in feeds if f["team_id"] is not None), None),
+        "may_group": user.role == "head" and user.team_id is not None,
+        "address": None,
+        "qr": None,
+        "imported": None,
+        "problems": {},
+    }
+
+
+@router.get("/calendar/sync")
+async def sync_page(request: Request, user: PageUser) -> Response:
+    """Subscribe on a phone or in a calendar app, and import `.ics` files."""
+    return render(request, "calendar/sync.html", user, **await _sync_context(request, user))
+
+
+@router.post("/calendar/feed")
+async def create_feed(request: Request, user: PageUser) -> Response:
+    form = await request.form()
+    body = {"team_id": str(user.team_id)} if form.get("scope") == "group" and user.team_id else {}
+    answer = await ask(request, user, "calendar", "POST", "/api/calendar/feed", json=body)
+    context = await _sync_context(request, user)
+    if answer.status_code == 201:
+        address = answer.json()
+        context["address"] = address
+        context["qr"] = segno.make(address["webcal"], error="m").svg_data_uri(scale=4)
+    else:
+        context["problems"] = {"feed": _("The address could not be made.")}
+    return render(request, "calendar/sync.html", user, **context)
+
+
+@router.post("/calendar/feed/revoke")
+async def revoke_feed(request: Request, user: PageUser) -> Response:
+    form = await request.form()
+    params = {"team_id": str(user.team_id)} if form.get("scope") == "group" and user.team_id else {}
+    await ask(request, user, "calendar", "DELETE", "/api/calendar/feed", params=params)
+    return render(request, "calendar/sync.html", user, **await _sync_context(request, user))
+
+
+@router.post("/calendar/import")
+async def import_file(request: Request, user: PageUser, file: UploadFile) -> Response:
+    data = await file.read(2 * 1024 * 1024 + 1)
+    files = {"file": (file.filename or "calendar.ics", data, "text/calendar")}
+    answer = await ask(request, user, "calendar", "POST", "/api/calendar/import", files=files)
+    context = await _sync_context(request, user)
+    if answer.status_code == 200:
+        context["imported"] = answer.json()
+    else:
+        context["problems"] = _problems(answer) or {"file": _("The file could not be imported.")}
+    return render(request, "calendar/sync.html", user, **context)

@@ -1,0 +1,126 @@
+"""Calendar events become notifications: in the list, pushed to tabs, and e-mailed when SMTP is set."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
+from shared.bus import InProcessBus
+from shared.contracts.calendar import ActivityOutcomeOverdue, ActivityReminderDue
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer, running
+from shared.testing.people import as_message
+from shared.testing.processes import free_port
+from tests.gateway.conftest import PASSWORD, add_user
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Any:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+async def mailing_gateway(
+    new_database: Any, settings_for: Any, bus: InProcessBus, smtp: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    controller, _ = smtp
+    settings = GatewaySettings(
+        **settings_for(await new_database("gateway")),
+        admin_email=ADMIN_EMAIL,
+        admin_password=ADMIN_PASSWORD,
+        smtp_host="127.0.0.1",
+        smtp_port=controller.port,
+        smtp_starttls=False,
+        smtp_sender="crm@contentum.pl",
+    )
+    async with running(create_app(settings, bus)) as client:
+        yield client
+
+
+async def root_team(gateway: httpx.AsyncClient, admin: dict[str, str]) -> str:
+    teams = (await gateway.get("/api/teams", headers=admin)).json()
+    return str(next(team["id"] for team in teams if team["parent_id"] is None))
+
+
+async def test_a_reminder_reaches_the_list_and_the_mailbox_once_in_the_users_language(
+    mailing_gateway: httpx.AsyncClient, bus: InProcessBus, smtp: Any
+) -> None:
+    admin = await bearer(mailing_gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    anna = await add_user(
+        mailing_gateway,
+        admin,
+        email="anna@contentum.pl",
+        role="manager",
+        locale="pl",
+        team_id=await root_team(mailing_gateway, admin),
+    )
+    due = ActivityReminderDue(
+        reminder_id=uuid4(),
+        activity_id=uuid4(),
+        kind="call",
+        title="Telefon do Nowaka",
+        owner_id=UUID(anna["id"]),
+        recipient_ids=[UUID(anna["id"])],
+        occurrence_starts_at=datetime(2030, 1, 7, 8, 0, tzinfo=UTC),
+        minutes_before=10,
+        place="+48 600 100 200",
+    )
+    message = as_message(due, due.activity_id)
+    await bus.publish([message])
+    await bus.publish([message])  # delivered twice: still one notification, one e-mail
+
+    headers = await bearer(mailing_gateway, "anna@contentum.pl", PASSWORD)
+    items = (await mailing_gateway.get("/api/notifications", headers=headers)).json()["items"]
+    [reminder] = items
+    assert reminder["title"] == "Przypomnienie: Telefon do Nowaka"
+    assert "07.01.2030 09:00" in reminder["body"] and "+48 600 100 200" in reminder["body"]
+    assert reminder["link"] == f"/calendar?activity={due.activity_id}"
+    _, inbox = smtp
+    [mail] = inbox.messages
+    assert mail.rcpt_tos == ["anna@contentum.pl"]
+    assert "Telefon do Nowaka" in mail.content.decode("utf-8", "replace") or mail.content
+
+
+async def test_a_missing_outcome_is_escalated_to_the_head(
+    mailing_gateway: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    admin = await bearer(mailing_gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    team = await root_team(mailing_gateway, admin)
+    head = await add_user(
+        mailing_gateway, admin, email="szef@contentum.pl", role="head", locale="en", team_id=team
+    )
+    anna = await add_user(
+        mailing_gateway, admin, email="anna@contentum.pl", role="manager", team_id=team
+    )
+    overdue = ActivityOutcomeOverdue(
+        activity_id=uuid4(),
+        kind="meeting",
+        title="Prezentacja oferty",
+        owner_id=UUID(anna["id"]),
+        recipient_ids=[UUID(head["id"])],
+        ends_at=datetime(2030, 1, 7, 8, 0, tzinfo=UTC),
+        escalated=True,
+    )
+    await bus.publish([as_message(overdue, overdue.activity_id)])
+    headers = await bearer(mailing_gateway, "szef@contentum.pl", PASSWORD)
+    [item] = (await mailing_gateway.get("/api/notifications", headers=headers)).json()["items"]
+    assert item["title"] == "No outcome reported: Prezentacja oferty"
+    assert anna["name"] in item["body"]
