@@ -272,3 +272,49 @@ async def test_occurrences_expand_a_series_without_its_exceptions(
         params={"start": "2027-01-01T00:00:00Z", "end": "2027-12-01T00:00:00Z"},
     )
     assert too_long.status_code == 422
+
+
+async def test_an_occurrence_of_a_series_is_reported_on_as_an_activity_of_its_own(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    monday = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    series = (
+        await calendar.call(
+            anna,
+            "POST",
+            "/api/activities",
+            json=call(
+                start=monday.isoformat(),
+                end=(monday + timedelta(minutes=15)).isoformat(),
+                rrule="FREQ=WEEKLY;COUNT=4",
+                deal_id=str(uuid4()),
+            ),
+        )
+    ).json()
+    url = f"/api/activities/{series['id']}/outcome"
+    report = {"result": "no_answer", "note": "Nie odebrał."}
+    missing = await calendar.call(anna, "POST", url, json=report)
+    assert missing.status_code == 422 and "occurrence" in missing.text
+    wrong = await calendar.call(
+        anna, "POST", url, json={**report, "occurrence": (monday + timedelta(days=1)).isoformat()}
+    )
+    assert wrong.status_code == 422 and "occurrence" in wrong.text
+    second = monday + timedelta(weeks=1)
+    reported = await calendar.call(
+        anna, "POST", url, json={**report, "occurrence": second.isoformat()}
+    )
+    assert reported.status_code == 200, reported.text
+    single = reported.json()["activity"]
+    assert single["id"] != series["id"] and single["rrule"] is None
+    assert datetime.fromisoformat(single["start"]) == second
+    assert single["outcome"]["result"] == "no_answer" and single["deal_id"] == series["deal_id"]
+    after = (await calendar.call(anna, "GET", f"/api/activities/{series['id']}")).json()
+    assert [datetime.fromisoformat(d) for d in after["exdates"]] == [second]
+    assert after["status"] == "scheduled"
+    [completed] = await calendar.events("crm.activity.completed.v1")
+    assert completed["activity_id"] == single["id"]
+    again = await calendar.call(
+        anna, "POST", url, json={**report, "occurrence": second.isoformat()}
+    )
+    assert again.status_code == 422

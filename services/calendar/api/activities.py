@@ -139,6 +139,9 @@ class Outcome(Strict):
     ]
     note: Annotated[str, Field(min_length=1, max_length=2000)]
     next: NextActivity | None = None
+    occurrence: AwareDatetime | None = Field(
+        default=None, description="for a recurring series: the start of the occurrence reported on"
+    )
 
 
 class Report(BaseModel):
@@ -343,6 +346,7 @@ async def report_outcome(
         result=body.result,
         note=body.note,
         next_values=following,
+        occurrence=body.occurrence,
     )
     return Reported(
         activity=ActivityPublic.of(activity),

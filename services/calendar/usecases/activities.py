@@ -309,17 +309,22 @@ async def report_outcome(
     result: str,
     note: str,
     next_values: dict[str, Any] | None,
+    occurrence: datetime | None = None,
 ) -> tuple[Activity, Activity | None]:
-    """Close an activity with what came of it; optionally plan the next one in the same step."""
+    """Close an activity with what came of it; optionally plan the next one in the same step.
+
+    For a series, `occurrence` names the one reported on: it leaves the series (an exception)
+    and becomes an activity of its own that carries the outcome.
+    """
     now = datetime.now(UTC)
     async with unit_of_work(sessions) as session:
         activity = await _managed(session, identity, activity_id)
         if activity.status != "scheduled":
             raise Conflict({"status": N_("this activity already has an outcome or is cancelled")})
-        if activity.rrule:
-            raise Invalid({"result": N_("a recurring series has no single outcome")})
         if result not in await outcome_types(session):
             raise Invalid({"result": N_("unknown outcome type")})
+        if activity.rrule:
+            activity = await _detach(session, identity, policy, activity, occurrence, now=now)
         activity.status = "cancelled" if result == "cancelled" else "done"
         activity.outcome, activity.outcome_note, activity.completed_at = result, note, now
         activity.sequence += 1
@@ -343,6 +348,44 @@ async def report_outcome(
             values = {**links, **{k: v for k, v in next_values.items() if v is not None}}
             following = await add_activity(session, identity, policy, values, now=now)
     return activity, following
+
+
+async def _detach(
+    session: AsyncSession,
+    identity: Identity,
+    policy: Policy,
+    series: Activity,
+    occurrence: datetime | None,
+    *,
+    now: datetime,
+) -> Activity:
+    """One occurrence of a series as an activity of its own; the series skips it from now on."""
+    if occurrence is None:
+        raise Invalid({"occurrence": N_("name the occurrence of the series you report on")})
+    zone = ZoneInfo(series.time_zone)
+    found = recurrence.starts_between(
+        series.starts_at,
+        series.rrule or "",
+        series.exdates,
+        zone,
+        occurrence - timedelta(seconds=1),
+        occurrence + timedelta(seconds=1),
+    )
+    if occurrence not in found:
+        raise Invalid({"occurrence": N_("the series has no such occurrence")})
+    await change(
+        session, identity, policy, series, {"exdates": [*series.exdates, occurrence]}, now=now
+    )
+    copied = {column: getattr(series, column) for column in _COLUMNS}
+    copied.update(
+        starts_at=occurrence,
+        ends_at=occurrence + (series.ends_at - series.starts_at),
+        rrule=None,
+        exdates=[],
+        reminders=[],
+        uid=f"{series.uid}/{occurrence.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+    )
+    return await add_activity(session, identity, policy, copied, now=now)
 
 
 def awaiting_outcome(now: Callable[[], Any]) -> ColumnElement[bool]:

@@ -184,7 +184,10 @@ async def calendar_events(
                 "editable": not occurrence["recurring"]
                 and occurrence["status"] == "scheduled"
                 and not others,
-                "extendedProps": {"activity": occurrence["activity_id"]},
+                "extendedProps": {
+                    "activity": occurrence["activity_id"],
+                    "occurrence": occurrence["start"] if occurrence["recurring"] else "",
+                },
             }
         )
     return JSONResponse(events)
@@ -259,7 +262,10 @@ async def _activity(request: Request, user: User, activity_id: UUID) -> dict[str
 
 
 @router.get("/calendar/activities/{activity_id}")
-async def show_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+async def show_activity(
+    request: Request, user: PageUser, activity_id: UUID, occurrence: str = ""
+) -> Response:
+    """An activity; for a series, `occurrence` is the one clicked (reported on separately)."""
     activity = await _activity(request, user, activity_id)
     types = await read(request, user, "calendar", "/api/calendar/outcome-types")
     context: dict[str, Any] = {
@@ -267,8 +273,17 @@ async def show_activity(request: Request, user: PageUser, activity_id: UUID) -> 
         "kinds": KINDS,
         "outcome_label": _outcome_labels(types),
         "mine": activity["owner_id"] == str(user.id) or user.role in ("head", "admin"),
+        "occurrence": _occurrence(occurrence),
     }
     return render(request, "calendar/_activity.html", user, **context)
+
+
+def _occurrence(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def _outcome_labels(types: list[dict[str, Any]]) -> dict[str, str]:
@@ -360,9 +375,13 @@ async def cancel_activity(request: Request, user: PageUser, activity_id: UUID) -
 
 
 @router.get("/calendar/activities/{activity_id}/outcome")
-async def outcome_form(request: Request, user: PageUser, activity_id: UUID) -> Response:
+async def outcome_form(
+    request: Request, user: PageUser, activity_id: UUID, occurrence: str = ""
+) -> Response:
     activity = await _activity(request, user, activity_id)
-    return await _outcome_dialog(request, user, activity, {}, {})
+    moment = _occurrence(occurrence)
+    form = {"occurrence": moment.isoformat()} if moment else {}
+    return await _outcome_dialog(request, user, activity, form, {})
 
 
 async def _outcome_dialog(
@@ -389,6 +408,8 @@ async def _outcome_dialog(
 async def report_outcome(request: Request, user: PageUser, activity_id: UUID) -> Response:
     form = {key: str(value) for key, value in (await request.form()).items()}
     body: dict[str, Any] = {"result": form.get("result", ""), "note": form.get("note", "")}
+    if form.get("occurrence"):
+        body["occurrence"] = form["occurrence"]
     problems: dict[str, str] = {}
     if form.get("next_title"):
         kind = form.get("next_kind", "call")

@@ -3,8 +3,10 @@
 from typing import Any
 from uuid import UUID
 
+import httpx
 from fastapi import APIRouter, Request, Response, status
 
+from services.gateway.backends import ServiceUnavailable
 from services.gateway.tables import User
 from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import gettext as _
@@ -145,10 +147,15 @@ async def deal_page(request: Request, deal_id: UUID, user: PageUser) -> Response
     company = await read(request, user, "deals", f"/api/companies/{deal['company_id']}")
     pipelines = await read(request, user, "deals", "/api/pipelines")
     stages = {s["id"]: s["name"] for p in pipelines for s in p["stages"]}
+    try:
+        activities = await read(request, user, "calendar", "/api/activities", deal_id=str(deal_id))
+    except (ServiceUnavailable, httpx.HTTPError):  # the deal page stays useful without them
+        activities = {"items": []}
     context = {
         "deal": deal,
         "timeline": timeline,
         "company": company,
         "stage_name": stages.get(deal["stage_id"], ""),
+        "activities": activities["items"],
     }
     return render(request, "deals/deal.html", user, **context)

@@ -62,7 +62,9 @@
       },
       eventClick: function (info) {
         if (info.jsEvent) info.jsEvent.preventDefault();
-        openDialog("/calendar/activities/" + info.event.extendedProps.activity);
+        var props = info.event.extendedProps;
+        var query = props.occurrence ? "?" + new URLSearchParams({ occurrence: props.occurrence }).toString() : "";
+        openDialog("/calendar/activities/" + props.activity + query);
       },
     });
     var move = mover(calendar);

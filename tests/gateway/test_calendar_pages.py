@@ -1,0 +1,159 @@
+"""The calendar pages over HTTP, with the whole CRM in process: events, dialogs, moves, outcomes."""
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from services.embedded import create_embedded_app, prepare_databases
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
+from tests.gateway.test_web import browser_sign_in
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+@pytest.fixture(scope="module")
+async def crm(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
+    urls = await prepare_databases(pg_server, fresh=True)
+    app = create_embedded_app(
+        urls,
+        identity_secret=TEST_SECRET,
+        admin_email=ADMIN_EMAIL,
+        admin_password=ADMIN_PASSWORD,
+        admin_locale="en",
+    )
+    async with running(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def api(crm: httpx.AsyncClient) -> dict[str, str]:
+    return await bearer(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+async def csrf(crm: httpx.AsyncClient, api: dict[str, str]) -> dict[str, str]:
+    """Signed in as a browser; the headers HTMX sends with every change."""
+    token = await browser_sign_in(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+    return {"X-CSRF-Token": token, "HX-Request": "true"}
+
+
+TOMORROW = (datetime.now(WARSAW) + timedelta(days=1)).replace(
+    hour=10, minute=0, second=0, microsecond=0
+)
+
+
+def form(**fields: str) -> dict[str, str]:
+    return {
+        "kind": "meeting",
+        "title": "Spotkanie w Hucie",
+        "start": TOMORROW.strftime("%Y-%m-%dT%H:%M"),
+        "end": (TOMORROW + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        **fields,
+    }
+
+
+async def created(crm: httpx.AsyncClient, api: dict[str, str], title: str) -> dict[str, Any]:
+    items = (await crm.get("/api/activities", params={"limit": 200}, headers=api)).json()["items"]
+    return next(item for item in items if item["title"] == title)
+
+
+async def test_the_dialog_creates_an_activity_in_the_users_time_zone(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    refused = await crm.post("/calendar/activities", data=form(end=""), headers=csrf)
+    assert refused.status_code == 422
+    assert "a call or meeting has a start and an end" in refused.text
+    assert 'value="Spotkanie w Hucie"' in refused.text  # what was typed stays
+    no_token = await crm.post("/calendar/activities", data=form())
+    assert no_token.status_code == 403
+
+    answer = await crm.post(
+        "/calendar/activities", data=form(reminders="15, 60", place="Huta <Łabędy>"), headers=csrf
+    )
+    assert answer.status_code == 204
+    assert answer.headers["HX-Trigger"] == "crm:calendar-changed"
+    activity = await created(crm, api, "Spotkanie w Hucie")
+    assert datetime.fromisoformat(activity["start"]) == TOMORROW
+    assert activity["reminders"] == [15, 60]
+
+    shown = await crm.get(f"/calendar/activities/{activity['id']}")
+    assert "Huta &lt;Łabędy&gt;" in shown.text and "Report outcome" in shown.text
+
+
+async def test_the_events_feed_the_calendar_and_a_move_is_checked_by_the_server(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    await crm.post("/calendar/activities", data=form(title="Do przesunięcia"), headers=csrf)
+    activity = await created(crm, api, "Do przesunięcia")
+    week = {
+        "start": (TOMORROW - timedelta(days=3)).isoformat(),
+        "end": (TOMORROW + timedelta(days=4)).isoformat(),
+    }
+    events = (await crm.get("/calendar/events", params=week)).json()
+    [event] = [e for e in events if e["extendedProps"]["activity"] == activity["id"]]
+    assert event["editable"] is True and event["color"] == "#8250df"
+
+    later = TOMORROW + timedelta(hours=3)
+    moved = await crm.post(
+        f"/calendar/activities/{activity['id']}/move",
+        data={"start": later.isoformat(), "end": (later + timedelta(hours=1)).isoformat()},
+        headers=csrf,
+    )
+    assert moved.status_code == 200, moved.text
+    assert datetime.fromisoformat((await created(crm, api, "Do przesunięcia"))["start"]) == later
+    backwards = await crm.post(
+        f"/calendar/activities/{activity['id']}/move",
+        data={"start": later.isoformat(), "end": (later - timedelta(hours=1)).isoformat()},
+        headers=csrf,
+    )
+    assert backwards.status_code == 422
+    assert "the end must be after the start" in backwards.json()["message"]
+
+
+async def test_an_outcome_needs_a_result_and_may_plan_the_next_activity(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    await crm.post("/calendar/activities", data=form(title="Rozmowa o cenie"), headers=csrf)
+    activity = await created(crm, api, "Rozmowa o cenie")
+    url = f"/calendar/activities/{activity['id']}/outcome"
+    assert "Save outcome" in (await crm.get(url)).text
+    refused = await crm.post(url, data={"result": "", "note": "Cena OK"}, headers=csrf)
+    assert refused.status_code == 422 and 'class="invalid"' in refused.text
+    next_start = (TOMORROW + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    done = await crm.post(
+        url,
+        data={
+            "result": "completed",
+            "note": "Cena zaakceptowana",
+            "next_kind": "letter",
+            "next_title": "Wysłać umowę",
+            "next_start": next_start,
+        },
+        headers=csrf,
+    )
+    assert done.status_code == 204, done.text
+    assert (await created(crm, api, "Rozmowa o cenie"))["status"] == "done"
+    letter = await created(crm, api, "Wysłać umowę")
+    assert letter["kind"] == "letter" and letter["due"] is not None
+
+
+async def test_the_deal_page_lists_the_deals_activities(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    both = {**api, **csrf}  # the client carries the browser's cookies too
+    company = (await crm.post("/api/companies", json={"name": "Stal-Mar"}, headers=both)).json()
+    body = {"title": "Blachy", "company_id": company["id"]}
+    deal = (await crm.post("/api/deals", json=body, headers=both)).json()
+    page = await crm.get(f"/deals/{deal['id']}")
+    assert "No activities yet." in page.text and f"deal_id={deal['id']}" in page.text
+    await crm.post(
+        "/calendar/activities",
+        data=form(title="Oferta na blachy", deal_id=deal["id"], company_id=company["id"]),
+        headers=csrf,
+    )
+    page = await crm.get(f"/deals/{deal['id']}")
+    assert "Oferta na blachy" in page.text
