@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,6 @@ import icalendar
 from sqlalchemy import select
 
 from services.calendar.app import SPEC
-from services.calendar.domain.ical import FeedActivity
 from services.calendar.usecases.feeds import FEED_COLUMNS, render_feed
 from shared.db import new_engine, new_session_factory
 from shared.migrations import upgrade_async
@@ -49,7 +48,7 @@ KINDS = ("call", "meeting", "letter", "task")
 def rows(count: int, owner: Any) -> list[tuple[Any, ...]]:
     """The activities: spread over the year ahead, every fifth a weekly series."""
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    made = []
+    made: list[tuple[Any, ...]] = []
     for number in range(count):
         kind = KINDS[number % 4]
         begins = start + timedelta(hours=7 * number)
@@ -129,7 +128,7 @@ async def load(database_url: str, count: int) -> tuple[str, float]:
     return token, time.perf_counter() - started
 
 
-def with_icalendar(activities: list[FeedActivity], now: datetime) -> bytes:
+def with_icalendar(activities: Sequence[Any], now: datetime) -> bytes:
     """The baseline: the same events as `icalendar` components, serialised."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Contentum CRM//Calendar 1.0//EN")
