@@ -157,3 +157,37 @@ async def test_the_deal_page_lists_the_deals_activities(
     )
     page = await crm.get(f"/deals/{deal['id']}")
     assert "Oferta na blachy" in page.text
+
+
+async def test_settings_keep_my_reminders_and_the_admins_outcome_types(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    bad = await crm.post(
+        "/calendar/settings/reminders",
+        data={"call": "5, soon", "meeting": "30", "letter": "", "task": "0"},
+        headers=csrf,
+    )
+    assert bad.status_code == 422 and 'value="5, soon"' in bad.text
+    saved = await crm.post(
+        "/calendar/settings/reminders",
+        data={"call": "5, 15", "meeting": "30", "letter": "", "task": "0"},
+        headers=csrf,
+    )
+    assert saved.status_code == 200 and "Saved." in saved.text
+    defaults = (await crm.get("/api/calendar/reminder-defaults", headers=api)).json()
+    assert defaults == {"call": [5, 15], "meeting": [30], "letter": [], "task": [0]}
+
+    added = await crm.post(
+        "/calendar/settings/outcome-types",
+        data={"code": "offer_sent", "label": "Oferta wysłana"},
+        headers=csrf,
+    )
+    assert added.status_code == 200 and "Oferta wysłana" in added.text
+    taken = await crm.post(
+        "/calendar/settings/outcome-types",
+        data={"code": "offer_sent", "label": "Znowu"},
+        headers=csrf,
+    )
+    assert taken.status_code == 422 and "this outcome type exists already" in taken.text
+    retired = await crm.post("/calendar/settings/outcome-types/offer_sent/retire", headers=csrf)
+    assert "Oferta wysłana" not in retired.text
