@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -124,4 +125,26 @@ def test_subscribe_with_a_qr_code_and_import_a_file(browser: Any, crm: RunningCr
     page.locator("input[type=file]").set_input_files(files=[broken])
     page.get_by_role("button", name="Import").click()
     expect(page.locator("#import-error")).to_contain_text("not an iCalendar file")
+    context.close()
+
+
+def test_selecting_a_slot_opens_the_dialog_with_its_times(browser: Any, crm: RunningCrm) -> None:
+    context = browser.new_context(base_url=crm.url, locale="en-GB", timezone_id="Europe/Warsaw")
+    page: Page = context.new_page()
+    open_calendar(page)
+    today = datetime.now(ZoneInfo("Europe/Warsaw")).date().isoformat()
+    column = page.locator(f"#calendar [data-date='{today}']").last.bounding_box()
+    ten = page.locator("#calendar [data-time='10:00:00']").last.bounding_box()
+    eleven = page.locator("#calendar [data-time='11:00:00']").last.bounding_box()
+    assert column and ten and eleven
+    x = column["x"] + column["width"] / 2
+    page.mouse.move(x, ten["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(x, ten["y"] + 25, steps=5)
+    page.mouse.move(x, eleven["y"] - 5, steps=5)
+    page.mouse.up()
+    dialog = page.locator("#activity-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Start (or due)")).to_have_value(f"{today}T10:00")
+    expect(dialog.get_by_label("End")).to_have_value(f"{today}T11:00")
     context.close()
