@@ -1,15 +1,18 @@
 """`crm`: run the whole CRM in one process, serve one service, migrate, print the event catalogue."""
 
 import asyncio
+import copy
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
+import uvicorn.config
 from pydantic import ValidationError
 
 import shared.contracts  # noqa: F401  (registers every event contract)
@@ -22,6 +25,27 @@ from shared.postgres import async_url, ensure_database, start_embedded_server
 from shared.settings import env_name, load_settings
 
 app = typer.Typer(help="Contentum CRM", no_args_is_help=True, add_completion=False)
+
+
+class HideFeedTokens(logging.Filter):
+    """Access logs show feed addresses without their secret token."""
+
+    PATTERN = re.compile(r"/feeds/[^/?\s]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.PATTERN.sub("/feeds/<token>", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def _uvicorn_logging() -> dict[str, Any]:
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["feed_tokens"] = {"()": HideFeedTokens}
+    config["handlers"]["access"]["filters"] = ["feed_tokens"]
+    return config
 
 
 def _configure_logging() -> None:
@@ -46,7 +70,7 @@ def run(
         database_urls, identity_secret=os.environ.get("CRM_IDENTITY_SECRET")
     )
     typer.echo(f"Contentum CRM is starting on http://{host}:{port}", err=True)
-    uvicorn.run(gateway, host=host, port=port, log_level="info")
+    uvicorn.run(gateway, host=host, port=port, log_level="info", log_config=_uvicorn_logging())
 
 
 @app.command()
@@ -63,7 +87,13 @@ def serve(
     settings = load_settings(entry.settings)
     if not settings.kafka_bootstrap_servers:
         _fail("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
-    uvicorn.run(entry.create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        entry.create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=_uvicorn_logging(),
+    )
 
 
 @app.command()

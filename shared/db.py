@@ -1,6 +1,7 @@
 """Database plumbing shared by the services: metadata conventions, engines, sessions, kernel tables."""
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import MetaData, text
@@ -18,6 +19,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+log = logging.getLogger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -38,9 +41,26 @@ def new_session_factory(engine: AsyncEngine) -> SessionFactory:
 
 @asynccontextmanager
 async def unit_of_work(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One transaction: committed when the block ends normally, rolled back otherwise."""
-    async with sessions() as session, session.begin():
-        yield session
+    """One transaction: committed when the block ends normally, rolled back otherwise.
+
+    Actions registered with `after_commit` run once the commit succeeded (never on rollback).
+    """
+    async with sessions() as session:
+        async with session.begin():
+            yield session
+        for action in session.info.pop(_AFTER_COMMIT, []):
+            try:
+                await action()
+            except Exception:  # the transaction stands; an afterthought must not undo it
+                log.exception("an action after a commit failed")
+
+
+_AFTER_COMMIT = "crm_after_commit"
+
+
+def after_commit(session: AsyncSession, action: Callable[[], Awaitable[object]]) -> None:
+    """Run `action` when the unit of work around `session` has committed (e.g. send an e-mail)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
 async def ping(engine: AsyncEngine) -> bool:

@@ -129,3 +129,22 @@ async def test_users_create_adds_a_user_a_script_can_sign_in_with(new_database: 
         row = (await connection.execute(text("SELECT email, role FROM app_user"))).one()
     await engine.dispose()
     assert tuple(row) == ("skrypt@contentum.pl", "admin")
+
+
+def test_access_logs_never_show_a_feed_token() -> None:
+    import logging
+
+    from services.cli import HideFeedTokens
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("10.0.0.1:5000", "GET", "/api/calendar/feeds/s3cr3t-T0ken_x.ics", "1.1", 200),
+        None,
+    )
+    assert HideFeedTokens().filter(record)
+    assert "s3cr3t" not in record.getMessage()
+    assert "/api/calendar/feeds/<token>" in record.getMessage()

@@ -27,7 +27,9 @@ SPEC = ServiceSpec(
 def create_app(settings: CalendarSettings, bus: Bus | None = None) -> FastAPI:
     @asynccontextmanager
     async def scheduling(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = Scheduler(app.state.sessions, settings.scheduler_interval)
+        scheduler = Scheduler(
+            app.state.sessions, settings.scheduler_interval, settings.outcome_escalation_hours
+        )
         task = asyncio.create_task(scheduler.run(), name="calendar-scheduler")
         try:
             yield

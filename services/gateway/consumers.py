@@ -15,6 +15,7 @@ from services.gateway.web import i18n
 from services.gateway.web.i18n import gettext as _
 from shared.consumer import Handler
 from shared.contracts.calendar import ActivityOutcomeOverdue, ActivityReminderDue
+from shared.db import after_commit
 from shared.events import Envelope
 
 
@@ -35,6 +36,12 @@ async def _recipients(session: AsyncSession, ids: list[UUID]) -> list[User]:
     return list(found)
 
 
+def _mail(session: AsyncSession, mailer: Mailer, mail: Mail) -> None:
+    """E-mail once the notification is committed: at most once, so a redelivery never mails twice."""
+    if mailer.enabled:
+        after_commit(session, lambda: mailer.send(mail))
+
+
 def on_reminder_due(mailer: Mailer) -> Handler:
     async def handle(session: AsyncSession, event: Envelope[Any]) -> None:
         """Remind the owner and participants: in open tabs at once, in the list, by e-mail."""
@@ -51,7 +58,7 @@ def on_reminder_due(mailer: Mailer) -> Handler:
             await add_notification(
                 session, user_id=user.id, kind="reminder", title=title, body=body, link=link
             )
-            await mailer.send(Mail(to=user.email, subject=title, body=body))
+            _mail(session, mailer, Mail(to=user.email, subject=title, body=body))
 
     return handle
 
@@ -79,7 +86,7 @@ def on_outcome_overdue(mailer: Mailer) -> Handler:
                 body=body,
                 link=f"/calendar/awaiting?activity={overdue.activity_id}",
             )
-            await mailer.send(Mail(to=user.email, subject=title, body=body))
+            _mail(session, mailer, Mail(to=user.email, subject=title, body=body))
 
     return handle
 

@@ -34,7 +34,7 @@ class Mailer:
             return False
         try:
             await asyncio.to_thread(self._send, mail)
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, ValueError, smtplib.SMTPException) as error:
             log.warning("e-mail to a user could not be sent: %s", type(error).__name__)
             return False
         return True
@@ -45,7 +45,7 @@ class Mailer:
         message = EmailMessage()
         message["From"] = settings.smtp_sender
         message["To"] = mail.to
-        message["Subject"] = mail.subject
+        message["Subject"] = " ".join(mail.subject.split())  # one line, whatever the title holds
         message.set_content(mail.body)
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
             if settings.smtp_starttls:

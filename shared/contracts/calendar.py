@@ -98,5 +98,6 @@ class ActivityOutcomeOverdue(Contract):
     title: str
     owner_id: UUID
     recipient_ids: list[UUID]
+    occurrence_starts_at: datetime = Field(description="the start of the (occurrence that) ended")
     ends_at: datetime
     escalated: bool

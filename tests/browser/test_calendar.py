@@ -35,7 +35,6 @@ def test_a_reminder_appears_in_an_open_calendar_without_reloading(
     page: Page = context.new_page()
     open_calendar(page)
     expect(page.locator("#calendar").get_by_role("columnheader").first).to_be_visible()
-    page.screenshot(path="/tmp/calendar.png", full_page=True)
     page.wait_for_timeout(500)  # the page has opened its notification stream
     loaded_at = page.evaluate("performance.timeOrigin")
 

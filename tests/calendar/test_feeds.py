@@ -183,7 +183,7 @@ def occurrences(event: Any) -> list[datetime]:
     start = event.decoded("DTSTART")
     series = rruleset()
     series.rrule(rrulestr(event["RRULE"].to_ical().decode(), dtstart=start))
-    exdates = event.get("EXDATE")
+    exdates = event.get("EXDATE") or []
     for item in exdates if isinstance(exdates, list) else [exdates]:
         for value in item.dts:
             series.exdate(value.dt)
@@ -199,7 +199,7 @@ async def test_an_imported_weekly_series_comes_back_through_the_feed_with_the_sa
     files = {"file": ("calendar.ics", source, "text/calendar")}
     imported = await calendar.call(anna, "POST", "/api/calendar/import", files=files)
     assert imported.status_code == 200, imported.text
-    assert imported.json() == {"created": 2, "updated": 0, "unchanged": 0}
+    assert imported.json() == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 0}
 
     feed = (await fetch(calendar, await subscribe(calendar, anna))).text
     [original] = [e for e in vevents(source.decode()) if "RRULE" in e]
@@ -225,7 +225,7 @@ async def test_an_imported_weekly_series_comes_back_through_the_feed_with_the_sa
             "file": ("c.ics", source.replace(b"Prezentacja", b"Prezentacja v2"), "text/calendar")
         },
     )
-    assert again.json() == {"created": 0, "updated": 1, "unchanged": 1}
+    assert again.json() == {"created": 0, "updated": 1, "unchanged": 1, "skipped": 0}
     listed = (await calendar.call(anna, "GET", "/api/activities")).json()["items"]
     assert sorted(item["title"] for item in listed) == [
         "Cotygodniowy przegląd lejka",
@@ -265,3 +265,89 @@ async def test_a_broken_file_is_refused_with_the_reason_and_nothing_is_imported(
         anna, "POST", "/api/calendar/import", files={"file": ("x.ics", too_big, "text/calendar")}
     )
     assert answer.status_code == 422 and "2 MB" in answer.text
+
+
+async def test_an_import_failing_in_its_second_event_leaves_nothing_behind(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    year = datetime.now(UTC).year + 1
+    # The second event parses, but a meeting without an end cannot be planned.
+    second_fails = WEEKLY.format(year=year).replace(
+        f"DTEND:{year}0302T150000Z\n", "CATEGORIES:MEETING\n"
+    )
+    answer = await calendar.call(
+        anna,
+        "POST",
+        "/api/calendar/import",
+        files={"file": ("x.ics", second_fails.encode(), "text/calendar")},
+    )
+    assert answer.status_code == 422, answer.text
+    assert "event 2 (one-off-7@example.com)" in answer.text and "end" in answer.text
+    assert (await calendar.call(anna, "GET", "/api/activities")).json()["items"] == []
+    bad_zone = await calendar.call(
+        anna,
+        "POST",
+        "/api/calendar/import",
+        params={"time_zone": "Mars/Olympus"},
+        files={"file": ("x.ics", WEEKLY.format(year=year).encode(), "text/calendar")},
+    )
+    assert bad_zone.status_code == 422 and bad_zone.json()["detail"][0]["loc"] == [
+        "query",
+        "time_zone",
+    ]
+
+
+async def test_alarms_relative_to_the_end_and_changed_occurrences_are_read_sensibly(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    year = datetime.now(UTC).year + 1
+    source = (
+        WEEKLY.format(year=year)
+        .replace(
+            "END:VCALENDAR",
+            "BEGIN:VEVENT\nUID:weekly-sync-42@example.com\nRECURRENCE-ID;TZID=Europe/Warsaw:"
+            f"{year}0308T090000\nDTSTART;TZID=Europe/Warsaw:{year}0308T100000\nDTEND;TZID="
+            f"Europe/Warsaw:{year}0308T103000\nSUMMARY:Przesunięty przegląd\nEND:VEVENT\n"
+            "END:VCALENDAR",
+        )
+        .replace(
+            "TRIGGER:-PT10M",
+            "TRIGGER;RELATED=END:-PT40M",  # 40 minutes before a 30-minute meeting ends
+        )
+    )
+    answer = await calendar.call(
+        anna,
+        "POST",
+        "/api/calendar/import",
+        files={"file": ("x.ics", source.encode(), "text/calendar")},
+    )
+    assert answer.json() == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 1}
+    items = (await calendar.call(anna, "GET", "/api/activities")).json()["items"]
+    weekly = next(item for item in items if item["uid"] == "weekly-sync-42@example.com")
+    assert weekly["reminders"] == [10]
+
+
+async def test_an_all_day_series_ends_on_a_date_in_the_feed(calendar: Calendar, hire: Hire) -> None:
+    anna = await hire("manager", group())
+    start = datetime(datetime.now(UTC).year + 1, 1, 4, tzinfo=UTC)
+    await calendar.call(
+        anna,
+        "POST",
+        "/api/activities",
+        json=call(
+            kind="task",
+            all_day=True,
+            due=start.isoformat(),
+            start=None,
+            end=None,
+            rrule=f"FREQ=WEEKLY;UNTIL={start.year}0201",
+        ),
+    )
+    feed = (await fetch(calendar, await subscribe(calendar, anna))).text
+    [event] = vevents(feed)
+    assert event["DTSTART"].params.get("VALUE") == "DATE"
+    assert event["RRULE"].to_ical().decode().endswith(f"UNTIL={start.year}0201")
+    days = [moment.date() for moment in occurrences(event)]  # weekly from 4 January
+    assert len(days) in (4, 5) and days[-1] <= start.date().replace(month=2, day=1)

@@ -176,3 +176,70 @@ async def test_an_ended_activity_asks_its_owner_then_the_head_for_the_outcome(
         escalated = (await overdue())[1]
         assert escalated["recipient_ids"] == [head.user_id] and escalated["escalated"] is True
         assert UUID(str(escalated["activity_id"])) == UUID(created.json()["id"])
+
+
+async def test_an_edit_after_the_reminder_fired_does_not_remind_again(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=20)
+    created = (
+        await calendar.call(
+            anna,
+            "POST",
+            "/api/activities",
+            json=call(
+                start=start.isoformat(),
+                end=(start + timedelta(minutes=30)).isoformat(),
+                reminders=[30],  # due at once: the start is 20 minutes away
+            ),
+        )
+    ).json()
+    await _settled(calendar)
+    assert len(await calendar.events("crm.activity.reminder_due.v1")) == 1
+    url = f"/api/activities/{created['id']}"
+    for change in (
+        {"end": (start + timedelta(minutes=45)).isoformat()},
+        {"title": "Telefon, nowy temat"},
+        {"reminders": [30, 25]},  # a new offset is reminded; the old one is not repeated
+    ):
+        assert (await calendar.call(anna, "PATCH", url, json=change)).status_code == 200
+        await _settled(calendar)
+    reminders = await calendar.events("crm.activity.reminder_due.v1")
+    assert sorted(r["minutes_before"] for r in reminders) == [25, 30]
+
+
+async def test_each_occurrence_of_a_series_asks_for_its_outcome(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    await calendar.call(
+        anna,
+        "POST",
+        "/api/activities",
+        json=call(
+            start=start.isoformat(),
+            end=(start + timedelta(minutes=15)).isoformat(),
+            rrule="FREQ=DAILY;COUNT=2",
+            reminders=[],
+        ),
+    )
+    for day in range(2):
+        async with calendar.sessions() as session, session.begin():
+            await session.execute(
+                update(Alarm)
+                .where(Alarm.fired_at.is_(None), Alarm.kind == "outcome")
+                .values(fire_at=func.now())
+            )
+        await fire_due(calendar.sessions)
+        asked = await calendar.events("crm.activity.outcome_overdue.v1")
+        assert len(asked) == day + 1
+        assert datetime.fromisoformat(asked[-1]["occurrence_starts_at"]) == start + timedelta(
+            days=day
+        )
+    async with calendar.sessions() as session:
+        pending = await session.scalar(
+            select(func.count()).select_from(Alarm).where(Alarm.fired_at.is_(None))
+        )
+    assert pending == 0  # the series has ended

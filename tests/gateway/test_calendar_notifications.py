@@ -1,5 +1,7 @@
 """Calendar events become notifications: in the list, pushed to tabs, and e-mailed when SMTP is set."""
 
+import email
+import email.policy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -96,7 +98,9 @@ async def test_a_reminder_reaches_the_list_and_the_mailbox_once_in_the_users_lan
     _, inbox = smtp
     [mail] = inbox.messages
     assert mail.rcpt_tos == ["anna@contentum.pl"]
-    assert "Telefon do Nowaka" in mail.content.decode("utf-8", "replace") or mail.content
+    sent = email.message_from_bytes(mail.content, policy=email.policy.default)
+    assert sent["Subject"] == "Przypomnienie: Telefon do Nowaka"
+    assert "+48 600 100 200" in sent.get_content()
 
 
 async def test_a_missing_outcome_is_escalated_to_the_head(
@@ -116,6 +120,7 @@ async def test_a_missing_outcome_is_escalated_to_the_head(
         title="Prezentacja oferty",
         owner_id=UUID(anna["id"]),
         recipient_ids=[UUID(head["id"])],
+        occurrence_starts_at=datetime(2030, 1, 7, 7, 0, tzinfo=UTC),
         ends_at=datetime(2030, 1, 7, 8, 0, tzinfo=UTC),
         escalated=True,
     )
@@ -124,3 +129,37 @@ async def test_a_missing_outcome_is_escalated_to_the_head(
     [item] = (await mailing_gateway.get("/api/notifications", headers=headers)).json()["items"]
     assert item["title"] == "No outcome reported: Prezentacja oferty"
     assert anna["name"] in item["body"]
+
+
+async def test_a_title_with_line_breaks_is_mailed_on_one_line(
+    mailing_gateway: httpx.AsyncClient, bus: InProcessBus, smtp: Any
+) -> None:
+    admin = await bearer(mailing_gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    anna = await add_user(
+        mailing_gateway,
+        admin,
+        email="anna@contentum.pl",
+        role="manager",
+        locale="en",
+        team_id=await root_team(mailing_gateway, admin),
+    )
+    due = ActivityReminderDue(
+        reminder_id=uuid4(),
+        activity_id=uuid4(),
+        kind="call",
+        title="Call\r\nBcc: everyone@example.com",
+        owner_id=UUID(anna["id"]),
+        recipient_ids=[UUID(anna["id"])],
+        occurrence_starts_at=datetime(2030, 1, 7, 8, 0, tzinfo=UTC),
+        minutes_before=10,
+    )
+    await bus.publish([as_message(due, due.activity_id)])
+    headers = await bearer(mailing_gateway, "anna@contentum.pl", PASSWORD)
+    [item] = (await mailing_gateway.get("/api/notifications", headers=headers)).json()["items"]
+    assert item["title"].startswith("Reminder: Call")
+    _, inbox = smtp
+    [mail] = inbox.messages
+    assert mail.rcpt_tos == ["anna@contentum.pl"]
+    sent = email.message_from_bytes(mail.content, policy=email.policy.default)
+    assert sent["Subject"] == "Reminder: Call Bcc: everyone@example.com"
+    assert sent["Bcc"] is None

@@ -191,3 +191,21 @@ async def test_settings_keep_my_reminders_and_the_admins_outcome_types(
     assert taken.status_code == 422 and "this outcome type exists already" in taken.text
     retired = await crm.post("/calendar/settings/outcome-types/offer_sent/retire", headers=csrf)
     assert "Oferta wysłana" not in retired.text
+
+
+async def test_the_awaiting_list_offers_to_report_what_ended(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    yesterday = TOMORROW - timedelta(days=2)
+    past = form(
+        title="Wczorajsza rozmowa",
+        start=yesterday.strftime("%Y-%m-%dT%H:%M"),
+        end=(yesterday + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"),
+    )
+    assert (await crm.post("/calendar/activities", data=past, headers=csrf)).status_code == 204
+    activity = await created(crm, api, "Wczorajsza rozmowa")
+    page = await crm.get("/calendar/awaiting")
+    assert "Wczorajsza rozmowa" in page.text
+    assert f"/calendar/activities/{activity['id']}/outcome" in page.text
+    calendar = await crm.get("/calendar")
+    assert "Awaiting outcome (" in calendar.text and "Awaiting outcome (0)" not in calendar.text

@@ -65,6 +65,7 @@ class Details(When):
         values = self.model_dump(exclude={"start", "end", "due"})
         if values["reminders"] is not None:
             values["reminders"] = sorted(set(values["reminders"]))
+        values["rrule"] = values["rrule"] or None
         return {**values, **self.times()}
 
 
@@ -118,7 +119,15 @@ class ActivityUpdate(When):
     def changes(self) -> dict[str, Any]:
         """The fields sent; null clears the optional ones (links, place, recurrence)."""
         sent = self.model_dump(exclude_unset=True, exclude={"start", "end", "due", "status"})
-        for required in ("kind", "title", "note", "owner_id", "all_day", "participant_ids"):
+        for required in (
+            "kind",
+            "title",
+            "note",
+            "owner_id",
+            "all_day",
+            "participant_ids",
+            "time_zone",
+        ):
             if sent.get(required, ...) is None:
                 raise Invalid({required: N_("may not be null")})
         for listed in ("exdates", "reminders"):
@@ -126,6 +135,8 @@ class ActivityUpdate(When):
                 sent[listed] = []
         if sent.get("reminders"):
             sent["reminders"] = sorted(set(sent["reminders"]))
+        if sent.get("rrule") == "":
+            sent["rrule"] = None
         return {**sent, **self.times()}
 
 
@@ -302,9 +313,11 @@ async def update_activity(
 ) -> ActivityPublic:
     if body.status == "done":
         raise Invalid({"status": N_("report an outcome to complete an activity")})
-    if body.status == "cancelled":
-        await usecases.cancel_activity(sessions, identity, activity_id)
     changes = body.changes()
+    if body.status == "cancelled":
+        if changes:
+            raise Invalid({"status": N_("cancel an activity on its own, without other changes")})
+        await usecases.cancel_activity(sessions, identity, activity_id)
     if changes:
         await usecases.update_activity(sessions, identity, policy_of(request), activity_id, changes)
     async with sessions() as session:

@@ -1,13 +1,14 @@
 """`/api/calendar`: the calendar view, iCalendar feeds, `.ics` import, outcome types, defaults."""
 
-from datetime import datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.calendar.api.activities import Kind, Minutes, Strict, policy_of
@@ -24,6 +25,8 @@ from shared.text import N_
 router = APIRouter(prefix="/api/calendar", tags=["calendar"])
 
 MAX_RANGE = timedelta(days=100)
+SERIES_LOOKBACK = timedelta(days=14)  # occurrences of a series await an outcome this long
+MAX_AWAITING = 500
 MAX_OCCURRENCES = 5000
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -76,27 +79,70 @@ async def occurrences(
                 activity.starts_at, activity.rrule, activity.exdates, zone, window_start, end
             )
         for moment in starts:
-            found.append(
-                Occurrence(
-                    activity_id=activity.id,
-                    kind=activity.kind,
-                    title=activity.title,
-                    owner_id=activity.owner_id,
-                    start=moment,
-                    end=moment + length,
-                    all_day=activity.all_day,
-                    status=activity.status,
-                    recurring=activity.rrule is not None,
-                    awaiting_outcome=activity.status == "scheduled"
-                    and not activity.rrule
-                    and activity.ends_at < now,
-                )
-            )
+            ends = moment + length
+            recent = not activity.rrule or ends >= now - SERIES_LOOKBACK
+            ended = ends < now and activity.status == "scheduled" and recent
+            found.append(_occurrence(activity, moment, awaiting=ended))
         if len(found) > MAX_OCCURRENCES:
             raise Invalid(
                 {"end": N_("too many occurrences; choose a shorter range")}, where="query"
             )
     return found
+
+
+@router.get("/awaiting")
+async def awaiting(
+    sessions: Sessions, identity: CurrentIdentity, owner_id: UUID | None = None
+) -> list[Occurrence]:
+    """What ended and awaits its outcome, oldest first: single activities, and the occurrences
+    of series from the last two weeks (each is reported on separately)."""
+    now = datetime.now(UTC)
+    single = select(Activity).where(usecases.visible(identity), usecases.awaiting_outcome(func.now))
+    series = select(Activity).where(
+        usecases.visible(identity),
+        Activity.status == "scheduled",
+        Activity.rrule.is_not(None),
+        Activity.starts_at < now,
+        usecases.in_range(now - SERIES_LOOKBACK, now),
+    )
+    if owner_id is not None:
+        single = single.where(Activity.owner_id == owner_id)
+        series = series.where(Activity.owner_id == owner_id)
+    async with sessions() as session:
+        found = [
+            _occurrence(activity, activity.starts_at, awaiting=True)
+            for activity in await session.scalars(
+                single.order_by(Activity.ends_at).limit(MAX_AWAITING)
+            )
+        ]
+        for activity in await session.scalars(series):
+            length = activity.ends_at - activity.starts_at
+            starts = recurrence.starts_between(
+                activity.starts_at,
+                activity.rrule or "",
+                activity.exdates,
+                ZoneInfo(activity.time_zone),
+                now - SERIES_LOOKBACK - length,
+                now - length,
+            )
+            found += [_occurrence(activity, start, awaiting=True) for start in starts]
+    found.sort(key=lambda occurrence: occurrence.end)
+    return found[:MAX_AWAITING]
+
+
+def _occurrence(activity: Activity, start: datetime, *, awaiting: bool) -> Occurrence:
+    return Occurrence(
+        activity_id=activity.id,
+        kind=activity.kind,
+        title=activity.title,
+        owner_id=activity.owner_id,
+        start=start,
+        end=start + (activity.ends_at - activity.starts_at),
+        all_day=activity.all_day,
+        status=activity.status,
+        recurring=activity.rrule is not None,
+        awaiting_outcome=awaiting,
+    )
 
 
 class FeedRequest(Strict):
@@ -177,6 +223,7 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     unchanged: int
+    skipped: int = Field(description="changed occurrences of series (RECURRENCE-ID), left out")
 
 
 @router.post("/import")
@@ -193,8 +240,10 @@ async def import_ics(
         raise Invalid({"file": N_("the file is larger than 2 MB")})
     if not data.strip():
         raise Invalid({"file": N_("the file is empty")})
+    if time_zone is not None and time_zone not in usecases.zones():
+        raise Invalid({"time_zone": N_("unknown time zone")}, where="query")
     result = await import_calendar(sessions, identity, policy_of(request), data, time_zone)
-    return ImportResult(created=result.created, updated=result.updated, unchanged=result.unchanged)
+    return ImportResult(**asdict(result))
 
 
 class OutcomeTypeIn(Strict):

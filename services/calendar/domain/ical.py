@@ -5,6 +5,7 @@ few minutes, and building a component tree per event costs several times more th
 Imported files are read with the `icalendar` parser, which copes with what other programs write.
 """
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -44,10 +45,14 @@ class FeedActivity(Protocol):
     updated_at: datetime
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def escape(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11)."""
+    """A TEXT value (RFC 5545 §3.3.11); control characters a TEXT cannot hold are dropped."""
     return (
-        value.replace("\\", "\\\\")
+        _CONTROL.sub("", value)
+        .replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
@@ -141,9 +146,23 @@ def _transitions(name: str, year: int) -> list[tuple[datetime, timedelta, timede
         step = moment + timedelta(hours=1)
         after = step.astimezone(zone(name)).utcoffset() or timedelta(0)
         if after != before:
-            found.append((step.replace(tzinfo=None) + before, before, after))
+            change = _first_minute(name, moment, after)
+            found.append((change.replace(tzinfo=None) + before, before, after))
         moment, before = step, after
     return found
+
+
+def _first_minute(name: str, hour: datetime, after: timedelta) -> datetime:
+    """The minute within the hour from `hour` at which the zone's offset becomes `after`."""
+    low, high = 0, 60  # the change happens after `low` minutes and by `high`
+    while high - low > 1:
+        middle = (low + high) // 2
+        moment = hour + timedelta(minutes=middle)
+        if moment.astimezone(zone(name)).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    return hour + timedelta(minutes=high)
 
 
 def _byday(local: datetime) -> str:
@@ -207,6 +226,21 @@ def _when(name: str, moment: datetime, activity: FeedActivity) -> str:
     return f"{name};TZID={activity.time_zone}:{_local(moment, zone(activity.time_zone))}"
 
 
+_UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6}Z)")
+
+
+def _rule(activity: FeedActivity) -> str:
+    """The RRULE as written: for all-day series UNTIL is a date, as their DTSTART is."""
+    if not activity.all_day or activity.rrule is None:
+        return activity.rrule or ""
+
+    def as_date(match: re.Match[str]) -> str:
+        moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return f"UNTIL={_day(moment, zone(activity.time_zone))}"
+
+    return _UNTIL_UTC.sub(as_date, activity.rrule)
+
+
 def vevent(activity: FeedActivity, link: str, stamp: str) -> Iterator[str]:
     """The content lines of one activity."""
     title = escape(activity.title)
@@ -230,7 +264,7 @@ def vevent(activity: FeedActivity, link: str, stamp: str) -> Iterator[str]:
     yield "STATUS:" + ("CANCELLED" if activity.status == "cancelled" else "CONFIRMED")
     yield f"URL:{link}"
     if activity.rrule:
-        yield f"RRULE:{activity.rrule}"
+        yield f"RRULE:{_rule(activity)}"
         for moment in activity.exdates:
             if activity.all_day:
                 yield f"EXDATE;VALUE=DATE:{_day(moment, zone(activity.time_zone))}"
@@ -275,8 +309,9 @@ class BadCalendar(ValueError):
 
 @dataclass
 class ImportedEvent:
-    """One VEVENT of an imported file, in the calendar's terms."""
+    """One VEVENT of an imported file, in the calendar's terms; `number` counts every VEVENT."""
 
+    number: int
     uid: str
     kind: str
     title: str
@@ -292,8 +327,9 @@ class ImportedEvent:
     cancelled: bool = False
 
 
-def read(data: bytes, default_zone: str) -> list[ImportedEvent]:
-    """The events of an iCalendar file; any problem raises `BadCalendar` naming the event."""
+def read(data: bytes, default_zone: str) -> tuple[list[ImportedEvent], int]:
+    """The events of an iCalendar file, and how many changed occurrences (RECURRENCE-ID) were
+    left out; any problem raises `BadCalendar` naming the event."""
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except Exception as error:  # the parser raises several types for broken input
@@ -301,15 +337,17 @@ def read(data: bytes, default_zone: str) -> list[ImportedEvent]:
     if calendar.name != "VCALENDAR":
         raise BadCalendar("not an iCalendar file: it does not begin with BEGIN:VCALENDAR")
     events: list[ImportedEvent] = []
+    skipped = 0
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
         if component.get("RECURRENCE-ID") is not None:
-            continue  # a changed occurrence: the series itself is imported
+            skipped += 1  # a changed occurrence: the series itself is imported
+            continue
         try:
-            events.append(_event(component, default_zone))
+            events.append(_event(component, default_zone, number))
         except (BadRule, BadCalendar, ValueError, TypeError, AttributeError, KeyError) as error:
             uid = component.get("UID", "")
             raise BadCalendar(f"event {number} ({uid or 'no UID'}): {error}") from None
-    return events
+    return events, skipped
 
 
 def _zone_name(moment: datetime, default_zone: str) -> str:
@@ -330,7 +368,7 @@ def _aware(value: date | datetime, zone_name: str) -> datetime:
     return datetime(value.year, value.month, value.day, tzinfo=zone(zone_name))
 
 
-def _event(component: Any, default_zone: str) -> ImportedEvent:
+def _event(component: Any, default_zone: str, number: int) -> ImportedEvent:
     if component.get("DTSTART") is None:
         raise BadCalendar("DTSTART is missing")
     start_value = component.decoded("DTSTART")
@@ -354,8 +392,11 @@ def _event(component: Any, default_zone: str) -> ImportedEvent:
     if not uid:
         raise BadCalendar("UID is missing")
     rule = component.get("RRULE")
+    if isinstance(rule, list):
+        raise BadCalendar("more than one RRULE; one rule per event can be imported")
     rrule = normalise(rule.to_ical().decode(), zone(zone_name)) if rule is not None else None
     return ImportedEvent(
+        number=number,
         uid=uid,
         kind=kind,
         title=str(component.get("SUMMARY", "")).strip() or "(no title)",
@@ -367,7 +408,7 @@ def _event(component: Any, default_zone: str) -> ImportedEvent:
         time_zone=zone_name,
         rrule=rrule,
         exdates=list(_exdates(component, zone_name)),
-        reminders=sorted(set(_reminders(component, starts_at))),
+        reminders=sorted(set(_reminders(component, starts_at, ends_at))),
         cancelled=str(component.get("STATUS", "")).upper() == "CANCELLED",
     )
 
@@ -381,13 +422,15 @@ def _exdates(component: Any, zone_name: str) -> Iterator[datetime]:
             yield _aware(value.dt, zone_name)
 
 
-def _reminders(component: Any, starts_at: datetime) -> Iterator[int]:
+def _reminders(component: Any, starts_at: datetime, ends_at: datetime) -> Iterator[int]:
+    """Minutes before the start of each alarm (one relative to the end is moved to the start)."""
     for alarm in component.walk("VALARM"):
         if alarm.get("TRIGGER") is None:
             continue
         trigger = alarm.decoded("TRIGGER")
         if isinstance(trigger, timedelta):
-            before = -trigger
+            related_end = str(alarm["TRIGGER"].params.get("RELATED", "START")).upper() == "END"
+            before = (starts_at - (ends_at + trigger)) if related_end else -trigger
         elif isinstance(trigger, datetime):
             before = starts_at - _aware(trigger, "UTC")
         else:

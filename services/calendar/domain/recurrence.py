@@ -13,7 +13,12 @@ from dateutil.rrule import rrule, rrulestr
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 MAX_RULE_LENGTH = 500
+MAX_COUNT = 1000
+MAX_SPAN = timedelta(days=366 * 10)  # a series ends (UNTIL) within ten years of its start
+# Finer than a day is not an activity's rhythm, and would make thousands of occurrences a day.
+FORBIDDEN_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART")
 _UNTIL = re.compile(r"UNTIL=(\d{8})(T(\d{6})(Z?))?", re.IGNORECASE)
+_CHARACTERS = re.compile(r"^[A-Z0-9=;,+\-]+$")
 
 
 class BadRule(ValueError):
@@ -29,9 +34,11 @@ def normalise(rule: str, zone: ZoneInfo) -> str:
     text = rule.strip()
     if text.upper().startswith("RRULE:"):
         text = text[len("RRULE:") :]
-    if not text or len(text) > MAX_RULE_LENGTH or "\n" in text:
-        raise BadRule("the recurrence rule is empty, too long or spans lines")
     text = text.upper()
+    if not text or len(text) > MAX_RULE_LENGTH or not _CHARACTERS.match(text):
+        raise BadRule(
+            "the recurrence rule is empty, too long or has characters an RRULE cannot have"
+        )
 
     def utc_until(match: re.Match[str]) -> str:
         day, clock, utc = match.group(1), match.group(3), match.group(4)
@@ -51,15 +58,28 @@ def parse(rule: str, start: datetime) -> rrule:
     parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
     if parts.get("FREQ") not in FREQUENCIES:
         raise BadRule("a recurrence repeats daily, weekly, monthly or yearly (FREQ)")
-    if "DTSTART" in parts or ("COUNT" in parts and "UNTIL" in parts):
-        raise BadRule("a recurrence rule has COUNT or UNTIL, not both, and no DTSTART")
+    if any(name in parts for name in FORBIDDEN_PARTS):
+        raise BadRule("a recurrence rule has no BYHOUR, BYMINUTE, BYSECOND or DTSTART")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise BadRule("a recurrence rule has COUNT or UNTIL, not both")
+    if "INTERVAL" in parts and not (
+        parts["INTERVAL"].isdigit() and 0 < int(parts["INTERVAL"]) <= 999
+    ):
+        raise BadRule("a recurrence repeats every 1 to 999 days, weeks, months or years (INTERVAL)")
+    if "COUNT" in parts and not (parts["COUNT"].isdigit() and 0 < int(parts["COUNT"]) <= MAX_COUNT):
+        raise BadRule(f"a series has between 1 and {MAX_COUNT} occurrences (COUNT)")
     try:
         parsed = rrulestr(rule, dtstart=start)
     except (ValueError, TypeError) as error:
         raise BadRule(f"the recurrence rule cannot be read: {error}") from None
     if not isinstance(parsed, rrule):
         raise BadRule("give one recurrence rule")
-    if parsed.after(start, inc=True) is None:
+    until = getattr(parsed, "_until", None)
+    if until is not None and until > start + MAX_SPAN:
+        raise BadRule("a series ends (UNTIL) at most ten years after it starts")
+    # Looked for within ten years: a rule that never matches (30 February) is refused quickly.
+    probe = parsed.replace(until=until or start + MAX_SPAN, count=None)
+    if probe.after(start, inc=True) is None:
         raise BadRule("the recurrence rule yields no occurrence")
     return parsed
 

@@ -2,17 +2,18 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.calendar.domain import recurrence
-from services.calendar.tables import Activity, Alarm, Member, OutcomeType, ReminderDefault
-from services.calendar.usecases.alarms import plan_alarms
+from services.calendar.tables import Activity, Member, OutcomeType, ReminderDefault
+from services.calendar.usecases.alarms import drop_pending, plan_alarms
 from shared.auth import Identity
 from shared.contracts.calendar import (
     ActivityCancelled,
@@ -120,22 +121,42 @@ async def _check_people(
             raise Invalid({"participant_ids": N_("no such active user")})
 
 
+@cache
+def zones() -> frozenset[str]:
+    """The time zones an activity may be in: IANA names, not the host's own or placeholders."""
+    return frozenset((available_timezones() | {"UTC"}) - {"localtime", "Factory", "posixrules"})
+
+
+def _midnight(moment: datetime, zone: ZoneInfo) -> datetime:
+    return datetime.combine(moment.astimezone(zone).date(), time(), zone)
+
+
+def _whole_days(
+    starts_at: datetime, ends_at: datetime, zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """An all-day span: local midnights, at least one day, counted in calendar days (so a day
+    with a clock change stays one day)."""
+    start = _midnight(starts_at, zone)
+    end_local = ends_at.astimezone(zone)
+    days = (end_local.date() - start.date()).days + (end_local.time() != time())
+    end_day = start.date() + timedelta(days=max(1, days))
+    return start, datetime.combine(end_day, time(), zone)
+
+
 def _check_times(values: dict[str, Any]) -> None:
     """The start, end and recurrence agree with the kind; fills `recurs_until`."""
-    try:
-        zone = ZoneInfo(values["time_zone"])
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid({"time_zone": N_("unknown time zone")}) from None
+    if values.get("time_zone") not in zones():
+        raise Invalid({"time_zone": N_("unknown time zone")})
+    zone = ZoneInfo(values["time_zone"])
     starts_at, ends_at = values["starts_at"], values["ends_at"]
+    if values["all_day"]:
+        starts_at, ends_at = _whole_days(starts_at, ends_at, zone)
+        values["exdates"] = sorted({_midnight(day, zone) for day in values.get("exdates") or []})
+    elif values["kind"] not in TIMED:
+        ends_at = starts_at
     if values["kind"] in TIMED and ends_at <= starts_at:
         raise Invalid({"end": N_("the end must be after the start")})
-    if values["kind"] not in TIMED and not values["all_day"]:
-        values["ends_at"] = ends_at = starts_at
-    if values["all_day"]:
-        local = starts_at.astimezone(zone)
-        values["starts_at"] = starts_at = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        days = max(1, -(-(ends_at - starts_at) // timedelta(days=1)))
-        values["ends_at"] = ends_at = starts_at + timedelta(days=days)
+    values["starts_at"], values["ends_at"] = starts_at, ends_at
     values["recurs_until"] = None
     if values.get("rrule"):
         try:
@@ -216,6 +237,8 @@ async def change(
         await _check_people(session, identity, values["owner_id"], values["participant_ids"])
     if "kind" in changes and "reminders" not in changes:
         values["reminders"] = await default_reminders(session, values["owner_id"], values["kind"])
+    if activity.rrule and "exdates" not in changes and "starts_at" in changes:
+        values["exdates"] = _moved_with_the_series(activity, values["starts_at"])
     _check_times(values)
     changed = {name for name, value in values.items() if current.get(name) != value}
     if not changed:
@@ -234,6 +257,19 @@ async def change(
         )
         await add_event(session, new_event(moved, subject=activity.id))
     return activity
+
+
+def _moved_with_the_series(series: Activity, new_start: datetime) -> list[datetime]:
+    """The exceptions of a series whose start moves, moved by as much on the wall clock, so the
+    occurrences skipped stay skipped."""
+    zone = ZoneInfo(series.time_zone)
+    shift = new_start.astimezone(zone).replace(tzinfo=None) - series.starts_at.astimezone(
+        zone
+    ).replace(tzinfo=None)
+    return [
+        (day.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
+        for day in series.exdates
+    ]
 
 
 _COLUMNS = (
@@ -276,9 +312,7 @@ async def cancel(session: AsyncSession, activity: Activity, *, now: datetime) ->
     activity.status = "cancelled"
     activity.sequence += 1
     activity.updated_at = now
-    await session.execute(
-        delete(Alarm).where(Alarm.activity_id == activity.id, Alarm.fired_at.is_(None))
-    )
+    await drop_pending(session, activity.id)
     await session.flush()
     await add_event(
         session, new_event(ActivityCancelled(**snapshot(activity)), subject=activity.id)
@@ -329,9 +363,7 @@ async def report_outcome(
         activity.outcome, activity.outcome_note, activity.completed_at = result, note, now
         activity.sequence += 1
         activity.updated_at = now
-        await session.execute(
-            delete(Alarm).where(Alarm.activity_id == activity.id, Alarm.fired_at.is_(None))
-        )
+        await drop_pending(session, activity.id)
         report = ActivityCompleted(
             **{k: v for k, v in snapshot(activity).items() if k in ActivityCompleted.model_fields},
             result=result,
@@ -401,7 +433,8 @@ def in_range(start: datetime | None, end: datetime | None) -> ColumnElement[bool
     if start is not None:
         conditions.append(
             or_(
-                Activity.ends_at >= start,
+                Activity.ends_at > start,
+                Activity.starts_at >= start,  # a due time exactly at the start
                 and_(
                     Activity.rrule.is_not(None),
                     or_(Activity.recurs_until.is_(None), Activity.recurs_until >= start),

@@ -28,6 +28,7 @@ BATCH = 200
 
 
 def _next_occurrence(activity: Activity, after: datetime) -> datetime | None:
+    """The first start after `after` (the start itself for a single activity)."""
     if not activity.rrule:
         return activity.starts_at if activity.starts_at > after else None
     zone = ZoneInfo(activity.time_zone)
@@ -48,35 +49,69 @@ def _reminder(activity: Activity, minutes: int, after: datetime) -> Alarm | None
     )
 
 
-async def plan_alarms(
-    session: AsyncSession, activity: Activity, *, now: datetime, escalation_hours: float | None
-) -> None:
-    """Replace the activity's pending alarms with those its current state calls for."""
-    await session.execute(
-        delete(Alarm).where(Alarm.activity_id == activity.id, Alarm.fired_at.is_(None))
-    )
-    if activity.status != "scheduled":
-        return
-    alarms = [_reminder(activity, minutes, now) for minutes in activity.reminders]
-    if not activity.rrule and activity.ends_at > now:
+def _outcome_alarms(
+    activity: Activity, after: datetime, escalation_hours: float | None
+) -> list[Alarm]:
+    """Ask for the outcome when the next occurrence ending after `after` ends; escalate later."""
+    length = activity.ends_at - activity.starts_at
+    occurrence = _next_occurrence(activity, after - length - timedelta(microseconds=1))
+    if occurrence is None:
+        return []
+    ends = occurrence + length
+    alarms = [
+        Alarm(
+            activity_id=activity.id, kind="outcome", fire_at=ends, occurrence_starts_at=occurrence
+        )
+    ]
+    if escalation_hours:
+        later = ends + timedelta(hours=escalation_hours)
         alarms.append(
             Alarm(
                 activity_id=activity.id,
-                kind="outcome",
-                fire_at=activity.ends_at,
-                occurrence_starts_at=activity.starts_at,
+                kind="escalation",
+                fire_at=later,
+                occurrence_starts_at=occurrence,
             )
         )
-        if escalation_hours:
-            alarms.append(
-                Alarm(
-                    activity_id=activity.id,
-                    kind="escalation",
-                    fire_at=activity.ends_at + timedelta(hours=escalation_hours),
-                    occurrence_starts_at=activity.starts_at,
+    return alarms
+
+
+async def drop_pending(session: AsyncSession, activity_id: UUID) -> None:
+    """Forget the alarms of an activity that have not fired (it changed, ended or was closed)."""
+    await session.execute(
+        delete(Alarm).where(Alarm.activity_id == activity_id, Alarm.fired_at.is_(None))
+    )
+
+
+async def plan_alarms(
+    session: AsyncSession, activity: Activity, *, now: datetime, escalation_hours: float | None
+) -> None:
+    """Replace the activity's pending alarms with those its current state calls for.
+
+    An alarm that already fired for the same occurrence (and offset) is not planned again, so
+    editing an activity after its reminder never reminds twice.
+    """
+    await drop_pending(session, activity.id)
+    if activity.status != "scheduled":
+        return
+    fired = set(
+        (
+            await session.execute(
+                select(Alarm.kind, Alarm.occurrence_starts_at, Alarm.minutes_before).where(
+                    Alarm.activity_id == activity.id, Alarm.fired_at.is_not(None)
                 )
             )
-    session.add_all(alarm for alarm in alarms if alarm is not None)
+        ).all()
+    )
+    alarms = [_reminder(activity, minutes, now) for minutes in activity.reminders]
+    if activity.ends_at > now or activity.rrule:
+        alarms += _outcome_alarms(activity, now, escalation_hours)
+    session.add_all(
+        alarm
+        for alarm in alarms
+        if alarm is not None
+        and (alarm.kind, alarm.occurrence_starts_at, alarm.minutes_before or 0) not in fired
+    )
 
 
 async def _head_of(session: AsyncSession, user_id: UUID) -> UUID | None:
@@ -87,14 +122,27 @@ async def _head_of(session: AsyncSession, user_id: UUID) -> UUID | None:
     return head if head != user_id else None
 
 
-async def _fire(session: AsyncSession, alarm: Alarm, activity: Activity, now: datetime) -> None:
+async def _fire(
+    session: AsyncSession,
+    alarm: Alarm,
+    activity: Activity,
+    now: datetime,
+    escalation_hours: float | None,
+) -> None:
     if activity.status != "scheduled":
         return
+    if activity.rrule:  # the series goes on: the same alarm for the next occurrence
+        after = max(alarm.occurrence_starts_at, now)
+        if alarm.kind == "reminder":
+            following = _reminder(activity, alarm.minutes_before, after)
+            session.add_all([following] if following else [])
+        elif alarm.kind == "outcome":  # the next occurrence that has not ended yet
+            ended = alarm.occurrence_starts_at + (activity.ends_at - activity.starts_at)
+            later = max(ended, now) + timedelta(microseconds=1)
+            session.add_all(_outcome_alarms(activity, later, escalation_hours))
+        if alarm.occurrence_starts_at in set(activity.exdates):
+            return  # reported on, or skipped
     if alarm.kind == "reminder":
-        if activity.rrule:  # the series goes on: remind of the next occurrence too
-            following = _reminder(activity, alarm.minutes_before, alarm.occurrence_starts_at)
-            if following is not None:
-                session.add(following)
         due = ActivityReminderDue(
             reminder_id=alarm.id,
             activity_id=activity.id,
@@ -118,14 +166,19 @@ async def _fire(session: AsyncSession, alarm: Alarm, activity: Activity, now: da
         title=activity.title,
         owner_id=activity.owner_id,
         recipient_ids=[recipient],
-        ends_at=activity.ends_at,
+        occurrence_starts_at=alarm.occurrence_starts_at,
+        ends_at=alarm.occurrence_starts_at + (activity.ends_at - activity.starts_at),
         escalated=escalated,
     )
     await add_event(session, new_event(overdue, subject=activity.id, time=now))
 
 
-async def fire_due(sessions: SessionFactory) -> int:
-    """Fire the alarms that are due (one batch); returns how many this call claimed."""
+async def fire_due(sessions: SessionFactory, escalation_hours: float | None = None) -> int:
+    """Fire the alarms that are due (one batch); returns how many this call claimed.
+
+    The activity is locked with its alarm, so an edit (which re-plans alarms under the same lock)
+    and the scheduler take turns: never both, never an alarm planned twice.
+    """
     async with unit_of_work(sessions) as session:
         now = await session.scalar(select(func.now()))
         assert now is not None
@@ -136,27 +189,30 @@ async def fire_due(sessions: SessionFactory) -> int:
                 .where(Alarm.fired_at.is_(None), Alarm.fire_at <= now)
                 .order_by(Alarm.fire_at)
                 .limit(BATCH)
-                .with_for_update(of=Alarm, skip_locked=True)
+                .with_for_update(of=(Alarm, Activity), skip_locked=True)
             )
         ).all()
         for alarm, activity in rows:
             alarm.fired_at = now
-            await _fire(session, alarm, activity, now)
+            await _fire(session, alarm, activity, now, escalation_hours)
     return len(rows)
 
 
 class Scheduler:
     """Fires due alarms every `interval` seconds (at once again while batches come full)."""
 
-    def __init__(self, sessions: SessionFactory, interval: float) -> None:
+    def __init__(
+        self, sessions: SessionFactory, interval: float, escalation_hours: float | None = None
+    ) -> None:
         self._sessions = sessions
         self._interval = interval
+        self._escalation_hours = escalation_hours
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                if await fire_due(self._sessions) == BATCH:
+                if await fire_due(self._sessions, self._escalation_hours) == BATCH:
                     continue
             except Exception:  # the database may be away for a moment; try again later
                 log.exception("calendar scheduler: firing due alarms failed")

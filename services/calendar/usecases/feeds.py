@@ -56,14 +56,18 @@ def _live(owner_id: UUID, team_id: UUID | None) -> ColumnElement[bool]:
 
 
 async def create_feed(sessions: SessionFactory, identity: Identity, team_id: UUID | None) -> str:
-    """A new feed (the previous one of the same scope stops answering); returns its token."""
-    if team_id is not None and not (
-        identity.role == "admin" or (identity.role == "head" and str(team_id) in identity.team_ids)
-    ):
-        raise Forbidden("only the group's head subscribes to a group's calendar")
+    """A new feed (the previous one of the same scope stops answering); returns its token.
+
+    A group feed is for the group's head (or the head of a group above it) and the admin: the
+    same rule the feed applies each time it is fetched.
+    """
     token = secrets.token_urlsafe(32)
     owner_id = UUID(identity.user_id)
     async with unit_of_work(sessions) as session:
+        if team_id is not None and not (
+            identity.role == "admin" or await _heads(session, team_id, owner_id)
+        ):
+            raise Forbidden("only the group's head subscribes to a group's calendar")
         await session.execute(
             update(Feed).where(_live(owner_id, team_id)).values(revoked_at=func.now())
         )
@@ -108,30 +112,26 @@ async def _scope(session: AsyncSession, feed: Feed) -> ColumnElement[bool] | Non
             Activity.owner_id == feed.owner_id,
             Activity.participant_ids.contains([feed.owner_id]),
         )
-    team = await session.get(Team, feed.team_id)
-    heads_it = team is not None and (
-        team.head_id == feed.owner_id
-        or await _heads_an_ancestor(session, team, feed.owner_id)
-        or (owner is not None and owner.role == "admin")
-    )
-    if not heads_it:
+    admin = owner is not None and owner.role == "admin"
+    if not (admin or await _heads(session, feed.team_id, feed.owner_id)):
         return None
     tree = _subtree(feed.team_id)
     members = select(Member.id).where(Member.team_id.in_(select(tree.c.id)))
     return Activity.owner_id.in_(members)
 
 
-async def _heads_an_ancestor(session: AsyncSession, team: Team, user_id: UUID) -> bool:
+async def _heads(session: AsyncSession, team_id: UUID, user_id: UUID) -> bool:
+    """True when `user_id` heads the group or a group above it (in the calendar's replica)."""
     seen: set[UUID] = set()
-    parent_id = team.parent_id
-    while parent_id is not None and parent_id not in seen:
-        seen.add(parent_id)
-        parent = await session.get(Team, parent_id)
-        if parent is None:
+    current: UUID | None = team_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        team = await session.get(Team, current)
+        if team is None:
             return False
-        if parent.head_id == user_id:
+        if team.head_id == user_id:
             return True
-        parent_id = parent.parent_id
+        current = team.parent_id
     return False
 
 

@@ -23,11 +23,13 @@ class Imported:
     created: int
     updated: int
     unchanged: int
+    skipped: int = 0  # changed occurrences of series (RECURRENCE-ID), not imported
 
 
 def _values(event: ical.ImportedEvent) -> dict[str, Any]:
     values = asdict(event)
     values.pop("cancelled")
+    values.pop("number")
     values["title"] = values["title"][:TITLE_LENGTH]
     return values
 
@@ -37,7 +39,7 @@ async def import_calendar(
 ) -> Imported:
     """Import into the caller's calendar; a UID imported before updates that activity."""
     try:
-        events = ical.read(data, zone or policy.time_zone)
+        events, skipped = ical.read(data, zone or policy.time_zone)
     except ical.BadCalendar as bad:
         raise Invalid({"file": str(bad)}) from None
     if len(events) > MAX_EVENTS:
@@ -46,7 +48,7 @@ async def import_calendar(
     created = updated = unchanged = 0
     now = datetime.now(UTC)
     async with unit_of_work(sessions) as session:
-        for number, event in enumerate(events, start=1):
+        for event in events:
             values = _values(event)
             uid = values.pop("uid")
             try:
@@ -70,7 +72,7 @@ async def import_calendar(
                     continue
             except Invalid as invalid:
                 problems = "; ".join(f"{k}: {v}" for k, v in invalid.problems.items())
-                raise Invalid({"file": f"event {number} ({event.uid}): {problems}"}) from None
+                raise Invalid({"file": f"event {event.number} ({event.uid}): {problems}"}) from None
             if event.cancelled and activity.status == "scheduled":
                 await cancel(session, activity, now=now)
-    return Imported(created, updated, unchanged)
+    return Imported(created, updated, unchanged, skipped)

@@ -14,7 +14,7 @@ from services.gateway.tables import User
 from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.pages import PageUser
-from services.gateway.web.rendering import render
+from services.gateway.web.rendering import complaint, render
 from shared.deps import Sessions
 from shared.text import N_
 
@@ -116,10 +116,23 @@ def _payload(form: dict[str, str], user: User) -> tuple[dict[str, Any], dict[str
     return body, problems
 
 
+def _repeat_fields(rule: str | None, user: User) -> dict[str, str]:
+    """What the form shows of a rule: its frequency, and its last day (UNTIL) in the user's zone."""
+    parts = dict(part.partition("=")[::2] for part in (rule or "").split(";") if part)
+    until = ""
+    if parts.get("UNTIL"):
+        moment = datetime.strptime(parts["UNTIL"].rstrip("Z")[:15].ljust(15, "0"), "%Y%m%dT%H%M%S")
+        until = moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(_zone(user)).date().isoformat()
+    return {"repeat": parts.get("FREQ", ""), "until": until}
+
+
 def _problems(answer: Any) -> dict[str, str]:
-    """The API's 422 as messages per form field (times map to the start and end inputs)."""
+    """The API's 4xx as messages per form field (times map to the start and end inputs)."""
+    detail = answer.json().get("detail", [])
+    if isinstance(detail, str):  # 403, 404: one sentence about the whole request
+        return {"form": detail}
     found: dict[str, str] = {}
-    for problem in answer.json().get("detail", []):
+    for problem in detail:
         location = [str(part) for part in problem.get("loc", [])]
         field = location[1] if len(location) > 1 else "form"
         field = {"due": "start", "rrule": "repeat", "exdates": "repeat"}.get(field, field)
@@ -141,12 +154,12 @@ async def calendar_page(
     request: Request, user: PageUser, activity: UUID | None = None, group: bool = False
 ) -> Response:
     awaiting = await read(
-        request, user, "calendar", "/api/activities", awaiting_outcome="true", owner_id=str(user.id)
+        request, user, "calendar", "/api/calendar/awaiting", owner_id=str(user.id)
     )
     context: dict[str, Any] = {
         "open_activity": activity,
         "group": group and user.role in ("head", "admin"),
-        "awaiting": len(awaiting["items"]),
+        "awaiting": len(awaiting),
         "kinds": KINDS,
     }
     return render(request, "calendar/calendar.html", user, **context)
@@ -303,7 +316,7 @@ async def edit_activity(request: Request, user: PageUser, activity_id: UUID) -> 
         "end": _local_input(activity["end"], user),
         "all_day": "on" if activity["all_day"] else "",
         "reminders": ", ".join(str(m) for m in activity["reminders"]),
-        "repeat": (activity["rrule"] or "").removeprefix("FREQ=").split(";")[0],
+        **_repeat_fields(activity["rrule"], user),
     }
     context = _form_context(form, {}, activity_id=activity_id)
     return render(request, "calendar/_activity_form.html", user, **context)
@@ -314,10 +327,13 @@ async def update_activity(request: Request, user: PageUser, activity_id: UUID) -
     form = {key: str(value) for key, value in (await request.form()).items()}
     body, problems = _payload(form, user)
     current = await _activity(request, user, activity_id)
-    if "rrule" not in body and current["rrule"] and form.get("repeat") == "":
+    if current["rrule"] and _repeat_fields(current["rrule"], user) == {
+        "repeat": form.get("repeat", ""),
+        "until": form.get("until", ""),
+    }:
+        body.pop("rrule", None)  # unchanged: keep its BYDAY, COUNT and exceptions as they are
+    elif current["rrule"] and not form.get("repeat"):
         body["rrule"] = None
-    elif current["rrule"] and body.get("rrule", "").split(";")[0] == current["rrule"].split(";")[0]:
-        body.pop("rrule")  # the same frequency: keep COUNT, BYDAY and the exceptions as they are
     if not problems:
         path = f"/api/activities/{activity_id}"
         answer = await ask(request, user, "calendar", "PATCH", path, json=body)
@@ -370,8 +386,7 @@ async def cancel_activity(request: Request, user: PageUser, activity_id: UUID) -
     answer = await ask(request, user, "calendar", "DELETE", f"/api/activities/{activity_id}")
     if answer.status_code == 204:
         return _changed()
-    message = _("The activity could not be cancelled.")
-    return Response(status_code=204, headers={"HX-Trigger": f'{{"crm:error": "{message}"}}'})
+    return Response(status_code=204, headers=complaint(_("The activity could not be cancelled.")))
 
 
 @router.get("/calendar/activities/{activity_id}/outcome")
@@ -440,11 +455,9 @@ async def report_outcome(request: Request, user: PageUser, activity_id: UUID) ->
 @router.get("/calendar/awaiting")
 async def awaiting_page(request: Request, user: PageUser, activity: UUID | None = None) -> Response:
     """What ended without an outcome report: the owner's, or the group's for a head."""
-    params: dict[str, Any] = {"awaiting_outcome": "true", "limit": 200}
-    if user.role not in ("head", "admin"):
-        params["owner_id"] = str(user.id)
-    page = await read(request, user, "calendar", "/api/activities", **params)
-    context = {"items": page["items"], "kinds": KINDS, "open_activity": activity}
+    params = {} if user.role in ("head", "admin") else {"owner_id": str(user.id)}
+    items = await read(request, user, "calendar", "/api/calendar/awaiting", **params)
+    context = {"items": items, "kinds": KINDS, "open_activity": activity}
     return render(request, "calendar/awaiting.html", user, **context)
 
 

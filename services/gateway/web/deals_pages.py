@@ -11,7 +11,7 @@ from services.gateway.tables import User
 from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.pages import PageUser
-from services.gateway.web.rendering import render
+from services.gateway.web.rendering import complaint, render
 from shared.text import N_
 
 router = APIRouter(include_in_schema=False)
@@ -65,8 +65,7 @@ async def move(request: Request, deal_id: UUID, user: PageUser) -> Response:
     if answer.status_code == 200:
         return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"HX-Trigger": "crm:moved"})
     if answer.status_code != 422:
-        message = _("The deal could not be moved.")
-        return Response(status_code=204, headers={"HX-Trigger": f'{{"crm:error": "{message}"}}'})
+        return Response(status_code=204, headers=complaint(_("The deal could not be moved.")))
     return await _dialog(request, user, deal_id, form, answer.json()["detail"], fields)
 
 

@@ -19,7 +19,7 @@ from services.gateway.usecases import auth, people
 from services.gateway.usecases.auth import SESSION_TTL
 from services.gateway.web.i18n import LOCALES
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.rendering import fragment, render, role_label, use_locale
+from services.gateway.web.rendering import complaint, fragment, render, role_label, use_locale
 from shared.deps import Sessions
 from shared.errors import Invalid
 
@@ -194,7 +194,7 @@ async def set_active(
     try:
         await people.update_user(sessions, user_id, {"active": active})
     except Invalid as invalid:
-        headers["HX-Trigger"] = json.dumps({"crm:error": "; ".join(translated(invalid).values())})
+        headers.update(complaint("; ".join(translated(invalid).values())))
     lists = await _people_lists(sessions)
     table = render(request, "admin/_user_table.html", user, **lists, **_user_form_context(lists))
     table.headers.update(headers)

@@ -1,5 +1,6 @@
 """Rendering pages: templates with the user's language, CSRF token, navigation and formatters."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -121,3 +122,8 @@ def render(
     request: Request, template: str, user: User | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     return HTMLResponse(fragment(request, template, user, **context), status_code=status_code)
+
+
+def complaint(message: str) -> dict[str, str]:
+    """Headers that make the page show `message` as an error (HTMX event `crm:error`)."""
+    return {"HX-Trigger": json.dumps({"crm:error": message})}
