@@ -89,7 +89,16 @@ class PlanLine(Base):
     __table_args__ = (
         # Within one granularity nothing is counted twice: one line per manager, client, period.
         UniqueConstraint("manager_id", "company_id", "period", "start_date", "end_date"),
-        Index("ix_plan_line_period_start_date", "period", "start_date"),
+        # The summary sums a period's lines per manager and status from this index alone.
+        Index(
+            "ix_plan_line_period_start_date_end_date_manager_id_status",
+            "period",
+            "start_date",
+            "end_date",
+            "manager_id",
+            "status",
+            postgresql_include=["amount"],
+        ),
     )
 
 

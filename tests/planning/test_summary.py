@@ -136,3 +136,53 @@ async def test_a_period_that_does_not_fit_is_a_422(planning: httpx.AsyncClient) 
         "query",
         "start_date",
     ]
+
+
+async def test_a_managers_figures_drill_down_to_each_client(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await tree(bus)
+    anna = await person(bus, "manager", NORTH)
+    orlen, lotos = await client(bus, "Orlen"), await client(bus, "Lotos")
+    await plan(planning, anna, orlen, "1000")
+    draft = line(anna, lotos, amount="250")
+    await planning.post("/api/plans/lines", json=draft, headers=identity_headers(anna))
+    won = deal(DealWon, anna, "700", date(2026, 12, 10), 100).model_copy(
+        update={"company_id": UUID(lotos)}
+    )
+    await bus.publish([message(won, "won")])
+
+    mine = (
+        await planning.get(
+            "/api/plans/summary",
+            params={**DECEMBER, "scope": "manager"},
+            headers=identity_headers(anna),
+        )
+    ).json()
+
+    assert [(c["scope"], c["name"], c["submitted"], c["actual"]) for c in mine["children"]] == [
+        ("client", "Lotos", "0.00", "700.00"),
+        ("client", "Orlen", "1000.00", "0.00"),
+    ]
+    assert (mine["submitted"], mine["final"], mine["actual"]) == ("1000.00", "1000.00", "700.00")
+
+
+async def test_with_approval_off_only_drafts_and_rejected_lines_stay_out(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await tree(bus)
+    anna, boss = await person(bus, "manager", NORTH), await person(bus, "head", NORTH)
+    amounts = {"approved": "1", "doubtful": "20", "submitted": "300", "rejected": "4000"}
+    for decision, amount in amounts.items():
+        line_id = await plan(planning, anna, await client(bus, decision), amount)
+        if decision != "submitted":
+            review = {"decision": decision, "comment": "why"}
+            await planning.post(
+                f"/api/plans/lines/{line_id}/review", json=review, headers=identity_headers(boss)
+            )
+    draft = line(anna, await client(bus, "draft"), amount="50000")
+    await planning.post("/api/plans/lines", json=draft, headers=identity_headers(anna))
+
+    company = (await planning.get("/api/plans/summary", params=DECEMBER)).json()
+
+    assert (company["submitted"], company["final"]) == ("321.00", "321.00")

@@ -183,7 +183,7 @@ async def put_settings(body: Settings, sessions: Sessions, identity: CurrentIden
 
 
 class FiguresPublic(BaseModel):
-    scope: Literal["company", "team", "manager"]
+    scope: Literal["company", "team", "manager", "client"]
     id: UUID
     name: str
     submitted: Decimal = Field(description="lines submitted, under review or reviewed")
