@@ -62,6 +62,21 @@ class PlanSettings(Base):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     approval_required: Mapped[bool] = mapped_column(default=False)
     base_currency: Mapped[str] = mapped_column(Text, default="PLN")
+    lock_after_days: Mapped[int | None] = mapped_column(
+        comment="a period locks this many days after it ends; null: only by the administrator"
+    )
+
+
+class PlanLock(Base):
+    """A period the administrator has locked: its plan (and every period within it) is frozen."""
+
+    __tablename__ = "plan_lock"
+
+    period: Mapped[str] = mapped_column(Text, primary_key=True)
+    start_date: Mapped[date] = mapped_column(primary_key=True)
+    end_date: Mapped[date] = mapped_column(primary_key=True)
+    locked_by: Mapped[str] = mapped_column(Text)
+    locked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class PlanLine(Base):

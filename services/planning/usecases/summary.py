@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.planning.domain.periods import Period
 from services.planning.domain.rollup import IN_SUBMITTED, carry_up, in_final
 from services.planning.tables import Client, DealReplica, Member, PlanLine, Team
-from services.planning.usecases.lines import settings
+from services.planning.usecases.plan_settings import settings
 from shared.auth import Identity
 from shared.errors import Forbidden, NotFound
 
