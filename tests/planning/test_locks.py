@@ -130,6 +130,10 @@ async def test_periods_say_when_they_lock_and_whether_they_are_locked(
     in_the_locked_year = await planning.get(
         "/api/plans/periods", params={"period": "month", "start_date": "2027-03-31"}
     )
+    weeks_around = await planning.get(
+        "/api/plans/periods",
+        params={"period": "week", "start_date": "2026-12-02", "count": 3, "before": 1},
+    )
 
     assert [(p["start_date"], p["locks_on"], p["locked"]) for p in answer.json()] == [
         ("2025-12-01", "2026-01-06", "deadline"),
@@ -138,6 +142,11 @@ async def test_periods_say_when_they_lock_and_whether_they_are_locked(
     ]
     assert [(p["start_date"], p["locked"]) for p in in_the_locked_year.json()] == [
         ("2027-03-01", "locked")
+    ]
+    assert [(p["start_date"], p["end_date"]) for p in weeks_around.json()] == [
+        ("2026-11-23", "2026-11-29"),
+        ("2026-11-30", "2026-12-06"),
+        ("2026-12-07", "2026-12-13"),
     ]
 
 

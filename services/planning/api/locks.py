@@ -92,8 +92,9 @@ async def periods(
     period: Literal["day", "week", "month", "quarter", "year"],
     start_date: Annotated[date, Query(description="any day of the first period")],
     count: Annotated[int, Query(ge=1, le=24)] = 1,
+    before: Annotated[int, Query(ge=0, le=24, description="periods before that one first")] = 0,
 ) -> list[PeriodPublic]:
-    """Consecutive periods of a kind from the one holding `start_date`, each open or locked."""
+    """Consecutive periods of a kind around the one holding `start_date`, each open or locked."""
     async with sessions() as session, session.begin():
-        states = await usecases.period_states(session, period, start_date, count)
+        states = await usecases.period_states(session, period, start_date, count, before=before)
     return [PeriodPublic(**vars(state)) for state in states]

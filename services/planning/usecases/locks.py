@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.domain.locking import LockReason, lock_reason, locks_on
-from services.planning.domain.periods import BadPeriod, Period, period_range, start_of
+from services.planning.domain.periods import BadPeriod, Period, period_range, previous, start_of
 from services.planning.tables import PlanLock
 from services.planning.usecases.plan_settings import settings
 from shared.auth import Identity
@@ -73,12 +73,15 @@ async def ensure_open(session: AsyncSession, identity: Identity, start: date, en
 
 
 async def period_states(
-    session: AsyncSession, period: Period, start_date: date, count: int
+    session: AsyncSession, period: Period, start_date: date, count: int, *, before: int = 0
 ) -> list[PeriodState]:
-    """`count` periods of a kind from the one holding `start_date`, each with its lock."""
+    """`count` periods of a kind, the first `before` periods ahead of the one holding
+    `start_date`, each with its lock."""
     plan = await settings(session)
     states = []
     start, end = dates_of(period, start_of(period, start_date))
+    for _ in range(before):
+        start, end = previous(period, start, end)
     for _ in range(count):
         reason = await _reason(session, start, end)
         states.append(PeriodState(period, start, end, locks_on(end, plan.lock_after_days), reason))
