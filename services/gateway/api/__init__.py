@@ -1,7 +1,14 @@
 """HTTP routers of the gateway; the proxy comes last so the gateway's own paths win."""
 
 from services.gateway.api import auth, notifications, people, proxy
-from services.gateway.web import admin_deals_pages, deals_pages, import_pages, pages, plan_pages
+from services.gateway.web import (
+    admin_deals_pages,
+    deals_pages,
+    import_pages,
+    pages,
+    plan_pages,
+    plan_review_pages,
+)
 
 ROUTERS = [
     auth.router,
@@ -12,5 +19,6 @@ ROUTERS = [
     admin_deals_pages.router,
     import_pages.router,
     plan_pages.router,
+    plan_review_pages.router,
     proxy.router,
 ]

@@ -72,6 +72,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
         entries += [
             ("/deals", _("Deals")),
             ("/companies", _("Companies")),
+            ("/plans", _("Plan")),
             ("/imports", _("Import")),
         ]
     if user.role == "admin":
