@@ -10,26 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from services.embedded import create_embedded_app, prepare_databases
-from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer
 from shared.testing.waiting import eventually
 from tests.gateway.test_web import browser_sign_in
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(scope="module")
-async def crm(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
-    urls = await prepare_databases(pg_server, fresh=True)
-    app = create_embedded_app(
-        urls,
-        identity_secret=TEST_SECRET,
-        admin_email=ADMIN_EMAIL,
-        admin_password=ADMIN_PASSWORD,
-        admin_locale="en",
-    )
-    async with running(app) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +76,11 @@ def cell_form(org: dict[str, Any], manager: str, client: str, start: str, **extr
     }
 
 
+def column(org: dict[str, Any], manager: str, start: str) -> dict[str, str]:
+    """What a column's button posts: the grid shown, and the manager's period."""
+    return {"kind": "month", "view_start": start, "start_date": start, "manager_id": org[manager]}
+
+
 def hidden(html: str, name: str) -> str:
     found = re.search(rf'name="{name}" value="([^"]*)"', html)
     assert found, f"no {name} in {html}"
@@ -114,12 +104,7 @@ async def test_a_manager_edits_a_cell_in_place_and_submits_the_period(
         )
         submitted = await marek.post(
             "/plans/submit",
-            data={
-                "kind": "month",
-                "view_start": "2026-12-01",
-                "start_date": "2026-12-01",
-                "manager_id": org["marek"],
-            },
+            data=column(org, "marek", "2026-12-01"),
         )
 
     assert page.status_code == 200
@@ -166,21 +151,11 @@ async def test_the_previous_period_is_copied_into_the_column(
         )
         copied = await piotr.post(
             "/plans/copy",
-            data={
-                "kind": "month",
-                "view_start": "2027-06-01",
-                "start_date": "2027-06-01",
-                "manager_id": org["piotr"],
-            },
+            data=column(org, "piotr", "2027-06-01"),
         )
         again = await piotr.post(
             "/plans/copy",
-            data={
-                "kind": "month",
-                "view_start": "2027-06-01",
-                "start_date": "2027-06-01",
-                "manager_id": org["piotr"],
-            },
+            data=column(org, "piotr", "2027-06-01"),
         )
 
     june = copied.text.split(f'id="cell-{org["Gamma"]}-2027-06-01"')[1].split("</td>")[0]
@@ -215,12 +190,7 @@ async def submitted_lines(crm: httpx.AsyncClient, org: dict[str, Any], start: st
             )
         await marek.post(
             "/plans/submit",
-            data={
-                "kind": "month",
-                "view_start": start,
-                "start_date": start,
-                "manager_id": org["marek"],
-            },
+            data=column(org, "marek", start),
         )
     lines = await crm.get(
         "/api/plans/lines",
