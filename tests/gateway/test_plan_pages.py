@@ -166,9 +166,10 @@ async def test_the_previous_period_is_copied_into_the_column(
 async def test_a_locked_month_shows_no_inputs_and_refuses_a_cell(
     crm: httpx.AsyncClient, org: dict[str, Any]
 ) -> None:
-    lock = {"period": "month", "start_date": "2027-09-01"}
-    await crm.post("/api/plans/locks", json=lock, headers=org["api"])
+    async with signed_in(crm, "admin") as admin:
+        locked = await admin.post("/plans/lock", data=column(org, "piotr", "2027-09-01"))
     async with signed_in(crm, "piotr") as piotr:
+        not_by_piotr = await piotr.post("/plans/unlock", data=column(org, "piotr", "2027-09-01"))
         page = await piotr.get(
             "/plans", params={"start": "2027-09-01", "add": [org["Alfa"], org["Beta"]]}
         )
@@ -180,6 +181,11 @@ async def test_a_locked_month_shows_no_inputs_and_refuses_a_cell(
     assert "locked" in page.text and 'name="amount"' not in cell
     assert f'id="client-{org["Beta"]}"' in page.text
     assert refused.status_code == 422 and "this period is locked" in refused.text
+    assert "The period is locked." in locked.text and "Unlock September 2027" in locked.text
+    assert "only an administrator may lock or unlock a period" in not_by_piotr.text
+    async with signed_in(crm, "admin") as admin:
+        unlocked = await admin.post("/plans/unlock", data=column(org, "piotr", "2027-09-01"))
+    assert "The period is open again." in unlocked.text and "Lock September 2027" in unlocked.text
 
 
 async def submitted_lines(crm: httpx.AsyncClient, org: dict[str, Any], start: str) -> list[str]:

@@ -295,6 +295,20 @@ async def _copy(request: Request, user: User, column: "ColumnForm") -> tuple[lis
     return [], ngettext("%(num)d line copied.", "%(num)d lines copied.", done) % {"num": done}
 
 
+async def _lock(
+    request: Request, user: User, column: "ColumnForm", *, lock: bool
+) -> tuple[list[str], str]:
+    """Lock the period (administrators only), or lift its lock; problems and a notice."""
+    period = {"period": column.kind, "start_date": column.params["start_date"]}
+    if lock:
+        answer = await ask(request, user, "planning", "POST", "/api/plans/locks", json=period)
+    else:
+        answer = await ask(request, user, "planning", "DELETE", "/api/plans/locks", params=period)
+    if answer.is_error:
+        return problems(answer), ""
+    return [], _("The period is locked.") if lock else _("The period is open again.")
+
+
 class ColumnForm:
     """A column's button: which manager's period, and which grid to show afterwards."""
 
@@ -340,3 +354,15 @@ async def submit_column(request: Request, user: PageUser, column: ColumnDep) -> 
 async def copy_column(request: Request, user: PageUser, column: ColumnDep) -> Response:
     """Copy the period before into a period; the grid again."""
     return await _after(request, user, column, await _copy(request, user, column))
+
+
+@router.post("/plans/lock")
+async def lock_column(request: Request, user: PageUser, column: ColumnDep) -> Response:
+    """Lock a period for everyone but administrators; the grid again."""
+    return await _after(request, user, column, await _lock(request, user, column, lock=True))
+
+
+@router.post("/plans/unlock")
+async def unlock_column(request: Request, user: PageUser, column: ColumnDep) -> Response:
+    """Lift a period's lock; the grid again."""
+    return await _after(request, user, column, await _lock(request, user, column, lock=False))
