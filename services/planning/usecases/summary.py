@@ -124,15 +124,15 @@ async def summary(
 ) -> Node:
     """The figures of the company, a group or a manager, with the level below as children."""
     between: dict[str, Any] = {"period": period, "start": start, "end": end}
-    teams = {team.id: team for team in await session.scalars(select(Team).order_by(Team.name))}
-    members = {m.id: m for m in await session.scalars(select(Member).order_by(Member.name))}
     if scope == "manager":
         manager_id = id_ or UUID(identity.user_id)
-        member = members.get(manager_id)
+        member = await session.get(Member, manager_id)
         if member is None:
             raise NotFound("manager")
         _check(identity, member.team_id, own=manager_id)
         return await _manager_node(session, manager_id, member.name, between)
+    teams = {team.id: team for team in await session.scalars(select(Team).order_by(Team.name))}
+    members = {m.id: m for m in await session.scalars(select(Member).order_by(Member.name))}
     parents: Mapping[UUID, UUID | None] = {
         team_id: team.parent_id for team_id, team in teams.items()
     }
