@@ -262,3 +262,24 @@ async def test_the_tree_drills_down_from_the_company_to_a_managers_clients_with_
     assert f"scope=manager&amp;id={org['marek']}" in north.text
     assert f'href="/companies/{org["Alfa"]}"' in marek.text and 'id="trend-chart"' in marek.text
     assert bad.status_code == 422 and refused.status_code == 403
+
+
+async def test_only_the_administrator_sets_approval_and_the_deadline(
+    crm: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    async with signed_in(crm, "admin") as admin:
+        page = await admin.get("/plans/settings")
+        saved = await admin.post(
+            "/plans/settings", data={"approval_required": "on", "lock_after_days": "5"}
+        )
+        wrong = await admin.post("/plans/settings", data={"lock_after_days": "five"})
+        after = (await crm.get("/api/plans/settings", headers=org["api"])).json()
+        await admin.post("/plans/settings", data={})
+    async with signed_in(crm, "beata") as head:
+        refused = await head.get("/plans/settings")
+
+    assert page.status_code == 200 and 'name="lock_after_days"' in page.text
+    assert "Saved." in saved.text and 'value="5"' in saved.text and "checked" in saved.text
+    assert wrong.status_code == 422 and "lock_after_days:" in wrong.text
+    assert after == {"approval_required": True, "lock_after_days": 5}
+    assert refused.status_code == 403

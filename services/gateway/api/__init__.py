@@ -8,6 +8,7 @@ from services.gateway.web import (
     pages,
     plan_pages,
     plan_review_pages,
+    plan_settings_pages,
 )
 
 ROUTERS = [
@@ -20,5 +21,6 @@ ROUTERS = [
     import_pages.router,
     plan_pages.router,
     plan_review_pages.router,
+    plan_settings_pages.router,
     proxy.router,
 ]
