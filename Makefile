@@ -30,6 +30,7 @@ format: $(STAMP)
 bench: $(STAMP)  ## benchmarks; each prints its ratio to a baseline measured in the same run
 	$(BIN)/python -m bench.event_latency
 	$(BIN)/python -m bench.calendar_feed
+	$(BIN)/python -m bench.plan_summary
 
 kafka-start:
 	deploy/local/kafka start

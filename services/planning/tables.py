@@ -62,6 +62,21 @@ class PlanSettings(Base):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     approval_required: Mapped[bool] = mapped_column(default=False)
     base_currency: Mapped[str] = mapped_column(Text, default="PLN")
+    lock_after_days: Mapped[int | None] = mapped_column(
+        comment="a period locks this many days after it ends; null: only by the administrator"
+    )
+
+
+class PlanLock(Base):
+    """A period the administrator has locked: its plan (and every period within it) is frozen."""
+
+    __tablename__ = "plan_lock"
+
+    period: Mapped[str] = mapped_column(Text, primary_key=True)
+    start_date: Mapped[date] = mapped_column(primary_key=True)
+    end_date: Mapped[date] = mapped_column(primary_key=True)
+    locked_by: Mapped[str] = mapped_column(Text)
+    locked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class PlanLine(Base):
@@ -89,7 +104,16 @@ class PlanLine(Base):
     __table_args__ = (
         # Within one granularity nothing is counted twice: one line per manager, client, period.
         UniqueConstraint("manager_id", "company_id", "period", "start_date", "end_date"),
-        Index("ix_plan_line_period_start_date", "period", "start_date"),
+        # The summary sums a period's lines per manager and status from this index alone.
+        Index(
+            "ix_plan_line_period_start_date_end_date_manager_id_status",
+            "period",
+            "start_date",
+            "end_date",
+            "manager_id",
+            "status",
+            postgresql_include=["amount"],
+        ),
     )
 
 

@@ -6,10 +6,11 @@ from typing import Any
 import httpx
 import pytest
 
+from services.embedded import create_embedded_app, prepare_databases
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from shared.bus import InProcessBus
-from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer, running
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
 
 PASSWORD = "a long enough password"
 
@@ -25,6 +26,21 @@ async def gateway(
         admin_password=ADMIN_PASSWORD,
     )
     async with running(create_app(settings, bus)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def crm(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole CRM in process, one per test module, for the pages that call the services."""
+    urls = await prepare_databases(pg_server, fresh=True)
+    app = create_embedded_app(
+        urls,
+        identity_secret=TEST_SECRET,
+        admin_email=ADMIN_EMAIL,
+        admin_password=ADMIN_PASSWORD,
+        admin_locale="en",
+    )
+    async with running(app) as client:
         yield client
 
 

@@ -1,30 +1,14 @@
 """The deals pages over HTTP, with the whole CRM in process: board, list, company, deal."""
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from services.embedded import create_embedded_app, prepare_databases
-from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer
 from shared.testing.waiting import eventually
 from tests.gateway.test_web import browser_sign_in, csrf_of
-
-
-@pytest.fixture(scope="module")
-async def crm(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
-    urls = await prepare_databases(pg_server, fresh=True)
-    app = create_embedded_app(
-        urls,
-        identity_secret=TEST_SECRET,
-        admin_email=ADMIN_EMAIL,
-        admin_password=ADMIN_PASSWORD,
-        admin_locale="en",
-    )
-    async with running(app) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -56,3 +56,15 @@ async def test_clients_page_by_name(planning: httpx.AsyncClient, bus: InProcessB
 
 async def test_the_list_is_empty_before_any_company(planning: httpx.AsyncClient) -> None:
     assert await clients(planning) == {"items": [], "next_cursor": None}
+
+
+async def test_clients_are_looked_up_by_id(planning: httpx.AsyncClient, bus: InProcessBus) -> None:
+    messages = [company_created(name) for name in ["Orlen", "Lotos", "PKN"]]
+    await bus.publish(messages)
+    wanted = [m.envelope["data"]["company_id"] for m in messages[:2]]
+
+    found = await clients(planning, id=wanted)
+    too_many = await planning.get("/api/plans/clients", params={"id": [str(uuid4())] * 201})
+
+    assert [c["name"] for c in found["items"]] == ["Lotos", "Orlen"]
+    assert too_many.status_code == 422 and too_many.json()["detail"][0]["loc"] == ["query", "id"]

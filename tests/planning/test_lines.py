@@ -187,8 +187,8 @@ async def test_only_an_administrator_switches_approval_on(
     switched = await planning.put("/api/plans/settings", json={"approval_required": True})
 
     assert refused.status_code == 403
-    assert switched.json() == {"approval_required": True}
-    assert (await planning.get("/api/plans/settings")).json() == {"approval_required": True}
+    assert switched.json() == {"approval_required": True, "lock_after_days": None}
+    assert (await planning.get("/api/plans/settings")).json()["approval_required"] is True
 
 
 async def test_last_months_plan_is_copied_in_one_step_without_doubling(

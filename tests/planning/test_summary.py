@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
@@ -62,6 +63,15 @@ async def plan(planning: httpx.AsyncClient, who: Identity, company_id: str, amou
     return line_id
 
 
+async def own_figures(planning: httpx.AsyncClient, who: Identity) -> dict[str, Any]:
+    """The manager's own December figures, as the manager asks for them."""
+    answer = await planning.get(
+        "/api/plans/summary", params={**DECEMBER, "scope": "manager"}, headers=identity_headers(who)
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
 async def test_a_doubtful_line_counts_in_submitted_but_not_final_at_every_level(
     planning: httpx.AsyncClient, bus: InProcessBus
 ) -> None:
@@ -92,13 +102,7 @@ async def test_a_doubtful_line_counts_in_submitted_but_not_final_at_every_level(
             "/api/plans/summary", params={**DECEMBER, "scope": "team", "id": str(NORTH)}
         )
     ).json()
-    mine = (
-        await planning.get(
-            "/api/plans/summary",
-            params={**DECEMBER, "scope": "manager"},
-            headers=identity_headers(anna),
-        )
-    ).json()
+    mine = await own_figures(planning, anna)
 
     for level in (company, group, mine):
         assert (level["submitted"], level["final"], level["actual"], level["forecast"]) == (
@@ -136,3 +140,47 @@ async def test_a_period_that_does_not_fit_is_a_422(planning: httpx.AsyncClient) 
         "query",
         "start_date",
     ]
+
+
+async def test_a_managers_figures_drill_down_to_each_client(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await tree(bus)
+    anna = await person(bus, "manager", NORTH)
+    orlen, lotos = await client(bus, "Orlen"), await client(bus, "Lotos")
+    await plan(planning, anna, orlen, "1000")
+    draft = line(anna, lotos, amount="250")
+    await planning.post("/api/plans/lines", json=draft, headers=identity_headers(anna))
+    won = deal(DealWon, anna, "700", date(2026, 12, 10), 100).model_copy(
+        update={"company_id": UUID(lotos)}
+    )
+    await bus.publish([message(won, "won")])
+
+    mine = await own_figures(planning, anna)
+
+    assert [(c["scope"], c["name"], c["submitted"], c["actual"]) for c in mine["children"]] == [
+        ("client", "Lotos", "0.00", "700.00"),
+        ("client", "Orlen", "1000.00", "0.00"),
+    ]
+    assert (mine["submitted"], mine["final"], mine["actual"]) == ("1000.00", "1000.00", "700.00")
+
+
+async def test_with_approval_off_only_drafts_and_rejected_lines_stay_out(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await tree(bus)
+    anna, boss = await person(bus, "manager", NORTH), await person(bus, "head", NORTH)
+    amounts = {"approved": "1", "doubtful": "20", "submitted": "300", "rejected": "4000"}
+    for decision, amount in amounts.items():
+        line_id = await plan(planning, anna, await client(bus, decision), amount)
+        if decision != "submitted":
+            review = {"decision": decision, "comment": "why"}
+            await planning.post(
+                f"/api/plans/lines/{line_id}/review", json=review, headers=identity_headers(boss)
+            )
+    draft = line(anna, await client(bus, "draft"), amount="50000")
+    await planning.post("/api/plans/lines", json=draft, headers=identity_headers(anna))
+
+    company = (await planning.get("/api/plans/summary", params=DECEMBER)).json()
+
+    assert (company["submitted"], company["final"]) == ("321.00", "321.00")

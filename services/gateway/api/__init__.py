@@ -8,6 +8,8 @@ from services.gateway.web import (
     import_pages,
     pages,
     plan_pages,
+    plan_review_pages,
+    plan_settings_pages,
 )
 
 ROUTERS = [
@@ -20,5 +22,7 @@ ROUTERS = [
     import_pages.router,
     plan_pages.router,
     calendar_pages.router,
+    plan_review_pages.router,
+    plan_settings_pages.router,
     proxy.router,
 ]

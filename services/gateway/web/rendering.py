@@ -74,6 +74,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
             ("/calendar", _("Calendar")),
             ("/deals", _("Deals")),
             ("/companies", _("Companies")),
+            ("/plans", _("Plan")),
             ("/imports", _("Import")),
         ]
     if user.role == "admin":

@@ -1,5 +1,5 @@
 """HTTP routers of the planning service."""
 
-from services.planning.api import clients, lines, teams
+from services.planning.api import clients, lines, locks, teams
 
-ROUTERS = [clients.router, teams.router, lines.router]
+ROUTERS = [clients.router, teams.router, lines.router, locks.router]

@@ -1,8 +1,9 @@
 """`/api/plans/clients`: the clients revenue can be planned for (replicated from deals)."""
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
@@ -24,11 +25,14 @@ class ClientPublic(BaseModel):
 
 @router.get("")
 async def list_clients(
-    sessions: Sessions, _: CurrentIdentity, limit: Limit = 50, cursor: Cursor = None
+    sessions: Sessions,
+    _: CurrentIdentity,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    id: Annotated[list[UUID] | None, Query(max_length=200, description="only these")] = None,
 ) -> Page[ClientPublic]:
-    query = keyset(
-        select(Client), (Client.name, Client.id), cursor=cursor, types=(str, UUID), limit=limit
-    )
+    chosen = select(Client).where(Client.id.in_(id)) if id else select(Client)
+    query = keyset(chosen, (Client.name, Client.id), cursor=cursor, types=(str, UUID), limit=limit)
     async with sessions() as session:
         rows = (await session.scalars(query)).all()
     clients = [ClientPublic.model_validate(row) for row in rows]

@@ -9,13 +9,14 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from services.planning.domain.periods import BadPeriod, Period, period_range
+from services.planning.domain.periods import Period
 from services.planning.tables import PlanLine
 from services.planning.usecases import lines as usecases
+from services.planning.usecases import plan_settings
 from services.planning.usecases import summary as summaries
+from services.planning.usecases.locks import dates_of
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
-from shared.errors import Invalid
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
@@ -51,8 +52,20 @@ class Review(Strict):
     comment: Annotated[str, Field(max_length=1000)] | None = None
 
 
-class Settings(Strict):
+class SettingsPublic(BaseModel):
     approval_required: bool
+    lock_after_days: int | None = Field(
+        description="a period locks this many days after its end; null: only when locked by hand"
+    )
+
+
+class SettingsUpdate(Strict):
+    """The settings to change; those left out stay as they are."""
+
+    approval_required: bool = Field(default=False, description="heads review plan lines")
+    lock_after_days: Annotated[int, Field(ge=0, le=366)] | None = Field(
+        default=None, description="days after a period's end until it locks; null: never"
+    )
 
 
 class LinePublic(BaseModel):
@@ -167,23 +180,27 @@ async def review_line(
 
 
 @router.get("/settings")
-async def get_settings(sessions: Sessions, _: CurrentIdentity) -> Settings:
+async def get_settings(sessions: Sessions, _: CurrentIdentity) -> SettingsPublic:
     async with sessions() as session, session.begin():
-        return Settings(approval_required=(await usecases.settings(session)).approval_required)
+        found = await plan_settings.settings(session)
+        return SettingsPublic.model_validate(found, from_attributes=True)
 
 
 @router.put("/settings")
-async def put_settings(body: Settings, sessions: Sessions, identity: CurrentIdentity) -> Settings:
+async def put_settings(
+    body: SettingsUpdate, sessions: Sessions, identity: CurrentIdentity
+) -> SettingsPublic:
     if identity.role != "admin":
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "only an administrator may change plan settings"
         )
-    found = await usecases.set_approval(sessions, approval_required=body.approval_required)
-    return Settings(approval_required=found.approval_required)
+    changes = body.model_dump(exclude_unset=True)
+    found = await plan_settings.update_settings(sessions, changes=changes)
+    return SettingsPublic.model_validate(found, from_attributes=True)
 
 
 class FiguresPublic(BaseModel):
-    scope: Literal["company", "team", "manager"]
+    scope: Literal["company", "team", "manager", "client"]
     id: UUID
     name: str
     submitted: Decimal = Field(description="lines submitted, under review or reviewed")
@@ -219,10 +236,7 @@ async def summary(
     id: UUID | None = None,
 ) -> FiguresPublic:
     """Plan (submitted and final) against actual and forecast, with the level below as children."""
-    try:
-        start, end = period_range(period, start_date, end_date)
-    except BadPeriod as bad:
-        raise Invalid({bad.field: bad.message}, where="query") from None
+    start, end = dates_of(period, start_date, end_date, where="query")
     async with sessions() as session, session.begin():
         node = await summaries.summary(
             session, identity=identity, period=period, start=start, end=end, scope=scope, id_=id

@@ -39,10 +39,15 @@ class Totals:
         return Totals(self.submitted + other.submitted, self.final + other.final)
 
 
+def in_final(*, approval_required: bool) -> frozenset[Status]:
+    """The statuses whose lines count in the final plan."""
+    return frozenset({"approved"}) if approval_required else IN_SUBMITTED
+
+
 def line_totals(line: Line, *, approval_required: bool) -> Totals:
     """What one line adds to the submitted and the final plan."""
     submitted = line.amount if line.status in IN_SUBMITTED else Decimal(0)
-    counts_final = line.status == "approved" if approval_required else line.status in IN_SUBMITTED
+    counts_final = line.status in in_final(approval_required=approval_required)
     return Totals(submitted, line.amount if counts_final else Decimal(0))
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.planning.domain.periods import BadPeriod, Period, period_range, previous
-from services.planning.tables import Client, Member, PlanChange, PlanLine, PlanSettings
+from services.planning.domain.periods import Period, previous
+from services.planning.tables import Client, Member, PlanChange, PlanLine
+from services.planning.usecases.locks import dates_of, ensure_open
 from shared.auth import Identity
 from shared.contracts.planning import PlanReviewed, PlanSubmitted
 from shared.db import SessionFactory, unit_of_work
@@ -23,15 +24,6 @@ from shared.visibility import visible_by_owner
 Decision = Literal["approved", "doubtful", "rejected"]
 EDITABLE = ("draft", "rejected")
 REVIEWABLE = ("submitted", "approved", "doubtful")
-
-
-async def settings(session: AsyncSession) -> PlanSettings:
-    found = await session.get(PlanSettings, 1)
-    if found is None:
-        found = PlanSettings(id=1, approval_required=False, base_currency="PLN")
-        session.add(found)
-        await session.flush()
-    return found
 
 
 async def _team_of(session: AsyncSession, manager_id: UUID) -> UUID | None:
@@ -87,15 +79,13 @@ async def create_line(
     note: str,
 ) -> PlanLine:
     """A draft line; one per manager, client and period."""
-    try:
-        start, end = period_range(period, start_date, end_date)
-    except BadPeriod as bad:
-        raise Invalid({bad.field: bad.message}) from None
+    start, end = dates_of(period, start_date, end_date)
     try:
         async with unit_of_work(sessions) as session:
             team_id = await _team_of(session, manager_id)
             if not _may_plan_for(identity, manager_id, team_id):
                 raise Forbidden("a manager plans only their own lines; a head those of the group")
+            await ensure_open(session, identity, start, end)
             if await session.get(Client, company_id) is None:
                 raise Invalid({"company_id": N_("no such client")})
             line = PlanLine(
@@ -129,12 +119,14 @@ async def create_line(
 
 
 async def _editable_line(session: AsyncSession, identity: Identity, line_id: UUID) -> PlanLine:
+    """The caller's line (or the group's, or any for an administrator) in a period still open."""
     line = await session.get(PlanLine, line_id, with_for_update=True)
     if line is None:
         raise NotFound("plan line")
     member = await session.get(Member, line.manager_id)
     if not _may_plan_for(identity, line.manager_id, member.team_id if member else None):
         raise NotFound("plan line")
+    await ensure_open(session, identity, line.start_date, line.end_date)
     return line
 
 
@@ -214,13 +206,6 @@ async def review_line(
     return line
 
 
-async def set_approval(sessions: SessionFactory, *, approval_required: bool) -> PlanSettings:
-    async with unit_of_work(sessions) as session:
-        found = await settings(session)
-        found.approval_required = approval_required
-    return found
-
-
 def visible_lines(identity: Identity) -> Any:
     """Lines a caller may see: own; a head's also the group's; an admin's all."""
     return visible_by_owner(
@@ -240,14 +225,12 @@ async def copy_previous(
 ) -> list[PlanLine]:
     """The manager's lines of the period before, copied as drafts into this one (skipping clients
     already planned here): last month's plan in one step."""
-    try:
-        start, end = period_range(period, start_date)
-    except BadPeriod as bad:
-        raise Invalid({bad.field: bad.message}) from None
+    start, end = dates_of(period, start_date)
     before_start, before_end = previous(period, start, end)
     async with unit_of_work(sessions) as session:
         if not _may_plan_for(identity, manager_id, await _team_of(session, manager_id)):
             raise Forbidden("a manager plans only their own lines; a head those of the group")
+        await ensure_open(session, identity, start, end)
         mine = select(PlanLine).where(PlanLine.manager_id == manager_id, PlanLine.period == period)
         earlier = await session.scalars(
             mine.where(PlanLine.start_date == before_start, PlanLine.end_date == before_end)

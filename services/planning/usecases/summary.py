@@ -1,19 +1,19 @@
-"""Plan against actual and forecast for a period, at company, group or manager level."""
+"""Plan against actual and forecast for a period: company, groups, managers and their clients."""
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Numeric, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.domain.periods import Period
-from services.planning.domain.rollup import Line, carry_up, line_totals
-from services.planning.tables import DealReplica, Member, PlanLine, Team
-from services.planning.usecases.lines import settings
+from services.planning.domain.rollup import IN_SUBMITTED, carry_up, in_final
+from services.planning.tables import Client, DealReplica, Member, PlanLine, Team
+from services.planning.usecases.plan_settings import settings
 from shared.auth import Identity
 from shared.errors import Forbidden, NotFound
 
@@ -45,43 +45,71 @@ class Node:
     children: list["Node"] = field(default_factory=list)
 
 
-def _add(into: dict[Any, Figures], key: Hashable, figures: Figures) -> None:
-    into[key] = into.get(key, Figures()) + figures
+Key = Literal["manager", "client"]
 
 
-async def _per_manager(
-    session: AsyncSession, period: Period, start: date, end: date
-) -> dict[Any, Figures]:
-    """Each manager's plan (both layers), actual and forecast in the period, base currency."""
+def _sum_if(amount: Any, condition: Any) -> Any:
+    return func.coalesce(func.sum(amount).filter(condition), 0)
+
+
+def _zero() -> Any:
+    return literal(0, Numeric(14, 2))
+
+
+async def _figures_by(
+    session: AsyncSession,
+    key: Key,
+    *,
+    period: Period,
+    start: date,
+    end: date,
+    manager_id: UUID | None = None,
+) -> dict[UUID, Figures]:
+    """Plan (both layers), actual and forecast in the period, in the base currency, per manager or
+    per client (of one manager when given), in one aggregate query."""
     plan = await settings(session)
-    figures: dict[Any, Figures] = {}
-    lines = await session.scalars(
-        select(PlanLine).where(
-            PlanLine.period == period, PlanLine.start_date == start, PlanLine.end_date == end
-        )
+    line_key = PlanLine.manager_id if key == "manager" else PlanLine.company_id
+    # Summing by status first keeps the scan as cheap as a plain GROUP BY; the few sums per key
+    # are then split by the domain's rule of what counts in the submitted and the final plan.
+    by_status = select(
+        line_key.label("key"), PlanLine.status, func.sum(PlanLine.amount).label("amount")
+    ).where(PlanLine.period == period, PlanLine.start_date == start, PlanLine.end_date == end)
+    deal_key = DealReplica.owner_id if key == "manager" else DealReplica.company_id
+    weighted = func.round(DealReplica.amount * DealReplica.probability / 100, 2)
+    deals = select(
+        deal_key,
+        _zero(),
+        _zero(),
+        _sum_if(DealReplica.amount, DealReplica.stage_kind == "won"),
+        _sum_if(weighted, DealReplica.stage_kind == "open"),
+    ).where(
+        DealReplica.currency == plan.base_currency,
+        DealReplica.expected_close_date.between(start, end),
+        DealReplica.stage_kind.in_(("won", "open")),
     )
-    for row in lines:
-        line = Line(row.manager_id, row.company_id, row.amount, row.status)  # type: ignore[arg-type]
-        totals = line_totals(line, approval_required=plan.approval_required)
-        _add(figures, row.manager_id, Figures(submitted=totals.submitted, final=totals.final))
-    deals = await session.scalars(
-        select(DealReplica).where(
-            DealReplica.currency == plan.base_currency,
-            DealReplica.expected_close_date.between(start, end),
-            DealReplica.stage_kind.in_(("won", "open")),
-        )
+    if manager_id is not None:
+        by_status = by_status.where(PlanLine.manager_id == manager_id)
+        deals = deals.where(DealReplica.owner_id == manager_id)
+    sums = by_status.group_by(line_key, PlanLine.status).subquery()
+    final = in_final(approval_required=plan.approval_required)
+    lines = select(
+        sums.c.key,
+        _sum_if(sums.c.amount, sums.c.status.in_(IN_SUBMITTED)).label("submitted"),
+        _sum_if(sums.c.amount, sums.c.status.in_(final)).label("final"),
+        _zero().label("actual"),
+        _zero().label("forecast"),
+    ).group_by(sums.c.key)
+    both = union_all(lines, deals.group_by(deal_key)).subquery()
+    rows = await session.execute(
+        select(
+            both.c.key,
+            func.sum(both.c.submitted),
+            func.sum(both.c.final),
+            func.sum(both.c.actual),
+            func.sum(both.c.forecast),
+        ).group_by(both.c.key)
     )
-    for deal in deals:
-        amount = deal.amount or Decimal(0)
-        if deal.stage_kind == "won":
-            _add(figures, deal.owner_id, Figures(actual=amount))
-        else:
-            _add(
-                figures,
-                deal.owner_id,
-                Figures(forecast=(amount * deal.probability / 100).quantize(Decimal("0.01"))),
-            )
-    return figures
+    return {row[0]: Figures(*row[1:]) for row in rows}
 
 
 async def summary(
@@ -94,25 +122,27 @@ async def summary(
     scope: Scope,
     id_: UUID | None,
 ) -> Node:
-    teams = {team.id: team for team in await session.scalars(select(Team))}
-    members = {member.id: member for member in await session.scalars(select(Member))}
-    parents: Mapping[UUID, UUID | None] = {
-        team_id: team.parent_id for team_id, team in teams.items()
-    }
-    team_of = {member_id: member.team_id for member_id, member in members.items()}
-    per_manager = await _per_manager(session, period, start, end)
-    per_team = carry_up(parents, team_of, per_manager, zero=Figures())
+    """The figures of the company, a group or a manager, with the level below as children."""
+    between: dict[str, Any] = {"period": period, "start": start, "end": end}
     if scope == "manager":
         manager_id = id_ or UUID(identity.user_id)
-        member = members.get(manager_id)
+        member = await session.get(Member, manager_id)
         if member is None:
             raise NotFound("manager")
         _check(identity, member.team_id, own=manager_id)
-        return Node("manager", manager_id, member.name, per_manager.get(manager_id, Figures()))
+        return await _manager_node(session, manager_id, member.name, between)
+    teams = {team.id: team for team in await session.scalars(select(Team).order_by(Team.name))}
+    members = {m.id: m for m in await session.scalars(select(Member).order_by(Member.name))}
+    parents: Mapping[UUID, UUID | None] = {
+        team_id: team.parent_id for team_id, team in teams.items()
+    }
     team_id = id_ if scope == "team" else next((t for t, p in parents.items() if p is None), None)
     if team_id is None or team_id not in teams:
         raise NotFound("sales group")
     _check(identity, team_id)
+    per_manager = await _figures_by(session, "manager", **between)
+    team_of = {member_id: member.team_id for member_id, member in members.items()}
+    per_team = carry_up(parents, team_of, per_manager, zero=Figures())
     node = Node(scope, team_id, teams[team_id].name, per_team[team_id])
     node.children = [
         Node("team", child, teams[child].name, per_team[child])
@@ -124,6 +154,24 @@ async def summary(
         if member.team_id == team_id and member.role in ("manager", "head")
     ]
     return node
+
+
+async def _manager_node(
+    session: AsyncSession, manager_id: UUID, name: str, between: dict[str, Any]
+) -> Node:
+    """A manager's figures with one child per client planned or sold to in the period."""
+    per_client = await _figures_by(session, "client", manager_id=manager_id, **between)
+    clients = await session.execute(select(Client.id, Client.name).where(Client.id.in_(per_client)))
+    names: dict[UUID, str] = {client_id: name for client_id, name in clients}
+    children = sorted(
+        (
+            Node("client", client_id, names.get(client_id, ""), figures)
+            for client_id, figures in per_client.items()
+        ),
+        key=lambda child: child.name,
+    )
+    total = sum((child.figures for child in children), Figures())
+    return Node("manager", manager_id, name, total, children)
 
 
 def _check(identity: Identity, team_id: UUID | None, own: UUID | None = None) -> None:

@@ -69,10 +69,39 @@
     if (dialog && dialog.open) dialog.close();
   }
 
+  // Plan charts: each canvas names the JSON block holding its data (the CSP allows no inline
+  // script); Chart.js draws on the canvas, without animation.
+  var SERIES_COLOURS = ["#8da4c4", "#1f6feb", "#067647", "#b54708"];
+
+  function drawCharts() {
+    if (!window.Chart) return;
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var source = document.getElementById(canvas.dataset.chart);
+      if (!source || window.Chart.getChart(canvas)) return;
+      var spec = JSON.parse(source.textContent);
+      var datasets = spec.datasets.map(function (series, i) {
+        var colour = SERIES_COLOURS[i % SERIES_COLOURS.length];
+        return { label: series.label, data: series.data, backgroundColor: colour, borderColor: colour };
+      });
+      new window.Chart(canvas, {
+        type: spec.type,
+        data: { labels: spec.labels, datasets: datasets },
+        options: {
+          animation: false,
+          responsive: true,
+          maintainAspectRatio: false,
+          scales: { y: { beginAtZero: true } },
+        },
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     listen();
     initBoard();
+    drawCharts();
     document.body.addEventListener("htmx:afterSettle", initBoard);
+    document.body.addEventListener("htmx:afterSettle", drawCharts);
     document.body.addEventListener("htmx:afterSwap", function (event) {
       var dialog = document.getElementById("move-dialog");
       if (event.detail.target.id === "move-dialog-body" && dialog && !dialog.open) dialog.showModal();

@@ -1,0 +1,36 @@
+"""The administrator's plan settings: approval on or off, and the deadline that locks periods."""
+
+from fastapi import APIRouter, Request, Response
+
+from services.gateway.web.backend_calls import ask, read
+from services.gateway.web.i18n import gettext as _
+from services.gateway.web.pages import PageAdmin
+from services.gateway.web.plan_pages import problems
+from services.gateway.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/plans/settings")
+async def settings_page(request: Request, user: PageAdmin) -> Response:
+    current = await read(request, user, "planning", "/api/plans/settings")
+    return render(request, "plans/settings.html", user, settings=current, errors=[], notice="")
+
+
+@router.post("/plans/settings")
+async def save_settings(request: Request, user: PageAdmin) -> Response:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    body = {
+        "approval_required": form.get("approval_required") == "on",
+        "lock_after_days": form.get("lock_after_days", "").strip() or None,
+    }
+    answer = await ask(request, user, "planning", "PUT", "/api/plans/settings", json=body)
+    if answer.is_error:
+        errors = problems(answer)
+        return render(
+            request, "plans/_settings.html", user, 422, settings=body, errors=errors, notice=""
+        )
+    saved = answer.json()
+    return render(
+        request, "plans/_settings.html", user, settings=saved, errors=[], notice=_("Saved.")
+    )
