@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from services.cli import settle_garbage_collector
 from services.deals.app import create_app as create_deals
 from services.deals.settings import DealsSettings
 from services.deals.usecases.companies import create_company
@@ -342,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         server_url = postgres_server_url(scratch_dir())
         # uvloop, as `crm serve` runs under uvicorn in production; both paths share it.
         uvloop.install()
+        settle_garbage_collector()  # as `crm serve` does in the deals process this one stands in for
         raw, outbox = asyncio.run(
             run(broker.bootstrap_servers, server_url, args.count, args.warmup)
         )

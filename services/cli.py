@@ -2,6 +2,7 @@
 
 import asyncio
 import copy
+import gc
 import json
 import logging
 import os
@@ -48,6 +49,17 @@ def _uvicorn_logging() -> dict[str, Any]:
     return config
 
 
+def settle_garbage_collector() -> None:
+    """Move everything loaded at start-up out of the collector's sight, and collect less often.
+
+    A service holds a large, long-lived object graph (SQLAlchemy, pydantic, FastStream); full
+    collections walking it pause the event loop for milliseconds, which shows as event latency.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
+
+
 def _configure_logging() -> None:
     level = os.environ.get("CRM_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -70,6 +82,7 @@ def run(
         database_urls, identity_secret=os.environ.get("CRM_IDENTITY_SECRET")
     )
     typer.echo(f"Contentum CRM is starting on http://{host}:{port}", err=True)
+    settle_garbage_collector()
     uvicorn.run(gateway, host=host, port=port, log_level="info", log_config=_uvicorn_logging())
 
 
@@ -87,8 +100,10 @@ def serve(
     settings = load_settings(entry.settings)
     if not settings.kafka_bootstrap_servers:
         _fail("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
+    service_app = entry.create_app(settings)
+    settle_garbage_collector()
     uvicorn.run(
-        entry.create_app(settings),
+        service_app,
         host=host,
         port=port,
         log_level="info",

@@ -7,7 +7,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage as RawKafkaMessage
 
 from shared.bus import Message
@@ -41,6 +41,9 @@ class KafkaBus:
             request_timeout_ms=int(publish_timeout * 1000),
             logger=log,
             log_level=logging.DEBUG,
+            # Handlers take the raw body and read the message from the context: no dependency
+            # injection per message (it cost 0.6 ms at p50, 1.5 ms at p95 of event latency).
+            apply_types=False,
         )
         self._bootstrap_servers = bootstrap_servers
         self._partitions = partitions
@@ -87,8 +90,8 @@ class KafkaBus:
             ack_policy=AckPolicy.NACK_ON_ERROR,
         )
 
-        async def handle(message: KafkaMessage) -> None:
-            await self._handle(consumer, message)
+        async def handle(_: bytes) -> None:
+            await self._handle(consumer, self.broker.context.get_local("message"))
 
         subscriber(handle)
 
