@@ -1,7 +1,6 @@
 """A deals service on its own database, people replicated into it through the in-process bus."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -11,26 +10,11 @@ import pytest
 from services.deals.app import create_app
 from services.deals.settings import DealsSettings
 from shared.auth import Identity
-from shared.bus import InProcessBus, Message
-from shared.contracts.gateway import UserCreated
-from shared.events import Contract, new_event
+from shared.bus import InProcessBus
 from shared.testing.apps import identity_headers, running
+from shared.testing.people import person, user_created
 
 NORTH, SOUTH = uuid4(), uuid4()
-
-
-def person(role: str, team: UUID | None) -> Identity:
-    return Identity(
-        user_id=str(uuid4()),
-        role=role,
-        team_ids=[str(team)] if team else [],
-        locale="en",
-    )
-
-
-def as_message(data: Contract, subject: object) -> Message:
-    event = new_event(data, subject=subject, time=datetime.now(UTC))
-    return Message(topic=data.topic, key=str(subject), envelope=event.model_dump(mode="json"))
 
 
 @pytest.fixture
@@ -50,18 +34,7 @@ def hire(bus: InProcessBus) -> Callable[[str, UUID | None], Awaitable[Identity]]
 
     async def make(role: str, team: UUID | None) -> Identity:
         who = person(role, team)
-        snapshot = UserCreated(
-            user_id=UUID(who.user_id),
-            email=f"{who.user_id[:8]}@contentum.pl",
-            name=f"{role} {who.user_id[:4]}",
-            role=role,
-            team_id=team,
-            department_id=None,
-            locale="en",
-            time_zone="Europe/Warsaw",
-            active=True,
-        )
-        await bus.publish([as_message(snapshot, who.user_id)])
+        await bus.publish([user_created(who, team)])
         return who
 
     return make

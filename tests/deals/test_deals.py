@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from shared.bus import InProcessBus
 from shared.contracts.calendar import ActivityCompleted
-from tests.deals.conftest import NORTH, SOUTH, as_message, company, headers, pipeline, stage
+from shared.testing.people import as_message
+from tests.deals.conftest import NORTH, SOUTH, company, headers, pipeline, stage
 
 
 async def new_deal(

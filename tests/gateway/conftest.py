@@ -44,6 +44,12 @@ async def crm(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture(scope="module")
+async def api(crm: httpx.AsyncClient) -> dict[str, str]:
+    """Bearer headers for `crm`, taken before it signs in as a browser (then it has cookies)."""
+    return await bearer(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+
 @pytest.fixture
 async def admin(gateway: httpx.AsyncClient) -> dict[str, str]:
     return await bearer(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)

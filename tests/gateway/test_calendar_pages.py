@@ -1,6 +1,5 @@
 """The calendar pages over HTTP, with the whole CRM in process: events, dialogs, moves, outcomes."""
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -8,30 +7,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from services.embedded import create_embedded_app, prepare_databases
-from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.gateway.test_web import browser_sign_in
 
 WARSAW = ZoneInfo("Europe/Warsaw")
-
-
-@pytest.fixture(scope="module")
-async def crm(pg_server: str) -> AsyncIterator[httpx.AsyncClient]:
-    urls = await prepare_databases(pg_server, fresh=True)
-    app = create_embedded_app(
-        urls,
-        identity_secret=TEST_SECRET,
-        admin_email=ADMIN_EMAIL,
-        admin_password=ADMIN_PASSWORD,
-        admin_locale="en",
-    )
-    async with running(app) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-async def api(crm: httpx.AsyncClient) -> dict[str, str]:
-    return await bearer(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,9 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from shared.testing.waiting import eventually
 from tests.gateway.test_web import browser_sign_in, csrf_of
-
-
-@pytest.fixture(scope="module")
-async def api(crm: httpx.AsyncClient) -> dict[str, str]:
-    """Bearer headers, taken before the client signs in as a browser (then it carries cookies)."""
-    return await bearer(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
 
 
 @pytest.fixture(scope="module")

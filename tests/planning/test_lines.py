@@ -1,6 +1,5 @@
 """Plan lines over HTTP: planned, submitted, reviewed by the group's head, audited."""
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -8,40 +7,24 @@ import httpx
 from sqlalchemy import text
 
 from shared.auth import Identity
-from shared.bus import InProcessBus, Message
+from shared.bus import InProcessBus
 from shared.contracts.deals import CompanyCreated
-from shared.contracts.gateway import UserCreated
-from shared.events import Contract, new_event
 from shared.testing.apps import identity_headers
+from shared.testing.people import as_message, user_created
+from shared.testing.people import person as a_person
 
 NORTH, SOUTH = uuid4(), uuid4()
 
 
-def message(data: Contract, subject: object) -> Message:
-    event = new_event(data, subject=subject, time=datetime.now(UTC))
-    return Message(topic=data.topic, key=str(subject), envelope=event.model_dump(mode="json"))
-
-
 async def person(bus: InProcessBus, role: str, team: UUID) -> Identity:
-    who = Identity(user_id=str(uuid4()), role=role, team_ids=[str(team)])
-    snapshot = UserCreated(
-        user_id=UUID(who.user_id),
-        email="x@contentum.pl",
-        name=role,
-        role=role,
-        team_id=team,
-        department_id=None,
-        locale="pl",
-        time_zone="Europe/Warsaw",
-        active=True,
-    )
-    await bus.publish([message(snapshot, who.user_id)])
+    who = a_person(role, team)
+    await bus.publish([user_created(who, team)])
     return who
 
 
 async def client(bus: InProcessBus, name: str) -> str:
     company_id = uuid4()
-    await bus.publish([message(CompanyCreated(company_id=company_id, name=name), company_id)])
+    await bus.publish([as_message(CompanyCreated(company_id=company_id, name=name), company_id)])
     return str(company_id)
 
 

@@ -12,7 +12,8 @@ from shared.bus import InProcessBus
 from shared.contracts.deals import DealCreated, DealWon
 from shared.contracts.gateway import TeamChanged
 from shared.testing.apps import identity_headers
-from tests.planning.test_lines import client, line, message, person
+from shared.testing.people import as_message as message
+from tests.planning.test_lines import client, line, person
 
 COMPANY, NORTH = uuid4(), uuid4()
 DECEMBER = {"period": "month", "start_date": "2026-12-01"}
