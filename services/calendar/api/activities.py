@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import func, select
 
+from services.calendar.domain.kinds import TIMED
 from services.calendar.tables import Activity
 from services.calendar.usecases import activities as usecases
 from services.calendar.usecases.activities import Policy
@@ -74,7 +75,7 @@ class ActivityCreate(Details):
 
     @model_validator(mode="after")
     def _times_fit_the_kind(self) -> Self:
-        timed = self.kind in usecases.TIMED
+        timed = self.kind in TIMED
         if timed and (self.start is None or self.end is None or self.due is not None):
             raise ValueError("a call or meeting has a start and an end (not a due time)")
         if not timed and self.due is None and self.start is None:
@@ -191,7 +192,7 @@ class ActivityPublic(BaseModel):
 
     @classmethod
     def of(cls, activity: Activity) -> "ActivityPublic":
-        timed = activity.kind in usecases.TIMED or activity.all_day
+        timed = activity.kind in TIMED or activity.all_day
         report = None
         if activity.outcome is not None and activity.completed_at is not None:
             report = Report(

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.calendar.api.activities import Kind, Minutes, Strict, policy_of
 from services.calendar.domain import recurrence
+from services.calendar.domain.kinds import KINDS
 from services.calendar.tables import Activity, OutcomeType, ReminderDefault
 from services.calendar.usecases import activities as usecases
 from services.calendar.usecases import feeds
@@ -322,7 +323,7 @@ async def reminder_defaults(sessions: Sessions, identity: CurrentIdentity) -> Re
         return ReminderDefaults(
             **{
                 kind: await usecases.default_reminders(session, UUID(identity.user_id), kind)
-                for kind in usecases.KINDS
+                for kind in KINDS
             }
         )
 

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
+from services.calendar.domain.kinds import KINDS
 from services.calendar.domain.recurrence import BadRule, normalise
 
 PRODUCT = "-//Contentum CRM//Calendar 1.0//EN"
-KINDS = ("call", "meeting", "letter", "task")
 
 
 class FeedActivity(Protocol):

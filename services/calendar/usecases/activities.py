@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.calendar.domain import recurrence
+from services.calendar.domain.kinds import TIMED
 from services.calendar.tables import Activity, Member, OutcomeType, ReminderDefault
 from services.calendar.usecases.alarms import drop_pending, plan_alarms
 from shared.auth import Identity
@@ -28,8 +29,6 @@ from shared.outbox import add_event
 from shared.text import N_
 from shared.visibility import visible_by_owner
 
-KINDS = ("call", "meeting", "letter", "task")
-TIMED = ("call", "meeting")  # have a start and an end; letters and tasks have a due time
 BUILTIN_OUTCOMES = ("completed", "no_answer", "rescheduled", "cancelled")
 DEFAULT_REMINDERS = {"call": [10], "meeting": [30], "letter": [0], "task": [0]}
 # Changing any of these moves the activity: a `rescheduled` event and new reminders.
