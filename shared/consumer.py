@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import column, table
+from sqlalchemy import bindparam, column, table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,13 @@ log = logging.getLogger(__name__)
 Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
 
 inbox = table("inbox", column("consumer"), column("event_id"), column("type"))
+# Built once: the statement is the same for every event (only the parameters change).
+_RECORD = (
+    insert(inbox)
+    .values(consumer=bindparam("consumer"), event_id=bindparam("event_id"), type=bindparam("type"))
+    .on_conflict_do_nothing()
+    .returning(inbox.c.event_id)
+)
 
 
 @dataclass(frozen=True)
@@ -100,10 +107,7 @@ class Consumer:
     async def _apply(self, event: Envelope[Any], handler: Handler) -> Outcome:
         async with unit_of_work(self._sessions) as session:
             first_time = await session.scalar(
-                insert(inbox)
-                .values(consumer=self.name, event_id=event.id, type=event.type)
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
+                _RECORD, {"consumer": self.name, "event_id": event.id, "type": event.type}
             )
             if first_time is None:
                 EVENTS_DUPLICATE.labels(self.name, event.type).inc()

@@ -30,9 +30,13 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def new_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An asyncpg engine that checks connections before use (a restarted database is survived)."""
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+def new_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> AsyncEngine:
+    """An asyncpg engine that checks connections before use (a restarted database is survived).
+
+    `pre_ping=False` saves a round trip per unit of work, for work that retries by itself when
+    a connection turns out dead (the outbox relay, event consumers).
+    """
+    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=pre_ping)
 
 
 def new_session_factory(engine: AsyncEngine) -> SessionFactory:

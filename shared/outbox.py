@@ -75,20 +75,20 @@ class Relay:
         self._max_backoff = max_backoff_seconds
         self._wakeup = asyncio.Event()
         self._stopping = False
-
-    async def relay_once(self) -> int:
-        """Publish one batch of pending rows; return how many left the outbox."""
         # One round trip: take the relay lock and read the pending rows (none if another has it).
         lock = select(func.pg_try_advisory_xact_lock(_RELAY_LOCK).label("held")).cte("relay_lock")
-        pending = (
+        self._pending = (
             select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.envelope)
             .join_from(outbox, lock, lock.c.held)
             .where(outbox.c.sent_at.is_(None))
             .order_by(outbox.c.id)
-            .limit(self._batch_size)
+            .limit(batch_size)
         )
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending rows; return how many left the outbox."""
         async with self._sessions() as session, session.begin():
-            rows = (await session.execute(pending)).all()
+            rows = (await session.execute(self._pending)).all()
             if not rows:
                 return 0
             await self._bus.publish([_message(row) for row in rows])

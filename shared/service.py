@@ -67,13 +67,17 @@ def create_service_app(
         engine = new_engine(settings.async_database_url)
         sessions = new_session_factory(engine)
         app.state.engine, app.state.sessions, app.state.bus = engine, sessions, service_bus
+        # The relay and the consumers retry (or get the event again) when a connection is dead,
+        # so they skip the pool's ping: one round trip less on every event's way.
+        events_engine = new_engine(settings.async_database_url, pool_size=2, pre_ping=False)
+        event_sessions = new_session_factory(events_engine)
         if spec.handlers:
-            service_bus.subscribe(Consumer(spec.name, sessions, spec.handlers))
+            service_bus.subscribe(Consumer(spec.name, event_sessions, spec.handlers))
         if owns_bus:
             await service_bus.start()
         relay = Relay(
             service=spec.name,
-            sessions=sessions,
+            sessions=event_sessions,
             bus=service_bus,
             database_url=settings.async_database_url,
         )
@@ -86,6 +90,7 @@ def create_service_app(
             await relaying
             if owns_bus:
                 await service_bus.stop()
+            await events_engine.dispose()
             await engine.dispose()
 
     app = FastAPI(title=spec.title, lifespan=lifespan)
