@@ -76,6 +76,9 @@ class Relay:
         self._wakeup = asyncio.Event()
         self._stopping = False
         # One round trip: take the relay lock and read the pending rows (none if another has it).
+        # FOR UPDATE makes PostgreSQL read each row as it is once the lock is held: the statement's
+        # snapshot is older than the lock, and a relay that committed in between must not have
+        # its rows sent again.
         lock = select(func.pg_try_advisory_xact_lock(_RELAY_LOCK).label("held")).cte("relay_lock")
         self._pending = (
             select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.envelope)
@@ -83,6 +86,7 @@ class Relay:
             .where(outbox.c.sent_at.is_(None))
             .order_by(outbox.c.id)
             .limit(batch_size)
+            .with_for_update(of=outbox)
         )
 
     async def relay_once(self) -> int:
