@@ -283,3 +283,19 @@ async def test_only_the_administrator_sets_approval_and_the_deadline(
     assert wrong.status_code == 422 and "lock_after_days:" in wrong.text
     assert after == {"approval_required": True, "lock_after_days": 5}
     assert refused.status_code == 403
+
+
+async def test_the_client_to_plan_is_found_by_name(
+    crm: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    async with signed_in(crm, "marek") as browser:
+        found = await browser.get("/plans/client-options", params={"q": "beta"})
+        taken = await browser.get(
+            "/plans/client-options", params={"q": "sp. z o.o.", "add": [org["Alfa"]]}
+        )
+        nothing = await browser.get("/plans/client-options", params={"q": "<Omega>"})
+
+    assert found.status_code == 200 and f'value="{org["Beta"]}"' in found.text
+    assert "Alfa" not in found.text and "Gamma" not in found.text
+    assert "Alfa" not in taken.text and "Beta" in taken.text and "Gamma" in taken.text
+    assert "No client matches." in nothing.text

@@ -68,3 +68,17 @@ async def test_clients_are_looked_up_by_id(planning: httpx.AsyncClient, bus: InP
 
     assert [c["name"] for c in found["items"]] == ["Lotos", "Orlen"]
     assert too_many.status_code == 422 and too_many.json()["detail"][0]["loc"] == ["query", "id"]
+
+
+async def test_clients_are_found_by_part_of_their_name(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await bus.publish([company_created(name) for name in ["Huta Łabędy", "HUTA Katowice", "Orlen"]])
+
+    found = await clients(planning, q="huta")
+    wildcard = await clients(planning, q="%")
+    too_long = await planning.get("/api/plans/clients", params={"q": "x" * 101})
+
+    assert [c["name"] for c in found["items"]] == ["HUTA Katowice", "Huta Łabędy"]
+    assert wildcard["items"] == []  # searched for as it is, not as a pattern
+    assert too_long.status_code == 422

@@ -203,6 +203,20 @@ async def grid(
     }
 
 
+@router.get("/plans/client-options")
+async def client_options(
+    request: Request,
+    user: PageUser,
+    q: Annotated[str, Query(max_length=100)] = "",
+    add: Annotated[list[UUID] | None, Query(max_length=200)] = None,
+) -> Response:
+    """The clients to offer in the grid's "client to plan" list, found by name as one types."""
+    found = await read(request, user, "planning", "/api/plans/clients", q=q, limit=50)
+    taken = {str(client) for client in add or []}
+    choices = [client for client in found["items"] if client["id"] not in taken]
+    return render(request, "plans/_client_options.html", user, client_choices=choices)
+
+
 @router.get("/plans")
 async def plans_page(
     request: Request,

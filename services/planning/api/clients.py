@@ -30,8 +30,11 @@ async def list_clients(
     limit: Limit = 50,
     cursor: Cursor = None,
     id: Annotated[list[UUID] | None, Query(max_length=200, description="only these")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="name contains (any case)")] = None,
 ) -> Page[ClientPublic]:
     chosen = select(Client).where(Client.id.in_(id)) if id else select(Client)
+    if q and q.strip():
+        chosen = chosen.where(Client.name.icontains(q.strip(), autoescape=True))
     query = keyset(chosen, (Client.name, Client.id), cursor=cursor, types=(str, UUID), limit=limit)
     async with sessions() as session:
         rows = (await session.scalars(query)).all()
