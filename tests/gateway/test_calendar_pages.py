@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer
+from shared.testing.waiting import eventually
+from tests.gateway.conftest import PASSWORD
 from tests.gateway.test_web import browser_sign_in
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -188,3 +190,50 @@ async def test_the_awaiting_list_offers_to_report_what_ended(
     assert f"/calendar/activities/{activity['id']}/outcome" in page.text
     calendar = await crm.get("/calendar")
     assert "Awaiting outcome (" in calendar.text and "Awaiting outcome (0)" not in calendar.text
+
+
+async def test_a_head_overlays_the_groups_calendars(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    both = {**api, **csrf}
+    team = (await crm.post("/api/teams", json={"name": "Wschód"}, headers=both)).json()["id"]
+    people = {}
+    for name, role in (("ewa", "head"), ("olek", "manager")):
+        body = {
+            "email": f"{name}@contentum.pl",
+            "name": name.title(),
+            "password": PASSWORD,
+            "role": role,
+            "team_id": team,
+            "locale": "en",
+        }
+        people[name] = (await crm.post("/api/users", json=body, headers=both)).json()["id"]
+    await crm.patch(f"/api/teams/{team}", json={"head_id": people["ewa"]}, headers=both)
+    start = TOMORROW + timedelta(hours=5)
+    call = {
+        "kind": "call",
+        "title": "Telefon Olka",
+        "start": start.isoformat(),
+        "end": (start + timedelta(minutes=15)).isoformat(),
+    }
+    async with httpx.AsyncClient(transport=crm._transport, base_url="http://test") as plain:
+        olek = await bearer(plain, "olek@contentum.pl", PASSWORD)  # a client without cookies
+        created = await plain.post("/api/activities", json=call, headers=olek)
+        assert created.status_code == 201, created.text
+    ewa = httpx.AsyncClient(transport=crm._transport, base_url="http://test")
+    async with ewa:
+        await browser_sign_in(ewa, "ewa@contentum.pl", PASSWORD)
+        week = {"start": TOMORROW.isoformat(), "end": (TOMORROW + timedelta(days=2)).isoformat()}
+
+        async def overlaid() -> list[dict[str, Any]]:
+            events = (await ewa.get("/calendar/events", params={**week, "group": "1"})).json()
+            return [e for e in events if "Telefon Olka" in e["title"]]
+
+        async def shown() -> bool:  # once the calendar has learnt Olek's group from events
+            return bool(await overlaid())
+
+        await eventually(shown, timeout=10)
+        [event] = await overlaid()
+        assert event["title"] == "Olek: Telefon Olka" and event["editable"] is False
+        own = (await ewa.get("/calendar/events", params=week)).json()
+        assert not [e for e in own if "Telefon Olka" in e["title"]]
