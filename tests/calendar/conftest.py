@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,6 +27,22 @@ class Calendar:
 
     async def call(self, who: Identity, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return await self.client.request(method, url, headers=identity_headers(who), **kwargs)
+
+    async def plan(
+        self, who: Identity, start: datetime, *, minutes: int = 15, **fields: Any
+    ) -> dict[str, Any]:
+        """A call (unless `kind` says otherwise) from `start`, `minutes` long, planned by `who`."""
+        body = {
+            "kind": "call",
+            "title": "Telefon do klienta",
+            "start": start.isoformat(),
+            "end": (start + timedelta(minutes=minutes)).isoformat(),
+            **fields,
+        }
+        answer = await self.call(who, "POST", "/api/activities", json=body)
+        assert answer.status_code == 201, answer.text
+        created: dict[str, Any] = answer.json()
+        return created
 
     async def events(self, type_: str) -> list[dict[str, Any]]:
         """The `data` of every event of `type_` in the outbox, oldest first."""

@@ -150,19 +150,7 @@ async def test_done_only_with_an_outcome_which_can_plan_the_next_activity(
     anna = await hire("manager", group())
     deal, company = str(uuid4()), str(uuid4())
     past = datetime.now(UTC) - timedelta(hours=2)
-    created = (
-        await calendar.call(
-            anna,
-            "POST",
-            "/api/activities",
-            json=call(
-                start=past.isoformat(),
-                end=(past + timedelta(minutes=20)).isoformat(),
-                deal_id=deal,
-                company_id=company,
-            ),
-        )
-    ).json()
+    created = await calendar.plan(anna, past, minutes=20, deal_id=deal, company_id=company)
     assert created["awaiting_outcome"] is True
     awaiting = (
         await calendar.call(anna, "GET", "/api/activities", params={"awaiting_outcome": "true"})
@@ -287,19 +275,9 @@ async def test_an_occurrence_of_a_series_is_reported_on_as_an_activity_of_its_ow
 ) -> None:
     anna = await hire("manager", group())
     monday = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-    series = (
-        await calendar.call(
-            anna,
-            "POST",
-            "/api/activities",
-            json=call(
-                start=monday.isoformat(),
-                end=(monday + timedelta(minutes=15)).isoformat(),
-                rrule="FREQ=WEEKLY;COUNT=4",
-                deal_id=str(uuid4()),
-            ),
-        )
-    ).json()
+    series = await calendar.plan(
+        anna, monday, minutes=15, rrule="FREQ=WEEKLY;COUNT=4", deal_id=str(uuid4())
+    )
     url = f"/api/activities/{series['id']}/outcome"
     report = {"result": "no_answer", "note": "Nie odebrał."}
     missing = await calendar.call(anna, "POST", url, json=report)
@@ -375,19 +353,13 @@ async def test_patch_refuses_nulls_and_mixed_cancellation_clearly(
 async def test_moving_a_series_moves_its_exceptions_with_it(calendar: Calendar, hire: Hire) -> None:
     anna = await hire("manager", group())
     monday = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
-    series = (
-        await calendar.call(
-            anna,
-            "POST",
-            "/api/activities",
-            json=call(
-                start=monday.isoformat(),
-                end=(monday + timedelta(minutes=15)).isoformat(),
-                rrule="FREQ=WEEKLY;COUNT=4",
-                exdates=[(monday + timedelta(weeks=1)).isoformat()],
-            ),
-        )
-    ).json()
+    series = await calendar.plan(
+        anna,
+        monday,
+        minutes=15,
+        rrule="FREQ=WEEKLY;COUNT=4",
+        exdates=[(monday + timedelta(weeks=1)).isoformat()],
+    )
     later = monday + timedelta(hours=2)
     moved = (
         await calendar.call(
@@ -414,30 +386,8 @@ async def test_past_occurrences_of_a_series_await_their_outcomes(
 ) -> None:
     anna = await hire("manager", group())
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3, hours=1)
-    series = (
-        await calendar.call(
-            anna,
-            "POST",
-            "/api/activities",
-            json=call(
-                start=start.isoformat(),
-                end=(start + timedelta(minutes=15)).isoformat(),
-                rrule="FREQ=DAILY;COUNT=10",
-            ),
-        )
-    ).json()
-    single = (
-        await calendar.call(
-            anna,
-            "POST",
-            "/api/activities",
-            json=call(
-                start=start.isoformat(),
-                end=(start + timedelta(minutes=30)).isoformat(),
-                title="Raz",
-            ),
-        )
-    ).json()
+    series = await calendar.plan(anna, start, minutes=15, rrule="FREQ=DAILY;COUNT=10")
+    single = await calendar.plan(anna, start, minutes=30, title="Raz")
     awaiting = (await calendar.call(anna, "GET", "/api/calendar/awaiting")).json()
     assert [item["activity_id"] for item in awaiting].count(series["id"]) == 4  # days 0..3
     assert single["id"] in [item["activity_id"] for item in awaiting]

@@ -183,18 +183,8 @@ async def test_an_edit_after_the_reminder_fired_does_not_remind_again(
 ) -> None:
     anna = await hire("manager", group())
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=20)
-    created = (
-        await calendar.call(
-            anna,
-            "POST",
-            "/api/activities",
-            json=call(
-                start=start.isoformat(),
-                end=(start + timedelta(minutes=30)).isoformat(),
-                reminders=[30],  # due at once: the start is 20 minutes away
-            ),
-        )
-    ).json()
+    # due at once: the start is 20 minutes away
+    created = await calendar.plan(anna, start, minutes=30, reminders=[30])
     await _settled(calendar)
     assert len(await calendar.events("crm.activity.reminder_due.v1")) == 1
     url = f"/api/activities/{created['id']}"
@@ -214,17 +204,7 @@ async def test_each_occurrence_of_a_series_asks_for_its_outcome(
 ) -> None:
     anna = await hire("manager", group())
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-    await calendar.call(
-        anna,
-        "POST",
-        "/api/activities",
-        json=call(
-            start=start.isoformat(),
-            end=(start + timedelta(minutes=15)).isoformat(),
-            rrule="FREQ=DAILY;COUNT=2",
-            reminders=[],
-        ),
-    )
+    await calendar.plan(anna, start, rrule="FREQ=DAILY;COUNT=2", reminders=[])
     for day in range(2):
         async with calendar.sessions() as session, session.begin():
             await session.execute(

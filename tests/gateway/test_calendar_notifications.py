@@ -62,39 +62,43 @@ async def root_team(gateway: httpx.AsyncClient, admin: dict[str, str]) -> str:
     return str(next(team["id"] for team in teams if team["parent_id"] is None))
 
 
-async def test_a_reminder_reaches_the_list_and_the_mailbox_once_in_the_users_language(
-    mailing_gateway: httpx.AsyncClient, bus: InProcessBus, smtp: Any
-) -> None:
-    admin = await bearer(mailing_gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
-    anna = await add_user(
-        mailing_gateway,
-        admin,
-        email="anna@contentum.pl",
-        role="manager",
-        locale="pl",
-        team_id=await root_team(mailing_gateway, admin),
+async def anna(gateway: httpx.AsyncClient, locale: str) -> dict[str, Any]:
+    """A manager in the company's group, speaking `locale`."""
+    admin = await bearer(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    team = await root_team(gateway, admin)
+    return await add_user(
+        gateway, admin, email="anna@contentum.pl", role="manager", locale=locale, team_id=team
     )
-    due = ActivityReminderDue(
+
+
+def reminder(owner: dict[str, Any], title: str, place: str | None = None) -> ActivityReminderDue:
+    return ActivityReminderDue(
         reminder_id=uuid4(),
         activity_id=uuid4(),
         kind="call",
-        title="Telefon do Nowaka",
-        owner_id=UUID(anna["id"]),
-        recipient_ids=[UUID(anna["id"])],
+        title=title,
+        owner_id=UUID(owner["id"]),
+        recipient_ids=[UUID(owner["id"])],
         occurrence_starts_at=datetime(2030, 1, 7, 8, 0, tzinfo=UTC),
         minutes_before=10,
-        place="+48 600 100 200",
+        place=place,
     )
+
+
+async def test_a_reminder_reaches_the_list_and_the_mailbox_once_in_the_users_language(
+    mailing_gateway: httpx.AsyncClient, bus: InProcessBus, smtp: Any
+) -> None:
+    due = reminder(await anna(mailing_gateway, "pl"), "Telefon do Nowaka", "+48 600 100 200")
     message = as_message(due, due.activity_id)
     await bus.publish([message])
     await bus.publish([message])  # delivered twice: still one notification, one e-mail
 
     headers = await bearer(mailing_gateway, "anna@contentum.pl", PASSWORD)
     items = (await mailing_gateway.get("/api/notifications", headers=headers)).json()["items"]
-    [reminder] = items
-    assert reminder["title"] == "Przypomnienie: Telefon do Nowaka"
-    assert "07.01.2030 09:00" in reminder["body"] and "+48 600 100 200" in reminder["body"]
-    assert reminder["link"] == f"/calendar?activity={due.activity_id}"
+    [kept] = items
+    assert kept["title"] == "Przypomnienie: Telefon do Nowaka"
+    assert "07.01.2030 09:00" in kept["body"] and "+48 600 100 200" in kept["body"]
+    assert kept["link"] == f"/calendar?activity={due.activity_id}"
     _, inbox = smtp
     [mail] = inbox.messages
     assert mail.rcpt_tos == ["anna@contentum.pl"]
@@ -111,14 +115,12 @@ async def test_a_missing_outcome_is_escalated_to_the_head(
     head = await add_user(
         mailing_gateway, admin, email="szef@contentum.pl", role="head", locale="en", team_id=team
     )
-    anna = await add_user(
-        mailing_gateway, admin, email="anna@contentum.pl", role="manager", team_id=team
-    )
+    manager = await anna(mailing_gateway, "pl")
     overdue = ActivityOutcomeOverdue(
         activity_id=uuid4(),
         kind="meeting",
         title="Prezentacja oferty",
-        owner_id=UUID(anna["id"]),
+        owner_id=UUID(manager["id"]),
         recipient_ids=[UUID(head["id"])],
         occurrence_starts_at=datetime(2030, 1, 7, 7, 0, tzinfo=UTC),
         ends_at=datetime(2030, 1, 7, 8, 0, tzinfo=UTC),
@@ -128,31 +130,13 @@ async def test_a_missing_outcome_is_escalated_to_the_head(
     headers = await bearer(mailing_gateway, "szef@contentum.pl", PASSWORD)
     [item] = (await mailing_gateway.get("/api/notifications", headers=headers)).json()["items"]
     assert item["title"] == "No outcome reported: Prezentacja oferty"
-    assert anna["name"] in item["body"]
+    assert manager["name"] in item["body"]
 
 
 async def test_a_title_with_line_breaks_is_mailed_on_one_line(
     mailing_gateway: httpx.AsyncClient, bus: InProcessBus, smtp: Any
 ) -> None:
-    admin = await bearer(mailing_gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
-    anna = await add_user(
-        mailing_gateway,
-        admin,
-        email="anna@contentum.pl",
-        role="manager",
-        locale="en",
-        team_id=await root_team(mailing_gateway, admin),
-    )
-    due = ActivityReminderDue(
-        reminder_id=uuid4(),
-        activity_id=uuid4(),
-        kind="call",
-        title="Call\r\nBcc: everyone@example.com",
-        owner_id=UUID(anna["id"]),
-        recipient_ids=[UUID(anna["id"])],
-        occurrence_starts_at=datetime(2030, 1, 7, 8, 0, tzinfo=UTC),
-        minutes_before=10,
-    )
+    due = reminder(await anna(mailing_gateway, "en"), "Call\r\nBcc: everyone@example.com")
     await bus.publish([as_message(due, due.activity_id)])
     headers = await bearer(mailing_gateway, "anna@contentum.pl", PASSWORD)
     [item] = (await mailing_gateway.get("/api/notifications", headers=headers)).json()["items"]
