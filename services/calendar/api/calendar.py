@@ -4,7 +4,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
 from pydantic import AwareDatetime, BaseModel, Field
@@ -12,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.calendar.api.activities import Kind, Minutes, Strict, policy_of
-from services.calendar.domain import recurrence
 from services.calendar.domain.kinds import KINDS
 from services.calendar.tables import Activity, OutcomeType, ReminderDefault
 from services.calendar.usecases import activities as usecases
@@ -72,14 +70,7 @@ async def occurrences(
     found: list[Occurrence] = []
     for activity in rows:
         length = activity.ends_at - activity.starts_at
-        starts = [activity.starts_at]
-        if activity.rrule:
-            zone = ZoneInfo(activity.time_zone)
-            window_start = start - length
-            starts = recurrence.starts_between(
-                activity.starts_at, activity.rrule, activity.exdates, zone, window_start, end
-            )
-        for moment in starts:
+        for moment in usecases.starts_between(activity, start - length, end):
             ends = moment + length
             recent = not activity.rrule or ends >= now - SERIES_LOOKBACK
             ended = ends < now and activity.status == "scheduled" and recent
@@ -118,14 +109,7 @@ async def awaiting(
         ]
         for activity in await session.scalars(series):
             length = activity.ends_at - activity.starts_at
-            starts = recurrence.starts_between(
-                activity.starts_at,
-                activity.rrule or "",
-                activity.exdates,
-                ZoneInfo(activity.time_zone),
-                now - SERIES_LOOKBACK - length,
-                now - length,
-            )
+            starts = usecases.starts_between(activity, now - SERIES_LOOKBACK - length, now - length)
             found += [_occurrence(activity, start, awaiting=True) for start in starts]
     found.sort(key=lambda occurrence: occurrence.end)
     return found[:MAX_AWAITING]

@@ -187,7 +187,6 @@ async def add_activity(
 ) -> Activity:
     """Validate and add one activity in the caller's transaction, with its alarms and event."""
     values = dict(values)
-    values.setdefault("owner_id", UUID(identity.user_id))
     if values.get("owner_id") is None:
         values["owner_id"] = UUID(identity.user_id)
     values["participant_ids"] = list(dict.fromkeys(values.get("participant_ids") or []))
@@ -393,14 +392,8 @@ async def _detach(
     """One occurrence of a series as an activity of its own; the series skips it from now on."""
     if occurrence is None:
         raise Invalid({"occurrence": N_("name the occurrence of the series you report on")})
-    zone = ZoneInfo(series.time_zone)
-    found = recurrence.starts_between(
-        series.starts_at,
-        series.rrule or "",
-        series.exdates,
-        zone,
-        occurrence - timedelta(seconds=1),
-        occurrence + timedelta(seconds=1),
+    found = starts_between(
+        series, occurrence - timedelta(seconds=1), occurrence + timedelta(seconds=1)
     )
     if occurrence not in found:
         raise Invalid({"occurrence": N_("the series has no such occurrence")})
@@ -417,6 +410,16 @@ async def _detach(
         uid=f"{series.uid}/{occurrence.astimezone(UTC):%Y%m%dT%H%M%SZ}",
     )
     return await add_activity(session, identity, policy, copied, now=now)
+
+
+def starts_between(activity: Activity, after: datetime, before: datetime) -> list[datetime]:
+    """The starts in [after, before) of an activity's occurrences: its own, or its series'."""
+    if not activity.rrule:
+        return [activity.starts_at] if after <= activity.starts_at < before else []
+    zone = ZoneInfo(activity.time_zone)
+    return recurrence.starts_between(
+        activity.starts_at, activity.rrule, activity.exdates, zone, after, before
+    )
 
 
 def awaiting_outcome(now: Callable[[], Any]) -> ColumnElement[bool]:

@@ -27,9 +27,10 @@ class Imported:
 
 
 def _values(event: ical.ImportedEvent) -> dict[str, Any]:
+    """What an activity takes from the event (its UID only when it is created)."""
     values = asdict(event)
-    values.pop("cancelled")
-    values.pop("number")
+    for kept_aside in ("cancelled", "number", "uid"):
+        values.pop(kept_aside)
     values["title"] = values["title"][:TITLE_LENGTH]
     return values
 
@@ -50,7 +51,6 @@ async def import_calendar(
     async with unit_of_work(sessions) as session:
         for event in events:
             values = _values(event)
-            uid = values.pop("uid")
             try:
                 existing = await session.scalar(
                     select(Activity)
@@ -59,7 +59,7 @@ async def import_calendar(
                 )
                 if existing is None:
                     activity = await add_activity(
-                        session, identity, policy, {**values, "uid": uid}, now=now
+                        session, identity, policy, {**values, "uid": event.uid}, now=now
                     )
                     created += 1
                 elif existing.status == "scheduled":
