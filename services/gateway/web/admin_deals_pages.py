@@ -9,7 +9,7 @@ from services.gateway.tables import User
 from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.deals_pages import INPUTS
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageAdmin
+from services.gateway.web.pages import PageAdmin, form_fields
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -58,7 +58,7 @@ async def save_requirements(
 
 @router.post("/admin/fields")
 async def add_field(request: Request, user: PageAdmin) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = await form_fields(request)
     body = {
         "record_type": form.get("record_type", "deal"),
         "key": form.get("key", ""),

@@ -1,6 +1,6 @@
 """The calendar pages: month/week/day/list views, activity dialogs, outcome reports, feeds, import."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from services.gateway.tables import User
 from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageUser
+from services.gateway.web.pages import PageUser, form_fields
 from services.gateway.web.rendering import complaint, render
 from shared.deps import Sessions
 from shared.text import N_
@@ -53,18 +53,18 @@ def _local_input(value: str | None, user: User) -> str:
     return datetime.fromisoformat(value).astimezone(_zone(user)).strftime("%Y-%m-%dT%H:%M")
 
 
-def _aware(value: str, user: User) -> str | None:
-    """A `datetime-local` (or date) input as an ISO time in the user's zone; None when blank/bad."""
-    value = value.strip()
-    if not value:
-        return None
+def _moment(value: str, user: User) -> datetime | None:
+    """A `datetime-local` (or date) input as a time in the user's zone; None when blank or bad."""
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone(user))
-    return moment.isoformat()
+    return moment if moment.tzinfo else moment.replace(tzinfo=_zone(user))
+
+
+def _aware(value: str, user: User) -> str | None:
+    """The same as an ISO time, as the API takes it."""
+    return _iso(_moment(value, user))
 
 
 def _minutes(text: str) -> list[int] | None:
@@ -211,14 +211,10 @@ def _local_day(value: str, user: User) -> str:
 
 
 def _blank(user: User, start: str | None, end: str | None, all_day: bool) -> dict[str, str]:
-    now = datetime.now(_zone(user))
-    default_start = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    begin = _aware(start, user) if start else None
-    moment = datetime.fromisoformat(begin) if begin else default_start
-    finish = (
-        datetime.fromisoformat(_aware(end, user) or "") if end else moment + timedelta(minutes=30)
-    )
-    if all_day and isinstance(moment, datetime):
+    next_hour = datetime.now(_zone(user)) + timedelta(hours=1)
+    moment = _moment(start or "", user) or next_hour.replace(minute=0, second=0, microsecond=0)
+    finish = _moment(end or "", user) or moment + timedelta(minutes=30)
+    if all_day:
         finish = moment
     return {
         "kind": "call",
@@ -252,7 +248,7 @@ async def new_activity(
 
 @router.post("/calendar/activities")
 async def create_activity(request: Request, user: PageUser) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = await form_fields(request)
     body, problems = _payload(form, user)
     if not problems:
         answer = await ask(request, user, "calendar", "POST", "/api/activities", json=body)
@@ -324,7 +320,7 @@ async def edit_activity(request: Request, user: PageUser, activity_id: UUID) -> 
 
 @router.post("/calendar/activities/{activity_id}")
 async def update_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = await form_fields(request)
     body, problems = _payload(form, user)
     current = await _activity(request, user, activity_id)
     if current["rrule"] and _repeat_fields(current["rrule"], user) == {
@@ -347,20 +343,18 @@ async def update_activity(request: Request, user: PageUser, activity_id: UUID) -
 @router.post("/calendar/activities/{activity_id}/move")
 async def move_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
     """Drag or resize in the calendar; the server decides, the page reverts on refusal."""
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = await form_fields(request)
     current = await _activity(request, user, activity_id)
-    all_day = form.get("all_day") == "true"
-    start, end = form.get("start"), form.get("end") or None
-    changes: dict[str, Any] = {"all_day": all_day}
+    # FullCalendar sends days (`2026-12-01`) for all-day events and offsets for timed ones.
+    start, end = _moment(form.get("start", ""), user), _moment(form.get("end", ""), user)
+    if end is None and start is not None:  # a timed event dropped on a day keeps its length
+        length = datetime.fromisoformat(current["end"]) - datetime.fromisoformat(current["start"])
+        end = start + length
+    changes: dict[str, Any] = {"all_day": form.get("all_day") == "true"}
     if current["kind"] in TIMED:
-        if end is None:
-            length = datetime.fromisoformat(current["end"]) - datetime.fromisoformat(
-                current["start"]
-            )
-            end = (datetime.fromisoformat(str(_day_or_time(start, user))) + length).isoformat()
-        changes.update(start=_day_or_time(start, user), end=_day_or_time(end, user))
+        changes.update(start=_iso(start), end=_iso(end))
     else:
-        changes["due"] = _day_or_time(start, user)
+        changes["due"] = _iso(start)
     path = f"/api/activities/{activity_id}"
     answer = await ask(request, user, "calendar", "PATCH", path, json=changes)
     if answer.status_code == 200:
@@ -372,13 +366,8 @@ async def move_activity(request: Request, user: PageUser, activity_id: UUID) -> 
     )
 
 
-def _day_or_time(value: str | None, user: User) -> str | None:
-    """FullCalendar sends days (`2026-12-01`) for all-day events and offsets for timed ones."""
-    if not value:
-        return None
-    if len(value) == 10:
-        return datetime.combine(date.fromisoformat(value), time(), _zone(user)).isoformat()
-    return _aware(value, user)
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 @router.post("/calendar/activities/{activity_id}/cancel")
@@ -421,7 +410,7 @@ async def _outcome_dialog(
 
 @router.post("/calendar/activities/{activity_id}/outcome")
 async def report_outcome(request: Request, user: PageUser, activity_id: UUID) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = await form_fields(request)
     body: dict[str, Any] = {"result": form.get("result", ""), "note": form.get("note", "")}
     if form.get("occurrence"):
         body["occurrence"] = form["occurrence"]
@@ -540,7 +529,7 @@ async def settings_page(request: Request, user: PageUser) -> Response:
 
 @router.post("/calendar/settings/reminders")
 async def save_reminders(request: Request, user: PageUser) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = await form_fields(request)
     context = await _settings_context(request, user)
     chosen: dict[str, list[int]] = {}
     for kind in KINDS:
@@ -563,7 +552,7 @@ async def save_reminders(request: Request, user: PageUser) -> Response:
 
 @router.post("/calendar/settings/outcome-types")
 async def add_outcome_type(request: Request, user: PageUser) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = await form_fields(request)
     body = {"code": form.get("code", "").strip(), "label": form.get("label", "").strip()}
     path = "/api/calendar/outcome-types"
     answer = await ask(request, user, "calendar", "POST", path, json=body)

@@ -10,7 +10,7 @@ from services.gateway.backends import ServiceUnavailable
 from services.gateway.tables import User
 from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageUser
+from services.gateway.web.pages import PageUser, form_fields
 from services.gateway.web.rendering import complaint, render
 from shared.text import N_
 
@@ -49,7 +49,7 @@ def _changes(form: dict[str, str], custom_keys: set[str]) -> dict[str, Any]:
 @router.post("/deals/{deal_id}/move")
 async def move(request: Request, deal_id: UUID, user: PageUser) -> Response:
     """Move a dropped card; when the stage needs more, answer with a dialog asking exactly for it."""
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = await form_fields(request)
     fields = {
         f["key"]: f for f in await read(request, user, "deals", "/api/fields", record_type="deal")
     }

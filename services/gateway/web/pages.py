@@ -51,6 +51,12 @@ PageUser = Annotated[User, Depends(page_user)]
 PageAdmin = Annotated[User, Depends(page_admin)]
 
 
+async def form_fields(request: Request, *, drop_blank: bool = False) -> dict[str, str]:
+    """The fields of the submitted form as text; with `drop_blank`, the empty ones left out."""
+    fields = {key: str(value) for key, value in (await request.form()).items()}
+    return {key: value for key, value in fields.items() if value != ""} if drop_blank else fields
+
+
 def redirect(request: Request, to: str) -> Response:
     """A redirect that also works for HTMX requests (which follow `HX-Redirect`)."""
     if request.headers.get("HX-Request"):
@@ -151,7 +157,7 @@ async def users_page(request: Request, user: PageAdmin, sessions: Sessions) -> R
 
 @router.post("/admin/users")
 async def add_user(request: Request, user: PageAdmin, sessions: Sessions) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items() if value != ""}
+    form = await form_fields(request, drop_blank=True)
     errors, created = {}, None
     try:
         new_user = await people.create_user(
@@ -247,7 +253,7 @@ async def teams_page(request: Request, user: PageAdmin, sessions: Sessions) -> R
 
 @router.post("/admin/teams")
 async def add_team(request: Request, user: PageAdmin, sessions: Sessions) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items() if value != ""}
+    form = await form_fields(request, drop_blank=True)
     try:
         body = TeamCreate.model_validate(form)
         async with sessions() as session:
@@ -288,7 +294,7 @@ async def departments_page(request: Request, user: PageAdmin, sessions: Sessions
 
 @router.post("/admin/departments")
 async def add_department(request: Request, user: PageAdmin, sessions: Sessions) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items() if value != ""}
+    form = await form_fields(request, drop_blank=True)
     try:
         await people.create_department(sessions, name=DepartmentCreate.model_validate(form).name)
     except ValidationError as invalid:

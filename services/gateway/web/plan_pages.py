@@ -12,7 +12,7 @@ from services.gateway.tables import User
 from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import current_locale, ngettext
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageUser
+from services.gateway.web.pages import PageUser, form_fields
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -265,7 +265,7 @@ async def _save(request: Request, user: User, form: CellForm) -> httpx.Response 
 @router.post("/plans/cell")
 async def save_cell(request: Request, user: PageUser) -> Response:
     """One cell edited in place: the answer is the cell again, saved or saying what is wrong."""
-    form = CellForm({key: str(value) for key, value in (await request.form()).items()})
+    form = CellForm(await form_fields(request))
     answer = await _save(request, user, form)
     column = {"start_date": form.start_date, "period": form.period, "locked": None}
     if answer is not None and answer.is_error:

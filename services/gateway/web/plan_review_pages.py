@@ -12,7 +12,7 @@ from services.gateway.tables import User
 from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.i18n import ngettext
-from services.gateway.web.pages import PageUser
+from services.gateway.web.pages import PageUser, form_fields
 from services.gateway.web.plan_pages import (
     BEFORE,
     COLUMNS,
@@ -126,8 +126,8 @@ async def _after_review(
 ) -> Response:
     _reviewer(user)
     typed = {
-        key.removeprefix("comment-"): str(value)
-        for key, value in (await request.form()).items()
+        key.removeprefix("comment-"): value
+        for key, value in (await form_fields(request)).items()
         if key.startswith("comment-")
     }
     comments = {str(line_id): typed.get(str(line_id)) or form.comment for line_id in line_ids}

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 
 from services.gateway.web.backend_calls import ask, read
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageAdmin
+from services.gateway.web.pages import PageAdmin, form_fields
 from services.gateway.web.plan_pages import problems
 from services.gateway.web.rendering import render
 
@@ -19,7 +19,7 @@ async def settings_page(request: Request, user: PageAdmin) -> Response:
 
 @router.post("/plans/settings")
 async def save_settings(request: Request, user: PageAdmin) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = await form_fields(request)
     body = {
         "approval_required": form.get("approval_required") == "on",
         "lock_after_days": form.get("lock_after_days", "").strip() or None,
