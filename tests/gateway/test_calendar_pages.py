@@ -237,3 +237,18 @@ async def test_a_head_overlays_the_groups_calendars(
         assert event["title"] == "Olek: Telefon Olka" and event["editable"] is False
         own = (await ewa.get("/calendar/events", params=week)).json()
         assert not [e for e in own if "Telefon Olka" in e["title"]]
+
+
+async def test_odd_times_from_the_page_are_answered_not_crashed_on(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    blank = await crm.get("/calendar/activities/new", params={"start": "soon", "end": "later"})
+    assert blank.status_code == 200 and 'name="start"' in blank.text
+    await crm.post("/calendar/activities", data=form(title="Nie do ruszenia"), headers=csrf)
+    activity = await created(crm, api, "Nie do ruszenia")
+    moved = await crm.post(
+        f"/calendar/activities/{activity['id']}/move", data={"start": "nonsense"}, headers=csrf
+    )
+    assert moved.status_code < 500
+    unchanged = await created(crm, api, "Nie do ruszenia")
+    assert unchanged["start"] == activity["start"] and unchanged["end"] == activity["end"]
