@@ -145,7 +145,7 @@ def create_user(
     data_dir: Annotated[Path, typer.Option(help="embedded PostgreSQL data")] = Path("var/pg"),
 ) -> None:
     """Add a user to the gateway's database (GATEWAY_DATABASE_URL, else the embedded one)."""
-    from services.gateway.api.schemas import UserCreate
+    from services.gateway.schemas import UserCreate
     from services.gateway.usecases.people import create_user as create
     from shared.errors import Invalid
 

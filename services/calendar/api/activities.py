@@ -1,14 +1,20 @@
 """`/api/activities`: calls, meetings, letters and tasks, and their outcome reports."""
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Self
+from datetime import datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime
 from sqlalchemy import func, select
 
-from services.calendar.domain.kinds import TIMED
+from services.calendar.schemas import (
+    ActivityCreate,
+    ActivityPublic,
+    ActivityUpdate,
+    Kind,
+    Outcome,
+    Reported,
+)
 from services.calendar.tables import Activity
 from services.calendar.usecases import activities as usecases
 from services.calendar.usecases.activities import Policy
@@ -19,222 +25,6 @@ from shared.pagination import Cursor, Limit, Page, keyset, page_of
 from shared.text import N_
 
 router = APIRouter(prefix="/api/activities", tags=["activities"])
-
-Kind = Literal["call", "meeting", "letter", "task"]
-Minutes = Annotated[int, Field(ge=0, le=40320, description="minutes before the start")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class When(Strict):
-    """Start and end for calls and meetings; a due time for letters and tasks."""
-
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
-    due: AwareDatetime | None = Field(default=None, description="letters and tasks")
-
-    def times(self) -> dict[str, datetime]:
-        if self.due is not None:
-            return {"starts_at": self.due, "ends_at": self.due}
-        times = {"starts_at": self.start, "ends_at": self.end}
-        return {name: moment for name, moment in times.items() if moment is not None}
-
-
-class Details(When):
-    title: Annotated[str, Field(min_length=1, max_length=300, examples=["Telefon do klienta"])]
-    note: Annotated[str, Field(max_length=5000)] = ""
-    owner_id: UUID | None = Field(default=None, description="defaults to the caller")
-    participant_ids: Annotated[list[UUID], Field(max_length=50)] = []
-    company_id: UUID | None = None
-    contact_id: UUID | None = None
-    deal_id: UUID | None = None
-    all_day: bool = False
-    time_zone: Annotated[str | None, Field(max_length=64, examples=["Europe/Warsaw"])] = None
-    place: Annotated[str | None, Field(max_length=300)] = None
-    phone: Annotated[str | None, Field(max_length=50)] = None
-    rrule: Annotated[
-        str | None, Field(max_length=500, examples=["FREQ=WEEKLY;BYDAY=MO;COUNT=10"])
-    ] = None
-    exdates: Annotated[list[AwareDatetime], Field(max_length=500)] = []
-    reminders: Annotated[list[Minutes] | None, Field(max_length=10)] = Field(
-        default=None, description="defaults to the owner's defaults for the kind"
-    )
-
-    def values(self) -> dict[str, Any]:
-        values = self.model_dump(exclude={"start", "end", "due"})
-        if values["reminders"] is not None:
-            values["reminders"] = sorted(set(values["reminders"]))
-        values["rrule"] = values["rrule"] or None
-        return {**values, **self.times()}
-
-
-class ActivityCreate(Details):
-    kind: Kind
-
-    @model_validator(mode="after")
-    def _times_fit_the_kind(self) -> Self:
-        timed = self.kind in TIMED
-        if timed and (self.start is None or self.end is None or self.due is not None):
-            raise ValueError("a call or meeting has a start and an end (not a due time)")
-        if not timed and self.due is None and self.start is None:
-            raise ValueError("a letter or task has a due time")
-        if not timed and self.due is None:
-            self.due, self.start, self.end = self.start, None, None
-        return self
-
-
-class NextActivity(Details):
-    """The activity planned in the same step as an outcome report (same kind unless given)."""
-
-    kind: Kind | None = None
-
-    @model_validator(mode="after")
-    def _has_a_time(self) -> Self:
-        if self.due is None and (self.start is None or self.end is None):
-            raise ValueError("the next activity needs a start and an end, or a due time")
-        return self
-
-
-class ActivityUpdate(When):
-    kind: Kind | None = None
-    title: Annotated[str | None, Field(min_length=1, max_length=300)] = None
-    note: Annotated[str | None, Field(max_length=5000)] = None
-    owner_id: UUID | None = None
-    participant_ids: Annotated[list[UUID] | None, Field(max_length=50)] = None
-    company_id: UUID | None = None
-    contact_id: UUID | None = None
-    deal_id: UUID | None = None
-    all_day: bool | None = None
-    time_zone: Annotated[str | None, Field(max_length=64)] = None
-    place: Annotated[str | None, Field(max_length=300)] = None
-    phone: Annotated[str | None, Field(max_length=50)] = None
-    rrule: Annotated[str | None, Field(max_length=500)] = None
-    exdates: Annotated[list[AwareDatetime] | None, Field(max_length=500)] = None
-    reminders: Annotated[list[Minutes] | None, Field(max_length=10)] = None
-    status: Literal["scheduled", "done", "cancelled"] | None = Field(
-        default=None, description="`done` only through the outcome report"
-    )
-
-    def changes(self) -> dict[str, Any]:
-        """The fields sent; null clears the optional ones (links, place, recurrence)."""
-        sent = self.model_dump(exclude_unset=True, exclude={"start", "end", "due", "status"})
-        for required in (
-            "kind",
-            "title",
-            "note",
-            "owner_id",
-            "all_day",
-            "participant_ids",
-            "time_zone",
-        ):
-            if sent.get(required, ...) is None:
-                raise Invalid({required: N_("may not be null")})
-        for listed in ("exdates", "reminders"):
-            if listed in sent and sent[listed] is None:
-                sent[listed] = []
-        if sent.get("reminders"):
-            sent["reminders"] = sorted(set(sent["reminders"]))
-        if sent.get("rrule") == "":
-            sent["rrule"] = None
-        return {**sent, **self.times()}
-
-
-class Outcome(Strict):
-    result: Annotated[
-        str,
-        Field(
-            pattern=r"^[a-z0-9_]{1,40}$",
-            description="`completed`, `no_answer`, `rescheduled`, `cancelled` or an admin-defined type",
-        ),
-    ]
-    note: Annotated[str, Field(min_length=1, max_length=2000)]
-    next: NextActivity | None = None
-    occurrence: AwareDatetime | None = Field(
-        default=None, description="for a recurring series: the start of the occurrence reported on"
-    )
-
-
-class Report(BaseModel):
-    result: str
-    note: str
-    completed_at: datetime
-
-
-class ActivityPublic(BaseModel):
-    id: UUID
-    uid: str
-    kind: Kind
-    title: str
-    note: str
-    owner_id: UUID
-    participant_ids: list[UUID]
-    company_id: UUID | None
-    contact_id: UUID | None
-    deal_id: UUID | None
-    start: datetime
-    end: datetime
-    due: datetime | None
-    all_day: bool
-    time_zone: str
-    place: str | None
-    phone: str | None
-    rrule: str | None
-    exdates: list[datetime]
-    reminders: list[int]
-    status: str
-    awaiting_outcome: bool
-    outcome: Report | None
-    sequence: int
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, activity: Activity) -> "ActivityPublic":
-        timed = activity.kind in TIMED or activity.all_day
-        report = None
-        if activity.outcome is not None and activity.completed_at is not None:
-            report = Report(
-                result=activity.outcome,
-                note=activity.outcome_note or "",
-                completed_at=activity.completed_at,
-            )
-        return cls(
-            id=activity.id,
-            uid=activity.uid,
-            kind=activity.kind,
-            title=activity.title,
-            note=activity.note,
-            owner_id=activity.owner_id,
-            participant_ids=activity.participant_ids,
-            company_id=activity.company_id,
-            contact_id=activity.contact_id,
-            deal_id=activity.deal_id,
-            start=activity.starts_at,
-            end=activity.ends_at,
-            due=None if timed else activity.ends_at,
-            all_day=activity.all_day,
-            time_zone=activity.time_zone,
-            place=activity.place,
-            phone=activity.phone,
-            rrule=activity.rrule,
-            exdates=activity.exdates,
-            reminders=activity.reminders,
-            status=activity.status,
-            awaiting_outcome=activity.status == "scheduled"
-            and not activity.rrule
-            and activity.ends_at < datetime.now(UTC),
-            outcome=report,
-            sequence=activity.sequence,
-            created_at=activity.created_at,
-            updated_at=activity.updated_at,
-        )
-
-
-class Reported(BaseModel):
-    activity: ActivityPublic
-    next: ActivityPublic | None
 
 
 def policy_of(request: Request) -> Policy:

@@ -6,12 +6,22 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from services.calendar.api.activities import Kind, Minutes, Strict, policy_of
+from services.calendar.api.activities import policy_of
 from services.calendar.domain.kinds import KINDS
+from services.calendar.schemas import (
+    FeedAddress,
+    FeedInfo,
+    FeedRequest,
+    ImportResult,
+    Occurrence,
+    OutcomeTypeIn,
+    OutcomeTypeOut,
+    ReminderDefaults,
+)
 from services.calendar.tables import Activity, OutcomeType, ReminderDefault
 from services.calendar.usecases import activities as usecases
 from services.calendar.usecases import feeds
@@ -29,19 +39,6 @@ MAX_AWAITING = 500
 MAX_OCCURRENCES = 5000
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
-
-
-class Occurrence(BaseModel):
-    activity_id: UUID
-    kind: Kind
-    title: str
-    owner_id: UUID
-    start: datetime
-    end: datetime
-    all_day: bool
-    status: str
-    recurring: bool
-    awaiting_outcome: bool
 
 
 @router.get("/occurrences")
@@ -130,20 +127,6 @@ def _occurrence(activity: Activity, start: datetime, *, awaiting: bool) -> Occur
     )
 
 
-class FeedRequest(Strict):
-    team_id: UUID | None = Field(default=None, description="a head's group feed; null: personal")
-
-
-class FeedAddress(BaseModel):
-    url: str = Field(description="https address of the feed; shown once, keep it secret")
-    webcal: str = Field(description="the same address for calendar apps (webcal://)")
-
-
-class FeedInfo(BaseModel):
-    team_id: UUID | None
-    created_at: datetime
-
-
 def _base_url(request: Request) -> str:
     configured = request.app.state.public_url
     if configured:
@@ -204,13 +187,6 @@ async def feed(
     return Response(content.body, media_type=CALENDAR_TYPE, headers=headers)
 
 
-class ImportResult(BaseModel):
-    created: int
-    updated: int
-    unchanged: int
-    skipped: int = Field(description="changed occurrences of series (RECURRENCE-ID), left out")
-
-
 @router.post("/import")
 async def import_ics(
     request: Request,
@@ -229,17 +205,6 @@ async def import_ics(
         raise Invalid({"time_zone": N_("unknown time zone")}, where="query")
     result = await import_calendar(sessions, identity, policy_of(request), data, time_zone)
     return ImportResult(**asdict(result))
-
-
-class OutcomeTypeIn(Strict):
-    code: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$", examples=["offer_sent"])]
-    label: Annotated[str, Field(min_length=1, max_length=100, examples=["Oferta wysłana"])]
-
-
-class OutcomeTypeOut(BaseModel):
-    code: str
-    label: str | None = Field(description="null for the built-in types (the UI names them)")
-    builtin: bool
 
 
 @router.get("/outcome-types")
@@ -291,13 +256,6 @@ async def retire_outcome_type(code: str, sessions: Sessions, identity: CurrentId
             raise NotFound("outcome type")
         found.active = False
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-class ReminderDefaults(BaseModel):
-    call: Annotated[list[Minutes], Field(max_length=10)]
-    meeting: Annotated[list[Minutes], Field(max_length=10)]
-    letter: Annotated[list[Minutes], Field(max_length=10)]
-    task: Annotated[list[Minutes], Field(max_length=10)]
 
 
 @router.get("/reminder-defaults")

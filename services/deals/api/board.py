@@ -4,16 +4,13 @@ Column totals come from the running tallies, cards from one indexed query per st
 board costs the same with a thousand deals or a hundred thousand.
 """
 
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from services.deals.api.deals import DealPublic
-from services.deals.api.pipelines import StagePublic
+from services.deals.schemas import Board, Column, DealPublic, StagePublic, Total
 from services.deals.tables import Deal, DealTally, Pipeline, Stage
 from services.deals.usecases.deals import visible_deals, visible_owners
 from shared.auth import CurrentIdentity
@@ -21,24 +18,6 @@ from shared.deps import Sessions
 from shared.errors import NotFound
 
 router = APIRouter(prefix="/api/pipelines", tags=["pipelines"])
-
-
-class Total(BaseModel):
-    currency: str
-    amount: Decimal
-
-
-class Column(BaseModel):
-    stage: StagePublic
-    count: int
-    totals: list[Total]
-    deals: list[DealPublic]
-
-
-class Board(BaseModel):
-    pipeline_id: UUID
-    name: str
-    columns: list[Column]
 
 
 @router.get("/{pipeline_id}/board")

@@ -1,12 +1,11 @@
 """`/api/contacts`: people at customer companies."""
 
-from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import select
 
+from services.deals.schemas import ContactCreate, ContactPublic, ContactUpdate
 from services.deals.tables import Contact
 from services.deals.usecases import contacts as usecases
 from shared.auth import CurrentIdentity
@@ -15,41 +14,6 @@ from shared.errors import NotFound
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
-
-Phone = Annotated[
-    str, Field(max_length=40, pattern=r"^[0-9 +()./-]{3,40}$", examples=["+48 600 100 200"])
-]
-
-
-class ContactCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: Annotated[str, Field(min_length=1, max_length=200, examples=["Jan Kowalski"])]
-    company_id: UUID | None = None
-    position: Annotated[str, Field(max_length=100)] | None = None
-    phone: Phone | None = None
-    email: EmailStr | None = None
-
-
-class ContactUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    company_id: UUID | None = None
-    position: Annotated[str, Field(max_length=100)] | None = None
-    phone: Phone | None = None
-    email: EmailStr | None = None
-
-
-class ContactPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    name: str
-    company_id: UUID | None
-    position: str | None
-    phone: str | None
-    email: str | None
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

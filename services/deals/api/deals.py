@@ -1,15 +1,25 @@
 """`/api/deals`: deals, moved through stages only when the stage's requirements are met."""
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Select, Text, cast, select
 
 from services.deals.domain.requirements import Unmet
+from services.deals.schemas import (
+    BulkMove,
+    DealCreate,
+    DealFilters,
+    DealPublic,
+    DealUpdate,
+    DocumentLink,
+    Requirement,
+    RequirementsAnswer,
+    Sort,
+    TimelineItem,
+)
 from services.deals.tables import Deal, DealContact, Member, TimelineEntry
 from services.deals.usecases import deals as usecases
 from shared.auth import CurrentIdentity, Identity
@@ -19,143 +29,27 @@ from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/deals", tags=["deals"])
 
-Money = Annotated[
-    Decimal,
-    Field(ge=0, max_digits=14, decimal_places=2, examples=["125000.00"]),
-    AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),  # one spelling everywhere
-]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["PLN"])]
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class DealCreate(Strict):
-    title: Annotated[
-        str,
-        Field(min_length=1, max_length=200, examples=["Linia pakująca dla Kowalski sp. z o.o."]),
-    ]
-    company_id: UUID
-    owner_id: UUID | None = Field(default=None, description="defaults to the caller")
-    amount: Money | None = None
-    currency: Currency = "PLN"
-    expected_close_date: date | None = None
-    pipeline_id: UUID | None = Field(default=None, description="defaults to the default pipeline")
-    stage_id: UUID | None = Field(
-        default=None, description="defaults to the pipeline's first stage"
-    )
-    probability: Annotated[int, Field(ge=0, le=100)] | None = Field(
-        default=None, description="defaults from the stage"
-    )
-    source: Annotated[str, Field(max_length=100)] | None = None
-    contact_ids: list[UUID] = Field(default_factory=list, max_length=50)
-    custom: dict[str, Any] = Field(default_factory=dict)
-
-
-class DealUpdate(Strict):
-    """Any fields to change; with `stage_id` the deal moves, once the stage's requirements are met."""
-
-    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    company_id: UUID | None = None
-    owner_id: UUID | None = None
-    amount: Money | None = None
-    currency: Currency | None = None
-    expected_close_date: date | None = None
-    stage_id: UUID | None = None
-    probability: Annotated[int, Field(ge=0, le=100)] | None = None
-    source: Annotated[str, Field(max_length=100)] | None = None
-    contact_ids: list[UUID] | None = Field(default=None, max_length=50)
-    custom: dict[str, Any] | None = None
-    lost_reason: Annotated[str, Field(max_length=100)] | None = None
-
-
-class BulkMove(Strict):
-    deal_ids: Annotated[list[UUID], Field(min_length=1, max_length=500)]
-    stage_id: UUID
-
-
-class DocumentLink(Strict):
-    title: Annotated[str, Field(min_length=1, max_length=200, examples=["Oferta handlowa v2"])]
-    url: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^(https?://|/)")]
-
-
-class DealFilters(BaseModel):
-    """The filters of the deal list (and its CSV export); each optional."""
-
-    owner_id: UUID | None = None
-    stage_id: UUID | None = None
-    pipeline_id: UUID | None = None
-    company_id: UUID | None = None
-    amount_min: Decimal | None = Field(default=None, ge=0)
-    amount_max: Decimal | None = Field(default=None, ge=0)
-    close_from: date | None = None
-    close_to: date | None = None
-
-    def apply(self, query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
-        equal = {
-            Deal.owner_id: self.owner_id,
-            Deal.stage_id: self.stage_id,
-            Deal.pipeline_id: self.pipeline_id,
-            Deal.company_id: self.company_id,
-        }
-        for column, value in equal.items():
-            if value is not None:
-                query = query.where(column == value)
-        if self.amount_min is not None:
-            query = query.where(Deal.amount >= self.amount_min)
-        if self.amount_max is not None:
-            query = query.where(Deal.amount <= self.amount_max)
-        if self.close_from is not None:
-            query = query.where(Deal.expected_close_date >= self.close_from)
-        if self.close_to is not None:
-            query = query.where(Deal.expected_close_date <= self.close_to)
-        return query
-
-
-class DealPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    title: str
-    company_id: UUID
-    owner_id: UUID
-    amount: Decimal | None
-    currency: str
-    expected_close_date: date | None
-    pipeline_id: UUID
-    stage_id: UUID
-    probability: int
-    source: str | None
-    custom: dict[str, Any]
-    lost_reason: str | None
-    contact_ids: list[UUID] = Field(default_factory=list)
-    created_at: datetime
-    updated_at: datetime
-
-
-class Requirement(BaseModel):
-    code: str
-    field: str | None
-    message: str
-
-
-class RequirementsAnswer(BaseModel):
-    stage_id: UUID
-    ready: bool = Field(description="true when the deal may enter the stage now")
-    unmet: list[Requirement]
-
-
-class TimelineItem(BaseModel):
-    id: UUID
-    kind: str = Field(
-        description="created | field_changed | stage_changed | outcome | document_added"
-    )
-    at: datetime
-    actor_id: str | None
-    actor_name: str | None
-    deal_id: UUID | None
-    data: dict[str, Any]
+def filtered(query: Select[*tuple[Any, ...]], filters: DealFilters) -> Select[*tuple[Any, ...]]:
+    """`query` narrowed by the list's filters."""
+    equal = {
+        Deal.owner_id: filters.owner_id,
+        Deal.stage_id: filters.stage_id,
+        Deal.pipeline_id: filters.pipeline_id,
+        Deal.company_id: filters.company_id,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(column == value)
+    if filters.amount_min is not None:
+        query = query.where(Deal.amount >= filters.amount_min)
+    if filters.amount_max is not None:
+        query = query.where(Deal.amount <= filters.amount_max)
+    if filters.close_from is not None:
+        query = query.where(Deal.expected_close_date >= filters.close_from)
+    if filters.close_to is not None:
+        query = query.where(Deal.expected_close_date <= filters.close_to)
+    return query
 
 
 # Sort keys of the list: each a non-null column with an index that serves it in both directions.
@@ -164,7 +58,6 @@ SORTS: dict[str, tuple[Any, Any]] = {
     "updated_at": (Deal.updated_at, datetime.fromisoformat),
     "title": (Deal.title, str),
 }
-Sort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"]
 
 
 def _today() -> date:
@@ -235,7 +128,7 @@ async def list_deals(
     cursor: Cursor = None,
 ) -> Page[DealPublic]:
     """Newest first unless `sort` says otherwise; every filter optional; only visible deals."""
-    query = filters.apply(select(Deal).where(usecases.visible_deals(identity)))
+    query = filtered(select(Deal).where(usecases.visible_deals(identity)), filters)
     column, read = SORTS[sort.lstrip("-")]
     query = keyset(
         query,

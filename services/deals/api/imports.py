@@ -12,13 +12,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import undefer
 
-from services.deals.api.deals import DealFilters
+from services.deals.api.deals import filtered
 from services.deals.domain import sheet as csv_sheet
 from services.deals.imports_table import ImportJob
+from services.deals.schemas import DealFilters, ImportJobPublic
 from services.deals.tables import Company, Contact, CustomField, Deal, Stage
 from services.deals.usecases import imports as usecases
 from services.deals.usecases.deals import visible_deals
@@ -39,21 +40,6 @@ BATCH = 1000
 TIMES = ["created_at", "updated_at"]
 # A cell a spreadsheet would run as a formula, unless it is only a phone number or a number.
 _HARMLESS = re.compile(r"^[+-][0-9 ()./,-]*$")
-
-
-class ImportJobPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    record_type: str
-    status: str
-    total: int
-    processed: int
-    imported: int
-    rejected: int
-    error: str | None
-    created_at: datetime
-    finished_at: datetime | None
 
 
 def _today() -> date:
@@ -270,7 +256,7 @@ def _deals(identity: Identity, filters: DealFilters, custom_keys: Sequence[str])
         .join(Stage, Stage.id == Deal.stage_id)
         .where(visible_deals(identity))
     )
-    return filters.apply(query)
+    return filtered(query, filters)
 
 
 async def _custom_keys(sessions: Sessions) -> list[str]:

@@ -1,112 +1,29 @@
 """`/api/pipelines`: pipelines with their stages and stage requirements; `/api/fields`; lost reasons."""
 
-from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from services.deals.domain.fields import FieldType, RecordType
+from services.deals.domain.fields import RecordType
+from services.deals.schemas import (
+    FieldCreate,
+    FieldPublic,
+    LostReasonCreate,
+    LostReasonPublic,
+    PipelineCreate,
+    PipelinePublic,
+    Requirements,
+    StageCreate,
+    StagePublic,
+    StageUpdate,
+)
 from services.deals.tables import CustomField, LostReason, Pipeline, Stage
 from services.deals.usecases import pipelines
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 
 router = APIRouter(prefix="/api", tags=["pipelines"])
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class StagePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    name: str
-    position: int
-    probability: int
-    kind: Literal["open", "won", "lost"]
-    required_fields: list[str]
-    completed_activity: bool
-    document: bool
-    no_skipping: bool
-    close_date_not_past: bool
-
-
-class PipelinePublic(BaseModel):
-    id: UUID
-    name: str
-    is_default: bool
-    stages: list[StagePublic]
-
-
-class StageCreate(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    probability: Annotated[int, Field(ge=0, le=100)]
-    kind: Literal["open", "won", "lost"] = "open"
-
-
-class PipelineCreate(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    stages: Annotated[list[StageCreate], Field(min_length=2, max_length=30)]
-
-
-class StageUpdate(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    probability: Annotated[int, Field(ge=0, le=100)] | None = None
-
-
-class Requirements(Strict):
-    fields: list[str] = Field(
-        default_factory=list,
-        description="built-in or custom deal fields",
-        examples=[["amount", "decision_maker"]],
-    )
-    completed_activity: bool = Field(
-        default=False, description="a call or meeting on the deal reported as completed"
-    )
-    document: bool = Field(
-        default=False, description="a document linked to the deal (e.g. the offer)"
-    )
-    no_skipping: bool = Field(default=False, description="only from the stage right before")
-    close_date_not_past: bool = Field(
-        default=False, description="the expected close date is today or later"
-    )
-
-
-class FieldCreate(Strict):
-    record_type: RecordType
-    key: Annotated[str, Field(min_length=1, max_length=40, examples=["decision_maker"])]
-    label: Annotated[str, Field(min_length=1, max_length=100, examples=["Decision maker"])]
-    type: FieldType
-    options: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=100
-    )
-
-
-class FieldPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    record_type: RecordType
-    key: str
-    label: str
-    type: FieldType
-    options: list[str]
-
-
-class LostReasonCreate(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-
-
-class LostReasonPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    name: str
-    active: bool
 
 
 def require_admin(identity: Identity) -> None:

@@ -25,9 +25,6 @@ from uuid import UUID
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select, update
 
-from services.deals.api.companies import CompanyCreate
-from services.deals.api.contacts import ContactCreate
-from services.deals.api.deals import DealCreate
 from services.deals.domain.nip import normalize_nip
 from services.deals.domain.sheet import (
     ADDRESS,
@@ -37,6 +34,7 @@ from services.deals.domain.sheet import (
     unescape,
 )
 from services.deals.imports_table import ImportJob
+from services.deals.schemas import CompanyCreate, ContactCreate, DealCreate
 from services.deals.tables import Company, CustomField, Pipeline, Stage
 from services.deals.usecases.companies import create_company
 from services.deals.usecases.contacts import create_contact

@@ -6,13 +6,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.gateway.api.schemas import (
+from services.gateway.identity import CurrentUser, presented_token
+from services.gateway.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
     ApiTokenPublic,
     TokenAnswer,
 )
-from services.gateway.identity import CurrentUser, presented_token
 from services.gateway.usecases import auth
 from shared.deps import Sessions
 

@@ -6,7 +6,9 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, or_, select
 
-from services.gateway.api.schemas import (
+from services.gateway.domain.people import Role
+from services.gateway.identity import Administrator, CurrentUser, identity_of
+from services.gateway.schemas import (
     DepartmentCreate,
     DepartmentPublic,
     MeUpdate,
@@ -17,8 +19,6 @@ from services.gateway.api.schemas import (
     UserPublic,
     UserUpdate,
 )
-from services.gateway.domain.people import Role
-from services.gateway.identity import Administrator, CurrentUser, identity_of
 from services.gateway.tables import Department, Team, User
 from services.gateway.usecases import people
 from shared.deps import Sessions

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from services.gateway.api.schemas import DepartmentCreate, TeamCreate, UserCreate
 from services.gateway.identity import SESSION_COOKIE, presented_token, signed_in_user
 from services.gateway.notifications import NotificationHub, unread_count
+from services.gateway.schemas import DepartmentCreate, TeamCreate, UserCreate
 from services.gateway.tables import Department, Team, User
 from services.gateway.usecases import auth, people
 from services.gateway.usecases.auth import SESSION_TTL

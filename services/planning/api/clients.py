@@ -4,23 +4,15 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from services.planning.schemas import ClientPublic
 from services.planning.tables import Client
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/plans/clients", tags=["plans"])
-
-
-class ClientPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    name: str
-    tax_id: str | None
 
 
 @router.get("")

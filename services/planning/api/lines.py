@@ -1,15 +1,23 @@
 """`/api/plans/lines` and `/api/plans/settings`: revenue plans per manager, client and period."""
 
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from services.planning.domain.periods import Period
+from services.planning.schemas import (
+    CopyRequest,
+    FiguresPublic,
+    LineCreate,
+    LinePublic,
+    LineUpdate,
+    Review,
+    SettingsPublic,
+    SettingsUpdate,
+)
 from services.planning.tables import PlanLine
 from services.planning.usecases import lines as usecases
 from services.planning.usecases import plan_settings
@@ -20,68 +28,6 @@ from shared.deps import Sessions
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
-
-Amount = Annotated[
-    Decimal,
-    Field(ge=0, max_digits=14, decimal_places=2, examples=["50000.00"]),
-    AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),
-]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class LineCreate(Strict):
-    manager_id: UUID
-    company_id: UUID = Field(description="the client (a company of the deals service)")
-    period: Period
-    start_date: date
-    end_date: date | None = Field(default=None, description="only for a custom period")
-    amount: Amount
-    note: Annotated[str, Field(max_length=1000)] = ""
-
-
-class LineUpdate(Strict):
-    amount: Amount | None = None
-    note: Annotated[str, Field(max_length=1000)] | None = None
-
-
-class Review(Strict):
-    decision: Literal["approved", "doubtful", "rejected"]
-    comment: Annotated[str, Field(max_length=1000)] | None = None
-
-
-class SettingsPublic(BaseModel):
-    approval_required: bool
-    lock_after_days: int | None = Field(
-        description="a period locks this many days after its end; null: only when locked by hand"
-    )
-
-
-class SettingsUpdate(Strict):
-    """The settings to change; those left out stay as they are."""
-
-    approval_required: bool = Field(default=False, description="heads review plan lines")
-    lock_after_days: Annotated[int, Field(ge=0, le=366)] | None = Field(
-        default=None, description="days after a period's end until it locks; null: never"
-    )
-
-
-class LinePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    manager_id: UUID
-    company_id: UUID
-    period: Period
-    start_date: date
-    end_date: date
-    amount: Decimal
-    note: str
-    status: str
-    review_comment: str | None
-    created_at: datetime
 
 
 @router.post("/lines", status_code=status.HTTP_201_CREATED)
@@ -123,12 +69,6 @@ async def list_lines(
         rows = (await session.scalars(query)).all()
     items = [LinePublic.model_validate(row) for row in rows]
     return page_of(items, limit, key=lambda line: (line.created_at.isoformat(), line.id))
-
-
-class CopyRequest(Strict):
-    manager_id: UUID
-    period: Period
-    start_date: date = Field(description="the period to fill; the one before it is copied")
 
 
 @router.post("/lines/copy", status_code=status.HTTP_201_CREATED)
@@ -197,19 +137,6 @@ async def put_settings(
     changes = body.model_dump(exclude_unset=True)
     found = await plan_settings.update_settings(sessions, changes=changes)
     return SettingsPublic.model_validate(found, from_attributes=True)
-
-
-class FiguresPublic(BaseModel):
-    scope: Literal["company", "team", "manager", "client"]
-    id: UUID
-    name: str
-    submitted: Decimal = Field(description="lines submitted, under review or reviewed")
-    final: Decimal = Field(description="with approval on: approved lines only")
-    actual: Decimal = Field(description="won deals closing in the period (base currency)")
-    forecast: Decimal = Field(
-        description="open deals closing in the period, weighted by probability"
-    )
-    children: list["FiguresPublic"]
 
 
 def _public_node(node: summaries.Node) -> FiguresPublic:

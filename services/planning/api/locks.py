@@ -1,15 +1,13 @@
 """`/api/plans/locks` and `/api/plans/periods`: which periods are closed to changes, and why."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from services.planning.api.lines import Strict
-from services.planning.domain.locking import LockReason
 from services.planning.domain.periods import Period
+from services.planning.schemas import LockCreate, LockPublic, PeriodPublic
 from services.planning.tables import PlanLock
 from services.planning.usecases import locks as usecases
 from shared.auth import CurrentIdentity
@@ -17,32 +15,6 @@ from shared.deps import Sessions
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
-
-
-class LockCreate(Strict):
-    period: Period
-    start_date: date
-    end_date: date | None = Field(default=None, description="only for a custom period")
-
-
-class LockPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    period: Period
-    start_date: date
-    end_date: date
-    locked_by: str
-    locked_at: datetime
-
-
-class PeriodPublic(BaseModel):
-    period: Period
-    start_date: date
-    end_date: date
-    locks_on: date | None = Field(description="the first day the deadline locks it; null: never")
-    locked: LockReason | None = Field(
-        description="`deadline` passed, `locked` by the administrator, or null: open"
-    )
 
 
 @router.post("/locks", status_code=status.HTTP_201_CREATED)

@@ -1,33 +1,14 @@
 """`/api/plans/teams`: the sales-group tree as planning knows it, with the people in each group."""
 
-from uuid import UUID
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from services.planning.schemas import MemberPublic, TeamNode
 from services.planning.tables import Member, Team
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 
 router = APIRouter(prefix="/api/plans/teams", tags=["plans"])
-
-
-class MemberPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    name: str
-    role: str
-    active: bool
-
-
-class TeamNode(BaseModel):
-    id: UUID
-    name: str
-    head_id: UUID | None
-    members: list[MemberPublic]
-    children: list["TeamNode"]
 
 
 @router.get("")

@@ -7,13 +7,10 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.gateway.domain.people import Role
+from shared.schemas import Strict
 
 Locale = Literal["pl", "en"]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class UserCreate(Strict):

@@ -1,0 +1,337 @@
+"""The deals service's request and response models, shared by its routers and use cases."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from services.deals.domain.fields import FieldType, RecordType
+from services.deals.domain.nip import normalize_nip
+from shared.schemas import Strict
+
+if TYPE_CHECKING:
+    from services.deals.tables import Company
+
+
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, examples=["125000.00"]),
+    AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),  # one spelling everywhere
+]
+
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["PLN"])]
+
+
+class DealCreate(Strict):
+    title: Annotated[
+        str,
+        Field(min_length=1, max_length=200, examples=["Linia pakująca dla Kowalski sp. z o.o."]),
+    ]
+    company_id: UUID
+    owner_id: UUID | None = Field(default=None, description="defaults to the caller")
+    amount: Money | None = None
+    currency: Currency = "PLN"
+    expected_close_date: date | None = None
+    pipeline_id: UUID | None = Field(default=None, description="defaults to the default pipeline")
+    stage_id: UUID | None = Field(
+        default=None, description="defaults to the pipeline's first stage"
+    )
+    probability: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        default=None, description="defaults from the stage"
+    )
+    source: Annotated[str, Field(max_length=100)] | None = None
+    contact_ids: list[UUID] = Field(default_factory=list, max_length=50)
+    custom: dict[str, Any] = Field(default_factory=dict)
+
+
+class DealUpdate(Strict):
+    """Any fields to change; with `stage_id` the deal moves, once the stage's requirements are met."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    company_id: UUID | None = None
+    owner_id: UUID | None = None
+    amount: Money | None = None
+    currency: Currency | None = None
+    expected_close_date: date | None = None
+    stage_id: UUID | None = None
+    probability: Annotated[int, Field(ge=0, le=100)] | None = None
+    source: Annotated[str, Field(max_length=100)] | None = None
+    contact_ids: list[UUID] | None = Field(default=None, max_length=50)
+    custom: dict[str, Any] | None = None
+    lost_reason: Annotated[str, Field(max_length=100)] | None = None
+
+
+class BulkMove(Strict):
+    deal_ids: Annotated[list[UUID], Field(min_length=1, max_length=500)]
+    stage_id: UUID
+
+
+class DocumentLink(Strict):
+    title: Annotated[str, Field(min_length=1, max_length=200, examples=["Oferta handlowa v2"])]
+    url: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^(https?://|/)")]
+
+
+class DealFilters(BaseModel):
+    """The filters of the deal list (and its CSV export); each optional."""
+
+    owner_id: UUID | None = None
+    stage_id: UUID | None = None
+    pipeline_id: UUID | None = None
+    company_id: UUID | None = None
+    amount_min: Decimal | None = Field(default=None, ge=0)
+    amount_max: Decimal | None = Field(default=None, ge=0)
+    close_from: date | None = None
+    close_to: date | None = None
+
+
+class DealPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    title: str
+    company_id: UUID
+    owner_id: UUID
+    amount: Decimal | None
+    currency: str
+    expected_close_date: date | None
+    pipeline_id: UUID
+    stage_id: UUID
+    probability: int
+    source: str | None
+    custom: dict[str, Any]
+    lost_reason: str | None
+    contact_ids: list[UUID] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Requirement(BaseModel):
+    code: str
+    field: str | None
+    message: str
+
+
+class RequirementsAnswer(BaseModel):
+    stage_id: UUID
+    ready: bool = Field(description="true when the deal may enter the stage now")
+    unmet: list[Requirement]
+
+
+class TimelineItem(BaseModel):
+    id: UUID
+    kind: str = Field(
+        description="created | field_changed | stage_changed | outcome | document_added"
+    )
+    at: datetime
+    actor_id: str | None
+    actor_name: str | None
+    deal_id: UUID | None
+    data: dict[str, Any]
+
+
+Sort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "title", "-title"]
+
+
+class AddressIn(Strict):
+    street: str | None = Field(default=None, max_length=200)
+    postal_code: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=100)
+    country: str = Field(default="PL", pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+
+
+class CompanyCreate(Strict):
+    name: str = Field(min_length=1, max_length=200, examples=["Kowalski i Synowie sp. z o.o."])
+    tax_id: str | None = Field(default=None, description="Polish NIP", examples=["526-025-02-74"])
+    address: AddressIn | None = None
+
+    @field_validator("tax_id")
+    @classmethod
+    def _valid_nip(cls, value: str | None) -> str | None:
+        return normalize_nip(value) if value else None
+
+
+class CompanyUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    tax_id: str | None = Field(default=None, description="Polish NIP")
+    address: AddressIn | None = None
+
+    @field_validator("tax_id")
+    @classmethod
+    def _valid_nip(cls, value: str | None) -> str | None:
+        return normalize_nip(value) if value else None
+
+
+class CompanyPublic(BaseModel):
+    id: UUID
+    name: str
+    tax_id: str | None
+    address: AddressIn | None
+
+    @classmethod
+    def of(cls, company: "Company") -> "CompanyPublic":
+        address = None
+        if company.street or company.postal_code or company.city:
+            address = AddressIn(
+                street=company.street,
+                postal_code=company.postal_code,
+                city=company.city,
+                country=company.country or "PL",
+            )
+        return cls(id=company.id, name=company.name, tax_id=company.tax_id, address=address)
+
+
+Phone = Annotated[
+    str, Field(max_length=40, pattern=r"^[0-9 +()./-]{3,40}$", examples=["+48 600 100 200"])
+]
+
+
+class ContactCreate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200, examples=["Jan Kowalski"])]
+    company_id: UUID | None = None
+    position: Annotated[str, Field(max_length=100)] | None = None
+    phone: Phone | None = None
+    email: EmailStr | None = None
+
+
+class ContactUpdate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    company_id: UUID | None = None
+    position: Annotated[str, Field(max_length=100)] | None = None
+    phone: Phone | None = None
+    email: EmailStr | None = None
+
+
+class ContactPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    company_id: UUID | None
+    position: str | None
+    phone: str | None
+    email: str | None
+
+
+class StagePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    position: int
+    probability: int
+    kind: Literal["open", "won", "lost"]
+    required_fields: list[str]
+    completed_activity: bool
+    document: bool
+    no_skipping: bool
+    close_date_not_past: bool
+
+
+class PipelinePublic(BaseModel):
+    id: UUID
+    name: str
+    is_default: bool
+    stages: list[StagePublic]
+
+
+class StageCreate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    probability: Annotated[int, Field(ge=0, le=100)]
+    kind: Literal["open", "won", "lost"] = "open"
+
+
+class PipelineCreate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    stages: Annotated[list[StageCreate], Field(min_length=2, max_length=30)]
+
+
+class StageUpdate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    probability: Annotated[int, Field(ge=0, le=100)] | None = None
+
+
+class Requirements(Strict):
+    fields: list[str] = Field(
+        default_factory=list,
+        description="built-in or custom deal fields",
+        examples=[["amount", "decision_maker"]],
+    )
+    completed_activity: bool = Field(
+        default=False, description="a call or meeting on the deal reported as completed"
+    )
+    document: bool = Field(
+        default=False, description="a document linked to the deal (e.g. the offer)"
+    )
+    no_skipping: bool = Field(default=False, description="only from the stage right before")
+    close_date_not_past: bool = Field(
+        default=False, description="the expected close date is today or later"
+    )
+
+
+class FieldCreate(Strict):
+    record_type: RecordType
+    key: Annotated[str, Field(min_length=1, max_length=40, examples=["decision_maker"])]
+    label: Annotated[str, Field(min_length=1, max_length=100, examples=["Decision maker"])]
+    type: FieldType
+    options: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
+
+
+class FieldPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    record_type: RecordType
+    key: str
+    label: str
+    type: FieldType
+    options: list[str]
+
+
+class LostReasonCreate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class LostReasonPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    active: bool
+
+
+class Total(BaseModel):
+    currency: str
+    amount: Decimal
+
+
+class Column(BaseModel):
+    stage: StagePublic
+    count: int
+    totals: list[Total]
+    deals: list[DealPublic]
+
+
+class Board(BaseModel):
+    pipeline_id: UUID
+    name: str
+    columns: list[Column]
+
+
+class ImportJobPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    record_type: str
+    status: str
+    total: int
+    processed: int
+    imported: int
+    rejected: int
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -1,0 +1,140 @@
+"""The planning service's request and response models, shared by its routers and use cases."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from services.planning.domain.locking import LockReason
+from services.planning.domain.periods import Period
+from shared.schemas import Strict
+
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, examples=["50000.00"]),
+    AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),
+]
+
+
+class LineCreate(Strict):
+    manager_id: UUID
+    company_id: UUID = Field(description="the client (a company of the deals service)")
+    period: Period
+    start_date: date
+    end_date: date | None = Field(default=None, description="only for a custom period")
+    amount: Amount
+    note: Annotated[str, Field(max_length=1000)] = ""
+
+
+class LineUpdate(Strict):
+    amount: Amount | None = None
+    note: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class Review(Strict):
+    decision: Literal["approved", "doubtful", "rejected"]
+    comment: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class SettingsPublic(BaseModel):
+    approval_required: bool
+    lock_after_days: int | None = Field(
+        description="a period locks this many days after its end; null: only when locked by hand"
+    )
+
+
+class SettingsUpdate(Strict):
+    """The settings to change; those left out stay as they are."""
+
+    approval_required: bool = Field(default=False, description="heads review plan lines")
+    lock_after_days: Annotated[int, Field(ge=0, le=366)] | None = Field(
+        default=None, description="days after a period's end until it locks; null: never"
+    )
+
+
+class LinePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    manager_id: UUID
+    company_id: UUID
+    period: Period
+    start_date: date
+    end_date: date
+    amount: Decimal
+    note: str
+    status: str
+    review_comment: str | None
+    created_at: datetime
+
+
+class CopyRequest(Strict):
+    manager_id: UUID
+    period: Period
+    start_date: date = Field(description="the period to fill; the one before it is copied")
+
+
+class FiguresPublic(BaseModel):
+    scope: Literal["company", "team", "manager", "client"]
+    id: UUID
+    name: str
+    submitted: Decimal = Field(description="lines submitted, under review or reviewed")
+    final: Decimal = Field(description="with approval on: approved lines only")
+    actual: Decimal = Field(description="won deals closing in the period (base currency)")
+    forecast: Decimal = Field(
+        description="open deals closing in the period, weighted by probability"
+    )
+    children: list["FiguresPublic"]
+
+
+class LockCreate(Strict):
+    period: Period
+    start_date: date
+    end_date: date | None = Field(default=None, description="only for a custom period")
+
+
+class LockPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    period: Period
+    start_date: date
+    end_date: date
+    locked_by: str
+    locked_at: datetime
+
+
+class PeriodPublic(BaseModel):
+    period: Period
+    start_date: date
+    end_date: date
+    locks_on: date | None = Field(description="the first day the deadline locks it; null: never")
+    locked: LockReason | None = Field(
+        description="`deadline` passed, `locked` by the administrator, or null: open"
+    )
+
+
+class ClientPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    tax_id: str | None
+
+
+class MemberPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    role: str
+    active: bool
+
+
+class TeamNode(BaseModel):
+    id: UUID
+    name: str
+    head_id: UUID | None
+    members: list[MemberPublic]
+    children: list["TeamNode"]
