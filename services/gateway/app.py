@@ -8,17 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway.api import ROUTERS
+from services.gateway import api, web
+from services.gateway.api import proxy
 from services.gateway.backends import Backends
 from services.gateway.consumers import handlers
 from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
 from services.gateway.settings import BACKENDS, GatewaySettings
 from services.gateway.usecases.people import ensure_company_and_admin
-from services.gateway.web.pages import SignInFirst, redirect
+from services.gateway.web.errors import install_page_errors
 from services.gateway.web.security import install_browser_security
 from shared.bus import Bus
 from shared.postgres import asyncpg_dsn
@@ -30,7 +31,8 @@ SPEC = ServiceSpec(
     name="gateway",
     title="Contentum CRM",
     migrations=Path(__file__).parent / "migrations",
-    routers=ROUTERS,
+    # The proxy comes last, so the gateway's own paths win over forwarding.
+    routers=[*api.ROUTERS, *web.ROUTERS, proxy.router],
 )
 
 
@@ -60,10 +62,6 @@ async def serving(app: FastAPI) -> AsyncIterator[None]:
         await app.state.backends.close()
 
 
-async def sign_in_first(request: Request, _: Exception) -> Response:
-    return redirect(request, "/login")
-
-
 def create_app(
     settings: GatewaySettings, bus: Bus | None = None, backends: Backends | None = None
 ) -> FastAPI:
@@ -76,6 +74,6 @@ def create_app(
         {name: settings.backend_url(name) for name in BACKENDS}, settings.service_timeout
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_exception_handler(SignInFirst, sign_in_first)
+    install_page_errors(app)
     install_browser_security(app, secure_cookies=settings.secure_cookies)
     return app

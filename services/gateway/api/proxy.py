@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from services.gateway.backends import Backends, ServiceUnavailable, origin
-from services.gateway.domain.routing import owner_of
+from services.gateway.domain.routing import may_use, owner_of
 from services.gateway.identity import CurrentUser, signed_identity
 from shared.auth import IDENTITY_HEADER
 
@@ -67,6 +67,11 @@ async def forward(path: str, request: Request, user: CurrentUser) -> Response:
     service = owner_of(path)
     if service is None:
         return JSONResponse({"detail": f"no API at /api/{path}"}, status_code=404)
+    if not may_use(user.role, path):
+        return JSONResponse(
+            {"detail": "this part of the API is for the sales team"},
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
     backends: Backends = request.app.state.backends
     try:
         answer = await backends.request(

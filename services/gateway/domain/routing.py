@@ -19,7 +19,22 @@ ROUTES: dict[str, str] = {
 }
 
 
+# The sales team's records: refused to the staff of other departments, who work on requests.
+SALES_ONLY = frozenset(
+    {"companies", "contacts", "pipelines", "deals", "fields", "imports", "export"}
+    | {"activities", "calendar", "plans"}
+)
+
+
+def _first_segment(path: str) -> str:
+    return path.strip("/").split("/", 1)[0]
+
+
 def owner_of(path: str) -> str | None:
     """The service owning `/api/<path>`, judged by its first segment; None when nobody does."""
-    first = path.strip("/").split("/", 1)[0]
-    return ROUTES.get(first)
+    return ROUTES.get(_first_segment(path))
+
+
+def may_use(role: str, path: str) -> bool:
+    """Whether a user of `role` may call `/api/<path>` at all (records are checked by the owner)."""
+    return role != "staff" or _first_segment(path) not in SALES_ONLY

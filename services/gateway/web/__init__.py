@@ -1,1 +1,34 @@
-"""The browser application: server-rendered pages with HTMX, in Polish and English."""
+"""The browser application, laid out by feature; `ROUTERS` are its pages."""
+
+from services.gateway.web.account import routes as account
+from services.gateway.web.admin import people as admin_people
+from services.gateway.web.admin import pipelines as admin_pipelines
+from services.gateway.web.calendar import activities as calendar
+from services.gateway.web.calendar import settings as calendar_settings
+from services.gateway.web.calendar import sync as calendar_sync
+from services.gateway.web.deals import board as deal_board
+from services.gateway.web.deals import companies, deals
+from services.gateway.web.desk import routes as desk
+from services.gateway.web.imports import routes as imports
+from services.gateway.web.notifications import routes as notifications
+from services.gateway.web.plans import grid as plan_grid
+from services.gateway.web.plans import review as plan_review
+from services.gateway.web.plans import settings as plan_settings
+
+ROUTERS = [
+    account.router,
+    desk.router,
+    notifications.router,
+    admin_people.router,
+    admin_pipelines.router,
+    deal_board.router,
+    deals.router,
+    companies.router,
+    imports.router,
+    calendar.router,
+    calendar_sync.router,
+    calendar_settings.router,
+    plan_grid.router,
+    plan_review.router,
+    plan_settings.router,
+]

@@ -8,14 +8,23 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
 from services.gateway.tables import User
 from services.gateway.web import i18n
 from services.gateway.web.i18n import gettext as _
 
+HERE = Path(__file__).parent
+# Each feature keeps its templates in its own folder and names them by the feature
+# ("deals/board.html"); the page frame (base, error) is shared.
+FEATURES = sorted(folder.name for folder in HERE.iterdir() if (folder / "templates").is_dir())
 templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=ChoiceLoader(
+        [
+            FileSystemLoader(HERE / "templates"),
+            PrefixLoader({name: FileSystemLoader(HERE / name / "templates") for name in FEATURES}),
+        ]
+    ),
     autoescape=select_autoescape(default=True),  # user content is always escaped
     extensions=["jinja2.ext.i18n"],
 )

@@ -6,10 +6,10 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 
 from services.gateway.tables import User
-from services.gateway.web.backend_calls import ask, read
-from services.gateway.web.deals_pages import INPUTS
+from services.gateway.web.backend import ask, problems, read, reasons
+from services.gateway.web.common import PageAdmin, form_fields
+from services.gateway.web.deals.board import INPUTS
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageAdmin, form_fields
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -52,8 +52,8 @@ async def save_requirements(
     answer = await ask(request, user, "deals", "PUT", path, json=body)
     if answer.status_code == 200:
         return Response(_("Saved."), media_type="text/plain")
-    reasons = "; ".join(_(str(e["msg"])) for e in answer.json().get("detail", []))
-    return Response(f"{_('Not saved:')} {reasons}", media_type="text/plain", status_code=422)
+    refused = "; ".join(reasons(answer))
+    return Response(f"{_('Not saved:')} {refused}", media_type="text/plain", status_code=422)
 
 
 @router.post("/admin/fields")
@@ -69,8 +69,7 @@ async def add_field(request: Request, user: PageAdmin) -> Response:
     answer = await ask(request, user, "deals", "POST", "/api/fields", json=body)
     if answer.status_code == 201:
         return await _page(request, user, {}, {})
-    errors = {str(e["loc"][-1]): _(str(e["msg"])) for e in answer.json().get("detail", [])}
-    return await _page(request, user, errors, form, status=422)
+    return await _page(request, user, problems(answer), form, status=422)
 
 
 @router.post("/admin/pipelines/{pipeline_id}/stages/{stage_id}/edit")
@@ -98,7 +97,7 @@ async def _after(request: Request, user: User, answer: Any, form: dict[str, str]
     """The page again: as it now is, or with what the deals service refused."""
     if answer.status_code < 400:
         return await _page(request, user, {}, {})
-    errors = {f"stage_{e['loc'][-1]}": _(str(e["msg"])) for e in answer.json().get("detail", [])}
+    errors = {f"stage_{field}": message for field, message in problems(answer).items()}
     return await _page(
         request, user, errors, {f"stage_{k}": v for k, v in form.items()}, status=422
     )

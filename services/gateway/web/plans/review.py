@@ -9,11 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, status
 
 from services.gateway.tables import User
-from services.gateway.web.backend_calls import ask, read
+from services.gateway.web.backend import ask, read, reasons
+from services.gateway.web.common import PageSeller, form_fields
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.i18n import ngettext
-from services.gateway.web.pages import PageUser, form_fields
-from services.gateway.web.plan_pages import (
+from services.gateway.web.plans.grid import (
     BEFORE,
     COLUMNS,
     Kind,
@@ -21,7 +21,6 @@ from services.gateway.web.plan_pages import (
     client_names,
     members_below,
     periods,
-    problems,
 )
 from services.gateway.web.rendering import render, status_label
 
@@ -84,7 +83,7 @@ async def _review(
 @router.get("/plans/review")
 async def review_page(
     request: Request,
-    user: PageUser,
+    user: PageSeller,
     period: Kind = "month",
     start: date | None = None,
     shown: Annotated[Shown, Query(alias="status")] = "submitted",
@@ -104,7 +103,7 @@ async def _decide(
         path = f"/api/plans/lines/{line_id}/review"
         answer = await ask(request, user, "planning", "POST", path, json=body)
         if answer.is_error:
-            results[str(line_id)] = problems(answer)
+            results[str(line_id)] = reasons(answer)
     return results, len(line_ids) - len(results)
 
 
@@ -152,7 +151,7 @@ async def _after_review(
 @router.post("/plans/review")
 async def review_selected(
     request: Request,
-    user: PageUser,
+    user: PageSeller,
     form: Annotated[ReviewForm, Depends()],
     decision: Annotated[Decision, Form()],
     line_ids: Annotated[list[UUID] | None, Form()] = None,
@@ -169,7 +168,7 @@ async def review_selected(
 @router.post("/plans/review/{line_id}/{decision}")
 async def review_one(
     request: Request,
-    user: PageUser,
+    user: PageSeller,
     line_id: UUID,
     decision: Decision,
     form: Annotated[ReviewForm, Depends()],
@@ -216,7 +215,7 @@ def _chart(kind: str, labels: list[str], nodes: list[dict[str, Any]]) -> dict[st
 @router.get("/plans/groups")
 async def groups_page(
     request: Request,
-    user: PageUser,
+    user: PageSeller,
     period: Kind = "month",
     start: date | None = None,
     scope: Scope | None = None,

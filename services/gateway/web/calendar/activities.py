@@ -5,15 +5,15 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import segno
-from fastapi import APIRouter, Request, Response, UploadFile, status
+import httpx
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from services.gateway.tables import User
-from services.gateway.web.backend_calls import ask, read
+from services.gateway.web.backend import ask, problems, read
+from services.gateway.web.common import PageSeller, form_fields
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageUser, form_fields
 from services.gateway.web.rendering import complaint, render
 from shared.deps import Sessions
 from shared.text import N_
@@ -67,7 +67,7 @@ def _aware(value: str, user: User) -> str | None:
     return _iso(_moment(value, user))
 
 
-def _minutes(text: str) -> list[int] | None:
+def parse_minutes(text: str) -> list[int] | None:
     """`"10, 60"` -> [10, 60]; blank -> None (the owner's defaults); raises on anything else."""
     if not text.strip():
         return None
@@ -98,7 +98,7 @@ def _payload(form: dict[str, str], user: User) -> tuple[dict[str, Any], dict[str
     if start is None:
         problems["start"] = _("Give a date and time.")
     try:
-        reminders = _minutes(form.get("reminders", ""))
+        reminders = parse_minutes(form.get("reminders", ""))
     except ValueError:
         problems["reminders"] = _("Minutes before the start, separated by commas.")
         reminders = None
@@ -126,19 +126,12 @@ def _repeat_fields(rule: str | None, user: User) -> dict[str, str]:
     return {"repeat": parts.get("FREQ", ""), "until": until}
 
 
-def _problems(answer: Any) -> dict[str, str]:
-    """The API's 4xx as messages per form field (times map to the start and end inputs)."""
-    detail = answer.json().get("detail", [])
-    if isinstance(detail, str):  # 403, 404: one sentence about the whole request
-        return {"form": detail}
-    found: dict[str, str] = {}
-    for problem in detail:
-        location = [str(part) for part in problem.get("loc", [])]
-        field = location[1] if len(location) > 1 else "form"
-        field = {"due": "start", "rrule": "repeat", "exdates": "repeat"}.get(field, field)
-        message = str(problem.get("msg", "")).removeprefix("Value error, ")
-        found.setdefault(field, _(message))
-    return found
+# Where the activity dialog shows what the calendar refused, when the input is named otherwise.
+RENAMED = {"due": "start", "rrule": "repeat", "exdates": "repeat", "next": "next_start"}
+
+
+def _problems(answer: httpx.Response) -> dict[str, str]:
+    return problems(answer, RENAMED)
 
 
 async def _names(sessions: Any, ids: set[str]) -> dict[str, str]:
@@ -151,7 +144,7 @@ async def _names(sessions: Any, ids: set[str]) -> dict[str, str]:
 
 @router.get("/calendar")
 async def calendar_page(
-    request: Request, user: PageUser, activity: UUID | None = None, group: bool = False
+    request: Request, user: PageSeller, activity: UUID | None = None, group: bool = False
 ) -> Response:
     awaiting = await read(
         request, user, "calendar", "/api/calendar/awaiting", owner_id=str(user.id)
@@ -167,7 +160,12 @@ async def calendar_page(
 
 @router.get("/calendar/events")
 async def calendar_events(
-    request: Request, user: PageUser, sessions: Sessions, start: str, end: str, group: bool = False
+    request: Request,
+    user: PageSeller,
+    sessions: Sessions,
+    start: str,
+    end: str,
+    group: bool = False,
 ) -> Response:
     """The occurrences FullCalendar shows in the visible range."""
     params: dict[str, Any] = {"start": start, "end": end}
@@ -231,7 +229,7 @@ def _form_context(form: dict[str, str], problems: dict[str, str], **more: Any) -
 @router.get("/calendar/activities/new")
 async def new_activity(
     request: Request,
-    user: PageUser,
+    user: PageSeller,
     start: str | None = None,
     end: str | None = None,
     all_day: bool = False,
@@ -247,7 +245,7 @@ async def new_activity(
 
 
 @router.post("/calendar/activities")
-async def create_activity(request: Request, user: PageUser) -> Response:
+async def create_activity(request: Request, user: PageSeller) -> Response:
     form = await form_fields(request)
     body, problems = _payload(form, user)
     if not problems:
@@ -272,7 +270,7 @@ async def _activity(request: Request, user: User, activity_id: UUID) -> dict[str
 
 @router.get("/calendar/activities/{activity_id}")
 async def show_activity(
-    request: Request, user: PageUser, activity_id: UUID, occurrence: str = ""
+    request: Request, user: PageSeller, activity_id: UUID, occurrence: str = ""
 ) -> Response:
     """An activity; for a series, `occurrence` is the one clicked (reported on separately)."""
     activity = await _activity(request, user, activity_id)
@@ -280,7 +278,7 @@ async def show_activity(
     context: dict[str, Any] = {
         "activity": activity,
         "kinds": KINDS,
-        "outcome_label": _outcome_labels(types),
+        "outcome_label": outcome_labels(types),
         "mine": activity["owner_id"] == str(user.id) or user.role in ("head", "admin"),
         "occurrence": _occurrence(occurrence),
     }
@@ -295,12 +293,12 @@ def _occurrence(value: str) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
-def _outcome_labels(types: list[dict[str, Any]]) -> dict[str, str]:
+def outcome_labels(types: list[dict[str, Any]]) -> dict[str, str]:
     return {t["code"]: t["label"] or _(OUTCOMES.get(t["code"], t["code"])) for t in types}
 
 
 @router.get("/calendar/activities/{activity_id}/edit")
-async def edit_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+async def edit_activity(request: Request, user: PageSeller, activity_id: UUID) -> Response:
     activity = await _activity(request, user, activity_id)
     form = {
         "kind": activity["kind"],
@@ -319,7 +317,7 @@ async def edit_activity(request: Request, user: PageUser, activity_id: UUID) -> 
 
 
 @router.post("/calendar/activities/{activity_id}")
-async def update_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+async def update_activity(request: Request, user: PageSeller, activity_id: UUID) -> Response:
     form = await form_fields(request)
     body, problems = _payload(form, user)
     current = await _activity(request, user, activity_id)
@@ -341,7 +339,7 @@ async def update_activity(request: Request, user: PageUser, activity_id: UUID) -
 
 
 @router.post("/calendar/activities/{activity_id}/move")
-async def move_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+async def move_activity(request: Request, user: PageSeller, activity_id: UUID) -> Response:
     """Drag or resize in the calendar; the server decides, the page reverts on refusal."""
     form = await form_fields(request)
     current = await _activity(request, user, activity_id)
@@ -371,7 +369,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 @router.post("/calendar/activities/{activity_id}/cancel")
-async def cancel_activity(request: Request, user: PageUser, activity_id: UUID) -> Response:
+async def cancel_activity(request: Request, user: PageSeller, activity_id: UUID) -> Response:
     answer = await ask(request, user, "calendar", "DELETE", f"/api/activities/{activity_id}")
     if answer.status_code == 204:
         return _changed()
@@ -380,7 +378,7 @@ async def cancel_activity(request: Request, user: PageUser, activity_id: UUID) -
 
 @router.get("/calendar/activities/{activity_id}/outcome")
 async def outcome_form(
-    request: Request, user: PageUser, activity_id: UUID, occurrence: str = ""
+    request: Request, user: PageSeller, activity_id: UUID, occurrence: str = ""
 ) -> Response:
     activity = await _activity(request, user, activity_id)
     moment = _occurrence(occurrence)
@@ -400,7 +398,7 @@ async def _outcome_dialog(
     next_start = datetime.now(_zone(user)).replace(minute=0, second=0, microsecond=0)
     context = {
         "activity": activity,
-        "outcomes": _outcome_labels(types),
+        "outcomes": outcome_labels(types),
         "form": {"next_start": (next_start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), **form},
         "problems": problems,
         "kinds": KINDS,
@@ -409,7 +407,7 @@ async def _outcome_dialog(
 
 
 @router.post("/calendar/activities/{activity_id}/outcome")
-async def report_outcome(request: Request, user: PageUser, activity_id: UUID) -> Response:
+async def report_outcome(request: Request, user: PageSeller, activity_id: UUID) -> Response:
     form = await form_fields(request)
     body: dict[str, Any] = {"result": form.get("result", ""), "note": form.get("note", "")}
     if form.get("occurrence"):
@@ -436,139 +434,16 @@ async def report_outcome(request: Request, user: PageUser, activity_id: UUID) ->
         if answer.status_code == 200:
             return _changed()
         problems = _problems(answer)
-        problems = {("next_start" if k == "next" else k): v for k, v in problems.items()}
     activity = await _activity(request, user, activity_id)
     return await _outcome_dialog(request, user, activity, form, problems, status_code=422)
 
 
 @router.get("/calendar/awaiting")
-async def awaiting_page(request: Request, user: PageUser, activity: UUID | None = None) -> Response:
+async def awaiting_page(
+    request: Request, user: PageSeller, activity: UUID | None = None
+) -> Response:
     """What ended without an outcome report: the owner's, or the group's for a head."""
     params = {} if user.role in ("head", "admin") else {"owner_id": str(user.id)}
     items = await read(request, user, "calendar", "/api/calendar/awaiting", **params)
     context = {"items": items, "kinds": KINDS, "open_activity": activity}
     return render(request, "calendar/awaiting.html", user, **context)
-
-
-async def _sync_context(request: Request, user: User) -> dict[str, Any]:
-    feeds = await read(request, user, "calendar", "/api/calendar/feed")
-    return {
-        "feeds": feeds,
-        "personal": next((f for f in feeds if f["team_id"] is None), None),
-        "group_feed": next((f for f in feeds if f["team_id"] is not None), None),
-        "may_group": user.role == "head" and user.team_id is not None,
-        "address": None,
-        "qr": None,
-        "imported": None,
-        "problems": {},
-    }
-
-
-@router.get("/calendar/sync")
-async def sync_page(request: Request, user: PageUser) -> Response:
-    """Subscribe on a phone or in a calendar app, and import `.ics` files."""
-    return render(request, "calendar/sync.html", user, **await _sync_context(request, user))
-
-
-@router.post("/calendar/feed")
-async def create_feed(request: Request, user: PageUser) -> Response:
-    form = await request.form()
-    body = {"team_id": str(user.team_id)} if form.get("scope") == "group" and user.team_id else {}
-    answer = await ask(request, user, "calendar", "POST", "/api/calendar/feed", json=body)
-    context = await _sync_context(request, user)
-    if answer.status_code == 201:
-        address = answer.json()
-        context["address"] = address
-        context["qr"] = segno.make(address["webcal"], error="m").svg_data_uri(scale=4)
-    else:
-        context["problems"] = {"feed": _("The address could not be made.")}
-    return render(request, "calendar/sync.html", user, **context)
-
-
-@router.post("/calendar/feed/revoke")
-async def revoke_feed(request: Request, user: PageUser) -> Response:
-    form = await request.form()
-    params = {"team_id": str(user.team_id)} if form.get("scope") == "group" and user.team_id else {}
-    await ask(request, user, "calendar", "DELETE", "/api/calendar/feed", params=params)
-    return render(request, "calendar/sync.html", user, **await _sync_context(request, user))
-
-
-@router.post("/calendar/import")
-async def import_file(request: Request, user: PageUser, file: UploadFile) -> Response:
-    data = await file.read(2 * 1024 * 1024 + 1)
-    files = {"file": (file.filename or "calendar.ics", data, "text/calendar")}
-    answer = await ask(request, user, "calendar", "POST", "/api/calendar/import", files=files)
-    context = await _sync_context(request, user)
-    if answer.status_code == 200:
-        context["imported"] = answer.json()
-    else:
-        context["problems"] = _problems(answer) or {"file": _("The file could not be imported.")}
-    return render(request, "calendar/sync.html", user, **context)
-
-
-async def _settings_context(request: Request, user: User) -> dict[str, Any]:
-    defaults = await read(request, user, "calendar", "/api/calendar/reminder-defaults")
-    types = await read(request, user, "calendar", "/api/calendar/outcome-types")
-    return {
-        "defaults": {
-            kind: ", ".join(str(m) for m in minutes) for kind, minutes in defaults.items()
-        },
-        "types": types,
-        "labels": _outcome_labels(types),
-        "kinds": KINDS,
-        "problems": {},
-        "saved": False,
-    }
-
-
-@router.get("/calendar/settings")
-async def settings_page(request: Request, user: PageUser) -> Response:
-    """My default reminders; for the administrator, the company's outcome types too."""
-    return render(request, "calendar/settings.html", user, **await _settings_context(request, user))
-
-
-@router.post("/calendar/settings/reminders")
-async def save_reminders(request: Request, user: PageUser) -> Response:
-    form = await form_fields(request)
-    context = await _settings_context(request, user)
-    chosen: dict[str, list[int]] = {}
-    for kind in KINDS:
-        try:
-            chosen[kind] = _minutes(form.get(kind, "")) or []
-        except ValueError:
-            context["problems"][kind] = _("Minutes before the start, separated by commas.")
-    if not context["problems"]:
-        path = "/api/calendar/reminder-defaults"
-        answer = await ask(request, user, "calendar", "PUT", path, json=chosen)
-        if answer.status_code == 200:
-            context.update(await _settings_context(request, user), saved=True)
-        else:
-            context["problems"] = _problems(answer)
-    if context["problems"]:
-        context["defaults"] = {kind: form.get(kind, "") for kind in KINDS}
-    status_code = 422 if context["problems"] else 200
-    return render(request, "calendar/settings.html", user, status_code=status_code, **context)
-
-
-@router.post("/calendar/settings/outcome-types")
-async def add_outcome_type(request: Request, user: PageUser) -> Response:
-    form = await form_fields(request)
-    body = {"code": form.get("code", "").strip(), "label": form.get("label", "").strip()}
-    path = "/api/calendar/outcome-types"
-    answer = await ask(request, user, "calendar", "POST", path, json=body)
-    context = await _settings_context(request, user)
-    if answer.status_code != 201:
-        context["problems"] = (
-            _problems(answer)
-            if answer.status_code in (409, 422)
-            else {"code": _("Only the administrator defines outcome types.")}
-        )
-    status_code = 200 if answer.status_code == 201 else 422
-    return render(request, "calendar/settings.html", user, status_code=status_code, **context)
-
-
-@router.post("/calendar/settings/outcome-types/{code}/retire")
-async def retire_outcome_type(request: Request, user: PageUser, code: str) -> Response:
-    path = f"/api/calendar/outcome-types/{code}"
-    await ask(request, user, "calendar", "DELETE", path)
-    return render(request, "calendar/settings.html", user, **await _settings_context(request, user))

@@ -2,10 +2,9 @@
 
 from fastapi import APIRouter, Request, Response
 
-from services.gateway.web.backend_calls import ask, read
+from services.gateway.web.backend import ask, read, reasons
+from services.gateway.web.common import PageAdmin, form_fields
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageAdmin, form_fields
-from services.gateway.web.plan_pages import problems
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +25,7 @@ async def save_settings(request: Request, user: PageAdmin) -> Response:
     }
     answer = await ask(request, user, "planning", "PUT", "/api/plans/settings", json=body)
     if answer.is_error:
-        errors = problems(answer)
+        errors = reasons(answer)
         return render(
             request, "plans/_settings.html", user, 422, settings=body, errors=errors, notice=""
         )

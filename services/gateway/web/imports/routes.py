@@ -5,9 +5,9 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
-from services.gateway.web.backend_calls import ask, read
+from services.gateway.web.backend import ask, read, reasons
+from services.gateway.web.common import PageSeller
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageUser
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -16,19 +16,19 @@ MAX_UPLOAD = 10 * 1024 * 1024 + 1  # the deals service refuses more; we stop rea
 
 
 @router.get("/imports")
-async def import_page(request: Request, user: PageUser) -> Response:
-    return render(request, "deals/import.html", user, job=None, errors=[])
+async def import_page(request: Request, user: PageSeller) -> Response:
+    return render(request, "imports/import.html", user, job=None, errors=[])
 
 
 @router.post("/imports")
-async def upload(request: Request, user: PageUser) -> Response:
+async def upload(request: Request, user: PageSeller) -> Response:
     """Hand the file to the deals service; answer with the progress box that polls itself."""
     form = await request.form()
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         return render(
             request,
-            "deals/_import_job.html",
+            "imports/_import_job.html",
             user,
             status_code=422,
             job=None,
@@ -44,20 +44,19 @@ async def upload(request: Request, user: PageUser) -> Response:
         data={"record_type": str(form.get("record_type", "deal"))},
         files={"file": (file.filename, content, "text/csv")},
     )
-    if answer.status_code >= 400:
-        detail = answer.json().get("detail", [])
-        errors = (
-            [f"{e['loc'][-1]}: {e['msg']}" for e in detail]
-            if isinstance(detail, list)
-            else [str(detail)]
-        )
+    if answer.is_error:
         return render(
-            request, "deals/_import_job.html", user, status_code=422, job=None, errors=errors
+            request,
+            "imports/_import_job.html",
+            user,
+            status_code=422,
+            job=None,
+            errors=reasons(answer),
         )
-    return render(request, "deals/_import_job.html", user, job=answer.json(), errors=[])
+    return render(request, "imports/_import_job.html", user, job=answer.json(), errors=[])
 
 
 @router.get("/imports/{job_id}")
-async def progress(request: Request, job_id: UUID, user: PageUser) -> Response:
+async def progress(request: Request, job_id: UUID, user: PageSeller) -> Response:
     job = await read(request, user, "deals", f"/api/imports/{job_id}")
-    return render(request, "deals/_import_job.html", user, job=job, errors=[])
+    return render(request, "imports/_import_job.html", user, job=job, errors=[])

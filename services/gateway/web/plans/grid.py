@@ -9,10 +9,10 @@ from babel import dates
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, status
 
 from services.gateway.tables import User
-from services.gateway.web.backend_calls import ask, read
+from services.gateway.web.backend import ask, read, reasons
+from services.gateway.web.common import PageSeller, form_fields
 from services.gateway.web.i18n import current_locale, ngettext
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.pages import PageUser, form_fields
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -77,14 +77,6 @@ def period_label(kind: str, start: date) -> str:
     if kind == "quarter":
         return _("Q%(number)s %(year)s") % {"number": (start.month + 2) // 3, "year": start.year}
     return str(start.year)
-
-
-def problems(answer: httpx.Response) -> list[str]:
-    """What planning refused, in the user's language, each naming its field."""
-    detail = answer.json().get("detail")
-    if isinstance(detail, list):
-        return [f"{e['loc'][-1]}: {_(str(e['msg']))}" for e in detail]
-    return [_(str(detail))]
 
 
 # --- who may plan for whom --------------------------------------------------------------------
@@ -206,7 +198,7 @@ async def grid(
 @router.get("/plans/client-options")
 async def client_options(
     request: Request,
-    user: PageUser,
+    user: PageSeller,
     q: Annotated[str, Query(max_length=100)] = "",
     add: Annotated[list[UUID] | None, Query(max_length=200)] = None,
 ) -> Response:
@@ -220,7 +212,7 @@ async def client_options(
 @router.get("/plans")
 async def plans_page(
     request: Request,
-    user: PageUser,
+    user: PageSeller,
     period: Kind = "month",
     start: date | None = None,
     manager: UUID | None = None,
@@ -263,17 +255,15 @@ async def _save(request: Request, user: User, form: CellForm) -> httpx.Response 
 
 
 @router.post("/plans/cell")
-async def save_cell(request: Request, user: PageUser) -> Response:
+async def save_cell(request: Request, user: PageSeller) -> Response:
     """One cell edited in place: the answer is the cell again, saved or saying what is wrong."""
     form = CellForm(await form_fields(request))
     answer = await _save(request, user, form)
     column = {"start_date": form.start_date, "period": form.period, "locked": None}
     if answer is not None and answer.is_error:
-        if answer.is_server_error:
-            answer.raise_for_status()
         line = {"id": form.line_id, "status": form.status} if form.line_id else None
         failed = cell(user, form.manager_id, form.company_id, column, line, typed=form.amount)
-        failed["errors"] = problems(answer)
+        failed["errors"] = reasons(answer)
         return render(request, "plans/_cell.html", user, status_code=422, cell=failed)
     line = None if answer is None or answer.status_code == 204 else answer.json()
     saved = cell(user, form.manager_id, form.company_id, column, line)
@@ -292,7 +282,7 @@ async def _submit(request: Request, user: User, column: "ColumnForm") -> tuple[l
         path = f"/api/plans/lines/{line['id']}/submit"
         answer = await ask(request, user, "planning", "POST", path)
         if answer.is_error:
-            errors += problems(answer)
+            errors += reasons(answer)
     done = len(drafts) - len(errors)
     return errors, ngettext("%(num)d line submitted.", "%(num)d lines submitted.", done) % {
         "num": done
@@ -304,7 +294,7 @@ async def _copy(request: Request, user: User, column: "ColumnForm") -> tuple[lis
     path = "/api/plans/lines/copy"
     answer = await ask(request, user, "planning", "POST", path, json=column.params)
     if answer.is_error:
-        return problems(answer), ""
+        return reasons(answer), ""
     done = len(answer.json())
     return [], ngettext("%(num)d line copied.", "%(num)d lines copied.", done) % {"num": done}
 
@@ -319,7 +309,7 @@ async def _lock(
     else:
         answer = await ask(request, user, "planning", "DELETE", "/api/plans/locks", params=period)
     if answer.is_error:
-        return problems(answer), ""
+        return reasons(answer), ""
     return [], _("The period is locked.") if lock else _("The period is open again.")
 
 
@@ -359,24 +349,24 @@ async def _after(request: Request, user: User, column: ColumnForm, done: Any) ->
 
 
 @router.post("/plans/submit")
-async def submit_column(request: Request, user: PageUser, column: ColumnDep) -> Response:
+async def submit_column(request: Request, user: PageSeller, column: ColumnDep) -> Response:
     """Submit a period's drafts for approval; the grid again."""
     return await _after(request, user, column, await _submit(request, user, column))
 
 
 @router.post("/plans/copy")
-async def copy_column(request: Request, user: PageUser, column: ColumnDep) -> Response:
+async def copy_column(request: Request, user: PageSeller, column: ColumnDep) -> Response:
     """Copy the period before into a period; the grid again."""
     return await _after(request, user, column, await _copy(request, user, column))
 
 
 @router.post("/plans/lock")
-async def lock_column(request: Request, user: PageUser, column: ColumnDep) -> Response:
+async def lock_column(request: Request, user: PageSeller, column: ColumnDep) -> Response:
     """Lock a period for everyone but administrators; the grid again."""
     return await _after(request, user, column, await _lock(request, user, column, lock=True))
 
 
 @router.post("/plans/unlock")
-async def unlock_column(request: Request, user: PageUser, column: ColumnDep) -> Response:
+async def unlock_column(request: Request, user: PageSeller, column: ColumnDep) -> Response:
     """Lift a period's lock; the grid again."""
     return await _after(request, user, column, await _lock(request, user, column, lock=False))

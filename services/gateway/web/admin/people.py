@@ -1,132 +1,23 @@
-"""The browser pages: sign-in, the desk, the administrator's people pages, language, notifications."""
+"""The administrator's people pages: users, sales groups and departments."""
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, status
-from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi import APIRouter, Form, Request, Response, status
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from services.gateway.identity import SESSION_COOKIE, presented_token, signed_in_user
-from services.gateway.notifications import NotificationHub, unread_count
 from services.gateway.schemas import DepartmentCreate, TeamCreate, UserCreate
 from services.gateway.tables import Department, Team, User
-from services.gateway.usecases import auth, people
-from services.gateway.usecases.auth import SESSION_TTL
-from services.gateway.web.i18n import LOCALES
+from services.gateway.usecases import people
+from services.gateway.web.common import PageAdmin, form_fields
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.rendering import complaint, fragment, render, role_label, use_locale
+from services.gateway.web.rendering import complaint, fragment, render, role_label
 from shared.deps import Sessions
 from shared.errors import Invalid
 
 router = APIRouter(include_in_schema=False)
-
-KEEP_ALIVE_SECONDS = 15
-
-
-class SignInFirst(Exception):
-    """A page needs a signed-in user; answered with a redirect to /login."""
-
-
-async def page_user(request: Request) -> User:
-    """The signed-in user of a page; their language holds for everything the page says."""
-    user = await signed_in_user(request)
-    if user is None:
-        raise SignInFirst
-    use_locale(request, user)
-    return user
-
-
-async def page_admin(user: Annotated[User, Depends(page_user)]) -> User:
-    if user.role != "admin":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an administrator may open this page")
-    return user
-
-
-PageUser = Annotated[User, Depends(page_user)]
-PageAdmin = Annotated[User, Depends(page_admin)]
-
-
-async def form_fields(request: Request, *, drop_blank: bool = False) -> dict[str, str]:
-    """The fields of the submitted form as text; with `drop_blank`, the empty ones left out."""
-    fields = {key: str(value) for key, value in (await request.form()).items()}
-    return {key: value for key, value in fields.items() if value != ""} if drop_blank else fields
-
-
-def redirect(request: Request, to: str) -> Response:
-    """A redirect that also works for HTMX requests (which follow `HX-Redirect`)."""
-    if request.headers.get("HX-Request"):
-        return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"HX-Redirect": to})
-    return RedirectResponse(to, status.HTTP_303_SEE_OTHER)
-
-
-@router.get("/login")
-async def login_page(request: Request) -> Response:
-    if await signed_in_user(request):
-        return redirect(request, "/")
-    return render(request, "login.html", None)
-
-
-@router.post("/login")
-async def login(
-    request: Request,
-    sessions: Sessions,
-    email: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-) -> Response:
-    try:
-        _user, token = await auth.sign_in(sessions, email=email, password=password)
-    except auth.InvalidCredentials:
-        use_locale(request, None)  # the message below in the visitor's language
-        return HTMLResponse(_("Wrong e-mail or password."), status.HTTP_401_UNAUTHORIZED)
-    except auth.Throttled:
-        use_locale(request, None)
-        return HTMLResponse(
-            _("Too many failed attempts. Try again later."), status.HTTP_429_TOO_MANY_REQUESTS
-        )
-    response = redirect(request, "/")
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(SESSION_TTL.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.secure_cookies or request.url.scheme == "https",
-    )
-    return response
-
-
-@router.post("/logout")
-async def logout(request: Request, sessions: Sessions) -> Response:
-    if token := presented_token(request):
-        await auth.sign_out(sessions, token)
-    response = redirect(request, "/login")
-    response.delete_cookie(SESSION_COOKIE)
-    return response
-
-
-@router.post("/preferences/locale")
-async def choose_locale(
-    request: Request, sessions: Sessions, locale: Annotated[str, Form()]
-) -> Response:
-    if locale not in LOCALES:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"language must be one of {LOCALES}"
-        )
-    if user := await signed_in_user(request):
-        await people.update_user(sessions, user.id, {"locale": locale})
-    response = Response(status_code=status.HTTP_204_NO_CONTENT, headers={"HX-Refresh": "true"})
-    response.set_cookie("crm_locale", locale, max_age=365 * 24 * 3600, samesite="lax")
-    return response
-
-
-@router.get("/")
-async def desk(request: Request, user: PageUser) -> Response:
-    return render(request, "desk.html", user)
 
 
 async def _people_lists(sessions: Sessions) -> dict[str, Any]:
@@ -302,28 +193,3 @@ async def add_department(request: Request, user: PageAdmin, sessions: Sessions) 
     except Invalid as invalid:
         return await _departments_page(request, user, sessions, translated(invalid), form)
     return await _departments_page(request, user, sessions, {}, {})
-
-
-@router.get("/notifications/stream")
-async def notification_stream(
-    request: Request, user: PageUser, sessions: Sessions
-) -> StreamingResponse:
-    """Server-Sent Events: the unread count at once, then each new notification as it comes."""
-    hub: NotificationHub = request.app.state.hub
-    queue = hub.subscribe(user.id)
-
-    async def events() -> AsyncIterator[str]:
-        try:
-            yield f"event: unread\ndata: {json.dumps({'count': await unread_count(sessions, user.id)})}\n\n"
-            while not await request.is_disconnected():
-                try:
-                    payload = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
-                yield f"event: notification\ndata: {payload}\n\n"
-        finally:
-            hub.unsubscribe(user.id, queue)
-
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

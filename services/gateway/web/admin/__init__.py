@@ -1,0 +1,1 @@
+"""The administrator's pages: people, groups, departments, pipelines."""

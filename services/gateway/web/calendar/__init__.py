@@ -1,0 +1,1 @@
+"""The calendar in the browser."""

@@ -1,0 +1,1 @@
+"""Deals, companies and contacts in the browser."""

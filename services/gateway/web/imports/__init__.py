@@ -1,0 +1,1 @@
+"""Importing CSV files in the browser."""

@@ -1,0 +1,1 @@
+"""Notifications in the page: the bell and its list."""

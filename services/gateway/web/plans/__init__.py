@@ -1,0 +1,1 @@
+"""Revenue plans in the browser: the grid, the review, the group tree, the settings."""
