@@ -20,6 +20,7 @@ from shared.metrics import HTTP_REQUESTS
 from shared.migrations import upgrade_async
 from shared.outbox import Relay
 from shared.settings import ServiceSettings
+from shared.validation import install_validation_messages
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def create_service_app(
     app.state.identity_secret = settings.identity_secret.get_secret_value()
     app.middleware("http")(_measure(spec.name))
     install_error_handlers(app)
+    install_validation_messages(app)
     app.include_router(operations_router())
     for router in spec.routers:
         app.include_router(router)

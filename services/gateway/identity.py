@@ -29,6 +29,8 @@ async def signed_in_user(request: Request) -> User | None:
         token = presented_token(request)
         sessions: SessionFactory = request.app.state.sessions
         request.state.user = await user_for_token(sessions, token) if token else None
+        if request.state.user is not None:  # what the caller is told, they are told in it
+            request.state.locale = request.state.user.locale
     user: User | None = request.state.user
     return user
 

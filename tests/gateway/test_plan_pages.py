@@ -115,7 +115,7 @@ async def test_a_manager_edits_a_cell_in_place_and_submits_the_period(
     assert f'id="cell-{org["Alfa"]}-2026-12-01"' in page.text
     assert created.status_code == 200 and 'value="1000.50"' in created.text
     assert (
-        wrong.status_code == 422 and "valid decimal" in wrong.text and 'value="abc"' in wrong.text
+        wrong.status_code == 422 and "Enter a number." in wrong.text and 'value="abc"' in wrong.text
     )
     assert "1 line submitted." in submitted.text
     cell = submitted.text.split(f'id="cell-{org["Alfa"]}-2026-12-01"')[1].split("</td>")[0]
@@ -282,7 +282,7 @@ async def test_only_the_administrator_sets_approval_and_the_deadline(
 
     assert page.status_code == 200 and 'name="lock_after_days"' in page.text
     assert "Saved." in saved.text and 'value="5"' in saved.text and "checked" in saved.text
-    assert wrong.status_code == 422 and "valid integer" in wrong.text
+    assert wrong.status_code == 422 and "Enter a whole number." in wrong.text
     assert after == {"approval_required": True, "lock_after_days": 5}
     assert refused.status_code == 403
 

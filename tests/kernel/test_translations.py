@@ -7,7 +7,11 @@ from babel.messages.extract import extract_from_dir
 from shared import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-METHODS = [("services/**.py", "python"), ("services/gateway/web/**.html", "jinja2")]
+METHODS = [
+    ("services/**.py", "python"),
+    ("shared/**.py", "python"),
+    ("services/gateway/web/**.html", "jinja2"),
+]
 
 
 def test_every_visible_string_has_a_polish_translation() -> None:

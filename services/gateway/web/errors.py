@@ -7,10 +7,7 @@ The public API (`/api/...`) keeps FastAPI's JSON answers.
 """
 
 from fastapi import FastAPI, Request, Response, status
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
@@ -20,6 +17,7 @@ from services.gateway.web.backend import Refused, service_label, unavailable_mes
 from services.gateway.web.common import SignInFirst, redirect
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import complaint, render, use_locale
+from shared import validation
 
 # Paths answered in JSON (or the service's own format) whatever happens.
 MACHINE_PATHS = ("/api/", "/dav/", "/static/", "/healthz", "/readyz", "/metrics", "/openapi")
@@ -93,7 +91,7 @@ async def http_error(request: Request, error: Exception) -> Response:
 async def malformed(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     if _for_machines(request):
-        return await request_validation_exception_handler(request, error)
+        return validation.answer(request, error)
     names = sorted({str(problem["loc"][-1]) for problem in error.errors() if problem.get("loc")})
     use_locale(request, await signed_in_user(request))
     reasons = [_("Check: %(names)s.") % {"names": ", ".join(names)}] if names else []

@@ -1,0 +1,147 @@
+"""Pydantic's validation errors in the caller's language, in FastAPI's error shape.
+
+A service answers a malformed request with one entry per wrong field, as FastAPI does; only
+the message changes: it is said in the caller's language (the identity's `locale` in a
+service, the signed-in user's in the gateway, else the request's Accept-Language) for the
+common error types, and left as pydantic says it otherwise.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from shared.auth import IDENTITY_HEADER, InvalidIdentity, verify_identity
+from shared.i18n import LOCALES, translations
+from shared.text import N_
+
+# Error types whose message needs nothing from the error's context.
+PLAIN: Mapping[str, str] = {
+    "missing": N_("Fill this in."),
+    "string_type": N_("Enter text."),
+    "string_pattern_mismatch": N_("This does not have the expected form."),
+    "decimal_parsing": N_("Enter a number."),
+    "decimal_type": N_("Enter a number."),
+    "float_parsing": N_("Enter a number."),
+    "float_type": N_("Enter a number."),
+    "decimal_max_digits": N_("This number has too many digits."),
+    "decimal_whole_digits": N_("This number has too many digits."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "int_from_float": N_("Enter a whole number."),
+    "bool_parsing": N_("Choose yes or no."),
+    "bool_type": N_("Choose yes or no."),
+    "date_parsing": N_("Enter a valid date."),
+    "date_type": N_("Enter a valid date."),
+    "date_from_datetime_parsing": N_("Enter a valid date."),
+    "date_from_datetime_inexact": N_("Enter a valid date."),
+    "datetime_parsing": N_("Enter a valid date and time."),
+    "datetime_type": N_("Enter a valid date and time."),
+    "datetime_from_date_parsing": N_("Enter a valid date and time."),
+    "timezone_aware": N_("Give the time with its time zone."),
+    "time_parsing": N_("Enter a valid time."),
+    "time_type": N_("Enter a valid time."),
+    "uuid_parsing": N_("This is not a valid identifier."),
+    "uuid_type": N_("This is not a valid identifier."),
+    "extra_forbidden": N_("This field is not accepted."),
+    "url_parsing": N_("Enter a valid web address."),
+    "url_scheme": N_("Enter a valid web address."),
+    "url_type": N_("Enter a valid web address."),
+    "json_invalid": N_("The request is not valid JSON."),
+    "list_type": N_("Give a list."),
+    "dict_type": N_("This has the wrong form."),
+    "model_type": N_("This has the wrong form."),
+    "model_attributes_type": N_("This has the wrong form."),
+}
+# Error types whose message shows a bound from the error's context.
+BOUNDED: Mapping[str, tuple[str, str]] = {
+    "string_too_short": ("min_length", N_("Use at least %(limit)s characters.")),
+    "string_too_long": ("max_length", N_("Use at most %(limit)s characters.")),
+    "too_short": ("min_length", N_("Give at least %(limit)s items.")),
+    "too_long": ("max_length", N_("Give at most %(limit)s items.")),
+    "decimal_max_places": (
+        "decimal_places",
+        N_("Use at most %(limit)s digits after the decimal point."),
+    ),
+    "greater_than": ("gt", N_("Enter a number greater than %(limit)s.")),
+    "greater_than_equal": ("ge", N_("Enter a number of at least %(limit)s.")),
+    "less_than": ("lt", N_("Enter a number less than %(limit)s.")),
+    "less_than_equal": ("le", N_("Enter a number of at most %(limit)s.")),
+}
+
+
+def message(error: Mapping[str, Any], locale: str) -> str:
+    """One pydantic error's message in `locale`; pydantic's own when the type is not known."""
+    catalogue = translations(locale)
+    kind, context = str(error.get("type", "")), error.get("ctx") or {}
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return catalogue.ugettext(PLAIN["missing"])
+    if kind in PLAIN:
+        return catalogue.ugettext(PLAIN[kind])
+    if kind in BOUNDED and context.get(BOUNDED[kind][0]) is not None:
+        name, text = BOUNDED[kind]
+        return catalogue.ugettext(text) % {"limit": context[name]}
+    if kind in ("literal_error", "enum") and context.get("expected"):
+        choices = str(context["expected"]).replace(" or ", ", ")
+        return catalogue.ugettext(N_("Choose one of: %(choices)s.")) % {"choices": choices}
+    text = str(error.get("msg", ""))
+    if kind == "value_error" and text.startswith("value is not a valid email address"):
+        return catalogue.ugettext(N_("Enter a valid e-mail address."))
+    # A rule of our own raised in a validator: its message is a msgid of the catalogue.
+    return catalogue.ugettext(text.removeprefix("Value error, "))
+
+
+def translated(errors: Iterable[Mapping[str, Any]], locale: str) -> list[dict[str, Any]]:
+    """`errors` as FastAPI answers them, each message in `locale`."""
+    return [{**error, "msg": message(error, locale)} for error in errors]
+
+
+def by_field(errors: Iterable[Mapping[str, Any]], locale: str) -> dict[str, str]:
+    """A form's problems: each wrong field (the last part of its location) and what is wrong."""
+    found: dict[str, str] = {}
+    for error in errors:
+        location = error.get("loc") or ("form",)
+        field, text = str(location[-1]), message(error, locale)
+        found[field] = f"{found[field]}; {text}" if field in found else text
+    return found
+
+
+def caller_locale(request: Request) -> str:
+    """The caller's language: what the app learnt of the caller (`request.state.locale`), the
+    identity the gateway signed, the browser's Accept-Language; English for anyone else."""
+    known = getattr(request.state, "locale", None)
+    if known in LOCALES:
+        return str(known)
+    token = request.headers.get(IDENTITY_HEADER)
+    secret = getattr(request.app.state, "identity_secret", None)
+    if token and secret:
+        try:
+            return verify_identity(token, secret).locale
+        except InvalidIdentity:
+            pass
+    return _accepted(request.headers.get("accept-language", ""))
+
+
+def _accepted(header: str) -> str:
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag[:2] in LOCALES:
+            return tag[:2]
+    return "en"
+
+
+def answer(request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 answer with every message in the caller's language."""
+    detail = translated(error.errors(), caller_locale(request))
+    return JSONResponse({"detail": jsonable_encoder(detail)}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def install_validation_messages(app: FastAPI) -> None:
+    async def handle(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        return answer(request, error)
+
+    app.add_exception_handler(RequestValidationError, handle)
