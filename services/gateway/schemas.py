@@ -18,7 +18,9 @@ class UserCreate(Strict):
     name: Name
     password: str = Field(min_length=1, max_length=200)
     role: Role = "manager"
-    team_id: UUID | None = None
+    team_id: UUID | None = Field(
+        default=None, description="a seller's group; may come later, e.g. for a group's new head"
+    )
     department_id: UUID | None = None
     locale: Locale = "pl"
     time_zone: str = Field(default="Europe/Warsaw", max_length=64)
@@ -60,7 +62,9 @@ class MeUpdate(Strict):
 class TeamCreate(Strict):
     name: Name
     parent_id: UUID | None = Field(default=None, description="defaults to the company")
-    head_id: UUID | None = None
+    head_id: UUID | None = Field(
+        default=None, description="a user with the head role; placed in the group, heading no other"
+    )
 
 
 class TeamUpdate(Strict):
@@ -79,6 +83,10 @@ class TeamPublic(BaseModel):
 
 
 class DepartmentCreate(Strict):
+    name: Name
+
+
+class DepartmentUpdate(Strict):
     name: Name
 
 

@@ -36,10 +36,10 @@ async def test_placement_rules_name_the_wrong_field(
     gateway: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
     cases: list[tuple[dict[str, Any], str]] = [
-        ({"role": "manager"}, "team_id"),
         ({"role": "staff"}, "department_id"),
         ({"role": "manager", "team_id": "00000000-0000-0000-0000-000000000000"}, "team_id"),
         ({"role": "manager", "password": "short"}, "password"),
+        ({"role": "manager", "time_zone": "Mars/Olympus"}, "time_zone"),
         ({"role": "boss"}, "role"),
         ({"email": "not-an-email"}, "email"),
     ]

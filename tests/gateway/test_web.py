@@ -151,14 +151,14 @@ async def test_the_add_user_form_names_what_is_wrong(gateway: httpx.AsyncClient)
     answer = await gateway.post(
         "/admin/users",
         data={
-            "name": "Bez grupy",
+            "name": "Bez wydziału",
             "email": "bez@contentum.pl",
             "password": PASSWORD,
-            "role": "manager",
+            "role": "staff",
         },
         headers={"X-CSRF-Token": token},
     )
 
     assert answer.status_code == 422
-    assert 'id="error-team_id"' in answer.text
-    assert "menedżer należy do grupy sprzedaży" in answer.text  # the admin works in Polish
+    assert 'id="error-department_id"' in answer.text
+    assert "pracownik działu należy do wydziału" in answer.text  # the admin works in Polish

@@ -11,6 +11,7 @@ from services.gateway.identity import Administrator, CurrentUser, identity_of
 from services.gateway.schemas import (
     DepartmentCreate,
     DepartmentPublic,
+    DepartmentUpdate,
     MeUpdate,
     TeamCreate,
     TeamPublic,
@@ -148,3 +149,11 @@ async def create_department(
     body: DepartmentCreate, _: Administrator, sessions: Sessions
 ) -> DepartmentPublic:
     return DepartmentPublic.model_validate(await people.create_department(sessions, name=body.name))
+
+
+@router.patch("/departments/{department_id}")
+async def rename_department(
+    department_id: UUID, body: DepartmentUpdate, _: Administrator, sessions: Sessions
+) -> DepartmentPublic:
+    department = await people.rename_department(sessions, department_id, name=body.name)
+    return DepartmentPublic.model_validate(department)

@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.gateway.credentials import hash_password
 from services.gateway.domain.people import (
     Role,
+    may_lead,
     normalize_email,
     password_problem,
     placement_problems,
+    time_zone_problem,
 )
 from services.gateway.domain.teams import creates_cycle
 from services.gateway.tables import Department, Team, User, UserSession
@@ -50,13 +52,19 @@ async def _team_change(session: AsyncSession, team: Team) -> None:
 
 
 async def _check_placement(
-    session: AsyncSession, role: Role, team_id: UUID | None, department_id: UUID | None
+    session: AsyncSession,
+    role: Role,
+    team_id: UUID | None,
+    department_id: UUID | None,
+    time_zone: str,
 ) -> None:
-    problems = placement_problems(role, team_id=team_id, department_id=department_id)
+    problems = placement_problems(role, department_id=department_id)
     if team_id is not None and await session.get(Team, team_id) is None:
         problems["team_id"] = N_("no such sales group")
     if department_id is not None and await session.get(Department, department_id) is None:
         problems["department_id"] = N_("no such department")
+    if problem := time_zone_problem(time_zone):
+        problems["time_zone"] = problem
     if problems:
         raise Invalid(problems)
 
@@ -87,7 +95,7 @@ async def create_user(
     async with unit_of_work(sessions) as session:
         if await _email_taken(session, email):
             raise Conflict({"email": N_("a user with this e-mail exists")})
-        await _check_placement(session, role, team_id, department_id)
+        await _check_placement(session, role, team_id, department_id, time_zone)
         user = User(
             email=email,
             name=name,
@@ -122,8 +130,15 @@ async def update_user(sessions: SessionFactory, user_id: UUID, changes: dict[str
             user.password_hash = await asyncio.to_thread(hash_password, password)
         for field, value in changes.items():
             setattr(user, field, value)
-        await _check_placement(session, user.role, user.team_id, user.department_id)  # type: ignore[arg-type]
+        await _check_placement(
+            session,
+            user.role,  # type: ignore[arg-type]
+            user.team_id,
+            user.department_id,
+            user.time_zone,
+        )
         await _keep_an_administrator(session)
+        await _drop_headships_left_behind(session, user)
         if not user.active:
             await session.execute(delete(UserSession).where(UserSession.user_id == user_id))
         await session.flush()
@@ -143,18 +158,20 @@ async def _keep_an_administrator(session: AsyncSession) -> None:
 async def create_team(
     sessions: SessionFactory, *, name: str, parent_id: UUID, head_id: UUID | None = None
 ) -> Team:
-    """Add a sales group under `parent_id`; emits `crm.team.changed.v1`."""
+    """Add a sales group under `parent_id`, led by `head_id` if named; emits `crm.team.changed.v1`."""
     async with unit_of_work(sessions) as session:
         await _check_team_links(session, parent_id=parent_id, head_id=head_id)
-        team = Team(name=name, parent_id=parent_id, head_id=head_id)
+        team = Team(name=name, parent_id=parent_id)
         session.add(team)
         await session.flush()
+        if head_id is not None:
+            await _lead(session, team, head_id)
         await _team_change(session, team)
     return team
 
 
 async def update_team(sessions: SessionFactory, team_id: UUID, changes: dict[str, Any]) -> Team:
-    """Rename a group, move it under another parent, or give it a head."""
+    """Rename a group, move it under another parent, or give it a head (or none)."""
     async with unit_of_work(sessions) as session:
         team = await session.get(Team, team_id, with_for_update=True)
         if team is None:
@@ -169,11 +186,41 @@ async def update_team(sessions: SessionFactory, team_id: UUID, changes: dict[str
             raise Invalid(
                 {"parent_id": N_("a group cannot be moved under itself or its subgroups")}
             )
+        head_id = changes.pop("head_id", team.head_id)
         for field, value in changes.items():
             setattr(team, field, value)
+        if head_id is None:
+            team.head_id = None
+        elif head_id != team.head_id:
+            await _lead(session, team, head_id)
         await session.flush()
         await _team_change(session, team)
     return team
+
+
+async def _lead(session: AsyncSession, team: Team, head_id: UUID) -> None:
+    """`head_id` heads `team`: a head sees the subtree of their own group, so they are placed
+    in it, and they head no other group (each change announced)."""
+    team.head_id = head_id
+    head = await session.get(User, head_id, with_for_update=True)
+    assert head is not None  # checked by _check_team_links
+    if head.team_id != team.id:
+        head.team_id = team.id
+        await session.flush()
+        await add_event(session, new_event(UserUpdated(**_snapshot(head)), subject=head.id))
+    others = select(Team).where(Team.head_id == head_id, Team.id != team.id)
+    for other in await session.scalars(others.with_for_update()):
+        other.head_id = None
+        await _team_change(session, other)
+
+
+async def _drop_headships_left_behind(session: AsyncSession, user: User) -> None:
+    """A user moved to another group, or no longer a head, heads no group they left."""
+    led = select(Team).where(Team.head_id == user.id).with_for_update()
+    for team in await session.scalars(led):
+        if team.id != user.team_id or not may_lead(user.role):
+            team.head_id = None
+            await _team_change(session, team)
 
 
 async def _check_team_links(
@@ -184,8 +231,8 @@ async def _check_team_links(
         problems["parent_id"] = N_("no such sales group")
     if head_id is not None:
         head = await session.get(User, head_id)
-        if head is None or head.role not in ("head", "admin"):
-            problems["head_id"] = N_("the head must be a user with the head role")
+        if head is None or not head.active or not may_lead(head.role):
+            problems["head_id"] = N_("the head must be an active user with the head role")
     if problems:
         raise Invalid(problems)
 
@@ -196,13 +243,31 @@ async def team_parents(session: AsyncSession) -> dict[UUID, UUID | None]:
 
 async def create_department(sessions: SessionFactory, *, name: str) -> Department:
     async with unit_of_work(sessions) as session:
-        if await session.scalar(
-            select(Department.id).where(func.lower(Department.name) == name.lower())
-        ):
-            raise Conflict({"name": N_("a department with this name exists")})
+        await _check_department_name(session, name)
         department = Department(name=name)
         session.add(department)
     return department
+
+
+async def rename_department(
+    sessions: SessionFactory, department_id: UUID, *, name: str
+) -> Department:
+    """Give a department another name; names stay unique whatever their case."""
+    async with unit_of_work(sessions) as session:
+        department = await session.get(Department, department_id, with_for_update=True)
+        if department is None:
+            raise NotFound("department")
+        await _check_department_name(session, name, but=department_id)
+        department.name = name
+    return department
+
+
+async def _check_department_name(session: AsyncSession, name: str, but: UUID | None = None) -> None:
+    taken = select(Department.id).where(func.lower(Department.name) == name.lower())
+    if but is not None:
+        taken = taken.where(Department.id != but)
+    if await session.scalar(taken):
+        raise Conflict({"name": N_("a department with this name exists")})
 
 
 async def ensure_company_and_admin(

@@ -1,8 +1,10 @@
 """The browser application, laid out by feature; `ROUTERS` are its pages."""
 
 from services.gateway.web.account import routes as account
-from services.gateway.web.admin import people as admin_people
+from services.gateway.web.admin import departments as admin_departments
 from services.gateway.web.admin import pipelines as admin_pipelines
+from services.gateway.web.admin import teams as admin_teams
+from services.gateway.web.admin import users as admin_users
 from services.gateway.web.calendar import activities as calendar
 from services.gateway.web.calendar import settings as calendar_settings
 from services.gateway.web.calendar import sync as calendar_sync
@@ -19,7 +21,9 @@ ROUTERS = [
     account.router,
     desk.router,
     notifications.router,
-    admin_people.router,
+    admin_users.router,
+    admin_teams.router,
+    admin_departments.router,
     admin_pipelines.router,
     deal_board.router,
     deals.router,

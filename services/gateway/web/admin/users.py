@@ -1,0 +1,133 @@
+"""The administrator's users: the list, a new user, a user's own page to change them."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response, status
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from services.gateway.schemas import UserCreate, UserUpdate
+from services.gateway.tables import User
+from services.gateway.usecases import people as usecases
+from services.gateway.web.admin.forms import (
+    People,
+    blank_is_none,
+    field_problems,
+    people,
+    translated,
+    user_choices,
+)
+from services.gateway.web.common import PageAdmin, form_fields, redirect
+from services.gateway.web.rendering import complaint, fragment, render
+from shared.deps import Sessions
+from shared.errors import Invalid
+
+router = APIRouter(include_in_schema=False)
+
+# What the page about a user shows and changes; the password and activity are set elsewhere.
+EDITED = ("name", "email", "role", "team_id", "department_id", "locale", "time_zone")
+
+
+def _table(found: People) -> dict[str, Any]:
+    return {
+        "users": found.users,
+        "team_names": found.team_names(),
+        "department_names": {d.id: d.name for d in found.departments},
+    }
+
+
+@router.get("/admin/users")
+async def users_page(request: Request, user: PageAdmin, sessions: Sessions) -> Response:
+    found = await people(sessions)
+    context = {**_table(found), **user_choices(found), "errors": {}, "form": {}, "created": None}
+    return render(request, "admin/users.html", user, **context)
+
+
+@router.post("/admin/users")
+async def add_user(request: Request, user: PageAdmin, sessions: Sessions) -> Response:
+    form = await form_fields(request, drop_blank=True)
+    errors, created = {}, None
+    try:
+        new_user = await usecases.create_user(
+            sessions, **UserCreate.model_validate(form).model_dump()
+        )
+        form, created = {}, new_user.name
+    except ValidationError as invalid:
+        errors = field_problems(invalid)
+    except Invalid as invalid:
+        errors = translated(invalid)
+    found = await people(sessions)
+    context = {**_table(found), **user_choices(found), "errors": errors, "form": form}
+    form_html = fragment(request, "admin/_user_form.html", user, created=created, **context)
+    table = fragment(request, "admin/_user_table.html", user, **context)
+    swap = f'<section id="user-table" hx-swap-oob="innerHTML">{table}</section>'
+    return HTMLResponse(form_html + swap, status.HTTP_422_UNPROCESSABLE_CONTENT if errors else 200)
+
+
+@router.post("/admin/users/{user_id}/active")
+async def set_active(
+    request: Request,
+    user_id: UUID,
+    user: PageAdmin,
+    sessions: Sessions,
+    active: Annotated[bool, Form()],
+) -> Response:
+    headers = {}
+    try:
+        await usecases.update_user(sessions, user_id, {"active": active})
+    except Invalid as invalid:
+        headers.update(complaint("; ".join(translated(invalid).values())))
+    table = render(request, "admin/_user_table.html", user, **_table(await people(sessions)))
+    table.headers.update(headers)
+    return table
+
+
+async def _user_page(
+    request: Request,
+    user: User,
+    sessions: Sessions,
+    person: User,
+    form: dict[str, Any],
+    errors: dict[str, str],
+) -> Response:
+    context = {**user_choices(await people(sessions)), "person": person, "form": form}
+    code = status.HTTP_422_UNPROCESSABLE_CONTENT if errors else status.HTTP_200_OK
+    return render(request, "admin/user.html", user, status_code=code, errors=errors, **context)
+
+
+async def _person(sessions: Sessions, user_id: UUID) -> User:
+    async with sessions() as session:
+        person = await session.get(User, user_id)
+    if person is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    return person
+
+
+@router.get("/admin/users/{user_id}")
+async def user_page(
+    request: Request, user_id: UUID, user: PageAdmin, sessions: Sessions
+) -> Response:
+    person = await _person(sessions, user_id)
+    form = {name: getattr(person, name) for name in EDITED}
+    return await _user_page(request, user, sessions, person, form, {})
+
+
+@router.post("/admin/users/{user_id}")
+async def change_user(
+    request: Request, user_id: UUID, user: PageAdmin, sessions: Sessions
+) -> Response:
+    """Save what the administrator changed; the list again, or the form with what is wrong."""
+    person = await _person(sessions, user_id)
+    submitted = await form_fields(request)
+    form = blank_is_none(
+        {k: v for k, v in submitted.items() if k in EDITED}, "team_id", "department_id"
+    )
+    try:
+        changes = UserUpdate.model_validate(form).model_dump(exclude_unset=True)
+        await usecases.update_user(sessions, user_id, changes)
+    except ValidationError as invalid:
+        return await _user_page(request, user, sessions, person, form, field_problems(invalid))
+    except Invalid as invalid:
+        return await _user_page(request, user, sessions, person, form, translated(invalid))
+    return redirect(request, "/admin/users")
