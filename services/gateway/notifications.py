@@ -2,20 +2,26 @@
 
 A notification is written with `pg_notify` in the same transaction; every gateway replica listens
 and forwards it to the streams it holds, so a user is reached whichever replica serves the tab.
+Marking notifications read announces the new unread count the same way, so every open tab's
+bell shows it.
 """
 
 import asyncio
 import json
 import logging
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.gateway.schemas import NotificationPublic
 from services.gateway.tables import Notification
 from shared.db import SessionFactory, unit_of_work
+from shared.errors import NotFound
 from shared.listen import listen
+from shared.pagination import Page, keyset, page_of
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +85,84 @@ async def add_notification(
     session.add(notification)
     await session.flush()
     await session.refresh(notification)
-    payload = json.dumps(public(notification, await _unread(session, user_id)))
-    await session.execute(
-        text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
-    )
+    await _announce(session, public(notification, await _unread(session, user_id)))
     return notification
+
+
+async def _announce(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Tell every replica's open tabs of `payload["user_id"]`, once the transaction commits."""
+    await session.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": CHANNEL, "payload": json.dumps(payload)},
+    )
+
+
+def unread_event(user_id: UUID, count: int) -> dict[str, Any]:
+    """What a tab's bell needs after notifications were read: the user's unread count."""
+    return {"event": "unread", "user_id": str(user_id), "count": count}
+
+
+async def mark_read(sessions: SessionFactory, *, user_id: UUID, notification_id: UUID) -> int:
+    """Mark one of the user's notifications read (again is fine); the unread count after it."""
+    async with unit_of_work(sessions) as session:
+        marked = await session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.user_id == user_id)
+            .values(read_at=func.coalesce(Notification.read_at, func.now()))
+        )
+        if marked.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFound("notification")
+        unread = await _unread(session, user_id)
+        await _announce(session, unread_event(user_id, unread))
+    return unread
+
+
+async def mark_all_read(sessions: SessionFactory, *, user_id: UUID) -> None:
+    """Mark every notification of the user read."""
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .values(read_at=func.now())
+        )
+        await _announce(session, unread_event(user_id, 0))
+
+
+async def notification(
+    sessions: SessionFactory, *, user_id: UUID, notification_id: UUID
+) -> NotificationPublic:
+    """One of the user's own notifications; anyone else's is not found."""
+    async with sessions() as session:
+        found = await session.get(Notification, notification_id)
+    if found is None or found.user_id != user_id:
+        raise NotFound("notification")
+    return NotificationPublic.model_validate(found)
+
+
+async def newest_first(
+    sessions: SessionFactory,
+    *,
+    user_id: UUID,
+    limit: int,
+    cursor: str | None = None,
+    unread: bool = False,
+) -> Page[NotificationPublic]:
+    """A page of the user's notifications, newest first; only the unread ones with `unread`."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    query = keyset(
+        query,
+        (Notification.created_at, Notification.id),
+        cursor=cursor,
+        types=(datetime.fromisoformat, UUID),
+        limit=limit,
+        descending=True,
+    )
+    async with sessions() as session:
+        rows = (await session.scalars(query)).all()
+    items = [NotificationPublic.model_validate(row) for row in rows]
+    return page_of(items, limit, key=lambda item: (item.created_at.isoformat(), item.id))
 
 
 async def notify(

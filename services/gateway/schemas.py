@@ -118,3 +118,15 @@ class ApiTokenPublic(BaseModel):
 
 class ApiTokenCreated(ApiTokenPublic):
     token: str = Field(description="shown only now; store it safely")
+
+
+class NotificationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    kind: str = Field(examples=["reminder", "outcome"])
+    title: str
+    body: str
+    link: str | None = Field(description="the page of what it is about: an activity, a deal")
+    created_at: datetime
+    read_at: datetime | None

@@ -190,6 +190,16 @@ async def test_the_awaiting_list_offers_to_report_what_ended(
     assert f"/calendar/activities/{activity['id']}/outcome" in page.text
     calendar = await crm.get("/calendar")
     assert "Awaiting outcome (" in calendar.text and "Awaiting outcome (0)" not in calendar.text
+    shown = calendar.text.split("Awaiting outcome (", 1)[1].split(")", 1)[0]
+    counter = await crm.get("/calendar/awaiting/count")  # next to Calendar on every page
+    assert 'hx-get="/calendar/awaiting/count"' in calendar.text
+    assert f">{shown}</span>" in counter.text and "an outcome" in counter.text
+
+    report = {"result": "completed", "note": "Rozmawialiśmy."}
+    path = f"/calendar/activities/{activity['id']}/outcome"
+    assert (await crm.post(path, data=report, headers=csrf)).status_code == 204
+    fewer = await crm.get("/calendar/awaiting/count")
+    assert fewer.text == "" or f">{int(shown) - 1}</span>" in fewer.text
 
 
 async def test_a_head_overlays_the_groups_calendars(

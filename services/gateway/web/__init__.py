@@ -6,6 +6,7 @@ from services.gateway.web.admin import pipelines as admin_pipelines
 from services.gateway.web.admin import teams as admin_teams
 from services.gateway.web.admin import users as admin_users
 from services.gateway.web.calendar import activities as calendar
+from services.gateway.web.calendar import awaiting as calendar_awaiting
 from services.gateway.web.calendar import settings as calendar_settings
 from services.gateway.web.calendar import sync as calendar_sync
 from services.gateway.web.deals import board as deal_board
@@ -30,6 +31,7 @@ ROUTERS = [
     companies.router,
     imports.router,
     calendar.router,
+    calendar_awaiting.router,
     calendar_sync.router,
     calendar_settings.router,
     plan_grid.router,

@@ -9,6 +9,7 @@ The public API (`/api/...`) keeps FastAPI's JSON answers.
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from services.gateway.backends import ServiceUnavailable
@@ -18,6 +19,7 @@ from services.gateway.web.common import SignInFirst, redirect
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import complaint, render, use_locale
 from shared import validation
+from shared.errors import NotFound
 
 # Paths answered in JSON (or the service's own format) whatever happens.
 MACHINE_PATHS = ("/api/", "/dav/", "/static/", "/healthz", "/readyz", "/metrics", "/openapi")
@@ -99,6 +101,15 @@ async def malformed(request: Request, error: Exception) -> Response:
     return await status_page(request, code, _title(code), reasons)
 
 
+async def not_found(request: Request, error: Exception) -> Response:
+    """A use case found no such record of the caller's: JSON for machines, else the 404 page."""
+    if _for_machines(request):
+        return JSONResponse({"detail": str(error)}, status.HTTP_404_NOT_FOUND)
+    use_locale(request, await signed_in_user(request))
+    code = status.HTTP_404_NOT_FOUND
+    return await status_page(request, code, _title(code), [])
+
+
 async def sign_in_first(request: Request, _: Exception) -> Response:
     return redirect(request, "/login")
 
@@ -109,3 +120,4 @@ def install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, malformed)
     app.add_exception_handler(SignInFirst, sign_in_first)
+    app.add_exception_handler(NotFound, not_found)

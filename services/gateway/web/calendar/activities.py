@@ -436,14 +436,3 @@ async def report_outcome(request: Request, user: PageSeller, activity_id: UUID) 
         problems = _problems(answer)
     activity = await _activity(request, user, activity_id)
     return await _outcome_dialog(request, user, activity, form, problems, status_code=422)
-
-
-@router.get("/calendar/awaiting")
-async def awaiting_page(
-    request: Request, user: PageSeller, activity: UUID | None = None
-) -> Response:
-    """What ended without an outcome report: the owner's, or the group's for a head."""
-    params = {} if user.role in ("head", "admin") else {"owner_id": str(user.id)}
-    items = await read(request, user, "calendar", "/api/calendar/awaiting", **params)
-    context = {"items": items, "kinds": KINDS, "open_activity": activity}
-    return render(request, "calendar/awaiting.html", user, **context)

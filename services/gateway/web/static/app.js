@@ -20,6 +20,8 @@
   }
 
   // The bell listens to the server's notification stream; EventSource reconnects by itself.
+  // A new notification updates the count, shows a toast and the open list; one asking for an
+  // outcome also refreshes the count of activities awaiting one (next to Calendar).
   function listen() {
     var bell = document.getElementById("bell");
     if (!bell || !window.EventSource) return;
@@ -31,7 +33,42 @@
       var notification = JSON.parse(event.data);
       showCount(notification.unread);
       toast(notification);
+      if (notification.kind === "outcome") window.htmx.trigger(document.body, "crm:awaiting-changed");
+      if (panelOpen()) loadPanel();
     });
+  }
+
+  // The bell's dropdown: the newest notifications, loaded each time it opens.
+  function panelOpen() {
+    var panel = document.getElementById("bell-panel");
+    return Boolean(panel && !panel.hidden);
+  }
+
+  function loadPanel() {
+    var bell = document.getElementById("bell");
+    window.htmx.ajax("GET", bell.dataset.panel, { target: "#bell-panel", swap: "innerHTML" });
+  }
+
+  function showPanel(show) {
+    var bell = document.getElementById("bell");
+    var panel = document.getElementById("bell-panel");
+    if (!bell || !panel || panel.hidden === !show) return;
+    panel.hidden = !show;
+    bell.setAttribute("aria-expanded", String(show));
+    if (show) loadPanel();
+  }
+
+  function initBell() {
+    var bell = document.getElementById("bell");
+    if (!bell) return;
+    bell.addEventListener("click", function () { showPanel(!panelOpen()); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && panelOpen()) { showPanel(false); bell.focus(); }
+    });
+    document.addEventListener("click", function (event) {
+      if (panelOpen() && !event.target.closest(".bell-menu")) showPanel(false);
+    });
+    document.body.addEventListener("crm:unread", function (event) { showCount(event.detail.count); });
   }
 
   // The kanban board: a dropped card asks the server to move the deal; when the stage needs
@@ -98,6 +135,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     listen();
+    initBell();
     initBoard();
     drawCharts();
     document.body.addEventListener("htmx:afterSettle", initBoard);
