@@ -303,7 +303,10 @@ async def database_of(
     """A fresh database, the deals app on it (migrated, default pipeline), loaded and analyzed."""
     url = await fresh_database(server_url, f"deal_lists_{label}")
     settings = DealsSettings(
-        database_url=url, identity_secret=TEST_SECRET, kafka_bootstrap_servers=None
+        database_url=url,
+        identity_secret=TEST_SECRET,
+        kafka_bootstrap_servers=None,
+        admin_locale="en",  # the stages are looked for by their English names
     )
     app = create_app(settings, bus)
     try:

@@ -26,17 +26,24 @@ async def prepare_databases(server_url: str, *, fresh: bool = False) -> dict[str
 
 
 def create_embedded_app(
-    database_urls: dict[str, str], *, identity_secret: str | None = None, **gateway_settings: Any
+    database_urls: dict[str, str],
+    *,
+    identity_secret: str | None = None,
+    admin_locale: str | None = None,
+    **gateway_settings: Any,
 ) -> FastAPI:
     """The gateway, with the four services mounted behind it in process and started with it.
 
-    `gateway_settings` override gateway settings (e.g. `admin_email`), which otherwise come from the env.
+    `gateway_settings` override gateway settings (e.g. `admin_email`), which otherwise come from the env;
+    `admin_locale` (else `CRM_ADMIN_LOCALE`) is every service's, as each names things in it.
     """
     bus = InProcessBus()
     common: dict[str, Any] = {
         "identity_secret": identity_secret or secrets.token_urlsafe(32),
         "kafka_bootstrap_servers": None,
     }
+    if admin_locale is not None:
+        common["admin_locale"] = admin_locale
     apps = {
         name: SERVICES[name].create_app(
             load_settings(SERVICES[name].settings, database_url=database_urls[name], **common), bus

@@ -36,6 +36,12 @@ class ServiceSettings(BaseSettings):
     environment: Literal["development", "production"] = Field(
         default="production", validation_alias="CRM_ENVIRONMENT"
     )
+    admin_locale: Literal["pl", "en"] = Field(
+        default="pl",
+        validation_alias="CRM_ADMIN_LOCALE",
+        description="the first administrator's language: what a service names on its first "
+        "start (the default pipeline, lost reasons, the company group) is named in it",
+    )
 
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "ServiceSettings":

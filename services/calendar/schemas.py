@@ -269,9 +269,15 @@ class OutcomeTypeIn(Strict):
     label: Annotated[str, Field(min_length=1, max_length=100, examples=["Oferta wysłana"])]
 
 
+class OutcomeTypeRename(Strict):
+    label: Annotated[str, Field(min_length=1, max_length=100, examples=["Oferta wysłana"])]
+
+
 class OutcomeTypeOut(BaseModel):
     code: str
-    label: str | None = Field(description="null for the built-in types (the UI names them)")
+    label: str | None = Field(
+        description="null for a built-in type the administrator has not renamed (the UI names it)"
+    )
     builtin: bool
 
 

@@ -22,12 +22,11 @@ SPEC = ServiceSpec(
 )
 
 
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[None]:
-    """A default pipeline and lost reasons exist from the first start."""
-    await ensure_default_pipeline(app.state.sessions)
-    yield
-
-
 def create_app(settings: DealsSettings, bus: Bus | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def serving(app: FastAPI) -> AsyncIterator[None]:
+        """A default pipeline and lost reasons exist from the first start."""
+        await ensure_default_pipeline(app.state.sessions, locale=settings.admin_locale)
+        yield
+
     return create_service_app(SPEC, settings, bus, running=serving)

@@ -296,6 +296,15 @@ class LostReasonCreate(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
 
 
+class LostReasonUpdate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    active: bool | None = Field(default=None, description="false: offered no more")
+
+
+class PipelineUpdate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class LostReasonPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

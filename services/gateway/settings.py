@@ -1,7 +1,5 @@
 """Settings of the gateway (env prefix `GATEWAY_`)."""
 
-from typing import Literal
-
 from pydantic import AnyHttpUrl, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -22,7 +20,6 @@ class GatewaySettings(ServiceSettings):
         default=None, validation_alias="CRM_ADMIN_EMAIL", description="the first administrator"
     )
     admin_password: SecretStr | None = Field(default=None, validation_alias="CRM_ADMIN_PASSWORD")
-    admin_locale: Literal["pl", "en"] = Field(default="pl", validation_alias="CRM_ADMIN_LOCALE")
     secure_cookies: bool = Field(
         default=False, description="mark cookies Secure (set when served over https)"
     )

@@ -17,6 +17,13 @@ from shared.testing.people import person, user_created
 NORTH, SOUTH = uuid4(), uuid4()
 
 
+@pytest.fixture(autouse=True)
+def english_first_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests name the default pipeline's stages and lost reasons as an English-speaking
+    administrator's CRM does on its first start (a Polish one names them in Polish)."""
+    monkeypatch.setenv("CRM_ADMIN_LOCALE", "en")
+
+
 @pytest.fixture
 async def deals(
     new_database: Any, settings_for: Any, bus: InProcessBus

@@ -16,6 +16,14 @@ from shared.testing.kafka import KafkaBroker
 
 pytestmark = pytest.mark.kafka
 
+
+@pytest.fixture(autouse=True)
+def english_first_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flows name the default pipeline's stages as an English-speaking administrator's CRM
+    does on its first start."""
+    monkeypatch.setenv("CRM_ADMIN_LOCALE", "en")
+
+
 Started = Callable[[], AbstractAsyncContextManager[tuple[httpx.AsyncClient, httpx.AsyncClient]]]
 
 

@@ -31,3 +31,21 @@ async def test_replicas_starting_together_make_one_company_and_one_administrator
     await engine.dispose()
     assert (roots, admins) == (1, 1)
     assert sum(result is not None for result in results) == 1  # the password is shown once
+
+
+async def test_the_company_is_named_in_the_first_administrators_language(
+    new_database: Any,
+) -> None:
+    names = {}
+    for locale in ("pl", "en"):
+        url = async_url(await new_database(f"gateway_{locale}"))
+        await upgrade_async(SPEC.migrations, url)
+        engine = new_engine(url)
+        await ensure_company_and_admin(
+            new_session_factory(engine), email=None, password=None, locale=locale
+        )
+        async with new_session_factory(engine)() as session:
+            names[locale] = await session.scalar(select(Team.name).where(Team.parent_id.is_(None)))
+        await engine.dispose()
+
+    assert names == {"pl": "Firma", "en": "Company"}

@@ -20,15 +20,16 @@ from services.calendar.schemas import (
     Occurrence,
     OutcomeTypeIn,
     OutcomeTypeOut,
+    OutcomeTypeRename,
     ReminderDefaults,
 )
-from services.calendar.tables import Activity, OutcomeType, ReminderDefault
+from services.calendar.tables import Activity, ReminderDefault
 from services.calendar.usecases import activities as usecases
-from services.calendar.usecases import feeds
+from services.calendar.usecases import feeds, outcomes
 from services.calendar.usecases.imports import import_calendar
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
-from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.errors import Forbidden, Invalid
 from shared.text import N_
 
 router = APIRouter(prefix="/api/calendar", tags=["calendar"])
@@ -209,19 +210,10 @@ async def import_ics(
 
 @router.get("/outcome-types")
 async def list_outcome_types(sessions: Sessions, _: CurrentIdentity) -> list[OutcomeTypeOut]:
+    """The built-in types (`label` null: the UI names them, unless the administrator renamed
+    them) and the administrator's own."""
     async with sessions() as session:
-        custom = (
-            await session.scalars(
-                select(OutcomeType).where(OutcomeType.active).order_by(OutcomeType.created_at)
-            )
-        ).all()
-    return [
-        *(
-            OutcomeTypeOut(code=code, label=None, builtin=True)
-            for code in usecases.BUILTIN_OUTCOMES
-        ),
-        *(OutcomeTypeOut(code=t.code, label=t.label, builtin=False) for t in custom),
-    ]
+        return await outcomes.offered(session)
 
 
 @router.post("/outcome-types", status_code=status.HTTP_201_CREATED)
@@ -230,19 +222,17 @@ async def add_outcome_type(
 ) -> OutcomeTypeOut:
     if identity.role != "admin":
         raise Forbidden("only the admin defines outcome types")
-    if body.code in usecases.BUILTIN_OUTCOMES:
-        raise Conflict({"code": N_("this outcome type exists already")})
-    values = {"label": body.label, "active": True}
-    async with sessions() as session, session.begin():
-        existing = await session.get(OutcomeType, body.code)
-        if existing is not None and existing.active:
-            raise Conflict({"code": N_("this outcome type exists already")})
-        await session.execute(
-            insert(OutcomeType)
-            .values(code=body.code, **values)
-            .on_conflict_do_update(index_elements=[OutcomeType.code], set_=values)
-        )
-    return OutcomeTypeOut(code=body.code, label=body.label, builtin=False)
+    return await outcomes.add(sessions, code=body.code, label=body.label)
+
+
+@router.patch("/outcome-types/{code}")
+async def rename_outcome_type(
+    code: str, body: OutcomeTypeRename, sessions: Sessions, identity: CurrentIdentity
+) -> OutcomeTypeOut:
+    """Another name for a type, built-in ones included."""
+    if identity.role != "admin":
+        raise Forbidden("only the admin defines outcome types")
+    return await outcomes.rename(sessions, code=code, label=body.label)
 
 
 @router.delete("/outcome-types/{code}", status_code=status.HTTP_204_NO_CONTENT)
@@ -250,11 +240,7 @@ async def retire_outcome_type(code: str, sessions: Sessions, identity: CurrentId
     """Offered no more; reports that used it keep it."""
     if identity.role != "admin":
         raise Forbidden("only the admin defines outcome types")
-    async with sessions() as session, session.begin():
-        found = await session.get(OutcomeType, code)
-        if found is None or not found.active:
-            raise NotFound("outcome type")
-        found.active = False
+    await outcomes.retire(sessions, code=code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

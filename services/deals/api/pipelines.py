@@ -11,8 +11,10 @@ from services.deals.schemas import (
     FieldPublic,
     LostReasonCreate,
     LostReasonPublic,
+    LostReasonUpdate,
     PipelineCreate,
     PipelinePublic,
+    PipelineUpdate,
     Requirements,
     StageCreate,
     StagePublic,
@@ -65,6 +67,15 @@ async def create_pipeline(
     ]
     pipeline = await pipelines.create_pipeline(sessions, name=body.name, stages=specs)
     return next(p for p in await list_pipelines(sessions, identity) if p.id == pipeline.id)
+
+
+@router.patch("/pipelines/{pipeline_id}")
+async def rename_pipeline(
+    pipeline_id: UUID, body: PipelineUpdate, sessions: Sessions, identity: CurrentIdentity
+) -> PipelinePublic:
+    require_admin(identity)
+    await pipelines.rename_pipeline(sessions, pipeline_id=pipeline_id, name=body.name)
+    return next(p for p in await list_pipelines(sessions, identity) if p.id == pipeline_id)
 
 
 @router.put("/pipelines/{pipeline_id}/stages/{stage_id}/requirements")
@@ -156,3 +167,15 @@ async def add_lost_reason(
     return LostReasonPublic.model_validate(
         await pipelines.add_lost_reason(sessions, name=body.name)
     )
+
+
+@router.patch("/pipelines/lost-reasons/{reason_id}")
+async def change_lost_reason(
+    reason_id: UUID, body: LostReasonUpdate, sessions: Sessions, identity: CurrentIdentity
+) -> LostReasonPublic:
+    """Rename a reason, or offer it no more (`active: false`)."""
+    require_admin(identity)
+    reason = await pipelines.change_lost_reason(
+        sessions, reason_id=reason_id, name=body.name, active=body.active
+    )
+    return LostReasonPublic.model_validate(reason)

@@ -1,7 +1,7 @@
 """Pipelines, their stages and what each stage requires; lost reasons; custom fields."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +13,7 @@ from services.deals.domain.requirements import BUILT_IN_FIELDS
 from services.deals.tables import CustomField, LostReason, Pipeline, Stage
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict, Invalid, NotFound
+from shared.i18n import translate
 from shared.text import N_
 
 _FIRST_START_LOCK = 0x646C73  # "dls"
@@ -27,25 +28,36 @@ class StageSpec:
     document: bool = False
 
 
+DEFAULT_PIPELINE = N_("Sales")
 DEFAULT_STAGES = (
-    StageSpec("Qualification", 10),
-    StageSpec("Needs analysis", 25),
-    StageSpec("Commercial offer sent", 50, required_fields=("amount",), document=True),
-    StageSpec("Negotiation", 75),
-    StageSpec("Won", 100, kind="won"),
-    StageSpec("Lost", 0, kind="lost"),
+    StageSpec(N_("Qualification"), 10),
+    StageSpec(N_("Needs analysis"), 25),
+    StageSpec(N_("Commercial offer sent"), 50, required_fields=("amount",), document=True),
+    StageSpec(N_("Negotiation"), 75),
+    StageSpec(N_("Won"), 100, kind="won"),
+    StageSpec(N_("Lost"), 0, kind="lost"),
 )
-DEFAULT_LOST_REASONS = ("Price", "Competitor", "No budget", "No decision", "Other")
+DEFAULT_LOST_REASONS = (
+    N_("Price"),
+    N_("Competitor"),
+    N_("No budget"),
+    N_("No decision"),
+    N_("Other"),
+)
 
 
-async def ensure_default_pipeline(sessions: SessionFactory) -> None:
-    """On first start: a default pipeline and lost reasons, once, whichever replica gets there."""
+async def ensure_default_pipeline(sessions: SessionFactory, *, locale: str) -> None:
+    """On first start: a default pipeline and lost reasons, once, whichever replica gets there.
+
+    They are named in `locale` (the first administrator's language) and renamed like any other.
+    """
     async with unit_of_work(sessions) as session:
         await session.execute(select(func.pg_advisory_xact_lock(_FIRST_START_LOCK)))
         if await session.scalar(select(func.count()).select_from(Pipeline)):
             return
-        await _add_pipeline(session, "Sales", DEFAULT_STAGES, is_default=True)
-        session.add_all(LostReason(name=name) for name in DEFAULT_LOST_REASONS)
+        stages = [replace(spec, name=translate(spec.name, locale)) for spec in DEFAULT_STAGES]
+        await _add_pipeline(session, translate(DEFAULT_PIPELINE, locale), stages, is_default=True)
+        session.add_all(LostReason(name=translate(name, locale)) for name in DEFAULT_LOST_REASONS)
 
 
 async def _add_pipeline(
@@ -143,13 +155,49 @@ async def create_custom_field(
 
 async def add_lost_reason(sessions: SessionFactory, *, name: str) -> LostReason:
     async with unit_of_work(sessions) as session:
-        if await session.scalar(
-            select(LostReason.id).where(func.lower(LostReason.name) == name.lower())
-        ):
-            raise Conflict({"name": N_("this reason is on the list")})
+        await _check_reason_name(session, name)
         reason = LostReason(name=name)
         session.add(reason)
     return reason
+
+
+async def change_lost_reason(
+    sessions: SessionFactory, *, reason_id: UUID, name: str | None, active: bool | None
+) -> LostReason:
+    """Rename a reason or offer it no more; deals lost for it keep the words they were lost for."""
+    async with unit_of_work(sessions) as session:
+        reason = await session.get(LostReason, reason_id, with_for_update=True)
+        if reason is None:
+            raise NotFound("lost reason")
+        if name is not None:
+            await _check_reason_name(session, name, but=reason_id)
+            reason.name = name
+        if active is not None:
+            reason.active = active
+    return reason
+
+
+async def _check_reason_name(session: AsyncSession, name: str, but: UUID | None = None) -> None:
+    taken = select(LostReason.id).where(func.lower(LostReason.name) == name.lower())
+    if but is not None:
+        taken = taken.where(LostReason.id != but)
+    if await session.scalar(taken):
+        raise Conflict({"name": N_("this reason is on the list")})
+
+
+async def rename_pipeline(sessions: SessionFactory, *, pipeline_id: UUID, name: str) -> Pipeline:
+    """Give a pipeline another name; names stay unique whatever their case."""
+    async with unit_of_work(sessions) as session:
+        pipeline = await session.get(Pipeline, pipeline_id, with_for_update=True)
+        if pipeline is None:
+            raise NotFound("pipeline")
+        taken = select(Pipeline.id).where(
+            func.lower(Pipeline.name) == name.lower(), Pipeline.id != pipeline_id
+        )
+        if await session.scalar(taken):
+            raise Conflict({"name": N_("a pipeline with this name exists")})
+        pipeline.name = name
+    return pipeline
 
 
 async def update_stage(

@@ -23,10 +23,11 @@ from shared.contracts.gateway import TeamChanged, UserCreated, UserUpdated
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import new_event
+from shared.i18n import translate
 from shared.outbox import add_event
 from shared.text import N_
 
-COMPANY_NAME = "Company"
+COMPANY_NAME = N_("Company")  # the root group, named in the first administrator's language
 _FIRST_START_LOCK = 0x61646D  # "adm"
 
 
@@ -284,7 +285,7 @@ async def ensure_company_and_admin(
     async with unit_of_work(sessions) as session:
         await session.execute(select(func.pg_advisory_xact_lock(_FIRST_START_LOCK)))
         if await session.scalar(select(Team.id).where(Team.parent_id.is_(None))) is None:
-            company = Team(name=COMPANY_NAME, parent_id=None)
+            company = Team(name=translate(COMPANY_NAME, locale), parent_id=None)
             session.add(company)
             await session.flush()
             await _team_change(session, company)

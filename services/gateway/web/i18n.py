@@ -48,3 +48,8 @@ def format_money(amount: Decimal | int | float | str, currency: str = "PLN") -> 
 
 def format_number(value: Decimal | int | float) -> str:
     return numbers.format_decimal(value, locale=current_locale.get())
+
+
+def format_percent(value: Decimal | int | float | str) -> str:
+    """`75%` from 75, as the locale writes percentages."""
+    return numbers.format_percent(Decimal(str(value)) / 100, locale=current_locale.get())

@@ -34,6 +34,7 @@ templates.globals.update(
     format_datetime=i18n.format_datetime,
     format_money=i18n.format_money,
     format_number=i18n.format_number,
+    format_percent=i18n.format_percent,
     static=lambda path: f"/static/{path}",
     parse_date=date.fromisoformat,
     parse_datetime=datetime.fromisoformat,
@@ -65,7 +66,6 @@ def status_label(status: str) -> str:
 
 
 templates.globals["status_label"] = status_label
-templates.filters["zip_self"] = lambda values: [(value, value) for value in values]
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,28 @@ from services.gateway.web.common import PageAdmin, form_fields
 from services.gateway.web.deals.board import INPUTS
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import render
+from shared.text import N_
 
 router = APIRouter(include_in_schema=False)
 
-FIELD_TYPES = ("text", "number", "money", "date", "boolean", "select", "user", "document")
+# What each kind of custom field, record and stage is called on the page.
+FIELD_TYPES = {
+    "text": N_("Text"),
+    "number": N_("Number"),
+    "money": N_("Amount of money"),
+    "date": N_("Date"),
+    "boolean": N_("Yes or no"),
+    "select": N_("Choice from a list"),
+    "user": N_("User"),
+    "document": N_("Document"),
+}
+RECORD_TYPES = {"deal": N_("Deals"), "company": N_("Companies"), "contact": N_("Contacts")}
+STAGE_KINDS = {"open": N_("open"), "won": N_("closes as won"), "lost": N_("closes as lost")}
 EVIDENCE = ("completed_activity", "document", "no_skipping", "close_date_not_past")
+
+
+def labels(names: dict[str, str]) -> dict[str, str]:
+    return {key: _(label) for key, label in names.items()}
 
 
 async def _page(
@@ -23,13 +40,17 @@ async def _page(
 ) -> Response:
     pipelines = await read(request, user, "deals", "/api/pipelines")
     fields = await read(request, user, "deals", "/api/fields")
+    reasons = await read(request, user, "deals", "/api/pipelines/lost-reasons")
     deal_fields = [(name, _(label)) for name, (_kind, label) in INPUTS.items()]
     deal_fields += [(f["key"], f["label"]) for f in fields if f["record_type"] == "deal"]
     context = {
         "pipelines": pipelines,
         "fields": fields,
+        "lost_reasons": reasons,
         "deal_fields": deal_fields,
-        "field_types": FIELD_TYPES,
+        "field_types": labels(FIELD_TYPES),
+        "record_types": labels(RECORD_TYPES),
+        "stage_kinds": labels(STAGE_KINDS),
         "errors": errors,
         "form": form,
     }
@@ -101,3 +122,43 @@ async def _after(request: Request, user: User, answer: Any, form: dict[str, str]
     return await _page(
         request, user, errors, {f"stage_{k}": v for k, v in form.items()}, status=422
     )
+
+
+@router.post("/admin/pipelines/{pipeline_id}")
+async def rename_pipeline(request: Request, pipeline_id: UUID, user: PageAdmin) -> Response:
+    form = await form_fields(request)
+    body = {"name": form.get("name", "")}
+    answer = await ask(request, user, "deals", "PATCH", f"/api/pipelines/{pipeline_id}", json=body)
+    return await _refused_or_page(request, user, answer, f"pipeline-{pipeline_id}", body)
+
+
+@router.post("/admin/lost-reasons")
+async def add_lost_reason(request: Request, user: PageAdmin) -> Response:
+    form = await form_fields(request)
+    body = {"name": form.get("name", "")}
+    path = "/api/pipelines/lost-reasons"
+    answer = await ask(request, user, "deals", "POST", path, json=body)
+    return await _refused_or_page(request, user, answer, "reason-new", body)
+
+
+@router.post("/admin/lost-reasons/{reason_id}")
+async def change_lost_reason(request: Request, reason_id: UUID, user: PageAdmin) -> Response:
+    """Rename a lost reason, or (with `active`) offer it no more or again."""
+    form = await form_fields(request)
+    body: dict[str, Any] = {"name": form["name"]} if "name" in form else {}
+    if "active" in form:
+        body["active"] = form["active"] == "true"
+    path = f"/api/pipelines/lost-reasons/{reason_id}"
+    answer = await ask(request, user, "deals", "PATCH", path, json=body)
+    return await _refused_or_page(request, user, answer, f"reason-{reason_id}", body)
+
+
+async def _refused_or_page(
+    request: Request, user: User, answer: Any, where: str, form: dict[str, Any]
+) -> Response:
+    """The page again: as it now is, or with the refusal next to the form at `where`."""
+    if answer.status_code < 400:
+        return await _page(request, user, {}, {})
+    refused = "; ".join(problems(answer).values())
+    typed = {where: str(form.get("name", ""))}
+    return await _page(request, user, {where: refused}, typed, status=422)

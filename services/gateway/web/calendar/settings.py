@@ -80,3 +80,18 @@ async def retire_outcome_type(request: Request, user: PageSeller, code: str) -> 
     path = f"/api/calendar/outcome-types/{code}"
     await ask(request, user, "calendar", "DELETE", path)
     return render(request, "calendar/settings.html", user, **await _settings_context(request, user))
+
+
+@router.post("/calendar/settings/outcome-types/{code}/rename")
+async def rename_outcome_type(request: Request, user: PageSeller, code: str) -> Response:
+    """The administrator names an outcome type otherwise, a built-in one included."""
+    form = await form_fields(request)
+    path = f"/api/calendar/outcome-types/{code}"
+    body = {"label": form.get("label", "").strip()}
+    answer = await ask(request, user, "calendar", "PATCH", path, json=body)
+    context = await _settings_context(request, user)
+    if answer.status_code != 200:
+        refused = "; ".join(problems(answer).values())
+        context["problems"] = {f"label-{code}": refused}
+    status_code = 200 if answer.status_code == 200 else 422
+    return render(request, "calendar/settings.html", user, status_code=status_code, **context)
