@@ -262,3 +262,17 @@ async def test_odd_times_from_the_page_are_answered_not_crashed_on(
     assert moved.status_code < 500
     unchanged = await created(crm, api, "Nie do ruszenia")
     assert unchanged["start"] == activity["start"] and unchanged["end"] == activity["end"]
+
+
+async def test_a_series_says_how_it_repeats_in_words(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    weekly = form(title="Odprawa tygodniowa", repeat="WEEKLY", until="2027-03-31")
+    assert (await crm.post("/calendar/activities", data=weekly, headers=csrf)).status_code == 204
+    activity = await created(crm, api, "Odprawa tygodniowa")
+
+    shown = await crm.get(f"/calendar/activities/{activity['id']}")
+
+    assert activity["rrule"].startswith("FREQ=WEEKLY;UNTIL=")
+    assert '<dd class="repeats">every week, until Mar 31, 2027</dd>' in shown.text
+    assert "FREQ=" not in shown.text

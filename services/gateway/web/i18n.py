@@ -30,8 +30,13 @@ def format_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(ZoneInfo(current_time_zone.get())).date()
-    pattern = "dd.MM.yyyy" if current_locale.get() == "pl" else "medium"
-    return dates.format_date(value, format=pattern, locale=current_locale.get())
+    return day_in(value, current_locale.get())
+
+
+def day_in(value: date, locale: str) -> str:
+    """A day as `locale` writes it: `27.11.2026` in Polish, `Nov 27, 2026` in English."""
+    pattern = "dd.MM.yyyy" if locale == "pl" else "medium"
+    return dates.format_date(value, format=pattern, locale=locale)
 
 
 def format_datetime(value: datetime | None) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from services.gateway.tables import User
 from services.gateway.web.backend import ask, problems, read
+from services.gateway.web.calendar.recurrence import rule_in_words
 from services.gateway.web.common import PageSeller, form_fields
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import complaint, render
@@ -275,8 +276,12 @@ async def show_activity(
     """An activity; for a series, `occurrence` is the one clicked (reported on separately)."""
     activity = await _activity(request, user, activity_id)
     types = await read(request, user, "calendar", "/api/calendar/outcome-types")
+    rule = activity["rrule"]
     context: dict[str, Any] = {
         "activity": activity,
+        "repeats": rule_in_words(rule, locale=user.locale, time_zone=user.time_zone)
+        if rule
+        else "",
         "kinds": KINDS,
         "outcome_label": outcome_labels(types),
         "mine": activity["owner_id"] == str(user.id) or user.role in ("head", "admin"),
