@@ -49,7 +49,7 @@ async def test_the_deal_page_shows_the_audit_trail(
 ) -> None:
     page = await crm.get(f"/deals/{deal['id']}")
 
-    assert "amount: 1234.50 → 2000.00" in page.text
+    assert "Amount: PLN1,234.50 → PLN2,000.00" in page.text  # labelled, as English writes money
     assert "Huta &lt;Łabędy&gt;" in page.text
 
 

@@ -113,7 +113,7 @@ async def test_a_manager_edits_a_cell_in_place_and_submits_the_period(
         True,
     ]
     assert f'id="cell-{org["Alfa"]}-2026-12-01"' in page.text
-    assert created.status_code == 200 and 'value="1000.50"' in created.text
+    assert created.status_code == 200 and 'value="1,000.50"' in created.text  # in English
     assert (
         wrong.status_code == 422 and "Enter a number." in wrong.text and 'value="abc"' in wrong.text
     )

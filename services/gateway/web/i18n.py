@@ -58,3 +58,29 @@ def format_number(value: Decimal | int | float) -> str:
 def format_percent(value: Decimal | int | float | str) -> str:
     """`75%` from 75, as the locale writes percentages."""
     return numbers.format_percent(Decimal(str(value)) / 100, locale=current_locale.get())
+
+
+def format_amount(value: Decimal | int | float | str) -> str:
+    """An amount as typed in a form: `1 000,50` in Polish, `1,000.50` in English."""
+    return numbers.format_decimal(
+        Decimal(str(value)), format="#,##0.00", locale=current_locale.get()
+    )
+
+
+def read_amount(text: str, locale: str) -> str:
+    """What a person typed as an amount, as the API takes it (`1000.50`): `1 000,50` or
+    `1.000,5` in Polish, `1,000.50` in English, `1000.5` in either; anything else stays as typed,
+    for the service to refuse."""
+    compact = "".join(text.split())  # spaces, no-break spaces, thin spaces
+    if "," in compact and "." in compact:  # the later one separates the decimals
+        decimal = max(",", ".", key=compact.rfind)
+    elif compact.count(",") + compact.count(".") == 1:
+        mark = "," if "," in compact else "."
+        whole, _, fraction = compact.partition(mark)
+        groups_thousands = mark == {"pl": ".", "en": ","}.get(locale)
+        decimal = "" if groups_thousands and whole and len(fraction) == 3 else mark
+    else:  # no mark, or one mark repeated: it groups thousands
+        decimal = ""
+    for grouping in {",", "."} - {decimal}:
+        compact = compact.replace(grouping, "")
+    return compact.replace(decimal, ".") if decimal else compact

@@ -33,6 +33,7 @@ templates.globals.update(
     format_date=i18n.format_date,
     format_datetime=i18n.format_datetime,
     format_money=i18n.format_money,
+    format_amount=i18n.format_amount,
     format_number=i18n.format_number,
     format_percent=i18n.format_percent,
     static=lambda path: f"/static/{path}",

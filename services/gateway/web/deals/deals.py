@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from services.gateway.web.backend import part, read
 from services.gateway.web.common import PageSeller
+from services.gateway.web.deals.timeline import readable
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +32,8 @@ LIST_FILTERS = ("stage_id", "amount_min", "amount_max", "close_from", "close_to"
 @router.get("/deals/{deal_id}")
 async def deal_page(request: Request, deal_id: UUID, user: PageSeller) -> Response:
     deal = await read(request, user, "deals", f"/api/deals/{deal_id}")
-    timeline = await read(request, user, "deals", f"/api/deals/{deal_id}/timeline")
+    entries = await read(request, user, "deals", f"/api/deals/{deal_id}/timeline")
+    timeline = await readable(request, user, entries, {deal["id"]: deal["currency"]})
     company = await read(request, user, "deals", f"/api/companies/{deal['company_id']}")
     pipelines = await read(request, user, "deals", "/api/pipelines")
     stages = {s["id"]: s["name"] for p in pipelines for s in p["stages"]}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Res
 from services.gateway.tables import User
 from services.gateway.web.backend import ask, read, reasons
 from services.gateway.web.common import PageSeller, form_fields
-from services.gateway.web.i18n import current_locale, ngettext
+from services.gateway.web.i18n import current_locale, ngettext, read_amount
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import render
 
@@ -227,7 +227,8 @@ class CellForm:
 
     def __init__(self, form: dict[str, str]) -> None:
         self.line_id = form.get("line_id", "")
-        self.amount = form.get("amount", "").strip().replace(",", ".").replace(" ", "")
+        self.typed = form.get("amount", "").strip()
+        self.amount = read_amount(self.typed, current_locale.get())
         self.manager_id = form.get("manager_id", "")
         self.company_id = form.get("company_id", "")
         self.period = form.get("period", "")
@@ -262,7 +263,7 @@ async def save_cell(request: Request, user: PageSeller) -> Response:
     column = {"start_date": form.start_date, "period": form.period, "locked": None}
     if answer is not None and answer.is_error:
         line = {"id": form.line_id, "status": form.status} if form.line_id else None
-        failed = cell(user, form.manager_id, form.company_id, column, line, typed=form.amount)
+        failed = cell(user, form.manager_id, form.company_id, column, line, typed=form.typed)
         failed["errors"] = reasons(answer)
         return render(request, "plans/_cell.html", user, status_code=422, cell=failed)
     line = None if answer is None or answer.status_code == 204 else answer.json()

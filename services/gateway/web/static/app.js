@@ -120,6 +120,10 @@
         var colour = SERIES_COLOURS[i % SERIES_COLOURS.length];
         return { label: series.label, data: series.data, backgroundColor: colour, borderColor: colour };
       });
+      // Amounts as the page's language writes money (`250 000 zł`, `PLN 250,000`).
+      var money = new Intl.NumberFormat(document.documentElement.lang || "pl", {
+        style: "currency", currency: spec.currency || "PLN", maximumFractionDigits: 0,
+      });
       new window.Chart(canvas, {
         type: spec.type,
         data: { labels: spec.labels, datasets: datasets },
@@ -127,7 +131,15 @@
           animation: false,
           responsive: true,
           maintainAspectRatio: false,
-          scales: { y: { beginAtZero: true } },
+          locale: document.documentElement.lang || "pl",
+          scales: { y: { beginAtZero: true, ticks: { callback: function (value) { return money.format(value); } } } },
+          plugins: {
+            tooltip: {
+              callbacks: {
+                label: function (item) { return item.dataset.label + ": " + money.format(item.parsed.y); },
+              },
+            },
+          },
         },
       });
     });
