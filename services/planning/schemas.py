@@ -82,9 +82,11 @@ class FiguresPublic(BaseModel):
     name: str
     submitted: Decimal = Field(description="lines submitted, under review or reviewed")
     final: Decimal = Field(description="with approval on: approved lines only")
-    actual: Decimal = Field(description="won deals closing in the period (base currency)")
+    actual: Decimal = Field(
+        description="deals won in the period, on the company's date they were won (base currency)"
+    )
     forecast: Decimal = Field(
-        description="open deals closing in the period, weighted by probability"
+        description="open deals expected to close in the period, weighted by probability"
     )
     children: list["FiguresPublic"]
 

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -134,7 +134,8 @@ class PlanChange(Base):
 
 
 class DealReplica(Base):
-    """Planning's copy of a deal: won ones are actual revenue, open ones the weighted forecast."""
+    """Planning's copy of a deal: won ones are actual revenue on the day they were won, open ones
+    the forecast weighted by probability on their expected close."""
 
     __tablename__ = "deal_replica"
 
@@ -143,7 +144,27 @@ class DealReplica(Base):
     company_id: Mapped[UUID]
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(Text)
-    expected_close_date: Mapped[date | None] = mapped_column(index=True)
+    expected_close_date: Mapped[date | None]
     probability: Mapped[int]
     stage_kind: Mapped[str] = mapped_column(Text)
+    won_on: Mapped[date | None] = mapped_column(
+        comment="the company's date the deal was won; null unless it is won"
+    )
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # Actual revenue: won deals by the day they were won.
+        Index(
+            "ix_deal_replica_won_on",
+            "won_on",
+            postgresql_include=["owner_id", "company_id", "amount", "currency"],
+            postgresql_where=text("won_on IS NOT NULL"),
+        ),
+        # The forecast: open deals by their expected close.
+        Index(
+            "ix_deal_replica_open_expected_close_date",
+            "expected_close_date",
+            postgresql_include=["owner_id", "company_id", "amount", "currency", "probability"],
+            postgresql_where=text("stage_kind = 'open'"),
+        ),
+    )

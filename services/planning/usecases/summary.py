@@ -20,12 +20,15 @@ from shared.errors import Forbidden, NotFound
 Scope = Literal["company", "team", "manager"]
 
 
+NOTHING = Decimal("0.00")
+
+
 @dataclass(frozen=True)
 class Figures:
-    submitted: Decimal = Decimal(0)
-    final: Decimal = Decimal(0)
-    actual: Decimal = Decimal(0)
-    forecast: Decimal = Decimal(0)
+    submitted: Decimal = NOTHING
+    final: Decimal = NOTHING
+    actual: Decimal = NOTHING
+    forecast: Decimal = NOTHING
 
     def __add__(self, other: "Figures") -> "Figures":
         return Figures(
@@ -52,6 +55,10 @@ def _sum_if(amount: Any, condition: Any) -> Any:
     return func.coalesce(func.sum(amount).filter(condition), 0)
 
 
+def _total(amount: Any) -> Any:
+    return func.coalesce(func.sum(amount), 0)
+
+
 def _zero() -> Any:
     return literal(0, Numeric(14, 2))
 
@@ -75,21 +82,21 @@ async def _figures_by(
         line_key.label("key"), PlanLine.status, func.sum(PlanLine.amount).label("amount")
     ).where(PlanLine.period == period, PlanLine.start_date == start, PlanLine.end_date == end)
     deal_key = DealReplica.owner_id if key == "manager" else DealReplica.company_id
+    in_base = DealReplica.currency == plan.base_currency
+    # Actual revenue counts on the day a deal was won, the forecast on the expected close.
+    won = select(deal_key, _zero(), _zero(), _total(DealReplica.amount), _zero()).where(
+        in_base, DealReplica.won_on.between(start, end)
+    )
     weighted = func.round(DealReplica.amount * DealReplica.probability / 100, 2)
-    deals = select(
-        deal_key,
-        _zero(),
-        _zero(),
-        _sum_if(DealReplica.amount, DealReplica.stage_kind == "won"),
-        _sum_if(weighted, DealReplica.stage_kind == "open"),
-    ).where(
-        DealReplica.currency == plan.base_currency,
+    open_ = select(deal_key, _zero(), _zero(), _zero(), _total(weighted)).where(
+        in_base,
+        DealReplica.stage_kind == "open",
         DealReplica.expected_close_date.between(start, end),
-        DealReplica.stage_kind.in_(("won", "open")),
     )
     if manager_id is not None:
         by_status = by_status.where(PlanLine.manager_id == manager_id)
-        deals = deals.where(DealReplica.owner_id == manager_id)
+        won = won.where(DealReplica.owner_id == manager_id)
+        open_ = open_.where(DealReplica.owner_id == manager_id)
     sums = by_status.group_by(line_key, PlanLine.status).subquery()
     final = in_final(approval_required=plan.approval_required)
     lines = select(
@@ -99,7 +106,7 @@ async def _figures_by(
         _zero().label("actual"),
         _zero().label("forecast"),
     ).group_by(sums.c.key)
-    both = union_all(lines, deals.group_by(deal_key)).subquery()
+    both = union_all(lines, won.group_by(deal_key), open_.group_by(deal_key)).subquery()
     rows = await session.execute(
         select(
             both.c.key,
