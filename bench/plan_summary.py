@@ -180,7 +180,6 @@ def summary_call(name: str, identity: Identity, scope: summaries.Scope, id_: UUI
         return await summaries.summary(
             session,
             identity=identity,
-            period="month",
             start=MONTH,
             end=MONTH_END,
             scope=scope,

@@ -88,6 +88,9 @@ class FiguresPublic(BaseModel):
     forecast: Decimal = Field(
         description="open deals expected to close in the period, weighted by probability"
     )
+    prorated: bool = Field(
+        description="some plan lines cross the period's edges and count by their days in it"
+    )
     children: list["FiguresPublic"]
 
 

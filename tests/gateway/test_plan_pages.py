@@ -301,3 +301,25 @@ async def test_the_client_to_plan_is_found_by_name(
     assert "Alfa" not in found.text and "Gamma" not in found.text
     assert "Alfa" not in taken.text and "Beta" in taken.text and "Gamma" in taken.text
     assert "No client matches." in nothing.text
+
+
+async def test_the_totals_say_when_a_line_counts_in_part(
+    crm: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    week = {
+        "manager_id": org["marek"],
+        "company_id": org["Gamma"],
+        "period": "week",
+        "start_date": "2027-11-29",
+        "amount": "700",
+    }
+    line = (await crm.post("/api/plans/lines", json=week, headers=org["api"])).json()
+    await crm.post(f"/api/plans/lines/{line['id']}/submit", headers=org["api"])
+    async with signed_in(crm, "admin") as admin:
+        november = await admin.get("/plans/groups", params={"start": "2027-11-01"})
+        the_week = await admin.get(
+            "/plans/groups", params={"period": "week", "start": "2027-11-29"}
+        )
+
+    assert 'id="prorated-note"' in november.text and "200.00" in november.text
+    assert 'id="prorated-note"' not in the_week.text and "700.00" in the_week.text

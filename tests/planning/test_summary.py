@@ -65,9 +65,12 @@ WON_IN_DECEMBER = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 
 
 async def plan(planning: httpx.AsyncClient, who: Identity, company_id: str, amount: str) -> str:
-    answer = await planning.post(
-        "/api/plans/lines", json=line(who, company_id, amount=amount), headers=identity_headers(who)
-    )
+    return await plan_body(planning, who, line(who, company_id, amount=amount))
+
+
+async def plan_body(planning: httpx.AsyncClient, who: Identity, body: dict[str, Any]) -> str:
+    """A line planned and submitted by `who`; its id."""
+    answer = await planning.post("/api/plans/lines", json=body, headers=identity_headers(who))
     assert answer.status_code == 201, answer.text
     line_id = str(answer.json()["id"])
     await planning.post(f"/api/plans/lines/{line_id}/submit", headers=identity_headers(who))
@@ -237,3 +240,60 @@ async def test_a_deal_is_actual_revenue_on_the_company_day_it_was_won_until_it_i
     assert won == [("0.00", "0.00"), ("700.00", "0.00"), ("0.00", "0.00")]
     assert await actual_and_forecast(planning, "2026-12-01") == ("0.00", "0.00")
     assert await actual_and_forecast(planning, "2027-03-01") == ("0.00", "350.00")
+
+
+async def figures(planning: httpx.AsyncClient, **params: str) -> dict[str, Any]:
+    answer = await planning.get("/api/plans/summary", params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+async def test_three_months_of_100_make_a_quarter_of_300_at_every_scope(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await tree(bus)
+    anna = await person(bus, "manager", NORTH)
+    orlen = await client(bus, "Orlen")
+    for month in ("2026-10-01", "2026-11-01", "2026-12-01"):
+        created = await planning.post(
+            "/api/plans/lines",
+            json=line(anna, orlen, start_date=month, amount="100"),
+            headers=identity_headers(anna),
+        )
+        await planning.post(
+            f"/api/plans/lines/{created.json()['id']}/submit", headers=identity_headers(anna)
+        )
+    quarter = {"period": "quarter", "start_date": "2026-10-01"}
+
+    levels = [
+        await figures(planning, **quarter, scope="company"),
+        await figures(planning, **quarter, scope="team", id=str(NORTH)),
+        mine := await figures(planning, **quarter, scope="manager", id=anna.user_id),
+        mine["children"][0],
+        await figures(planning, period="year", start_date="2026-01-01"),
+    ]
+
+    assert [(level["submitted"], level["prorated"]) for level in levels] == [("300.00", False)] * 5
+
+
+async def test_a_week_across_two_months_counts_in_each_by_its_days(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await tree(bus)
+    anna = await person(bus, "manager", NORTH)
+    week = line(anna, await client(bus, "Orlen"), period="week", start_date="2026-11-30")
+    await plan_body(planning, anna, {**week, "amount": "100"})
+
+    november, december, the_week = (
+        await figures(planning, period="month", start_date="2026-11-01"),
+        await figures(planning, period="month", start_date="2026-12-01"),
+        await figures(planning, period="week", start_date="2026-11-30"),
+    )
+
+    assert (november["submitted"], november["prorated"]) == ("14.29", True)
+    assert (december["submitted"], december["prorated"]) == ("85.71", True)
+    assert (the_week["submitted"], the_week["prorated"]) == ("100.00", False)
+    custom = await figures(
+        planning, period="custom", start_date="2026-12-05", end_date="2026-12-31"
+    )
+    assert custom["submitted"] == "28.57"

@@ -148,6 +148,7 @@ def _public_node(node: summaries.Node) -> FiguresPublic:
         final=node.figures.final,
         actual=node.figures.actual,
         forecast=node.figures.forecast,
+        prorated=node.figures.prorated,
         children=[_public_node(child) for child in node.children],
     )
 
@@ -162,10 +163,13 @@ async def summary(
     scope: summaries.Scope = "company",
     id: UUID | None = None,
 ) -> FiguresPublic:
-    """Plan (submitted and final) against actual and forecast, with the level below as children."""
+    """Plan (submitted and final) against actual and forecast, with the level below as children.
+
+    Any period adds up every line overlapping it: lines inside it whole, lines crossing its
+    edges in proportion to the days they share with it (`prorated` says some did)."""
     start, end = dates_of(period, start_date, end_date, where="query")
     async with sessions() as session, session.begin():
         node = await summaries.summary(
-            session, identity=identity, period=period, start=start, end=end, scope=scope, id_=id
+            session, identity=identity, start=start, end=end, scope=scope, id_=id
         )
     return _public_node(node)

@@ -1,16 +1,20 @@
-"""Plan against actual and forecast for a period: company, groups, managers and their clients."""
+"""Plan against actual and forecast for any period: company, groups, managers and their clients.
+
+A period's plan is made of every line overlapping it, whatever the lines' size: those inside it
+count whole, those crossing its edges in proportion to their days (`domain/prorata.py`).
+"""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import Numeric, func, literal, select, union_all
+from sqlalchemy import Date, Numeric, and_, case, false, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.planning.domain.periods import Period
+from services.planning.domain.periods import LONGEST
 from services.planning.domain.rollup import IN_SUBMITTED, carry_up, in_final
 from services.planning.tables import Client, DealReplica, Member, PlanLine, Team
 from services.planning.usecases.plan_settings import settings
@@ -29,6 +33,7 @@ class Figures:
     final: Decimal = NOTHING
     actual: Decimal = NOTHING
     forecast: Decimal = NOTHING
+    prorated: bool = False  # some line crossing the window's edges counts in part
 
     def __add__(self, other: "Figures") -> "Figures":
         return Figures(
@@ -36,6 +41,7 @@ class Figures:
             self.final + other.final,
             self.actual + other.actual,
             self.forecast + other.forecast,
+            self.prorated or other.prorated,
         )
 
 
@@ -63,49 +69,85 @@ def _zero() -> Any:
     return literal(0, Numeric(14, 2))
 
 
+def _shares(key: Any, start: date, end: date, manager_id: UUID | None) -> Any:
+    """Every line overlapping the window with its share of it (`domain.prorata`'s rule), read per
+    period kind as a range of the index: no line of a kind is longer than its kind's longest."""
+    inside = and_(PlanLine.start_date >= start, PlanLine.end_date <= end)
+    shared = (
+        func.least(PlanLine.end_date, end, type_=Date)
+        - func.greatest(PlanLine.start_date, start, type_=Date)
+        + 1
+    )
+    length = PlanLine.end_date - PlanLine.start_date + 1
+    share = case((inside, PlanLine.amount), else_=func.round(PlanLine.amount * shared / length, 2))
+    columns = (key.label("key"), PlanLine.status, share.label("share"), ~inside)
+    reaches = [
+        and_(PlanLine.period == kind, PlanLine.start_date >= start - timedelta(days=longest - 1))
+        for kind, longest in LONGEST.items()
+    ]
+    parts = [
+        select(*columns).where(
+            reach,
+            PlanLine.start_date <= end,
+            PlanLine.end_date >= start,
+            *([PlanLine.manager_id == manager_id] if manager_id else []),
+        )
+        for reach in (*reaches, PlanLine.period == "custom")
+    ]
+    return union_all(*parts).subquery()
+
+
 async def _figures_by(
     session: AsyncSession,
     key: Key,
     *,
-    period: Period,
     start: date,
     end: date,
     manager_id: UUID | None = None,
 ) -> dict[UUID, Figures]:
-    """Plan (both layers), actual and forecast in the period, in the base currency, per manager or
-    per client (of one manager when given), in one aggregate query."""
+    """Plan (both layers), actual and forecast in the window, in the base currency, per manager
+    or per client (of one manager when given), in one aggregate query."""
     plan = await settings(session)
     line_key = PlanLine.manager_id if key == "manager" else PlanLine.company_id
+    shares = _shares(line_key, start, end, manager_id)
     # Summing by status first keeps the scan as cheap as a plain GROUP BY; the few sums per key
     # are then split by the domain's rule of what counts in the submitted and the final plan.
-    by_status = select(
-        line_key.label("key"), PlanLine.status, func.sum(PlanLine.amount).label("amount")
-    ).where(PlanLine.period == period, PlanLine.start_date == start, PlanLine.end_date == end)
+    partial = shares.c[3]
+    sums = (
+        select(
+            shares.c.key,
+            shares.c.status,
+            func.sum(shares.c.share).label("amount"),
+            func.bool_or(partial).label("partial"),
+        )
+        .group_by(shares.c.key, shares.c.status)
+        .subquery()
+    )
+    final = in_final(approval_required=plan.approval_required)
+    counted = sums.c.status.in_(IN_SUBMITTED)
+    lines = select(
+        sums.c.key,
+        _sum_if(sums.c.amount, counted).label("submitted"),
+        _sum_if(sums.c.amount, sums.c.status.in_(final)).label("final"),
+        _zero().label("actual"),
+        _zero().label("forecast"),
+        func.coalesce(func.bool_or(sums.c.partial).filter(counted), False).label("prorated"),
+    ).group_by(sums.c.key)
     deal_key = DealReplica.owner_id if key == "manager" else DealReplica.company_id
     in_base = DealReplica.currency == plan.base_currency
     # Actual revenue counts on the day a deal was won, the forecast on the expected close.
-    won = select(deal_key, _zero(), _zero(), _total(DealReplica.amount), _zero()).where(
+    won = select(deal_key, _zero(), _zero(), _total(DealReplica.amount), _zero(), false()).where(
         in_base, DealReplica.won_on.between(start, end)
     )
     weighted = func.round(DealReplica.amount * DealReplica.probability / 100, 2)
-    open_ = select(deal_key, _zero(), _zero(), _zero(), _total(weighted)).where(
+    open_ = select(deal_key, _zero(), _zero(), _zero(), _total(weighted), false()).where(
         in_base,
         DealReplica.stage_kind == "open",
         DealReplica.expected_close_date.between(start, end),
     )
     if manager_id is not None:
-        by_status = by_status.where(PlanLine.manager_id == manager_id)
         won = won.where(DealReplica.owner_id == manager_id)
         open_ = open_.where(DealReplica.owner_id == manager_id)
-    sums = by_status.group_by(line_key, PlanLine.status).subquery()
-    final = in_final(approval_required=plan.approval_required)
-    lines = select(
-        sums.c.key,
-        _sum_if(sums.c.amount, sums.c.status.in_(IN_SUBMITTED)).label("submitted"),
-        _sum_if(sums.c.amount, sums.c.status.in_(final)).label("final"),
-        _zero().label("actual"),
-        _zero().label("forecast"),
-    ).group_by(sums.c.key)
     both = union_all(lines, won.group_by(deal_key), open_.group_by(deal_key)).subquery()
     rows = await session.execute(
         select(
@@ -114,6 +156,7 @@ async def _figures_by(
             func.sum(both.c.final),
             func.sum(both.c.actual),
             func.sum(both.c.forecast),
+            func.bool_or(both.c.prorated),
         ).group_by(both.c.key)
     )
     return {row[0]: Figures(*row[1:]) for row in rows}
@@ -123,14 +166,13 @@ async def summary(
     session: AsyncSession,
     *,
     identity: Identity,
-    period: Period,
     start: date,
     end: date,
     scope: Scope,
     id_: UUID | None,
 ) -> Node:
     """The figures of the company, a group or a manager, with the level below as children."""
-    between: dict[str, Any] = {"period": period, "start": start, "end": end}
+    between: dict[str, Any] = {"start": start, "end": end}
     if scope == "manager":
         manager_id = id_ or UUID(identity.user_id)
         member = await session.get(Member, manager_id)
