@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import and_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,15 @@ from shared.visibility import visible_by_owner
 Decision = Literal["approved", "doubtful", "rejected"]
 EDITABLE = ("draft", "rejected")
 REVIEWABLE = ("submitted", "approved", "doubtful")
+# One advisory lock per manager and client, taken in key order (no deadlock between two callers).
+LOCK_CLIENTS = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(key, 0))"
+    " FROM unnest(CAST(:keys AS text[])) AS key ORDER BY key"
+)
+OTHER_SIZE = N_(
+    "this client already has a line of another size or range in these days;"
+    " a client is planned at one size per span"
+)
 
 
 async def _team_of(session: AsyncSession, manager_id: UUID) -> UUID | None:
@@ -61,6 +70,43 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+async def _lock_clients(session: AsyncSession, manager_id: UUID, company_ids: list[UUID]) -> None:
+    """Hold the manager's plan of these clients until the transaction ends (always in one order),
+    so two requests at once cannot both find the span free."""
+    keys = sorted(f"plan_line:{manager_id}:{company_id}" for company_id in company_ids)
+    await session.execute(LOCK_CLIENTS, {"keys": keys})
+
+
+def _overlapping(manager_id: UUID, start: date, end: date) -> Any:
+    """The manager's lines sharing a day with the span from `start` to `end`."""
+    return and_(
+        PlanLine.manager_id == manager_id, PlanLine.start_date <= end, PlanLine.end_date >= start
+    )
+
+
+async def _ensure_free(
+    session: AsyncSession,
+    manager_id: UUID,
+    company_id: UUID,
+    period: Period,
+    start: date,
+    end: date,
+) -> None:
+    """A client is planned at one size per span: a line overlapping another of the same manager
+    and client would count the same days twice."""
+    await _lock_clients(session, manager_id, [company_id])
+    clash = await session.scalar(
+        select(PlanLine)
+        .where(_overlapping(manager_id, start, end), PlanLine.company_id == company_id)
+        .limit(1)
+    )
+    if clash is None:
+        return
+    if (clash.period, clash.start_date, clash.end_date) == (period, start, end):
+        raise Conflict({"company_id": N_("this client already has a line for this period")})
+    raise Conflict({"period": OTHER_SIZE})
+
+
 def _snapshot(line: PlanLine) -> dict[str, Any]:
     fields = ("manager_id", "company_id", "period", "start_date", "end_date", "amount", "status")
     return {"line_id": line.id, **{name: getattr(line, name) for name in fields}}
@@ -78,7 +124,7 @@ async def create_line(
     amount: Decimal,
     note: str,
 ) -> PlanLine:
-    """A draft line; one per manager, client and period."""
+    """A draft line; one per manager, client and span of days (see `_ensure_free`)."""
     start, end = dates_of(period, start_date, end_date)
     try:
         async with unit_of_work(sessions) as session:
@@ -88,6 +134,7 @@ async def create_line(
             await ensure_open(session, identity, start, end)
             if await session.get(Client, company_id) is None:
                 raise Invalid({"company_id": N_("no such client")})
+            await _ensure_free(session, manager_id, company_id, period, start, end)
             line = PlanLine(
                 manager_id=manager_id,
                 company_id=company_id,
@@ -224,24 +271,27 @@ async def copy_previous(
     manager_id: UUID,
 ) -> list[PlanLine]:
     """The manager's lines of the period before, copied as drafts into this one (skipping clients
-    already planned here): last month's plan in one step."""
+    with any line in these days): last month's plan in one step."""
     start, end = dates_of(period, start_date)
     before_start, before_end = previous(period, start, end)
     async with unit_of_work(sessions) as session:
         if not _may_plan_for(identity, manager_id, await _team_of(session, manager_id)):
             raise Forbidden("a manager plans only their own lines; a head those of the group")
         await ensure_open(session, identity, start, end)
-        mine = select(PlanLine).where(PlanLine.manager_id == manager_id, PlanLine.period == period)
-        earlier = await session.scalars(
-            mine.where(PlanLine.start_date == before_start, PlanLine.end_date == before_end)
-        )
-        planned = set(
+        earlier = list(
             await session.scalars(
-                select(PlanLine.company_id).where(
+                select(PlanLine).where(
                     PlanLine.manager_id == manager_id,
                     PlanLine.period == period,
-                    PlanLine.start_date == start,
+                    PlanLine.start_date == before_start,
+                    PlanLine.end_date == before_end,
                 )
+            )
+        )
+        await _lock_clients(session, manager_id, [line.company_id for line in earlier])
+        planned = set(
+            await session.scalars(
+                select(PlanLine.company_id).where(_overlapping(manager_id, start, end))
             )
         )
         copies = [
