@@ -70,6 +70,17 @@ class LinePublic(BaseModel):
     created_at: datetime
 
 
+class ChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor_id: str = Field(description="the user who made the change")
+    actor_name: str | None = Field(description="their name, when planning knows them")
+    field: Literal["amount", "note", "status", "review_comment"]
+    old: str | None = Field(description="null: the line was created")
+    new: str | None
+
+
 class CopyRequest(Strict):
     manager_id: UUID
     period: Period

@@ -283,3 +283,37 @@ async def test_copying_skips_a_client_planned_at_another_size(
     )
 
     assert [c["company_id"] for c in copied.json()] == [orlen]
+
+
+async def test_a_lines_history_says_who_changed_what_and_when(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    anna, boss = await person(bus, "manager", NORTH), await person(bus, "head", NORTH)
+    piotr = await person(bus, "manager", SOUTH)
+    mine = identity_headers(anna)
+    created = (
+        await planning.post(
+            "/api/plans/lines", json=line(anna, await client(bus, "Orlen")), headers=mine
+        )
+    ).json()
+    path = f"/api/plans/lines/{created['id']}"
+    await planning.patch(path, json={"amount": "1500", "note": "po rozmowie"}, headers=mine)
+    await planning.post(f"{path}/submit", headers=mine)
+    review = {"decision": "rejected", "comment": "za dużo"}
+    await planning.post(f"{path}/review", json=review, headers=identity_headers(boss))
+
+    history = (await planning.get(f"{path}/history", headers=mine)).json()
+    hidden = await planning.get(f"{path}/history", headers=identity_headers(piotr))
+
+    changes = [(c["actor_id"], c["field"], c["old"], c["new"]) for c in history]
+    assert changes == [
+        (boss.user_id, "review_comment", None, "za dużo"),
+        (boss.user_id, "status", "submitted", "rejected"),
+        (anna.user_id, "status", "draft", "submitted"),
+        (anna.user_id, "amount", "1000.00", "1500.00"),
+        (anna.user_id, "note", "", "po rozmowie"),
+        (anna.user_id, "amount", None, "1000.00"),
+        (anna.user_id, "status", None, "draft"),
+    ]
+    assert history[0]["actor_name"] == f"head {boss.user_id[:4]}" and history[0]["at"]
+    assert hidden.status_code == 404

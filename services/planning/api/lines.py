@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from services.planning.domain.periods import Period
 from services.planning.schemas import (
+    ChangePublic,
     CopyRequest,
     FiguresPublic,
     LineCreate,
@@ -19,8 +20,8 @@ from services.planning.schemas import (
     SettingsUpdate,
 )
 from services.planning.tables import PlanLine
+from services.planning.usecases import history, plan_settings
 from services.planning.usecases import lines as usecases
-from services.planning.usecases import plan_settings
 from services.planning.usecases import summary as summaries
 from services.planning.usecases.locks import dates_of
 from shared.auth import CurrentIdentity
@@ -100,6 +101,17 @@ async def update_line(
 async def delete_line(line_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> Response:
     await usecases.delete_line(sessions, identity=identity, line_id=line_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/lines/{line_id}/history")
+async def line_history(
+    line_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> list[ChangePublic]:
+    """Every change of the line (amount, note, status, review comment): who, when, old -> new;
+    newest first."""
+    async with sessions() as session:
+        changes = await history.line_history(session, identity=identity, line_id=line_id)
+    return [ChangePublic.model_validate(change) for change in changes]
 
 
 @router.post("/lines/{line_id}/submit")

@@ -242,7 +242,11 @@ async def review_line(
             raise Invalid({"status": N_("only a submitted line can be reviewed")})
         if decision == "rejected" and not comment:
             raise Invalid({"comment": N_("say why the line is rejected")})
-        _audit(session, line, identity.user_id, {"status": (line.status, decision)})
+        changes = {
+            "status": (line.status, decision),
+            "review_comment": (line.review_comment, comment),
+        }
+        _audit(session, line, identity.user_id, changes)
         line.status, line.review_comment, line.reviewed_by = decision, comment, identity.user_id
         await session.flush()
         reviewed = PlanReviewed(
