@@ -154,3 +154,42 @@ class TeamNode(BaseModel):
     head_id: UUID | None
     members: list[MemberPublic]
     children: list["TeamNode"]
+
+
+class GridCellPublic(BaseModel):
+    start_date: date
+    end_date: date
+    line: LinePublic | None = Field(description="the client's line of exactly this period")
+    planned: Decimal = Field(
+        description="every line of the client in these days, whatever its size and status:"
+        " whole inside the period, by its days in it across the edges"
+    )
+    prorated: bool = Field(description="some of those lines cross the period's edges")
+    other_sizes: bool = Field(description="some of those lines are of another size or range")
+
+
+class GridRowPublic(BaseModel):
+    company_id: UUID
+    name: str
+    kept: bool = Field(description="kept in the grid by hand (it may also have lines)")
+    cells: list[GridCellPublic]
+    total: Decimal
+
+
+class GridColumnPublic(BaseModel):
+    start_date: date
+    end_date: date
+    total: Decimal
+
+
+class GridPublic(BaseModel):
+    manager_id: UUID
+    period: Period
+    columns: list[GridColumnPublic]
+    rows: list[GridRowPublic]
+    total: Decimal
+
+
+class GridClientCreate(Strict):
+    manager_id: UUID
+    company_id: UUID = Field(description="the client to keep in the manager's grid")

@@ -168,3 +168,14 @@ class DealReplica(Base):
             postgresql_where=text("stage_kind = 'open'"),
         ),
     )
+
+
+class GridClient(Base):
+    """A client a manager keeps in the plan grid, whether planned in the periods shown or not."""
+
+    __tablename__ = "grid_client"
+
+    manager_id: Mapped[UUID] = mapped_column(primary_key=True)
+    company_id: Mapped[UUID] = mapped_column(primary_key=True)
+    added_by: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

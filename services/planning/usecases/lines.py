@@ -42,7 +42,7 @@ async def _team_of(session: AsyncSession, manager_id: UUID) -> UUID | None:
     return member.team_id
 
 
-def _may_plan_for(identity: Identity, manager_id: UUID, team_id: UUID | None) -> bool:
+def may_plan_for(identity: Identity, manager_id: UUID, team_id: UUID | None) -> bool:
     if identity.role == "admin" or str(manager_id) == identity.user_id:
         return True
     return identity.role == "head" and str(team_id) in identity.team_ids
@@ -77,7 +77,7 @@ async def _lock_clients(session: AsyncSession, manager_id: UUID, company_ids: li
     await session.execute(LOCK_CLIENTS, {"keys": keys})
 
 
-def _overlapping(manager_id: UUID, start: date, end: date) -> Any:
+def overlapping(manager_id: UUID, start: date, end: date) -> Any:
     """The manager's lines sharing a day with the span from `start` to `end`."""
     return and_(
         PlanLine.manager_id == manager_id, PlanLine.start_date <= end, PlanLine.end_date >= start
@@ -97,7 +97,7 @@ async def _ensure_free(
     await _lock_clients(session, manager_id, [company_id])
     clash = await session.scalar(
         select(PlanLine)
-        .where(_overlapping(manager_id, start, end), PlanLine.company_id == company_id)
+        .where(overlapping(manager_id, start, end), PlanLine.company_id == company_id)
         .limit(1)
     )
     if clash is None:
@@ -129,7 +129,7 @@ async def create_line(
     try:
         async with unit_of_work(sessions) as session:
             team_id = await _team_of(session, manager_id)
-            if not _may_plan_for(identity, manager_id, team_id):
+            if not may_plan_for(identity, manager_id, team_id):
                 raise Forbidden("a manager plans only their own lines; a head those of the group")
             await ensure_open(session, identity, start, end)
             if await session.get(Client, company_id) is None:
@@ -171,7 +171,7 @@ async def _editable_line(session: AsyncSession, identity: Identity, line_id: UUI
     if line is None:
         raise NotFound("plan line")
     member = await session.get(Member, line.manager_id)
-    if not _may_plan_for(identity, line.manager_id, member.team_id if member else None):
+    if not may_plan_for(identity, line.manager_id, member.team_id if member else None):
         raise NotFound("plan line")
     await ensure_open(session, identity, line.start_date, line.end_date)
     return line
@@ -279,7 +279,7 @@ async def copy_previous(
     start, end = dates_of(period, start_date)
     before_start, before_end = previous(period, start, end)
     async with unit_of_work(sessions) as session:
-        if not _may_plan_for(identity, manager_id, await _team_of(session, manager_id)):
+        if not may_plan_for(identity, manager_id, await _team_of(session, manager_id)):
             raise Forbidden("a manager plans only their own lines; a head those of the group")
         await ensure_open(session, identity, start, end)
         earlier = list(
@@ -295,7 +295,7 @@ async def copy_previous(
         await _lock_clients(session, manager_id, [line.company_id for line in earlier])
         planned = set(
             await session.scalars(
-                select(PlanLine.company_id).where(_overlapping(manager_id, start, end))
+                select(PlanLine.company_id).where(overlapping(manager_id, start, end))
             )
         )
         copies = [
