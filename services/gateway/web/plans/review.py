@@ -190,11 +190,7 @@ def _default_scope(user: User) -> tuple[Scope, UUID | None]:
 
 async def _summary(request: Request, user: User, **params: Any) -> dict[str, Any]:
     """`/api/plans/summary`; what it refuses is refused the same way here."""
-    answer = await ask(request, user, "planning", "GET", "/api/plans/summary", params=params)
-    if answer.is_client_error:
-        raise HTTPException(answer.status_code, answer.json().get("detail"))
-    answer.raise_for_status()
-    return answer.json()  # type: ignore[no-any-return]
+    return await read(request, user, "planning", "/api/plans/summary", **params)  # type: ignore[no-any-return]
 
 
 def _chart(kind: str, labels: list[str], nodes: list[dict[str, Any]]) -> dict[str, Any]:
