@@ -114,6 +114,12 @@ class PlanLine(Base):
             "status",
             postgresql_include=["amount"],
         ),
+        # Reminders before a deadline look for lines not submitted by the end of their period.
+        Index(
+            "ix_plan_line_unsubmitted_end_date",
+            "end_date",
+            postgresql_where=text("status IN ('draft', 'rejected')"),
+        ),
     )
 
 
@@ -179,3 +185,18 @@ class GridClient(Base):
     company_id: Mapped[UUID] = mapped_column(primary_key=True)
     added_by: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LockReminder(Base):
+    """A reminder that a period's plan locks soon, sent once per manager and period."""
+
+    __tablename__ = "lock_reminder"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    manager_id: Mapped[UUID]
+    period: Mapped[str] = mapped_column(Text)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("manager_id", "period", "start_date", "end_date"),)

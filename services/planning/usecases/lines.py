@@ -107,9 +107,14 @@ async def _ensure_free(
     raise Conflict({"period": OTHER_SIZE})
 
 
-def _snapshot(line: PlanLine) -> dict[str, Any]:
+async def _snapshot(session: AsyncSession, line: PlanLine) -> dict[str, Any]:
     fields = ("manager_id", "company_id", "period", "start_date", "end_date", "amount", "status")
-    return {"line_id": line.id, **{name: getattr(line, name) for name in fields}}
+    client = await session.get(Client, line.company_id)
+    return {
+        "line_id": line.id,
+        **{name: getattr(line, name) for name in fields},
+        "client_name": client.name if client else None,
+    }
 
 
 async def create_line(
@@ -219,7 +224,9 @@ async def submit_line(sessions: SessionFactory, *, identity: Identity, line_id: 
         _audit(session, line, identity.user_id, {"status": (line.status, "submitted")})
         line.status = "submitted"
         await session.flush()
-        await add_event(session, new_event(PlanSubmitted(**_snapshot(line)), subject=line.id))
+        await add_event(
+            session, new_event(PlanSubmitted(**await _snapshot(session, line)), subject=line.id)
+        )
         await session.refresh(line)
     return line
 
@@ -250,7 +257,7 @@ async def review_line(
         line.status, line.review_comment, line.reviewed_by = decision, comment, identity.user_id
         await session.flush()
         reviewed = PlanReviewed(
-            **_snapshot(line), reviewer_id=UUID(identity.user_id), comment=comment
+            **await _snapshot(session, line), reviewer_id=UUID(identity.user_id), comment=comment
         )
         await add_event(session, new_event(reviewed, subject=line.id))
         await session.refresh(line)
