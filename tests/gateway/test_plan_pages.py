@@ -1,6 +1,8 @@
 """The plan pages over HTTP, with the whole CRM in process: the grid edited cell by cell, copying
 and submitting a period, the head's review (one line or many), the group tree with its charts."""
 
+import csv
+import io
 import json
 import re
 from collections.abc import AsyncIterator
@@ -8,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer
@@ -407,3 +410,40 @@ async def test_a_month_made_of_weeks_is_shown_not_edited_and_a_lines_history_is_
     assert history.status_code == 200 and "1,400.00" in history.text
     assert history.text.count("<li>") == 3
     assert refused.status_code == 422 and "one size per span" in refused.text
+
+
+async def test_the_totals_shown_are_exported_as_csv_and_xlsx(
+    crm: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    await submitted_lines(crm, org, "2028-09-01")
+    shown = {"start": "2028-09-01", "scope": "team", "id": org["North"]}
+    async with signed_in(crm, "beata") as head:
+        page = await head.get("/plans/groups", params=shown)
+        as_csv = await head.get("/plans/groups/export.csv", params=shown)
+        as_xlsx = await head.get("/plans/groups/export.xlsx", params=shown)
+    async with signed_in(crm, "piotr") as piotr:
+        refused = await piotr.get("/plans/groups/export.csv", params=shown)
+
+    assert (
+        f"/plans/groups/export.xlsx?period=month&amp;start=2028-09-01&amp;scope=team&amp;id={org['North']}"
+        in page.text
+    )
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert (
+        as_csv.headers["content-disposition"] == 'attachment; filename="plan-team-2028-09-01.csv"'
+    )
+    assert rows[0] == [
+        "Period",
+        "Level",
+        "Name",
+        "Submitted plan",
+        "Final plan",
+        "Actual",
+        "Forecast",
+    ]
+    assert rows[1][:4] == ["September 2028", "Group", "North", "200.00"]
+    assert ["September 2028", "Manager", "Marek", "200.00"] in [row[:4] for row in rows[2:]]
+    sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert sheet is not None and sheet.title == "September 2028"
+    assert [cell.value for cell in sheet[2]][:4] == ["September 2028", "Group", "North", 200.0]
+    assert refused.status_code == 403

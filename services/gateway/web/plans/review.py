@@ -180,7 +180,7 @@ async def review_one(
 # --- the group tree with totals and charts ---------------------------------------------------
 
 
-def _default_scope(user: User) -> tuple[Scope, UUID | None]:
+def default_scope(user: User) -> tuple[Scope, UUID | None]:
     if user.role == "admin":
         return "company", None
     if user.role == "head" and user.team_id:
@@ -219,7 +219,7 @@ async def groups_page(
 ) -> Response:
     """A level of the tree (company, group or manager) with its children, down to clients."""
     if scope is None:
-        scope, id = _default_scope(user)
+        scope, id = default_scope(user)
     columns = await periods(request, user, period, start, COLUMNS, BEFORE)
     chosen = columns[BEFORE]
     query = {"period": period, "scope": scope, **({"id": str(id)} if id else {})}
