@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import Date, Numeric, and_, case, false, func, literal, select, union_all
+from sqlalchemy import Date, Numeric, and_, case, false, func, literal, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.domain.periods import LONGEST
@@ -70,8 +70,13 @@ def _zero() -> Any:
 
 
 def _shares(key: Any, start: date, end: date, manager_id: UUID | None) -> Any:
-    """Every line overlapping the window with its share of it (`domain.prorata`'s rule), read per
-    period kind as a range of the index: no line of a kind is longer than its kind's longest."""
+    """Every line overlapping the window with its share of it (`domain/prorata.py`'s rule).
+
+    Each period kind is read as ranges of the covering index, since no line of a kind is longer
+    than its kind's longest period: the lines inside the window (summed whole, as a plain
+    GROUP BY would), and the few crossing its first or its last day (counted by their days in
+    it). Custom ranges have no longest, so they are read in one range and told apart per line.
+    """
     inside = and_(PlanLine.start_date >= start, PlanLine.end_date <= end)
     shared = (
         func.least(PlanLine.end_date, end, type_=Date)
@@ -79,21 +84,42 @@ def _shares(key: Any, start: date, end: date, manager_id: UUID | None) -> Any:
         + 1
     )
     length = PlanLine.end_date - PlanLine.start_date + 1
-    share = case((inside, PlanLine.amount), else_=func.round(PlanLine.amount * shared / length, 2))
-    columns = (key.label("key"), PlanLine.status, share.label("share"), ~inside)
-    reaches = [
-        and_(PlanLine.period == kind, PlanLine.start_date >= start - timedelta(days=longest - 1))
-        for kind, longest in LONGEST.items()
-    ]
-    parts = [
-        select(*columns).where(
-            reach,
-            PlanLine.start_date <= end,
-            PlanLine.end_date >= start,
-            *([PlanLine.manager_id == manager_id] if manager_id else []),
+    share = func.round(PlanLine.amount * shared / length, 2)
+    whole = (key.label("key"), PlanLine.status, PlanLine.amount.label("share"), false())
+    in_part = (key, PlanLine.status, share, true())
+    either = (key, PlanLine.status, case((inside, PlanLine.amount), else_=share), ~inside)
+    mine = [PlanLine.manager_id == manager_id] if manager_id else []
+
+    def lines(columns: tuple[Any, ...], *where: Any) -> Any:
+        return select(*columns).where(*where, *mine)
+
+    parts = []
+    for kind, longest in LONGEST.items():
+        of_kind = PlanLine.period == kind
+        parts.append(
+            lines(whole, of_kind, PlanLine.start_date.between(start, end), PlanLine.end_date <= end)
         )
-        for reach in (*reaches, PlanLine.period == "custom")
-    ]
+        if longest > 1:
+            before = start - timedelta(days=longest - 1), start - timedelta(days=1)
+            parts.append(
+                lines(
+                    in_part,
+                    of_kind,
+                    PlanLine.start_date.between(*before),
+                    PlanLine.end_date >= start,
+                )
+            )
+            last_starts = max(start, end - timedelta(days=longest - 2)), end
+            parts.append(
+                lines(
+                    in_part,
+                    of_kind,
+                    PlanLine.start_date.between(*last_starts),
+                    PlanLine.end_date > end,
+                )
+            )
+    custom = (PlanLine.period == "custom", PlanLine.start_date <= end, PlanLine.end_date >= start)
+    parts.append(lines(either, *custom))
     return union_all(*parts).subquery()
 
 
