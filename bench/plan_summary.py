@@ -1,11 +1,13 @@
 """Plan summary: the roll-up behind `GET /api/plans/summary` against one plain SQL `GROUP BY`.
 
 One fresh planning database holds 500 managers in a three-level group tree, 2,000 clients and a
-month plan for every manager over 12 months (about 1,000,000 lines in mixed statuses), plus
-100,000 replicated deals. The summary runs through `services.planning.usecases.summary`, the code
-the endpoint calls, for the company, a region, a group and a manager; the baseline is one plain
-`GROUP BY manager_id` over the same month's plan lines, timed in the same run, in turn with it.
-Target: each summary within 3 x the baseline's time.
+year of plans for every manager: 120 clients planned by the month and 10 by the week (a client is
+planned at one size per span), about 1,000,000 lines in mixed statuses, plus 100,000 replicated
+deals. The summary of a quarter (its months whole, its weeks whole or, across its edges, by their
+days) runs through `services.planning.usecases.summary`, the code the endpoint calls, for the
+company, a region, a group and a manager; the baseline is one plain `GROUP BY manager_id` over
+the same lines (every line sharing a day with the quarter), timed in the same run, in turn with
+it. Target: each summary within 3 x the baseline's time.
 """
 
 import argparse
@@ -38,12 +40,13 @@ from shared.testing.postgres import fresh_database, postgres_server_url
 
 MANAGERS = 500
 CLIENTS = 2_000
-CLIENTS_PER_MANAGER = 167  # x 500 managers x 12 months = 1,002,000 lines
+MONTHLY_CLIENTS = 120  # x 500 managers x 12 months = 720,000 lines
+WEEKLY_CLIENTS = 10  # x 500 managers x 53 weeks = 265,000 lines
 DEALS = 100_000
 REGIONS = 5
 GROUPS_PER_REGION = 4
 YEAR = 2026
-MONTH, MONTH_END = period_range("month", date(YEAR, 6, 1))
+QUARTER, QUARTER_END = period_range("quarter", date(YEAR, 4, 1))
 REPEATS = 30
 WARMUP = 3
 RATIO_TARGET = 3.0
@@ -106,24 +109,35 @@ SETTINGS_SQL = """
 INSERT INTO plan_settings (id, approval_required, base_currency) VALUES (1, true, 'PLN')
 ON CONFLICT (id) DO UPDATE SET approval_required = true
 """
-# Each manager plans 167 clients every month (overlapping with the neighbours' clients);
-# statuses: 15% draft, 20% submitted, 45% approved, 10% doubtful, 10% rejected.
+# Each manager plans 120 clients by the month and 10 others by the week, all year (overlapping
+# with the neighbours' clients); statuses: 15% draft, 20% submitted, 45% approved, 10% doubtful,
+# 10% rejected. Weeks start on Mondays from the one holding the 1st of January.
 LINE_SQL = """
 WITH managers AS (SELECT array_agg(id ORDER BY name) AS ids FROM member WHERE role = 'manager'),
-clients AS (SELECT array_agg(id ORDER BY name) AS ids FROM client)
+clients AS (SELECT array_agg(id ORDER BY name) AS ids FROM client),
+periods AS (
+    SELECT 'month' AS period, 0 AS first, $1::int AS clients, s::date AS start_date,
+           (s + interval '1 month - 1 day')::date AS end_date
+    FROM generate_series(make_date($3, 1, 1), make_date($3, 12, 1), interval '1 month') AS s
+    UNION ALL
+    SELECT 'week', $1::int, $2::int, s::date, (s + interval '6 days')::date
+    FROM generate_series(
+        make_date($3, 1, 1) - (extract(isodow FROM make_date($3, 1, 1))::int - 1),
+        make_date($3, 12, 31), interval '1 week') AS s
+)
 INSERT INTO plan_line (id, manager_id, company_id, period, start_date, end_date, amount, note,
                        status, created_by)
-SELECT gen_random_uuid(), m.ids[1 + mi], c.ids[1 + (mi * 4 + k) % cardinality(c.ids)], 'month',
-       s::date, (s + interval '1 month - 1 day')::date,
+SELECT gen_random_uuid(), m.ids[1 + mi],
+       c.ids[1 + (mi * 4 + p.first + k) % cardinality(c.ids)], p.period, p.start_date, p.end_date,
        round((500 + random() ^ 2 * 99500)::numeric, 2), '',
        (ARRAY['draft', 'submitted', 'approved', 'doubtful', 'rejected'])[
            1 + width_bucket(random(), ARRAY[0.15, 0.35, 0.80, 0.90]::float8[])],
        'bench'
-FROM managers AS m, clients AS c, generate_series(0, cardinality(m.ids) - 1) AS mi,
-     generate_series(0, $1 - 1) AS k,
-     generate_series(make_date($2, 1, 1), make_date($2, 12, 1), interval '1 month') AS s
+FROM managers AS m, clients AS c, periods AS p, generate_series(0, cardinality(m.ids) - 1) AS mi,
+     generate_series(0, p.clients - 1) AS k
 """
-# Deals closing over the year: 30% won, 50% open, 20% lost; 10% in EUR.
+# Deals closing over the year: 30% won, 50% open, 20% lost; 10% in EUR; won ones won on a day
+# up to two months before their expected close.
 DEAL_SQL = """
 WITH managers AS (SELECT array_agg(id ORDER BY name) AS ids FROM member WHERE role = 'manager'),
 clients AS (SELECT array_agg(id ORDER BY name) AS ids FROM client)
@@ -139,6 +153,10 @@ SELECT gen_random_uuid(), m.ids[1 + i % cardinality(m.ids)],
        now()
 FROM managers AS m, clients AS c, generate_series(1, $1) AS i
 """
+WON_ON_SQL = """
+UPDATE deal_replica SET won_on = expected_close_date - floor(random() * 60)::int
+WHERE stage_kind = 'won'
+"""
 
 
 async def load(database_url: str) -> tuple[float, int]:
@@ -152,8 +170,9 @@ async def load(database_url: str) -> tuple[float, int]:
             await connection.executemany(MEMBER_SQL, member_rows())
             await connection.execute(CLIENT_SQL, CLIENTS)
             await connection.execute(SETTINGS_SQL)
-            await connection.execute(LINE_SQL, CLIENTS_PER_MANAGER, YEAR)
+            await connection.execute(LINE_SQL, MONTHLY_CLIENTS, WEEKLY_CLIENTS, YEAR)
             await connection.execute(DEAL_SQL, DEALS, YEAR)
+            await connection.execute(WON_ON_SQL)
         await connection.execute("VACUUM (ANALYZE) team, member, client, plan_line, deal_replica")
         lines = await connection.fetchval("SELECT count(*) FROM plan_line")
         return time.perf_counter() - started, int(lines)
@@ -165,7 +184,7 @@ async def load(database_url: str) -> tuple[float, int]:
 
 BASELINE_SQL = text(
     "SELECT manager_id, sum(amount) FROM plan_line"
-    " WHERE period = 'month' AND start_date = :start AND end_date = :end GROUP BY manager_id"
+    " WHERE start_date <= :end AND end_date >= :start GROUP BY manager_id"
 )
 
 
@@ -180,9 +199,8 @@ def summary_call(name: str, identity: Identity, scope: summaries.Scope, id_: UUI
         return await summaries.summary(
             session,
             identity=identity,
-            period="month",
-            start=MONTH,
-            end=MONTH_END,
+            start=QUARTER,
+            end=QUARTER_END,
             scope=scope,
             id_=id_,
         )
@@ -191,7 +209,7 @@ def summary_call(name: str, identity: Identity, scope: summaries.Scope, id_: UUI
 
 
 async def baseline(session: AsyncSession) -> Any:
-    return (await session.execute(BASELINE_SQL, {"start": MONTH, "end": MONTH_END})).all()
+    return (await session.execute(BASELINE_SQL, {"start": QUARTER, "end": QUARTER_END})).all()
 
 
 CALLS = (
@@ -256,7 +274,7 @@ def report(samples: dict[str, Sample], repeats: int) -> str:
     base = samples["GROUP BY (baseline)"].ms
     base_p50, base_p95 = percentile(base, 50), percentile(base, 95)
     lines = [
-        f"\nPlan summary for {MONTH:%Y-%m}: {repeats} runs each (ms)",
+        f"\nPlan summary for the quarter from {QUARTER} to {QUARTER_END}: {repeats} runs each (ms)",
         f"{'call':<22}{'p50':>9}{'p95':>9}{'p50 ratio':>11}{'p95 ratio':>11}",
     ]
     for name, sample in samples.items():

@@ -1,5 +1,8 @@
-"""The planning service application."""
+"""The planning service application: the API, and the scheduler that reminds before deadlines."""
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -7,6 +10,7 @@ from fastapi import FastAPI
 from services.planning.api import ROUTERS
 from services.planning.consumers import HANDLERS
 from services.planning.settings import PlanningSettings
+from services.planning.usecases.reminders import Scheduler
 from shared.bus import Bus
 from shared.service import ServiceSpec, create_service_app
 
@@ -20,4 +24,16 @@ SPEC = ServiceSpec(
 
 
 def create_app(settings: PlanningSettings, bus: Bus | None = None) -> FastAPI:
-    return create_service_app(SPEC, settings, bus)
+    @asynccontextmanager
+    async def scheduling(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = Scheduler(
+            app.state.sessions, settings.scheduler_interval, settings.lock_reminder_days
+        )
+        task = asyncio.create_task(scheduler.run(), name="planning-scheduler")
+        try:
+            yield
+        finally:
+            scheduler.stop()
+            await task
+
+    return create_service_app(SPEC, settings, bus, running=scheduling)

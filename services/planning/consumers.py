@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.tables import Client, DealReplica, Member, Team
+from services.planning.usecases.locks import COMPANY_TIME_ZONE
 from shared.consumer import Handler
 from shared.contracts.deals import (
     CompanyCreated,
@@ -49,8 +50,14 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
 
 
 async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Every deal event carries the whole deal: keep the newest, for actuals and the forecast."""
+    """Every deal event carries the whole deal: keep the newest, for actuals and the forecast.
+
+    A won deal is actual revenue on the company's date it was won: `crm.deal.won.v1`'s time (the
+    stage change that comes with it gives the same day). Later snapshots of a deal still won keep
+    that day; leaving the won stage (reopened, lost) clears it.
+    """
     deal: DealSnapshot = event.data
+    won = deal.stage_kind == "won"
     values = {
         "owner_id": deal.owner_id,
         "company_id": deal.company_id,
@@ -59,9 +66,23 @@ async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
         "expected_close_date": deal.expected_close_date,
         "probability": deal.probability,
         "stage_kind": deal.stage_kind,
+        "won_on": event.time.astimezone(COMPANY_TIME_ZONE).date() if won else None,
         "changed_at": event.time,
     }
-    await upsert_newer(session, DealReplica, deal.deal_id, values)
+    statement = insert(DealReplica).values(id=deal.deal_id, **values)
+    keeps_day = won and not isinstance(deal, DealWon)
+    won_on = (
+        func.coalesce(DealReplica.won_on, statement.excluded.won_on)
+        if keeps_day
+        else statement.excluded.won_on
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[DealReplica.id],
+            set_={**values, "won_on": won_on},
+            where=DealReplica.changed_at <= statement.excluded.changed_at,
+        )
+    )
 
 
 DEAL_EVENTS = (DealCreated, DealUpdated, DealStageChanged, DealWon, DealLost)

@@ -70,6 +70,17 @@ class LinePublic(BaseModel):
     created_at: datetime
 
 
+class ChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor_id: str = Field(description="the user who made the change")
+    actor_name: str | None = Field(description="their name, when planning knows them")
+    field: Literal["amount", "note", "status", "review_comment"]
+    old: str | None = Field(description="null: the line was created")
+    new: str | None
+
+
 class CopyRequest(Strict):
     manager_id: UUID
     period: Period
@@ -82,9 +93,14 @@ class FiguresPublic(BaseModel):
     name: str
     submitted: Decimal = Field(description="lines submitted, under review or reviewed")
     final: Decimal = Field(description="with approval on: approved lines only")
-    actual: Decimal = Field(description="won deals closing in the period (base currency)")
+    actual: Decimal = Field(
+        description="deals won in the period, on the company's date they were won (base currency)"
+    )
     forecast: Decimal = Field(
-        description="open deals closing in the period, weighted by probability"
+        description="open deals expected to close in the period, weighted by probability"
+    )
+    prorated: bool = Field(
+        description="some plan lines cross the period's edges and count by their days in it"
     )
     children: list["FiguresPublic"]
 
@@ -138,3 +154,42 @@ class TeamNode(BaseModel):
     head_id: UUID | None
     members: list[MemberPublic]
     children: list["TeamNode"]
+
+
+class GridCellPublic(BaseModel):
+    start_date: date
+    end_date: date
+    line: LinePublic | None = Field(description="the client's line of exactly this period")
+    planned: Decimal = Field(
+        description="every line of the client in these days, whatever its size and status:"
+        " whole inside the period, by its days in it across the edges"
+    )
+    prorated: bool = Field(description="some of those lines cross the period's edges")
+    other_sizes: bool = Field(description="some of those lines are of another size or range")
+
+
+class GridRowPublic(BaseModel):
+    company_id: UUID
+    name: str
+    kept: bool = Field(description="kept in the grid by hand (it may also have lines)")
+    cells: list[GridCellPublic]
+    total: Decimal
+
+
+class GridColumnPublic(BaseModel):
+    start_date: date
+    end_date: date
+    total: Decimal
+
+
+class GridPublic(BaseModel):
+    manager_id: UUID
+    period: Period
+    columns: list[GridColumnPublic]
+    rows: list[GridRowPublic]
+    total: Decimal
+
+
+class GridClientCreate(Strict):
+    manager_id: UUID
+    company_id: UUID = Field(description="the client to keep in the manager's grid")

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -114,6 +114,12 @@ class PlanLine(Base):
             "status",
             postgresql_include=["amount"],
         ),
+        # Reminders before a deadline look for lines not submitted by the end of their period.
+        Index(
+            "ix_plan_line_unsubmitted_end_date",
+            "end_date",
+            postgresql_where=text("status IN ('draft', 'rejected')"),
+        ),
     )
 
 
@@ -134,7 +140,8 @@ class PlanChange(Base):
 
 
 class DealReplica(Base):
-    """Planning's copy of a deal: won ones are actual revenue, open ones the weighted forecast."""
+    """Planning's copy of a deal: won ones are actual revenue on the day they were won, open ones
+    the forecast weighted by probability on their expected close."""
 
     __tablename__ = "deal_replica"
 
@@ -143,7 +150,53 @@ class DealReplica(Base):
     company_id: Mapped[UUID]
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(Text)
-    expected_close_date: Mapped[date | None] = mapped_column(index=True)
+    expected_close_date: Mapped[date | None]
     probability: Mapped[int]
     stage_kind: Mapped[str] = mapped_column(Text)
+    won_on: Mapped[date | None] = mapped_column(
+        comment="the company's date the deal was won; null unless it is won"
+    )
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # Actual revenue: won deals by the day they were won.
+        Index(
+            "ix_deal_replica_won_on",
+            "won_on",
+            postgresql_include=["owner_id", "company_id", "amount", "currency"],
+            postgresql_where=text("won_on IS NOT NULL"),
+        ),
+        # The forecast: open deals by their expected close.
+        Index(
+            "ix_deal_replica_open_expected_close_date",
+            "expected_close_date",
+            postgresql_include=["owner_id", "company_id", "amount", "currency", "probability"],
+            postgresql_where=text("stage_kind = 'open'"),
+        ),
+    )
+
+
+class GridClient(Base):
+    """A client a manager keeps in the plan grid, whether planned in the periods shown or not."""
+
+    __tablename__ = "grid_client"
+
+    manager_id: Mapped[UUID] = mapped_column(primary_key=True)
+    company_id: Mapped[UUID] = mapped_column(primary_key=True)
+    added_by: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LockReminder(Base):
+    """A reminder that a period's plan locks soon, sent once per manager and period."""
+
+    __tablename__ = "lock_reminder"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    manager_id: Mapped[UUID]
+    period: Mapped[str] = mapped_column(Text)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("manager_id", "period", "start_date", "end_date"),)

@@ -22,6 +22,9 @@ class PlanLineSnapshot(Contract):
     end_date: date
     amount: Decimal = Field(description="in the company's base currency")
     status: Literal["draft", "submitted", "approved", "doubtful", "rejected"]
+    client_name: str | None = Field(
+        default=None, description="the client's name as planning knows it (for notices)"
+    )
 
 
 @contract("crm.plan.submitted.v1", topic=PLAN_TOPIC, source=SOURCE)
@@ -35,3 +38,17 @@ class PlanReviewed(PlanLineSnapshot):
 
     reviewer_id: UUID
     comment: str | None = None
+
+
+@contract("crm.plan.lock_reminder_due.v1", topic=PLAN_TOPIC, source=SOURCE)
+class PlanLockReminderDue(Contract):
+    """A period's plan locks soon and the manager still has lines in it not submitted: sent once
+    per manager and period, a few days before the deadline."""
+
+    reminder_id: UUID = Field(description="one per manager and period")
+    manager_id: UUID
+    period: Literal["day", "week", "month", "quarter", "year", "custom"]
+    start_date: date
+    end_date: date
+    locks_on: date = Field(description="the first day the period is locked")
+    unsubmitted: int = Field(ge=1, description="the manager's draft or rejected lines in it")

@@ -1,6 +1,7 @@
-"""The plan: a manager plans a month for two clients in the grid and submits; the head approves
-both at once, then doubts one line; the company's final plan counts only the approved one, and
-its charts are drawn."""
+"""The plan: a manager opens an empty grid (no console error), adds two clients (they stay after a
+reload), plans a month for both with the totals following, submits and reads a line's history;
+the head approves both at once, then doubts one line; the company's final plan counts only the
+approved one, and its charts are drawn."""
 
 import re
 import time
@@ -69,11 +70,14 @@ def type_amount(page: Page, cell: str, amount: str) -> None:
 
 
 def plan_in_the_grid(page: Page) -> None:
-    """Add both clients as rows, type each December amount in its cell, submit December."""
+    """Add both clients as rows (kept after a reload), type each December amount in its cell,
+    submit December, read Alfa's history."""
     for client_name in ("Alfa Plan sp. z o.o.", "Beta Plan S.A."):
         page.get_by_label("Client to plan").select_option(label=client_name)
         page.get_by_role("button", name="Add a row").click()
         expect(page.locator("#plan-grid tbody")).to_contain_text(client_name)
+    page.reload()
+    expect(page.locator("#plan-grid tbody th")).to_contain_text(["Alfa Plan", "Beta Plan"])
     alfa, beta = (page.locator("tr", has_text=name) for name in ("Alfa Plan", "Beta Plan"))
     type_amount(page, "Alfa Plan sp. z o.o. December 2026", "1000")
     expect(alfa.locator(".status")).to_have_text("draft")
@@ -81,9 +85,19 @@ def plan_in_the_grid(page: Page) -> None:
     expect(beta.get_by_role("alert")).to_contain_text("Enter a number.")
     type_amount(page, "Beta Plan S.A. December 2026", "400")
     expect(beta.locator(".status")).to_have_text("draft")
+    expect(page.locator("#grid-total")).to_have_text(re.compile(r"1,400\.00"))
+    expect(page.locator("#column-total-2026-12-01")).to_have_text(re.compile(r"1,400\.00"))
     page.get_by_role("button", name="Submit December 2026").click()
     expect(page.get_by_role("status")).to_have_text("2 lines submitted.")
     expect(page.locator("#plan-grid tbody .status")).to_have_text(["submitted", "submitted"])
+    page.get_by_role("button", name="History Alfa Plan sp. z o.o. December 2026").click()
+    expect(page.locator("#plan-history li")).to_have_text(
+        [
+            re.compile("status from draft to submitted"),
+            re.compile("amount to"),
+            re.compile("status to draft"),
+        ]
+    )
 
 
 def review_as_head(page: Page) -> None:
@@ -118,7 +132,18 @@ def test_a_doubtful_line_stays_out_of_the_companys_final_plan(
         people_and_clients(client)
 
     grid = "/plans?period=month&start=2026-12-01"
-    context, page = open_page(browser, crm, "marek.plan@contentum.pl", PASSWORD, grid)
+    context, page = open_page(browser, crm, "marek.plan@contentum.pl", PASSWORD, "/")
+    errors: list[str] = []
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(grid)
+    expect(page.locator("#plan-grid")).to_contain_text("No clients planned")
+    assert errors == [], errors
     plan_in_the_grid(page)
     context.close()
 

@@ -1,5 +1,7 @@
-"""A deal won in deals becomes actual revenue in planning over real Kafka, counted once."""
+"""A deal won in deals becomes actual revenue in planning over real Kafka: counted once, in the
+month it was won, and no longer once it is reopened."""
 
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -7,6 +9,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import REGISTRY
 
+from services.planning.usecases.locks import COMPANY_TIME_ZONE
 from shared.contracts.deals import DEAL_TOPIC
 from shared.contracts.gateway import TeamChanged, UserCreated
 from shared.events import new_event
@@ -17,29 +20,22 @@ from tests.flows.conftest import Started
 
 pytestmark = pytest.mark.kafka
 
-DECEMBER = {"period": "month", "start_date": "2026-12-01", "scope": "company"}
+
+def month_of(first: date) -> dict[str, str]:
+    """The summary's query for the company's figures in the month starting on `first`."""
+    return {"period": "month", "start_date": first.isoformat(), "scope": "company"}
+
+
+def this_month() -> date:
+    return datetime.now(COMPANY_TIME_ZONE).date().replace(day=1)
 
 
 async def test_a_won_deal_is_actual_revenue_once_however_often_delivered(
     deals_and_planning: Started, kafka: KafkaBroker
 ) -> None:
+    won_in = this_month()
     async with deals_and_planning() as (deals, planning):
-        # planning learns groups and people from the gateway; here we publish them ourselves.
-        root = uuid4()
-        team = TeamChanged(team_id=root, name="Firma", parent_id=None, head_id=None)
-        owner = UserCreated(
-            user_id=UUID(ADMIN.user_id),
-            email="a@contentum.pl",
-            name="Admin",
-            role="admin",
-            team_id=root,
-            department_id=None,
-            locale="pl",
-            time_zone="Europe/Warsaw",
-            active=True,
-        )
-        await publish(kafka, team.topic, _envelope(team, root))
-        await publish(kafka, owner.topic, _envelope(owner, owner.user_id))
+        await announce_the_owner(kafka)
         company = (await deals.post("/api/companies", json={"name": "Wygrana S.A."})).json()
         [pipeline] = (await deals.get("/api/pipelines")).json()
         won = next(s for s in pipeline["stages"] if s["kind"] == "won")
@@ -48,20 +44,78 @@ async def test_a_won_deal_is_actual_revenue_once_however_often_delivered(
         ).json()
         moved = await deals.patch(
             f"/api/deals/{deal['id']}",
-            json={"stage_id": won["id"], "amount": "12345.60", "expected_close_date": "2026-12-15"},
+            json={"stage_id": won["id"], "amount": "12345.60", "expected_close_date": "2099-12-15"},
         )
         assert moved.status_code == 200, moved.text
 
         async def actual() -> Any:
-            answer = (await planning.get("/api/plans/summary", params=DECEMBER)).json()
+            answer = (await planning.get("/api/plans/summary", params=month_of(won_in))).json()
             return answer.get("actual") == "12345.60" and answer
 
         await eventually(actual, timeout=30, interval=0.2)
         duplicates = _duplicates()
         await redeliver_deal_events(kafka, deal["id"])
         await eventually(lambda: _duplicates() > duplicates, timeout=30, interval=0.2)
-        again = (await planning.get("/api/plans/summary", params=DECEMBER)).json()
+        again = (await planning.get("/api/plans/summary", params=month_of(won_in))).json()
         assert again["actual"] == "12345.60"
+
+
+async def announce_the_owner(kafka: KafkaBroker) -> None:
+    """Planning learns groups and people from the gateway; here we publish them ourselves."""
+    root = uuid4()
+    team = TeamChanged(team_id=root, name="Firma", parent_id=None, head_id=None)
+    owner = UserCreated(
+        user_id=UUID(ADMIN.user_id),
+        email="a@contentum.pl",
+        name="Admin",
+        role="admin",
+        team_id=root,
+        department_id=None,
+        locale="pl",
+        time_zone="Europe/Warsaw",
+        active=True,
+    )
+    await publish(kafka, team.topic, _envelope(team, root))
+    await publish(kafka, owner.topic, _envelope(owner, owner.user_id))
+
+
+def months_later(first: date, months: int) -> date:
+    index = first.month - 1 + months
+    return first.replace(year=first.year + index // 12, month=index % 12 + 1, day=1)
+
+
+async def test_a_deal_counts_in_the_month_it_is_won_not_its_close_month_until_reopened(
+    deals_and_planning: Started, kafka: KafkaBroker
+) -> None:
+    won_in = this_month()
+    close_month = months_later(won_in, 3)
+    async with deals_and_planning() as (deals, planning):
+        await announce_the_owner(kafka)
+        company = (await deals.post("/api/companies", json={"name": "Na Zapas S.A."})).json()
+        [pipeline] = (await deals.get("/api/pipelines")).json()
+        first = pipeline["stages"][0]
+        won = next(s for s in pipeline["stages"] if s["kind"] == "won")
+        body = {
+            "title": "Early win",
+            "company_id": company["id"],
+            "amount": "5000.00",
+            "expected_close_date": close_month.replace(day=28).isoformat(),
+        }
+        deal = (await deals.post("/api/deals", json=body)).json()
+        moved = await deals.patch(f"/api/deals/{deal['id']}", json={"stage_id": won["id"]})
+        assert moved.status_code == 200, moved.text
+
+        async def actuals(expected: tuple[str, str]) -> Any:
+            found = []
+            for month in (won_in, close_month):
+                answer = await planning.get("/api/plans/summary", params=month_of(month))
+                found.append(answer.json())
+            return tuple(f["actual"] for f in found) == expected and found
+
+        await eventually(lambda: actuals(("5000.00", "0.00")), timeout=30, interval=0.2)
+        reopened = await deals.patch(f"/api/deals/{deal['id']}", json={"stage_id": first["id"]})
+        assert reopened.status_code == 200, reopened.text
+        await eventually(lambda: actuals(("0.00", "0.00")), timeout=30, interval=0.2)
 
 
 def _envelope(data: Any, subject: object) -> bytes:

@@ -1,6 +1,8 @@
 """The plan pages over HTTP, with the whole CRM in process: the grid edited cell by cell, copying
 and submitting a period, the head's review (one line or many), the group tree with its charts."""
 
+import csv
+import io
 import json
 import re
 from collections.abc import AsyncIterator
@@ -8,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer
@@ -81,6 +84,16 @@ def column(org: dict[str, Any], manager: str, start: str) -> dict[str, str]:
     return {"kind": "month", "view_start": start, "start_date": start, "manager_id": org[manager]}
 
 
+def row(org: dict[str, Any], manager: str, client: str, view_start: str) -> dict[str, str]:
+    """What adding (or removing) a grid row posts."""
+    return {
+        "kind": "month",
+        "view_start": view_start,
+        "manager_id": org[manager],
+        "company_id": org[client],
+    }
+
+
 def hidden(html: str, name: str) -> str:
     found = re.search(rf'name="{name}" value="([^"]*)"', html)
     assert found, f"no {name} in {html}"
@@ -91,9 +104,8 @@ async def test_a_manager_edits_a_cell_in_place_and_submits_the_period(
     crm: httpx.AsyncClient, org: dict[str, Any]
 ) -> None:
     async with signed_in(crm, "marek") as marek:
-        page = await marek.get(
-            "/plans", params={"period": "month", "start": "2026-12-15", "add": org["Alfa"]}
-        )
+        await marek.post("/plans/rows", data=row(org, "marek", "Alfa", "2026-12-01"))
+        page = await marek.get("/plans", params={"period": "month", "start": "2026-12-15"})
         created = await marek.post(
             "/plans/cell", data=cell_form(org, "marek", "Alfa", "2026-12-01", amount="1 000,50")
         )
@@ -172,9 +184,9 @@ async def test_a_locked_month_shows_no_inputs_and_refuses_a_cell(
         locked = await admin.post("/plans/lock", data=column(org, "piotr", "2027-09-01"))
     async with signed_in(crm, "piotr") as piotr:
         not_by_piotr = await piotr.post("/plans/unlock", data=column(org, "piotr", "2027-09-01"))
-        page = await piotr.get(
-            "/plans", params={"start": "2027-09-01", "add": [org["Alfa"], org["Beta"]]}
-        )
+        for client in ("Alfa", "Beta"):
+            await piotr.post("/plans/rows", data=row(org, "piotr", client, "2027-09-01"))
+        page = await piotr.get("/plans", params={"start": "2027-09-01"})
         refused = await piotr.post(
             "/plans/cell", data=cell_form(org, "piotr", "Alfa", "2027-09-01", amount="5")
         )
@@ -233,6 +245,10 @@ async def test_the_head_reviews_many_lines_at_once_and_one_by_one(
         refused = await marek.get("/plans/review")
 
     assert screen.status_code == 200 and "Alfa sp. z o.o." in screen.text and "Marek" in screen.text
+    assert (
+        f'hx-get="/plans/lines/{first}/history"' in screen.text
+        and 'id="plan-history"' in screen.text
+    )
     assert nothing.status_code == 422 and "Select at least one line." in nothing.text
     assert "2 lines marked doubtful." in bulk.text and "Alfa sp. z o.o." not in bulk.text
     assert no_reason.status_code == 422 and "say why the line is rejected" in no_reason.text
@@ -301,3 +317,133 @@ async def test_the_client_to_plan_is_found_by_name(
     assert "Alfa" not in found.text and "Gamma" not in found.text
     assert "Alfa" not in taken.text and "Beta" in taken.text and "Gamma" in taken.text
     assert "No client matches." in nothing.text
+
+
+async def test_the_totals_say_when_a_line_counts_in_part(
+    crm: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    week = {
+        "manager_id": org["marek"],
+        "company_id": org["Gamma"],
+        "period": "week",
+        "start_date": "2027-11-29",
+        "amount": "700",
+    }
+    line = (await crm.post("/api/plans/lines", json=week, headers=org["api"])).json()
+    await crm.post(f"/api/plans/lines/{line['id']}/submit", headers=org["api"])
+    async with signed_in(crm, "admin") as admin:
+        november = await admin.get("/plans/groups", params={"start": "2027-11-01"})
+        the_week = await admin.get(
+            "/plans/groups", params={"period": "week", "start": "2027-11-29"}
+        )
+
+    assert 'id="prorated-note"' in november.text and "200.00" in november.text
+    assert 'id="prorated-note"' not in the_week.text and "700.00" in the_week.text
+
+
+def between(html: str, start: str, end: str = "</td>") -> str:
+    return html.split(start)[1].split(end)[0]
+
+
+async def test_a_client_added_to_the_grid_stays_and_rows_and_columns_are_totalled(
+    crm: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    async with signed_in(crm, "piotr") as piotr:
+        added = await piotr.post("/plans/rows", data=row(org, "piotr", "Beta", "2028-01-01"))
+        reloaded = await piotr.get("/plans", params={"start": "2028-02-01"})
+        cells = [
+            await piotr.post(
+                "/plans/cell",
+                data=cell_form(org, "piotr", "Beta", month, amount=amount, view_start="2028-01-01"),
+            )
+            for month, amount in (("2028-02-01", "100"), ("2028-03-01", "250.50"))
+        ]
+        page = await piotr.get("/plans", params={"start": "2028-02-01"})
+        days = await piotr.get("/plans", params={"period": "day", "start": "2028-02-29"})
+        await piotr.post(
+            "/plans/cell", data=cell_form(org, "piotr", "Gamma", "2028-02-01", amount="1")
+        )
+        removed = await piotr.post(
+            "/plans/rows/remove", data=row(org, "piotr", "Gamma", "2028-01-01")
+        )
+
+    beta = org["Beta"]
+    assert added.status_code == 200 and f'id="client-{beta}"' in added.text
+    assert (
+        f'id="client-{beta}"' in reloaded.text
+        and "Remove Beta sp. z o.o. from the grid" in reloaded.text
+    )
+    march = cells[1].text
+    assert 'hx-swap-oob="true"' in march and "350.50" in between(march, f'id="row-total-{beta}"')
+    assert "250.50" in between(march, 'id="column-total-2028-03-01"')
+    assert "350.50" in between(page.text, f'id="row-total-{beta}"')
+    assert "100.00" in between(page.text, 'id="column-total-2028-02-01"')
+    assert "350.50" in between(page.text, 'id="grid-total"')
+    assert 'id="period-2028-02-29"' in days.text and 'id="period-2028-03-04"' in days.text
+    assert f'id="client-{org["Gamma"]}"' in removed.text  # planned in view: the row stays
+
+
+async def test_a_month_made_of_weeks_is_shown_not_edited_and_a_lines_history_is_told(
+    crm: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    week = {
+        "manager_id": org["marek"],
+        "company_id": org["Beta"],
+        "period": "week",
+        "start_date": "2028-05-29",
+        "amount": "700",
+    }
+    line = (await crm.post("/api/plans/lines", json=week, headers=org["api"])).json()
+    await crm.patch(f"/api/plans/lines/{line['id']}", json={"amount": "1400"}, headers=org["api"])
+    async with signed_in(crm, "marek") as marek:
+        months = await marek.get("/plans", params={"start": "2028-06-01"})
+        weeks = await marek.get("/plans", params={"period": "week", "start": "2028-05-29"})
+        history = await marek.get(f"/plans/lines/{line['id']}/history")
+        refused = await marek.post(
+            "/plans/cell", data=cell_form(org, "marek", "Beta", "2028-06-01", amount="5")
+        )
+
+    may = between(months.text, f'id="cell-{org["Beta"]}-2028-05-01"')
+    assert 'name="amount"' not in may and "≈" in may and "600.00" in may
+    assert 'id="derived-note"' in months.text
+    assert 'name="amount"' in between(weeks.text, f'id="cell-{org["Beta"]}-2028-05-29"')
+    assert history.status_code == 200 and "1,400.00" in history.text
+    assert history.text.count("<li>") == 3
+    assert refused.status_code == 422 and "one size per span" in refused.text
+
+
+async def test_the_totals_shown_are_exported_as_csv_and_xlsx(
+    crm: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    await submitted_lines(crm, org, "2028-09-01")
+    shown = {"start": "2028-09-01", "scope": "team", "id": org["North"]}
+    async with signed_in(crm, "beata") as head:
+        page = await head.get("/plans/groups", params=shown)
+        as_csv = await head.get("/plans/groups/export.csv", params=shown)
+        as_xlsx = await head.get("/plans/groups/export.xlsx", params=shown)
+    async with signed_in(crm, "piotr") as piotr:
+        refused = await piotr.get("/plans/groups/export.csv", params=shown)
+
+    assert (
+        f"/plans/groups/export.xlsx?period=month&amp;start=2028-09-01&amp;scope=team&amp;id={org['North']}"
+        in page.text
+    )
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert (
+        as_csv.headers["content-disposition"] == 'attachment; filename="plan-team-2028-09-01.csv"'
+    )
+    assert rows[0] == [
+        "Period",
+        "Level",
+        "Name",
+        "Submitted plan",
+        "Final plan",
+        "Actual",
+        "Forecast",
+    ]
+    assert rows[1][:4] == ["September 2028", "Group", "North", "200.00"]
+    assert ["September 2028", "Manager", "Marek", "200.00"] in [row[:4] for row in rows[2:]]
+    sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert sheet is not None and sheet.title == "September 2028"
+    assert [cell.value for cell in sheet[2]][:4] == ["September 2028", "Group", "North", 200.0]
+    assert refused.status_code == 403

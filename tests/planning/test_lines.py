@@ -1,5 +1,6 @@
 """Plan lines over HTTP: planned, submitted, reviewed by the group's head, audited."""
 
+import asyncio
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -199,3 +200,120 @@ async def test_last_months_plan_is_copied_in_one_step_without_doubling(
         await planning.get("/api/plans/lines", params={"start_date": "2026-12-01"}, headers=headers)
     ).json()
     assert sorted(item["amount"] for item in december["items"]) == ["200.00", "999.00"]
+
+
+async def test_a_client_is_planned_at_one_size_per_span(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    anna, piotr = await person(bus, "manager", NORTH), await person(bus, "manager", NORTH)
+    orlen, lotos = await client(bus, "Orlen"), await client(bus, "Lotos")
+    for month in ("2026-10-01", "2026-11-01", "2026-12-01"):
+        body = line(anna, orlen, start_date=month, amount="100")
+        await planning.post("/api/plans/lines", json=body, headers=identity_headers(anna))
+
+    quarter = await planning.post(
+        "/api/plans/lines",
+        json=line(anna, orlen, period="quarter", start_date="2026-10-01"),
+        headers=identity_headers(anna),
+    )
+    custom = line(anna, orlen, period="custom", start_date="2026-12-31", end_date="2027-01-05")
+    across = await planning.post("/api/plans/lines", json=custom, headers=identity_headers(anna))
+    other_client = await planning.post(
+        "/api/plans/lines",
+        json=line(anna, lotos, period="quarter", start_date="2026-10-01"),
+        headers=identity_headers(anna),
+    )
+    other_manager = await planning.post(
+        "/api/plans/lines",
+        json=line(piotr, orlen, period="quarter", start_date="2026-10-01"),
+        headers=identity_headers(piotr),
+    )
+
+    for refused in (quarter, across):
+        assert refused.status_code == 409
+        [problem] = refused.json()["detail"]
+        assert problem["loc"][-1] == "period" and "one size per span" in problem["msg"]
+    assert (other_client.status_code, other_manager.status_code) == (201, 201)
+
+
+async def test_two_overlapping_lines_sent_at_once_are_not_both_kept(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    anna = await person(bus, "manager", NORTH)
+    clients = [await client(bus, f"Klient {n}") for n in range(8)]
+    bodies = [
+        body
+        for company_id in clients
+        for body in (
+            line(anna, company_id, start_date="2026-12-01"),
+            line(anna, company_id, period="week", start_date="2026-12-07"),
+        )
+    ]
+
+    answers = await asyncio.gather(
+        *(
+            planning.post("/api/plans/lines", json=body, headers=identity_headers(anna))
+            for body in bodies
+        )
+    )
+
+    kept = {
+        (body["company_id"], answer.status_code)
+        for body, answer in zip(bodies, answers, strict=True)
+    }
+    assert kept == {(company_id, code) for company_id in clients for code in (201, 409)}
+
+
+async def test_copying_skips_a_client_planned_at_another_size(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    anna = await person(bus, "manager", NORTH)
+    orlen, lotos = await client(bus, "Orlen"), await client(bus, "Lotos")
+    headers = identity_headers(anna)
+    for company_id in (orlen, lotos):
+        body = line(anna, company_id, start_date="2026-11-01", amount="100")
+        await planning.post("/api/plans/lines", json=body, headers=headers)
+    weekly = line(anna, lotos, period="week", start_date="2026-12-28")
+    await planning.post("/api/plans/lines", json=weekly, headers=headers)
+
+    copied = await planning.post(
+        "/api/plans/lines/copy",
+        json={"manager_id": anna.user_id, "period": "month", "start_date": "2026-12-01"},
+        headers=headers,
+    )
+
+    assert [c["company_id"] for c in copied.json()] == [orlen]
+
+
+async def test_a_lines_history_says_who_changed_what_and_when(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    anna, boss = await person(bus, "manager", NORTH), await person(bus, "head", NORTH)
+    piotr = await person(bus, "manager", SOUTH)
+    mine = identity_headers(anna)
+    created = (
+        await planning.post(
+            "/api/plans/lines", json=line(anna, await client(bus, "Orlen")), headers=mine
+        )
+    ).json()
+    path = f"/api/plans/lines/{created['id']}"
+    await planning.patch(path, json={"amount": "1500", "note": "po rozmowie"}, headers=mine)
+    await planning.post(f"{path}/submit", headers=mine)
+    review = {"decision": "rejected", "comment": "za dużo"}
+    await planning.post(f"{path}/review", json=review, headers=identity_headers(boss))
+
+    history = (await planning.get(f"{path}/history", headers=mine)).json()
+    hidden = await planning.get(f"{path}/history", headers=identity_headers(piotr))
+
+    changes = [(c["actor_id"], c["field"], c["old"], c["new"]) for c in history]
+    assert changes == [
+        (boss.user_id, "review_comment", None, "za dużo"),
+        (boss.user_id, "status", "submitted", "rejected"),
+        (anna.user_id, "status", "draft", "submitted"),
+        (anna.user_id, "amount", "1000.00", "1500.00"),
+        (anna.user_id, "note", "", "po rozmowie"),
+        (anna.user_id, "amount", None, "1000.00"),
+        (anna.user_id, "status", None, "draft"),
+    ]
+    assert history[0]["actor_name"] == f"head {boss.user_id[:4]}" and history[0]["at"]
+    assert hidden.status_code == 404

@@ -14,7 +14,9 @@ from services.gateway.web.deals import companies, deals
 from services.gateway.web.desk import routes as desk
 from services.gateway.web.imports import routes as imports
 from services.gateway.web.notifications import routes as notifications
+from services.gateway.web.plans import export as plan_export
 from services.gateway.web.plans import grid as plan_grid
+from services.gateway.web.plans import history as plan_history
 from services.gateway.web.plans import review as plan_review
 from services.gateway.web.plans import settings as plan_settings
 
@@ -35,6 +37,8 @@ ROUTERS = [
     calendar_sync.router,
     calendar_settings.router,
     plan_grid.router,
+    plan_history.router,
+    plan_export.router,
     plan_review.router,
     plan_settings.router,
 ]

@@ -1,5 +1,5 @@
 """HTTP routers of the planning service."""
 
-from services.planning.api import clients, lines, locks, teams
+from services.planning.api import clients, grid, lines, locks, teams
 
-ROUTERS = [clients.router, teams.router, lines.router, locks.router]
+ROUTERS = [clients.router, teams.router, lines.router, locks.router, grid.router]

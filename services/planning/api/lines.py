@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from services.planning.domain.periods import Period
 from services.planning.schemas import (
+    ChangePublic,
     CopyRequest,
     FiguresPublic,
     LineCreate,
@@ -19,8 +20,8 @@ from services.planning.schemas import (
     SettingsUpdate,
 )
 from services.planning.tables import PlanLine
+from services.planning.usecases import history, plan_settings
 from services.planning.usecases import lines as usecases
-from services.planning.usecases import plan_settings
 from services.planning.usecases import summary as summaries
 from services.planning.usecases.locks import dates_of
 from shared.auth import CurrentIdentity
@@ -102,6 +103,17 @@ async def delete_line(line_id: UUID, sessions: Sessions, identity: CurrentIdenti
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.get("/lines/{line_id}/history")
+async def line_history(
+    line_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> list[ChangePublic]:
+    """Every change of the line (amount, note, status, review comment): who, when, old -> new;
+    newest first."""
+    async with sessions() as session:
+        changes = await history.line_history(session, identity=identity, line_id=line_id)
+    return [ChangePublic.model_validate(change) for change in changes]
+
+
 @router.post("/lines/{line_id}/submit")
 async def submit_line(line_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> LinePublic:
     return LinePublic.model_validate(
@@ -148,6 +160,7 @@ def _public_node(node: summaries.Node) -> FiguresPublic:
         final=node.figures.final,
         actual=node.figures.actual,
         forecast=node.figures.forecast,
+        prorated=node.figures.prorated,
         children=[_public_node(child) for child in node.children],
     )
 
@@ -162,10 +175,13 @@ async def summary(
     scope: summaries.Scope = "company",
     id: UUID | None = None,
 ) -> FiguresPublic:
-    """Plan (submitted and final) against actual and forecast, with the level below as children."""
+    """Plan (submitted and final) against actual and forecast, with the level below as children.
+
+    Any period adds up every line overlapping it: lines inside it whole, lines crossing its
+    edges in proportion to the days they share with it (`prorated` says some did)."""
     start, end = dates_of(period, start_date, end_date, where="query")
     async with sessions() as session, session.begin():
         node = await summaries.summary(
-            session, identity=identity, period=period, start=start, end=end, scope=scope, id_=id
+            session, identity=identity, start=start, end=end, scope=scope, id_=id
         )
     return _public_node(node)

@@ -7,6 +7,8 @@ from typing import Literal
 from shared.text import N_
 
 Period = Literal["day", "week", "month", "quarter", "year", "custom"]
+# The most days a period of each fixed kind can have (a custom one has no bound).
+LONGEST: dict[Period, int] = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
 
 
 class BadPeriod(ValueError):

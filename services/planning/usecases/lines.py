@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import and_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,15 @@ from shared.visibility import visible_by_owner
 Decision = Literal["approved", "doubtful", "rejected"]
 EDITABLE = ("draft", "rejected")
 REVIEWABLE = ("submitted", "approved", "doubtful")
+# One advisory lock per manager and client, taken in key order (no deadlock between two callers).
+LOCK_CLIENTS = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(key, 0))"
+    " FROM unnest(CAST(:keys AS text[])) AS key ORDER BY key"
+)
+OTHER_SIZE = N_(
+    "this client already has a line of another size or range in these days;"
+    " a client is planned at one size per span"
+)
 
 
 async def _team_of(session: AsyncSession, manager_id: UUID) -> UUID | None:
@@ -33,7 +42,7 @@ async def _team_of(session: AsyncSession, manager_id: UUID) -> UUID | None:
     return member.team_id
 
 
-def _may_plan_for(identity: Identity, manager_id: UUID, team_id: UUID | None) -> bool:
+def may_plan_for(identity: Identity, manager_id: UUID, team_id: UUID | None) -> bool:
     if identity.role == "admin" or str(manager_id) == identity.user_id:
         return True
     return identity.role == "head" and str(team_id) in identity.team_ids
@@ -61,9 +70,51 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _snapshot(line: PlanLine) -> dict[str, Any]:
+async def _lock_clients(session: AsyncSession, manager_id: UUID, company_ids: list[UUID]) -> None:
+    """Hold the manager's plan of these clients until the transaction ends (always in one order),
+    so two requests at once cannot both find the span free."""
+    keys = sorted(f"plan_line:{manager_id}:{company_id}" for company_id in company_ids)
+    await session.execute(LOCK_CLIENTS, {"keys": keys})
+
+
+def overlapping(manager_id: UUID, start: date, end: date) -> Any:
+    """The manager's lines sharing a day with the span from `start` to `end`."""
+    return and_(
+        PlanLine.manager_id == manager_id, PlanLine.start_date <= end, PlanLine.end_date >= start
+    )
+
+
+async def _ensure_free(
+    session: AsyncSession,
+    manager_id: UUID,
+    company_id: UUID,
+    period: Period,
+    start: date,
+    end: date,
+) -> None:
+    """A client is planned at one size per span: a line overlapping another of the same manager
+    and client would count the same days twice."""
+    await _lock_clients(session, manager_id, [company_id])
+    clash = await session.scalar(
+        select(PlanLine)
+        .where(overlapping(manager_id, start, end), PlanLine.company_id == company_id)
+        .limit(1)
+    )
+    if clash is None:
+        return
+    if (clash.period, clash.start_date, clash.end_date) == (period, start, end):
+        raise Conflict({"company_id": N_("this client already has a line for this period")})
+    raise Conflict({"period": OTHER_SIZE})
+
+
+async def _snapshot(session: AsyncSession, line: PlanLine) -> dict[str, Any]:
     fields = ("manager_id", "company_id", "period", "start_date", "end_date", "amount", "status")
-    return {"line_id": line.id, **{name: getattr(line, name) for name in fields}}
+    client = await session.get(Client, line.company_id)
+    return {
+        "line_id": line.id,
+        **{name: getattr(line, name) for name in fields},
+        "client_name": client.name if client else None,
+    }
 
 
 async def create_line(
@@ -78,16 +129,17 @@ async def create_line(
     amount: Decimal,
     note: str,
 ) -> PlanLine:
-    """A draft line; one per manager, client and period."""
+    """A draft line; one per manager, client and span of days (see `_ensure_free`)."""
     start, end = dates_of(period, start_date, end_date)
     try:
         async with unit_of_work(sessions) as session:
             team_id = await _team_of(session, manager_id)
-            if not _may_plan_for(identity, manager_id, team_id):
+            if not may_plan_for(identity, manager_id, team_id):
                 raise Forbidden("a manager plans only their own lines; a head those of the group")
             await ensure_open(session, identity, start, end)
             if await session.get(Client, company_id) is None:
                 raise Invalid({"company_id": N_("no such client")})
+            await _ensure_free(session, manager_id, company_id, period, start, end)
             line = PlanLine(
                 manager_id=manager_id,
                 company_id=company_id,
@@ -124,7 +176,7 @@ async def _editable_line(session: AsyncSession, identity: Identity, line_id: UUI
     if line is None:
         raise NotFound("plan line")
     member = await session.get(Member, line.manager_id)
-    if not _may_plan_for(identity, line.manager_id, member.team_id if member else None):
+    if not may_plan_for(identity, line.manager_id, member.team_id if member else None):
         raise NotFound("plan line")
     await ensure_open(session, identity, line.start_date, line.end_date)
     return line
@@ -172,7 +224,9 @@ async def submit_line(sessions: SessionFactory, *, identity: Identity, line_id: 
         _audit(session, line, identity.user_id, {"status": (line.status, "submitted")})
         line.status = "submitted"
         await session.flush()
-        await add_event(session, new_event(PlanSubmitted(**_snapshot(line)), subject=line.id))
+        await add_event(
+            session, new_event(PlanSubmitted(**await _snapshot(session, line)), subject=line.id)
+        )
         await session.refresh(line)
     return line
 
@@ -195,11 +249,15 @@ async def review_line(
             raise Invalid({"status": N_("only a submitted line can be reviewed")})
         if decision == "rejected" and not comment:
             raise Invalid({"comment": N_("say why the line is rejected")})
-        _audit(session, line, identity.user_id, {"status": (line.status, decision)})
+        changes = {
+            "status": (line.status, decision),
+            "review_comment": (line.review_comment, comment),
+        }
+        _audit(session, line, identity.user_id, changes)
         line.status, line.review_comment, line.reviewed_by = decision, comment, identity.user_id
         await session.flush()
         reviewed = PlanReviewed(
-            **_snapshot(line), reviewer_id=UUID(identity.user_id), comment=comment
+            **await _snapshot(session, line), reviewer_id=UUID(identity.user_id), comment=comment
         )
         await add_event(session, new_event(reviewed, subject=line.id))
         await session.refresh(line)
@@ -224,24 +282,27 @@ async def copy_previous(
     manager_id: UUID,
 ) -> list[PlanLine]:
     """The manager's lines of the period before, copied as drafts into this one (skipping clients
-    already planned here): last month's plan in one step."""
+    with any line in these days): last month's plan in one step."""
     start, end = dates_of(period, start_date)
     before_start, before_end = previous(period, start, end)
     async with unit_of_work(sessions) as session:
-        if not _may_plan_for(identity, manager_id, await _team_of(session, manager_id)):
+        if not may_plan_for(identity, manager_id, await _team_of(session, manager_id)):
             raise Forbidden("a manager plans only their own lines; a head those of the group")
         await ensure_open(session, identity, start, end)
-        mine = select(PlanLine).where(PlanLine.manager_id == manager_id, PlanLine.period == period)
-        earlier = await session.scalars(
-            mine.where(PlanLine.start_date == before_start, PlanLine.end_date == before_end)
-        )
-        planned = set(
+        earlier = list(
             await session.scalars(
-                select(PlanLine.company_id).where(
+                select(PlanLine).where(
                     PlanLine.manager_id == manager_id,
                     PlanLine.period == period,
-                    PlanLine.start_date == start,
+                    PlanLine.start_date == before_start,
+                    PlanLine.end_date == before_end,
                 )
+            )
+        )
+        await _lock_clients(session, manager_id, [line.company_id for line in earlier])
+        planned = set(
+            await session.scalars(
+                select(PlanLine.company_id).where(overlapping(manager_id, start, end))
             )
         )
         copies = [

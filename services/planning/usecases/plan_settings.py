@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.tables import PlanSettings
@@ -9,11 +10,13 @@ from shared.db import SessionFactory, unit_of_work
 
 
 async def settings(session: AsyncSession) -> PlanSettings:
+    """The settings' one row, made with the defaults on first use (by one of many callers)."""
     found = await session.get(PlanSettings, 1)
     if found is None:
-        found = PlanSettings(id=1, approval_required=False, base_currency="PLN")
-        session.add(found)
-        await session.flush()
+        defaults = {"id": 1, "approval_required": False, "base_currency": "PLN"}
+        await session.execute(insert(PlanSettings).values(**defaults).on_conflict_do_nothing())
+        found = await session.get(PlanSettings, 1)
+        assert found is not None
     return found
 
 

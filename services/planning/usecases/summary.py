@@ -1,16 +1,20 @@
-"""Plan against actual and forecast for a period: company, groups, managers and their clients."""
+"""Plan against actual and forecast for any period: company, groups, managers and their clients.
+
+A period's plan is made of every line overlapping it, whatever the lines' size: those inside it
+count whole, those crossing its edges in proportion to their days (`domain/prorata.py`).
+"""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import Numeric, func, literal, select, union_all
+from sqlalchemy import Date, Numeric, and_, case, false, func, literal, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.planning.domain.periods import Period
+from services.planning.domain.periods import LONGEST
 from services.planning.domain.rollup import IN_SUBMITTED, carry_up, in_final
 from services.planning.tables import Client, DealReplica, Member, PlanLine, Team
 from services.planning.usecases.plan_settings import settings
@@ -20,12 +24,16 @@ from shared.errors import Forbidden, NotFound
 Scope = Literal["company", "team", "manager"]
 
 
+NOTHING = Decimal("0.00")
+
+
 @dataclass(frozen=True)
 class Figures:
-    submitted: Decimal = Decimal(0)
-    final: Decimal = Decimal(0)
-    actual: Decimal = Decimal(0)
-    forecast: Decimal = Decimal(0)
+    submitted: Decimal = NOTHING
+    final: Decimal = NOTHING
+    actual: Decimal = NOTHING
+    forecast: Decimal = NOTHING
+    prorated: bool = False  # some line crossing the window's edges counts in part
 
     def __add__(self, other: "Figures") -> "Figures":
         return Figures(
@@ -33,6 +41,7 @@ class Figures:
             self.final + other.final,
             self.actual + other.actual,
             self.forecast + other.forecast,
+            self.prorated or other.prorated,
         )
 
 
@@ -52,54 +61,120 @@ def _sum_if(amount: Any, condition: Any) -> Any:
     return func.coalesce(func.sum(amount).filter(condition), 0)
 
 
+def _total(amount: Any) -> Any:
+    return func.coalesce(func.sum(amount), 0)
+
+
 def _zero() -> Any:
     return literal(0, Numeric(14, 2))
+
+
+def _shares(key: Any, start: date, end: date, manager_id: UUID | None) -> Any:
+    """Every line overlapping the window with its share of it (`domain/prorata.py`'s rule).
+
+    Each period kind is read as ranges of the covering index, since no line of a kind is longer
+    than its kind's longest period: the lines inside the window (summed whole, as a plain
+    GROUP BY would), and the few crossing its first or its last day (counted by their days in
+    it). Custom ranges have no longest, so they are read in one range and told apart per line.
+    """
+    inside = and_(PlanLine.start_date >= start, PlanLine.end_date <= end)
+    shared = (
+        func.least(PlanLine.end_date, end, type_=Date)
+        - func.greatest(PlanLine.start_date, start, type_=Date)
+        + 1
+    )
+    length = PlanLine.end_date - PlanLine.start_date + 1
+    share = func.round(PlanLine.amount * shared / length, 2)
+    whole = (key.label("key"), PlanLine.status, PlanLine.amount.label("share"), false())
+    in_part = (key, PlanLine.status, share, true())
+    either = (key, PlanLine.status, case((inside, PlanLine.amount), else_=share), ~inside)
+    mine = [PlanLine.manager_id == manager_id] if manager_id else []
+
+    def lines(columns: tuple[Any, ...], *where: Any) -> Any:
+        return select(*columns).where(*where, *mine)
+
+    parts = []
+    for kind, longest in LONGEST.items():
+        of_kind = PlanLine.period == kind
+        parts.append(
+            lines(whole, of_kind, PlanLine.start_date.between(start, end), PlanLine.end_date <= end)
+        )
+        if longest > 1:
+            before = start - timedelta(days=longest - 1), start - timedelta(days=1)
+            parts.append(
+                lines(
+                    in_part,
+                    of_kind,
+                    PlanLine.start_date.between(*before),
+                    PlanLine.end_date >= start,
+                )
+            )
+            last_starts = max(start, end - timedelta(days=longest - 2)), end
+            parts.append(
+                lines(
+                    in_part,
+                    of_kind,
+                    PlanLine.start_date.between(*last_starts),
+                    PlanLine.end_date > end,
+                )
+            )
+    custom = (PlanLine.period == "custom", PlanLine.start_date <= end, PlanLine.end_date >= start)
+    parts.append(lines(either, *custom))
+    return union_all(*parts).subquery()
 
 
 async def _figures_by(
     session: AsyncSession,
     key: Key,
     *,
-    period: Period,
     start: date,
     end: date,
     manager_id: UUID | None = None,
 ) -> dict[UUID, Figures]:
-    """Plan (both layers), actual and forecast in the period, in the base currency, per manager or
-    per client (of one manager when given), in one aggregate query."""
+    """Plan (both layers), actual and forecast in the window, in the base currency, per manager
+    or per client (of one manager when given), in one aggregate query."""
     plan = await settings(session)
     line_key = PlanLine.manager_id if key == "manager" else PlanLine.company_id
+    shares = _shares(line_key, start, end, manager_id)
     # Summing by status first keeps the scan as cheap as a plain GROUP BY; the few sums per key
     # are then split by the domain's rule of what counts in the submitted and the final plan.
-    by_status = select(
-        line_key.label("key"), PlanLine.status, func.sum(PlanLine.amount).label("amount")
-    ).where(PlanLine.period == period, PlanLine.start_date == start, PlanLine.end_date == end)
-    deal_key = DealReplica.owner_id if key == "manager" else DealReplica.company_id
-    weighted = func.round(DealReplica.amount * DealReplica.probability / 100, 2)
-    deals = select(
-        deal_key,
-        _zero(),
-        _zero(),
-        _sum_if(DealReplica.amount, DealReplica.stage_kind == "won"),
-        _sum_if(weighted, DealReplica.stage_kind == "open"),
-    ).where(
-        DealReplica.currency == plan.base_currency,
-        DealReplica.expected_close_date.between(start, end),
-        DealReplica.stage_kind.in_(("won", "open")),
+    partial = shares.c[3]
+    sums = (
+        select(
+            shares.c.key,
+            shares.c.status,
+            func.sum(shares.c.share).label("amount"),
+            func.bool_or(partial).label("partial"),
+        )
+        .group_by(shares.c.key, shares.c.status)
+        .subquery()
     )
-    if manager_id is not None:
-        by_status = by_status.where(PlanLine.manager_id == manager_id)
-        deals = deals.where(DealReplica.owner_id == manager_id)
-    sums = by_status.group_by(line_key, PlanLine.status).subquery()
     final = in_final(approval_required=plan.approval_required)
+    counted = sums.c.status.in_(IN_SUBMITTED)
     lines = select(
         sums.c.key,
-        _sum_if(sums.c.amount, sums.c.status.in_(IN_SUBMITTED)).label("submitted"),
+        _sum_if(sums.c.amount, counted).label("submitted"),
         _sum_if(sums.c.amount, sums.c.status.in_(final)).label("final"),
         _zero().label("actual"),
         _zero().label("forecast"),
+        func.coalesce(func.bool_or(sums.c.partial).filter(counted), False).label("prorated"),
     ).group_by(sums.c.key)
-    both = union_all(lines, deals.group_by(deal_key)).subquery()
+    deal_key = DealReplica.owner_id if key == "manager" else DealReplica.company_id
+    in_base = DealReplica.currency == plan.base_currency
+    # Actual revenue counts on the day a deal was won, the forecast on the expected close.
+    won = select(deal_key, _zero(), _zero(), _total(DealReplica.amount), _zero(), false()).where(
+        in_base, DealReplica.won_on.between(start, end)
+    )
+    weighted = func.round(DealReplica.amount * DealReplica.probability / 100, 2)
+    open_ = select(deal_key, _zero(), _zero(), _zero(), _total(weighted), false()).where(
+        in_base,
+        DealReplica.stage_kind == "open",
+        DealReplica.expected_close_date.between(start, end),
+    )
+    if manager_id is not None:
+        won = won.where(DealReplica.owner_id == manager_id)
+        open_ = open_.where(DealReplica.owner_id == manager_id)
+    both = union_all(lines, won.group_by(deal_key), open_.group_by(deal_key)).subquery()
     rows = await session.execute(
         select(
             both.c.key,
@@ -107,6 +182,7 @@ async def _figures_by(
             func.sum(both.c.final),
             func.sum(both.c.actual),
             func.sum(both.c.forecast),
+            func.bool_or(both.c.prorated),
         ).group_by(both.c.key)
     )
     return {row[0]: Figures(*row[1:]) for row in rows}
@@ -116,14 +192,13 @@ async def summary(
     session: AsyncSession,
     *,
     identity: Identity,
-    period: Period,
     start: date,
     end: date,
     scope: Scope,
     id_: UUID | None,
 ) -> Node:
     """The figures of the company, a group or a manager, with the level below as children."""
-    between: dict[str, Any] = {"period": period, "start": start, "end": end}
+    between: dict[str, Any] = {"start": start, "end": end}
     if scope == "manager":
         manager_id = id_ or UUID(identity.user_id)
         member = await session.get(Member, manager_id)

@@ -1,11 +1,10 @@
 """The plan grid: a manager's clients by periods, each cell an amount edited in place."""
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
 import httpx
-from babel import dates
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, status
 
 from services.gateway.tables import User
@@ -13,11 +12,12 @@ from services.gateway.web.backend import ask, read, reasons
 from services.gateway.web.common import PageSeller, form_fields
 from services.gateway.web.i18n import current_locale, ngettext, read_amount
 from services.gateway.web.i18n import gettext as _
+from services.gateway.web.plans.labels import period_label
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
-Kind = Literal["week", "month", "quarter", "year"]
+Kind = Literal["day", "week", "month", "quarter", "year"]
 COLUMNS, BEFORE = 6, 1  # the period before the chosen one, the chosen one and four after it
 EDITABLE = ("draft", "rejected")
 
@@ -68,17 +68,6 @@ async def periods(
     return shown  # type: ignore[no-any-return]
 
 
-def period_label(kind: str, start: date) -> str:
-    if kind == "week":
-        week = start.isocalendar()
-        return _("Week %(number)s, %(year)s") % {"number": week.week, "year": week.year}
-    if kind == "month":
-        return dates.format_date(start, "LLLL yyyy", locale=current_locale.get())
-    if kind == "quarter":
-        return _("Q%(number)s %(year)s") % {"number": (start.month + 2) // 3, "year": start.year}
-    return str(start.year)
-
-
 # --- who may plan for whom --------------------------------------------------------------------
 
 
@@ -127,19 +116,38 @@ def cell(
     manager_id: str,
     client_id: str,
     column: dict[str, Any],
-    line: dict[str, Any] | None,
+    figures: dict[str, Any] | None,
+    *,
+    view_start: str,
     **extra: Any,
 ) -> dict[str, Any]:
+    """One cell: the client's own line of the period (`figures["line"]`) and what all the client's
+    lines add up to there; a cell made of lines of other sizes is shown, not edited."""
+    figures = figures or {"line": None, "planned": "0.00", "prorated": False, "other_sizes": False}
+    line = figures["line"]
     open_ = column["locked"] is None or user.role == "admin"
+    own_size = line is not None or not figures["other_sizes"]
     return {
         "client_id": client_id,
         "manager_id": manager_id,
         "column": column,
+        "view_start": view_start,
         "line": line,
-        "editable": open_ and (line is None or line["status"] in EDITABLE),
+        "planned": figures["planned"],
+        "prorated": figures["prorated"],
+        "other_sizes": figures["other_sizes"],
+        "editable": open_ and own_size and (line is None or line["status"] in EDITABLE),
         "errors": [],
         **extra,
     }
+
+
+async def plan_of(
+    request: Request, user: User, manager_id: str, kind: Kind, view_start: str
+) -> dict[str, Any]:
+    """The manager's grid from planning: a row per client planned or kept, each cell's figures."""
+    params = {"manager_id": manager_id, "period": kind, "start_date": view_start, "count": COLUMNS}
+    return await read(request, user, "planning", "/api/plans/grid", **params)  # type: ignore[no-any-return]
 
 
 async def grid(
@@ -149,47 +157,44 @@ async def grid(
     kind: Kind,
     start: date | None,
     manager: UUID | None,
-    add: list[UUID] | None = None,
     errors: list[str] | None = None,
     notice: str = "",
 ) -> dict[str, Any]:
-    """Everything the grid shows: columns, one row per client planned (or added), each cell."""
+    """Everything the grid shows: columns, one row per client planned (or kept), each cell, and
+    the totals of every row and column."""
     people = await plannable(request, user)
     chosen = _chosen(user, people, manager)
     columns = await periods(request, user, kind, start, COLUMNS, BEFORE)
-    lines: dict[tuple[str, str], dict[str, Any]] = {}
-    for column in columns:
-        for line in await all_items(
-            request,
-            user,
-            "/api/plans/lines",
-            period=kind,
-            start_date=column["start_date"],
-            manager_id=chosen["id"],
-        ):
-            lines[(line["company_id"], line["start_date"])] = line
-    clients = {client_id for client_id, _start in lines} | {str(client) for client in add or []}
-    names = await client_names(request, user, clients)
+    first = columns[0]["start_date"]
+    plan = await plan_of(request, user, chosen["id"], kind, first)
+    for column, figures in zip(columns, plan["columns"], strict=True):
+        column["total"] = figures["total"]
     rows = [
         {
-            "client_id": client_id,
-            "name": name,
+            "client_id": row["company_id"],
+            "name": row["name"],
+            "kept": row["kept"],
+            "total": row["total"],
             "cells": [
-                cell(user, chosen["id"], client_id, c, lines.get((client_id, c["start_date"])))
-                for c in columns
+                cell(user, chosen["id"], row["company_id"], c, figures, view_start=first)
+                for c, figures in zip(columns, row["cells"], strict=True)
             ],
         }
-        for client_id, name in sorted(names.items(), key=lambda item: item[1])
+        for row in plan["rows"]
     ]
+    shown = {row["client_id"] for row in rows}
     choices = await read(request, user, "planning", "/api/plans/clients", limit=200)
     return {
         "kind": kind,
         "columns": columns,
+        "first_start": first,
         "view_start": columns[BEFORE]["start_date"],
         "manager": chosen,
         "people": people,
         "rows": rows,
-        "client_choices": [c for c in choices["items"] if c["id"] not in names],
+        "total": plan["total"],
+        "derived": any(c["other_sizes"] or c["prorated"] for row in rows for c in row["cells"]),
+        "client_choices": [c for c in choices["items"] if c["id"] not in shown],
         "errors": errors or [],
         "notice": notice,
     }
@@ -202,7 +207,8 @@ async def client_options(
     q: Annotated[str, Query(max_length=100)] = "",
     add: Annotated[list[UUID] | None, Query(max_length=200)] = None,
 ) -> Response:
-    """The clients to offer in the grid's "client to plan" list, found by name as one types."""
+    """The clients to offer in the grid's "client to plan" list, found by name as one types
+    (`add`: the clients in the grid already)."""
     found = await read(request, user, "planning", "/api/plans/clients", q=q, limit=50)
     taken = {str(client) for client in add or []}
     choices = [client for client in found["items"] if client["id"] not in taken]
@@ -216,9 +222,8 @@ async def plans_page(
     period: Kind = "month",
     start: date | None = None,
     manager: UUID | None = None,
-    add: Annotated[list[UUID] | None, Query(max_length=200)] = None,
 ) -> Response:
-    context = await grid(request, user, kind=period, start=start, manager=manager, add=add)
+    context = await grid(request, user, kind=period, start=start, manager=manager)
     return render(request, "plans/plans.html", user, **context)
 
 
@@ -233,6 +238,7 @@ class CellForm:
         self.company_id = form.get("company_id", "")
         self.period = form.get("period", "")
         self.start_date = form.get("start_date", "")
+        self.view_start = form.get("view_start", self.start_date)
         self.status = form.get("status", "draft")
 
 
@@ -255,20 +261,55 @@ async def _save(request: Request, user: User, form: CellForm) -> httpx.Response 
     return await ask(request, user, "planning", "POST", "/api/plans/lines", json=body)
 
 
+async def _totals(request: Request, user: User, form: CellForm) -> dict[str, Any]:
+    """The totals a changed cell moves: its row's, its column's and the grid's."""
+    if form.period not in get_args(Kind):
+        return {}
+    plan = await plan_of(request, user, form.manager_id, form.period, form.view_start)  # type: ignore[arg-type]
+    row = next((r for r in plan["rows"] if r["company_id"] == form.company_id), None)
+    column = next((c for c in plan["columns"] if c["start_date"] == form.start_date), None)
+    return {
+        "client_id": form.company_id,
+        "row_total": row["total"] if row else "0.00",
+        "start_date": form.start_date,
+        "column_total": column["total"] if column else None,
+        "total": plan["total"],
+    }
+
+
 @router.post("/plans/cell")
 async def save_cell(request: Request, user: PageSeller) -> Response:
-    """One cell edited in place: the answer is the cell again, saved or saying what is wrong."""
+    """One cell edited in place: the answer is the cell again, saved or saying what is wrong, and
+    the totals it moves (swapped in out of band)."""
     form = CellForm(await form_fields(request))
     answer = await _save(request, user, form)
     column = {"start_date": form.start_date, "period": form.period, "locked": None}
     if answer is not None and answer.is_error:
         line = {"id": form.line_id, "status": form.status} if form.line_id else None
-        failed = cell(user, form.manager_id, form.company_id, column, line, typed=form.typed)
+        figures = {"line": line, "planned": "0.00", "prorated": False, "other_sizes": False}
+        failed = cell(
+            user,
+            form.manager_id,
+            form.company_id,
+            column,
+            figures,
+            view_start=form.view_start,
+            typed=form.typed,
+        )
         failed["errors"] = reasons(answer)
         return render(request, "plans/_cell.html", user, status_code=422, cell=failed)
     line = None if answer is None or answer.status_code == 204 else answer.json()
-    saved = cell(user, form.manager_id, form.company_id, column, line)
-    return render(request, "plans/_cell.html", user, cell=saved)
+    figures = {
+        "line": line,
+        "planned": line["amount"] if line else "0.00",
+        "prorated": False,
+        "other_sizes": False,
+    }
+    saved = cell(
+        user, form.manager_id, form.company_id, column, figures, view_start=form.view_start
+    )
+    totals = await _totals(request, user, form)
+    return render(request, "plans/_cell.html", user, cell=saved, totals=totals)
 
 
 async def _submit(request: Request, user: User, column: "ColumnForm") -> tuple[list[str], str]:
@@ -347,6 +388,47 @@ async def _after(request: Request, user: User, column: ColumnForm, done: Any) ->
         notice=notice,
     )
     return render(request, "plans/_grid.html", user, **context)
+
+
+class RowForm:
+    """A row's button, or the form adding one: which manager's grid, which client."""
+
+    def __init__(
+        self,
+        kind: Annotated[Kind, Form()],
+        view_start: Annotated[date, Form()],
+        manager_id: Annotated[UUID, Form()],
+        company_id: Annotated[UUID, Form()],
+    ) -> None:
+        self.kind, self.view_start, self.manager_id = kind, view_start, manager_id
+        self.company_id = company_id
+
+
+RowDep = Annotated[RowForm, Depends()]
+
+
+async def _grid_again(request: Request, user: User, row: RowForm, errors: list[str]) -> Response:
+    context = await grid(
+        request, user, kind=row.kind, start=row.view_start, manager=row.manager_id, errors=errors
+    )
+    return render(request, "plans/_grid.html", user, **context)
+
+
+@router.post("/plans/rows")
+async def add_row(request: Request, user: PageSeller, row: RowDep) -> Response:
+    """Keep a client in the manager's grid (it stays after a reload); the grid again."""
+    body = {"manager_id": str(row.manager_id), "company_id": str(row.company_id)}
+    answer = await ask(request, user, "planning", "POST", "/api/plans/grid/clients", json=body)
+    return await _grid_again(request, user, row, reasons(answer) if answer.is_error else [])
+
+
+@router.post("/plans/rows/remove")
+async def remove_row(request: Request, user: PageSeller, row: RowDep) -> Response:
+    """No longer keep a client in the grid (a client with lines in view stays); the grid again."""
+    path = f"/api/plans/grid/clients/{row.company_id}"
+    params = {"manager_id": str(row.manager_id)}
+    answer = await ask(request, user, "planning", "DELETE", path, params=params)
+    return await _grid_again(request, user, row, reasons(answer) if answer.is_error else [])
 
 
 @router.post("/plans/submit")

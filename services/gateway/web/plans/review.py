@@ -180,7 +180,7 @@ async def review_one(
 # --- the group tree with totals and charts ---------------------------------------------------
 
 
-def _default_scope(user: User) -> tuple[Scope, UUID | None]:
+def default_scope(user: User) -> tuple[Scope, UUID | None]:
     if user.role == "admin":
         return "company", None
     if user.role == "head" and user.team_id:
@@ -190,11 +190,7 @@ def _default_scope(user: User) -> tuple[Scope, UUID | None]:
 
 async def _summary(request: Request, user: User, **params: Any) -> dict[str, Any]:
     """`/api/plans/summary`; what it refuses is refused the same way here."""
-    answer = await ask(request, user, "planning", "GET", "/api/plans/summary", params=params)
-    if answer.is_client_error:
-        raise HTTPException(answer.status_code, answer.json().get("detail"))
-    answer.raise_for_status()
-    return answer.json()  # type: ignore[no-any-return]
+    return await read(request, user, "planning", "/api/plans/summary", **params)  # type: ignore[no-any-return]
 
 
 def _chart(kind: str, labels: list[str], nodes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -223,7 +219,7 @@ async def groups_page(
 ) -> Response:
     """A level of the tree (company, group or manager) with its children, down to clients."""
     if scope is None:
-        scope, id = _default_scope(user)
+        scope, id = default_scope(user)
     columns = await periods(request, user, period, start, COLUMNS, BEFORE)
     chosen = columns[BEFORE]
     query = {"period": period, "scope": scope, **({"id": str(id)} if id else {})}
