@@ -11,8 +11,10 @@ from services.planning.tables import Client, DealReplica, Member, Team
 from shared.consumer import Handler
 from shared.contracts.deals import (
     CompanyCreated,
+    DealArchived,
     DealCreated,
     DealLost,
+    DealRestored,
     DealSnapshot,
     DealStageChanged,
     DealUpdated,
@@ -49,7 +51,8 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
 
 
 async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Every deal event carries the whole deal: keep the newest, for actuals and the forecast."""
+    """Every deal event carries the whole deal: keep the newest, for actuals and the forecast
+    (an archived deal counts in neither)."""
     deal: DealSnapshot = event.data
     values = {
         "owner_id": deal.owner_id,
@@ -59,12 +62,21 @@ async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
         "expected_close_date": deal.expected_close_date,
         "probability": deal.probability,
         "stage_kind": deal.stage_kind,
+        "archived": deal.archived,
         "changed_at": event.time,
     }
     await upsert_newer(session, DealReplica, deal.deal_id, values)
 
 
-DEAL_EVENTS = (DealCreated, DealUpdated, DealStageChanged, DealWon, DealLost)
+DEAL_EVENTS = (
+    DealCreated,
+    DealUpdated,
+    DealStageChanged,
+    DealWon,
+    DealLost,
+    DealArchived,
+    DealRestored,
+)
 
 HANDLERS: Mapping[str, Handler] = {
     **{contract.type: on_deal_snapshot for contract in DEAL_EVENTS},

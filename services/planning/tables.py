@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -146,4 +146,5 @@ class DealReplica(Base):
     expected_close_date: Mapped[date | None] = mapped_column(index=True)
     probability: Mapped[int]
     stage_kind: Mapped[str] = mapped_column(Text)
+    archived: Mapped[bool] = mapped_column(server_default=false())
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -9,7 +9,7 @@ import httpx
 
 from shared.auth import Identity
 from shared.bus import InProcessBus
-from shared.contracts.deals import DealCreated, DealWon
+from shared.contracts.deals import DealArchived, DealCreated, DealRestored, DealWon
 from shared.contracts.gateway import TeamChanged
 from shared.testing.apps import identity_headers
 from shared.testing.people import as_message as message
@@ -185,3 +185,29 @@ async def test_with_approval_off_only_drafts_and_rejected_lines_stay_out(
     company = (await planning.get("/api/plans/summary", params=DECEMBER)).json()
 
     assert (company["submitted"], company["final"]) == ("321.00", "321.00")
+
+
+async def test_an_archived_deal_leaves_actual_and_forecast_and_comes_back_when_restored(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await tree(bus)
+    anna = await person(bus, "manager", NORTH)
+    won = deal(DealWon, anna, "700", date(2026, 12, 10), 100)
+    open_ = deal(DealCreated, anna, "1000", date(2026, 12, 20), 30)
+    await bus.publish([message(won, "won"), message(open_, "open")])
+
+    await bus.publish(
+        [
+            message(DealArchived(**{**won.model_dump(), "archived": True}), "won"),
+            message(DealArchived(**{**open_.model_dump(), "archived": True}), "open"),
+        ]
+    )
+    archived = await own_figures(planning, anna)
+    await bus.publish([message(DealRestored(**open_.model_dump()), "open")])
+    restored = await own_figures(planning, anna)
+
+    assert (Decimal(archived["actual"]), Decimal(archived["forecast"])) == (Decimal(0), Decimal(0))
+    assert (Decimal(restored["actual"]), Decimal(restored["forecast"])) == (
+        Decimal(0),
+        Decimal(300),
+    )

@@ -86,6 +86,7 @@ async def _figures_by(
         DealReplica.currency == plan.base_currency,
         DealReplica.expected_close_date.between(start, end),
         DealReplica.stage_kind.in_(("won", "open")),
+        DealReplica.archived.is_(False),
     )
     if manager_id is not None:
         by_status = by_status.where(PlanLine.manager_id == manager_id)
