@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.deals.tables import Member
 from shared.auth import Identity
 from shared.errors import Forbidden
+from shared.text import N_
 
 
 async def check_may_change(session: AsyncSession, identity: Identity, created_by: str) -> None:
@@ -24,4 +25,7 @@ async def check_may_change(session: AsyncSession, identity: Identity, created_by
             author = None
         if author is not None and str(author.team_id) in identity.team_ids:
             return
-    raise Forbidden("only whoever added this record, their head or an administrator may change it")
+    raise Forbidden(NOT_YOURS)
+
+
+NOT_YOURS = N_("only whoever added this record, their head or an administrator may change it")

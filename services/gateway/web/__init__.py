@@ -7,7 +7,7 @@ from services.gateway.web.calendar import activities as calendar
 from services.gateway.web.calendar import settings as calendar_settings
 from services.gateway.web.calendar import sync as calendar_sync
 from services.gateway.web.deals import board as deal_board
-from services.gateway.web.deals import companies, deals
+from services.gateway.web.deals import companies, contacts, deals
 from services.gateway.web.desk import routes as desk
 from services.gateway.web.imports import routes as imports
 from services.gateway.web.notifications import routes as notifications
@@ -24,6 +24,7 @@ ROUTERS = [
     deal_board.router,
     deals.router,
     companies.router,
+    contacts.router,
     imports.router,
     calendar.router,
     calendar_sync.router,
