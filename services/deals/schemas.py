@@ -269,6 +269,7 @@ class ContactPublic(BaseModel):
     email: str | None
     created_by: str
     archived_at: datetime | None = None
+    company_name: str | None = Field(default=None, description="in lists: the company's name")
 
 
 class StagePublic(BaseModel):

@@ -31,6 +31,8 @@ async def test_contacts_are_found_by_name_e_mail_or_phone_whatever_the_diacritic
     assert await found(deals, "555 01") == ["Anna Nowak"]
     assert await found(deals, "_") == ["Jan_Kowalski"]  # a wildcard is a letter
     assert await found(deals, "jan", company_id=place) == ["Jan_Kowalski"]
+    [jan] = (await deals.get("/api/contacts", params={"q": "jan"})).json()["items"]
+    assert jan["company_name"] == "Kowalski sp. z o.o."
 
 
 async def test_a_search_pages_by_name(deals: httpx.AsyncClient) -> None:

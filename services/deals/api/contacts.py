@@ -1,14 +1,14 @@
 """`/api/contacts`: people at customer companies."""
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from services.deals.schemas import ContactCreate, ContactPublic, ContactUpdate
-from services.deals.tables import Contact
+from services.deals.tables import Company, Contact
 from services.deals.usecases import archiving
 from services.deals.usecases import contacts as usecases
 from shared.auth import CurrentIdentity
@@ -52,8 +52,9 @@ async def list_contacts(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ContactPublic]:
-    """By name; the archived ones only when asked for (`archived=true`)."""
-    query = select(Contact).where(
+    """By name, each with its company's name; the archived ones only when asked for."""
+    named = select(Contact, Company.name).outerjoin(Company, Company.id == Contact.company_id)
+    query = cast("Select[Any]", named).where(
         Contact.archived_at.is_not(None) if archived else Contact.archived_at.is_(None)
     )
     if company_id is not None:
@@ -62,10 +63,12 @@ async def list_contacts(
         query = query.where(_search(q.strip()))
     query = keyset(query, (Contact.name, Contact.id), cursor=cursor, types=(str, UUID), limit=limit)
     async with sessions() as session:
-        rows = (await session.scalars(query)).all()
-    return page_of(
-        [ContactPublic.model_validate(row) for row in rows], limit, key=lambda c: (c.name, c.id)
-    )
+        rows = (await session.execute(query)).all()
+    contacts = [
+        ContactPublic.model_validate(contact).model_copy(update={"company_name": company_name})
+        for contact, company_name in rows
+    ]
+    return page_of(contacts, limit, key=lambda c: (c.name, c.id))
 
 
 @router.get("/{contact_id}")

@@ -29,20 +29,9 @@ async def contact_list(
     page = await read(
         request, user, "deals", "/api/contacts", **{k: v for k, v in params.items() if v}
     )
-    companies = await _company_names(request, user, page["items"])
-    context = {"page": page, "q": q or "", "archived": archived, "companies": companies}
+    context = {"page": page, "q": q or "", "archived": archived}
     template = "deals/_contact_rows.html" if cursor or request.headers.get("HX-Request") else None
     return render(request, template or "deals/contacts.html", user, **context)
-
-
-async def _company_names(request: Request, user: User, contacts: list[Any]) -> dict[str, str]:
-    """The names of the contacts' companies, by id (one read per company on the page)."""
-    names: dict[str, str] = {}
-    for company_id in {c["company_id"] for c in contacts if c["company_id"]}:
-        found = await part(read(request, user, "deals", f"/api/companies/{company_id}"), None)
-        if found.value:
-            names[company_id] = found.value["name"]
-    return names
 
 
 @router.get("/contacts/new")
