@@ -3,14 +3,17 @@
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, func, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from shared.text import PLAIN, POLISH, fold
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -75,3 +78,15 @@ async def ping(engine: AsyncEngine) -> bool:
     except Exception:
         return False
     return True
+
+
+def folded(expression: Any) -> Any:
+    """`text.fold` in SQL: needs no extension (the embedded PostgreSQL has no `unaccent`), and
+    plain ASCII `lower` keeps it the same under any database locale."""
+    return func.lower(func.translate(expression, POLISH, PLAIN))
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern for `text` anywhere, folded, with LIKE's wildcards taken literally."""
+    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

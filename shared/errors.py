@@ -9,10 +9,17 @@ class Invalid(Exception):
 
     status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
 
-    def __init__(self, problems: dict[str, str], *, where: str = "body") -> None:
+    def __init__(
+        self,
+        problems: dict[str, str],
+        *,
+        where: str = "body",
+        context: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         super().__init__("; ".join(f"{field}: {msg}" for field, msg in problems.items()))
         self.problems = problems
         self.where = where  # "body" or "query": where the wrong fields came from
+        self.context = context or {}  # by field: what a client needs to act on it (`ctx`)
 
 
 class Conflict(Invalid):
@@ -32,19 +39,28 @@ class NotFound(Exception):
         super().__init__(f"{what} not found")
 
 
-def problem_details(problems: dict[str, str], where: str = "body") -> list[dict[str, object]]:
-    """FastAPI's error shape: one entry per field, so clients handle all 4xx alike."""
-    return [
-        {"loc": [where, field], "msg": msg, "type": "value_error"}
-        for field, msg in problems.items()
-    ]
+def problem_details(
+    problems: dict[str, str],
+    where: str = "body",
+    context: dict[str, dict[str, str]] | None = None,
+) -> list[dict[str, object]]:
+    """FastAPI's error shape: one entry per field, so clients handle all 4xx alike; `ctx` where
+    the problem names something (the company that already has a NIP)."""
+    details: list[dict[str, object]] = []
+    for field, msg in problems.items():
+        detail: dict[str, object] = {"loc": [where, field], "msg": msg, "type": "value_error"}
+        if context and field in context:
+            detail["ctx"] = context[field]
+        details.append(detail)
+    return details
 
 
 def install_error_handlers(app: FastAPI) -> None:
     async def invalid(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, Invalid)
         return JSONResponse(
-            {"detail": problem_details(error.problems, error.where)}, error.status_code
+            {"detail": problem_details(error.problems, error.where, error.context)},
+            error.status_code,
         )
 
     async def not_found(_: Request, error: Exception) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""Events deals applies: people (for names and a head's view) and outcome reports (the timeline)."""
+"""Events deals applies: people (names, a head's view), outcome reports (the timeline) and the
+calendar's activities on deals (each card's next planned activity)."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -7,9 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deals.tables import Deal, Member, TimelineEntry
+from services.deals.tables import Deal, DealActivity, Member, TimelineEntry
 from shared.consumer import Handler
-from shared.contracts.calendar import ActivityCompleted
+from shared.contracts.calendar import (
+    ActivityCancelled,
+    ActivityCompleted,
+    ActivityRescheduled,
+    ActivityScheduled,
+    ActivitySnapshot,
+)
 from shared.contracts.gateway import UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
 from shared.replicas import upsert_newer
@@ -27,9 +34,40 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
     await upsert_newer(session, Member, user.user_id, values)
 
 
+async def on_activity_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Keep the activity as the calendar has it now; an older snapshot never wins over a newer."""
+    activity: ActivitySnapshot = event.data
+    values = {
+        "deal_id": activity.deal_id,
+        "kind": activity.kind,
+        "title": activity.title,
+        "starts_at": activity.starts_at,
+        "recurring": activity.rrule is not None,
+        # a cancellation is one whatever status the snapshot carries
+        "status": "cancelled" if isinstance(activity, ActivityCancelled) else activity.status,
+        "changed_at": event.time,
+    }
+    await upsert_newer(session, DealActivity, activity.activity_id, values)
+
+
 async def on_activity_completed(session: AsyncSession, event: Envelope[Any]) -> None:
-    """An outcome report lands on the deal's and the company's timeline (once per activity)."""
+    """A reported activity is no longer planned; its report goes on the timeline."""
     report: ActivityCompleted = event.data
+    values = {
+        "deal_id": report.deal_id,
+        "kind": report.kind,
+        "title": report.title,
+        "starts_at": report.completed_at,
+        "recurring": False,
+        "status": "done",
+        "changed_at": event.time,
+    }
+    await upsert_newer(session, DealActivity, report.activity_id, values)
+    await _report_on_timeline(session, report)
+
+
+async def _report_on_timeline(session: AsyncSession, report: ActivityCompleted) -> None:
+    """An outcome report lands on the deal's and the company's timeline (once per activity)."""
     company_id = report.company_id
     if report.deal_id is not None:
         company_id = (
@@ -66,4 +104,7 @@ HANDLERS: Mapping[str, Handler] = {
     UserCreated.type: on_user_snapshot,
     UserUpdated.type: on_user_snapshot,
     ActivityCompleted.type: on_activity_completed,
+    ActivityScheduled.type: on_activity_snapshot,
+    ActivityRescheduled.type: on_activity_snapshot,
+    ActivityCancelled.type: on_activity_snapshot,
 }

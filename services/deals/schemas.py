@@ -25,6 +25,11 @@ Money = Annotated[
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["PLN"])]
 
 
+class DocumentLink(Strict):
+    title: Annotated[str, Field(min_length=1, max_length=200, examples=["Oferta handlowa v2"])]
+    url: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^(https?://|/)")]
+
+
 class DealCreate(Strict):
     title: Annotated[
         str,
@@ -45,6 +50,11 @@ class DealCreate(Strict):
     source: Annotated[str, Field(max_length=100)] | None = None
     contact_ids: list[UUID] = Field(default_factory=list, max_length=50)
     custom: dict[str, Any] = Field(default_factory=dict)
+    documents: list[DocumentLink] = Field(
+        default_factory=list,
+        max_length=10,
+        description="documents linked as the deal opens; they count for the stage's requirements",
+    )
 
 
 class DealUpdate(Strict):
@@ -69,9 +79,14 @@ class BulkMove(Strict):
     stage_id: UUID
 
 
-class DocumentLink(Strict):
-    title: Annotated[str, Field(min_length=1, max_length=200, examples=["Oferta handlowa v2"])]
-    url: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^(https?://|/)")]
+class DocumentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    title: str
+    url: str
+    added_by: str
+    added_at: datetime
 
 
 class DealFilters(BaseModel):
@@ -85,6 +100,7 @@ class DealFilters(BaseModel):
     amount_max: Decimal | None = Field(default=None, ge=0)
     close_from: date | None = None
     close_to: date | None = None
+    archived: bool = Field(default=False, description="true: only the archived deals")
 
 
 class DealPublic(BaseModel):
@@ -106,6 +122,27 @@ class DealPublic(BaseModel):
     contact_ids: list[UUID] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
+    archived_at: datetime | None = None
+
+
+class NextActivity(BaseModel):
+    """The earliest activity planned on a deal that has not been reported on or cancelled."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    kind: str
+    title: str
+    starts_at: datetime = Field(description="a series: its first occurrence")
+    recurring: bool
+
+
+class DealCard(DealPublic):
+    """A deal on the board: with its company's and owner's names and what is planned next."""
+
+    company_name: str
+    owner_name: str | None = Field(description="null until the owner's profile arrives")
+    next_activity: NextActivity | None
 
 
 class Requirement(BaseModel):
@@ -169,6 +206,8 @@ class CompanyPublic(BaseModel):
     name: str
     tax_id: str | None
     address: AddressIn | None
+    created_by: str
+    archived_at: datetime | None = None
 
     @classmethod
     def of(cls, company: "Company") -> "CompanyPublic":
@@ -180,7 +219,22 @@ class CompanyPublic(BaseModel):
                 city=company.city,
                 country=company.country or "PL",
             )
-        return cls(id=company.id, name=company.name, tax_id=company.tax_id, address=address)
+        return cls(
+            id=company.id,
+            name=company.name,
+            tax_id=company.tax_id,
+            address=address,
+            created_by=company.created_by,
+            archived_at=company.archived_at,
+        )
+
+
+class NipCheck(BaseModel):
+    """A NIP as typed: whether it is one, and which company (if any) already has it."""
+
+    tax_id: str | None = Field(description="the ten digits, when the NIP is valid")
+    problem: str | None = Field(description="what is wrong with it, in the caller's language")
+    company: CompanyPublic | None = Field(description="the company that has this NIP")
 
 
 Phone = Annotated[
@@ -213,6 +267,9 @@ class ContactPublic(BaseModel):
     position: str | None
     phone: str | None
     email: str | None
+    created_by: str
+    archived_at: datetime | None = None
+    company_name: str | None = Field(default=None, description="in lists: the company's name")
 
 
 class StagePublic(BaseModel):
@@ -322,7 +379,7 @@ class Column(BaseModel):
     stage: StagePublic
     count: int
     totals: list[Total]
-    deals: list[DealPublic]
+    deals: list[DealCard]
 
 
 class Board(BaseModel):

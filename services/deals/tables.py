@@ -5,7 +5,16 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, func
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -31,6 +40,7 @@ class Company(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_company_name_id", "name", "id"),)
 
@@ -107,6 +117,7 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_contact_name_id", "name", "id"),)
 
@@ -130,6 +141,7 @@ class Deal(Base):
     stage_entered_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -217,3 +229,32 @@ class DealTally(Base):
     currency: Mapped[str] = mapped_column(Text, primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
     amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
+
+
+class DealActivity(Base):
+    """Deals' replica of the calendar's activities on deals: a card's next planned activity.
+
+    One row per activity, kept from the calendar's snapshots (the newest wins); a completed or
+    cancelled activity stays as such, so a late copy of an older event cannot bring it back.
+    """
+
+    __tablename__ = "deal_activity"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)  # the calendar's activity id
+    deal_id: Mapped[UUID | None]
+    kind: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recurring: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # A board's cards: each deal's earliest scheduled activity.
+        Index(
+            "ix_deal_activity_deal_id_starts_at",
+            "deal_id",
+            "starts_at",
+            postgresql_where=text("status = 'scheduled'"),
+        ),
+    )

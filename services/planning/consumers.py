@@ -12,8 +12,10 @@ from services.planning.usecases.locks import COMPANY_TIME_ZONE
 from shared.consumer import Handler
 from shared.contracts.deals import (
     CompanyCreated,
+    DealArchived,
     DealCreated,
     DealLost,
+    DealRestored,
     DealSnapshot,
     DealStageChanged,
     DealUpdated,
@@ -50,7 +52,8 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
 
 
 async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Every deal event carries the whole deal: keep the newest, for actuals and the forecast.
+    """Every deal event carries the whole deal: keep the newest, for actuals and the forecast
+    (an archived deal counts in neither).
 
     A won deal is actual revenue on the company's date it was won: `crm.deal.won.v1`'s time (the
     stage change that comes with it gives the same day). Later snapshots of a deal still won keep
@@ -67,6 +70,7 @@ async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
         "probability": deal.probability,
         "stage_kind": deal.stage_kind,
         "won_on": event.time.astimezone(COMPANY_TIME_ZONE).date() if won else None,
+        "archived": deal.archived,
         "changed_at": event.time,
     }
     statement = insert(DealReplica).values(id=deal.deal_id, **values)
@@ -85,7 +89,15 @@ async def on_deal_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
     )
 
 
-DEAL_EVENTS = (DealCreated, DealUpdated, DealStageChanged, DealWon, DealLost)
+DEAL_EVENTS = (
+    DealCreated,
+    DealUpdated,
+    DealStageChanged,
+    DealWon,
+    DealLost,
+    DealArchived,
+    DealRestored,
+)
 
 HANDLERS: Mapping[str, Handler] = {
     **{contract.type: on_deal_snapshot for contract in DEAL_EVENTS},

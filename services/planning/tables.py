@@ -4,7 +4,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -156,6 +166,7 @@ class DealReplica(Base):
     won_on: Mapped[date | None] = mapped_column(
         comment="the company's date the deal was won; null unless it is won"
     )
+    archived: Mapped[bool] = mapped_column(server_default=false())
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
@@ -164,14 +175,14 @@ class DealReplica(Base):
             "ix_deal_replica_won_on",
             "won_on",
             postgresql_include=["owner_id", "company_id", "amount", "currency"],
-            postgresql_where=text("won_on IS NOT NULL"),
+            postgresql_where=text("won_on IS NOT NULL AND NOT archived"),
         ),
         # The forecast: open deals by their expected close.
         Index(
             "ix_deal_replica_open_expected_close_date",
             "expected_close_date",
             postgresql_include=["owner_id", "company_id", "amount", "currency", "probability"],
-            postgresql_where=text("stage_kind = 'open'"),
+            postgresql_where=text("stage_kind = 'open' AND NOT archived"),
         ),
     )
 

@@ -46,6 +46,16 @@ class CompanyUpdated(Contract):
     address: Address | None = None
 
 
+@contract("crm.company.archived.v1", topic=COMPANY_TOPIC, source=SOURCE)
+class CompanyArchived(CompanyUpdated):
+    """A company was archived: hidden from lists and pickers, its history kept. Never deleted."""
+
+
+@contract("crm.company.restored.v1", topic=COMPANY_TOPIC, source=SOURCE)
+class CompanyRestored(CompanyUpdated):
+    """An archived company is back in the lists."""
+
+
 class ContactSnapshot(Contract):
     contact_id: UUID
     company_id: UUID | None
@@ -65,6 +75,16 @@ class ContactUpdated(ContactSnapshot):
     """A contact's details changed."""
 
 
+@contract("crm.contact.archived.v1", topic=CONTACT_TOPIC, source=SOURCE)
+class ContactArchived(ContactSnapshot):
+    """A contact was archived: hidden from lists and pickers, never deleted."""
+
+
+@contract("crm.contact.restored.v1", topic=CONTACT_TOPIC, source=SOURCE)
+class ContactRestored(ContactSnapshot):
+    """An archived contact is back in the lists."""
+
+
 class DealSnapshot(Contract):
     """A deal as other services need it: planning's forecast, the calendar's links."""
 
@@ -79,6 +99,9 @@ class DealSnapshot(Contract):
     stage_id: UUID
     stage_kind: Literal["open", "won", "lost"]
     probability: int = Field(ge=0, le=100)
+    archived: bool = Field(
+        default=False, description="an archived deal counts in no forecast, total or list"
+    )
 
 
 @contract("crm.deal.created.v1", topic=DEAL_TOPIC, source=SOURCE)
@@ -108,3 +131,13 @@ class DealLost(DealSnapshot):
     """A deal entered a lost stage."""
 
     lost_reason: str
+
+
+@contract("crm.deal.archived.v1", topic=DEAL_TOPIC, source=SOURCE)
+class DealArchived(DealSnapshot):
+    """A deal was archived (`archived` is true): out of the board, the lists and the plans."""
+
+
+@contract("crm.deal.restored.v1", topic=DEAL_TOPIC, source=SOURCE)
+class DealRestored(DealSnapshot):
+    """An archived deal is back where it stood (`archived` is false)."""

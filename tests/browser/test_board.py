@@ -59,7 +59,7 @@ def test_dropping_a_card_on_a_gated_stage_asks_for_the_missing_fields_then_moves
     expect(dialog).to_be_visible()
     expect(dialog.locator("input[name=amount]")).to_be_visible()
     expect(dialog.locator("input[name=expected_close_date]")).to_be_visible()
-    expect(dialog.locator("input")).to_have_count(3)  # the two fields and the hidden stage
+    expect(dialog.locator("input")).to_have_count(4)  # the two fields, the hidden stage and mark
     dialog.locator("input[name=amount]").fill("125000")
     dialog.locator("input[name=expected_close_date]").fill("2099-06-30")
     dialog.get_by_role("button", name="Save and move").click()

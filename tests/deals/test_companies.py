@@ -81,6 +81,54 @@ async def test_a_second_company_with_the_same_nip_is_a_conflict(deals: httpx.Asy
     assert answer.json()["detail"][0]["loc"] == ["body", "tax_id"]
 
 
+async def test_a_duplicate_nip_names_the_company_that_has_it(deals: httpx.AsyncClient) -> None:
+    first = await deals.post("/api/companies", json={"name": "First", "tax_id": "5260250274"})
+    other = (await deals.post("/api/companies", json={"name": "Other"})).json()
+
+    created = await deals.post("/api/companies", json={"name": "Second", "tax_id": "5260250274"})
+    changed = await deals.patch(f"/api/companies/{other['id']}", json={"tax_id": "5260250274"})
+
+    expected = {"company_id": first.json()["id"], "name": "First"}
+    assert created.status_code == changed.status_code == 409
+    assert created.json()["detail"][0]["ctx"] == changed.json()["detail"][0]["ctx"] == expected
+
+
+async def test_a_nip_is_checked_as_typed_for_its_checksum_and_its_holder(
+    deals: httpx.AsyncClient,
+) -> None:
+    holder = await deals.post("/api/companies", json={"name": "Huta", "tax_id": "5260250274"})
+
+    taken = await deals.get("/api/companies/nip-check", params={"tax_id": "526-025-02-74"})
+    free = await deals.get("/api/companies/nip-check", params={"tax_id": "PL 1234563218"})
+    wrong = await deals.get("/api/companies/nip-check", params={"tax_id": "1234567890"})
+    short = await deals.get("/api/companies/nip-check", params={"tax_id": "123"})
+
+    assert taken.json()["company"]["id"] == holder.json()["id"]
+    assert (free.json()["tax_id"], free.json()["problem"], free.json()["company"]) == (
+        "1234563218",
+        None,
+        None,
+    )
+    assert wrong.json()["tax_id"] is None and "checksum" in wrong.json()["problem"]
+    assert "10 digits" in short.json()["problem"]
+
+
+async def test_companies_are_found_by_name_without_diacritics_or_by_nip(
+    deals: httpx.AsyncClient,
+) -> None:
+    for name, nip in (("Łódzka Żegluga", None), ("Zakład Ślusarski", "5260250274"), ("Inna", None)):
+        await deals.post("/api/companies", json={"name": name, "tax_id": nip})
+
+    async def found(q: str) -> list[str]:
+        page = (await deals.get("/api/companies", params={"q": q})).json()
+        return [company["name"] for company in page["items"]]
+
+    assert await found("lodzka zegl") == ["Łódzka Żegluga"]
+    assert await found("ŚLUSAR") == ["Zakład Ślusarski"]
+    assert await found("526-025-02") == ["Zakład Ślusarski"]
+    assert await found("100%") == []
+
+
 async def test_companies_are_listed_by_name_in_pages(deals: httpx.AsyncClient) -> None:
     for name in ["Delta", "Alfa", "Charlie", "Bravo", "Echo"]:
         await deals.post("/api/companies", json={"name": name})

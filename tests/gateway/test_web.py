@@ -1,31 +1,11 @@
 """The browser side of the gateway over HTTP: CSRF, headers, escaping, language, access."""
 
-import re
-
 import httpx
 
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.gateway.conftest import PASSWORD, add_user
-
-
-def csrf_of(html: str) -> str:
-    """The CSRF token a page carries for its requests."""
-    found = re.search(r'data-csrf-token="([^"]+)"', html)
-    assert found, "the page carries no CSRF token"
-    return found.group(1)
-
-
-async def browser_sign_in(gateway: httpx.AsyncClient, email: str, password: str) -> str:
-    """Sign in as the login form does; return the CSRF token the pages carry."""
-    page = await gateway.get("/login")
-    token = csrf_of(page.text)
-    answer = await gateway.post(
-        "/login",
-        data={"email": email, "password": password},
-        headers={"X-CSRF-Token": token, "HX-Request": "true"},
-    )
-    assert answer.headers.get("HX-Redirect") == "/", answer.text
-    return token
+from tests.gateway.conftest import browser_sign_in as browser_sign_in  # other modules' import
+from tests.gateway.conftest import csrf_of as csrf_of
 
 
 async def test_a_state_change_without_the_csrf_token_is_refused(gateway: httpx.AsyncClient) -> None:

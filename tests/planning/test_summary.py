@@ -9,7 +9,15 @@ import httpx
 
 from shared.auth import Identity
 from shared.bus import InProcessBus, Message
-from shared.contracts.deals import DealCreated, DealSnapshot, DealStageChanged, DealUpdated, DealWon
+from shared.contracts.deals import (
+    DealArchived,
+    DealCreated,
+    DealRestored,
+    DealSnapshot,
+    DealStageChanged,
+    DealUpdated,
+    DealWon,
+)
 from shared.contracts.gateway import TeamChanged
 from shared.events import new_event
 from shared.testing.apps import identity_headers
@@ -297,3 +305,29 @@ async def test_a_week_across_two_months_counts_in_each_by_its_days(
         planning, period="custom", start_date="2026-12-05", end_date="2026-12-31"
     )
     assert custom["submitted"] == "28.57"
+
+
+async def test_an_archived_deal_leaves_actual_and_forecast_and_comes_back_when_restored(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await tree(bus)
+    anna = await person(bus, "manager", NORTH)
+    won = deal(DealWon, anna, "700", date(2026, 12, 10), 100)
+    open_ = deal(DealCreated, anna, "1000", date(2026, 12, 20), 30)
+    await bus.publish([message(won, "won"), message(open_, "open")])
+
+    await bus.publish(
+        [
+            message(DealArchived(**{**won.model_dump(), "archived": True}), "won"),
+            message(DealArchived(**{**open_.model_dump(), "archived": True}), "open"),
+        ]
+    )
+    archived = await own_figures(planning, anna)
+    await bus.publish([message(DealRestored(**open_.model_dump()), "open")])
+    restored = await own_figures(planning, anna)
+
+    assert (Decimal(archived["actual"]), Decimal(archived["forecast"])) == (Decimal(0), Decimal(0))
+    assert (Decimal(restored["actual"]), Decimal(restored["forecast"])) == (
+        Decimal(0),
+        Decimal(300),
+    )

@@ -1,28 +1,46 @@
 """`/api/companies`: the customer companies."""
 
+from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy import and_, or_, select
 
 from services.deals.api.deals import timeline
-from services.deals.schemas import CompanyCreate, CompanyPublic, CompanyUpdate, TimelineItem
+from services.deals.domain.nip import normalize_nip
+from services.deals.schemas import (
+    CompanyCreate,
+    CompanyPublic,
+    CompanyUpdate,
+    NipCheck,
+    TimelineItem,
+)
 from services.deals.tables import Company, Deal, TimelineEntry
+from services.deals.usecases import archiving
 from services.deals.usecases import companies as usecases
 from services.deals.usecases.deals import visible_deals
 from shared.auth import CurrentIdentity
 from shared.contracts.deals import Address
+from shared.db import contains, folded
 from shared.deps import Sessions
 from shared.errors import NotFound
+from shared.i18n import translate
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/companies", tags=["companies"])
+
+Search = Annotated[
+    str | None, Query(max_length=100, description="part of the name (any diacritics) or NIP")
+]
+Archived = Annotated[bool, Query(description="true: only the archived ones")]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_company(
     body: CompanyCreate, sessions: Sessions, identity: CurrentIdentity
 ) -> CompanyPublic:
+    """A new company; a NIP another company has is refused with 409 naming it (`ctx`)."""
     address = Address(**body.address.model_dump()) if body.address else None
     company = await usecases.create_company(
         sessions,
@@ -36,15 +54,46 @@ async def create_company(
 
 @router.get("")
 async def list_companies(
-    sessions: Sessions, _: CurrentIdentity, limit: Limit = 50, cursor: Cursor = None
+    sessions: Sessions,
+    _: CurrentIdentity,
+    q: Search = None,
+    archived: Archived = False,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Page[CompanyPublic]:
-    query = keyset(
-        select(Company), (Company.name, Company.id), cursor=cursor, types=(str, UUID), limit=limit
+    """By name; the archived ones only when asked for (`archived=true`)."""
+    query = select(Company).where(
+        Company.archived_at.is_not(None) if archived else Company.archived_at.is_(None)
     )
+    if q and q.strip():
+        digits = "".join(c for c in q if c.isdigit())
+        found = folded(Company.name).like(contains(q.strip()))
+        query = query.where(or_(found, Company.tax_id.contains(digits)) if digits else found)
+    query = keyset(query, (Company.name, Company.id), cursor=cursor, types=(str, UUID), limit=limit)
     async with sessions() as session:
         rows = (await session.scalars(query)).all()
     companies = [CompanyPublic.of(row) for row in rows]
     return page_of(companies, limit, key=lambda company: (company.name, company.id))
+
+
+@router.get("/nip-check")
+async def check_nip(
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    tax_id: Annotated[str, Query(max_length=40, description="a NIP as typed")],
+) -> NipCheck:
+    """Whether `tax_id` is a NIP (its checksum) and which company already has it, as one types."""
+    try:
+        digits = normalize_nip(tax_id)
+    except ValueError as wrong:
+        return NipCheck(tax_id=None, problem=translate(str(wrong), identity.locale), company=None)
+    async with sessions() as session:
+        holder = await session.scalar(select(Company).where(Company.tax_id == digits))
+    return NipCheck(
+        tax_id=digits,
+        problem=None,
+        company=CompanyPublic.of(holder) if holder else None,
+    )
 
 
 @router.get("/{company_id}")
@@ -73,10 +122,35 @@ async def company_timeline(
 
 @router.patch("/{company_id}")
 async def update_company(
-    company_id: UUID, body: CompanyUpdate, sessions: Sessions, _: CurrentIdentity
+    company_id: UUID, body: CompanyUpdate, sessions: Sessions, identity: CurrentIdentity
 ) -> CompanyPublic:
+    """Whoever added the company, their head or an administrator changes it (else 403)."""
     changes = body.model_dump(exclude_unset=True)
     if body.address is not None:
         changes["address"] = Address(**body.address.model_dump())
-    company = await usecases.update_company(sessions, company_id=company_id, changes=changes)
+    company = await usecases.update_company(
+        sessions, identity=identity, company_id=company_id, changes=changes
+    )
+    return CompanyPublic.of(company)
+
+
+@router.post("/{company_id}/archive")
+async def archive_company(
+    company_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> CompanyPublic:
+    """Out of the lists and pickers, history kept (`crm.company.archived.v1`); repeatable."""
+    company = await archiving.set_company_archived(
+        sessions, identity=identity, company_id=company_id, archive=True, now=datetime.now(UTC)
+    )
+    return CompanyPublic.of(company)
+
+
+@router.post("/{company_id}/restore")
+async def restore_company(
+    company_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> CompanyPublic:
+    """Back in the lists (`crm.company.restored.v1`); repeatable."""
+    company = await archiving.set_company_archived(
+        sessions, identity=identity, company_id=company_id, archive=False, now=datetime.now(UTC)
+    )
     return CompanyPublic.of(company)

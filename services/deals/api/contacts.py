@@ -1,14 +1,18 @@
 """`/api/contacts`: people at customer companies."""
 
+from datetime import UTC, datetime
+from typing import Annotated, Any, cast
 from uuid import UUID
 
-from fastapi import APIRouter, status
-from sqlalchemy import select
+from fastapi import APIRouter, Query, status
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from services.deals.schemas import ContactCreate, ContactPublic, ContactUpdate
-from services.deals.tables import Contact
+from services.deals.tables import Company, Contact
+from services.deals.usecases import archiving
 from services.deals.usecases import contacts as usecases
 from shared.auth import CurrentIdentity
+from shared.db import contains, folded
 from shared.deps import Sessions
 from shared.errors import NotFound
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
@@ -26,23 +30,45 @@ async def create_contact(
     return ContactPublic.model_validate(contact)
 
 
+def _search(q: str) -> ColumnElement[bool]:
+    """Name or e-mail (any diacritics, any case), or phone by its digits whatever the spacing."""
+    found = [folded(Contact.name).like(contains(q)), folded(Contact.email).like(contains(q))]
+    digits = "".join(c for c in q if c.isdigit())
+    if len(digits) >= 3:
+        phone_digits = func.regexp_replace(Contact.phone, "[^0-9]", "", "g")
+        found.append(phone_digits.contains(digits))
+    return or_(*found)
+
+
 @router.get("")
 async def list_contacts(
     sessions: Sessions,
     _: CurrentIdentity,
     company_id: UUID | None = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="part of the name, e-mail or phone")
+    ] = None,
+    archived: Annotated[bool, Query(description="true: only the archived ones")] = False,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ContactPublic]:
-    query = select(Contact)
+    """By name, each with its company's name; the archived ones only when asked for."""
+    named = select(Contact, Company.name).outerjoin(Company, Company.id == Contact.company_id)
+    query = cast("Select[Any]", named).where(
+        Contact.archived_at.is_not(None) if archived else Contact.archived_at.is_(None)
+    )
     if company_id is not None:
         query = query.where(Contact.company_id == company_id)
+    if q and q.strip():
+        query = query.where(_search(q.strip()))
     query = keyset(query, (Contact.name, Contact.id), cursor=cursor, types=(str, UUID), limit=limit)
     async with sessions() as session:
-        rows = (await session.scalars(query)).all()
-    return page_of(
-        [ContactPublic.model_validate(row) for row in rows], limit, key=lambda c: (c.name, c.id)
-    )
+        rows = (await session.execute(query)).all()
+    contacts = [
+        ContactPublic.model_validate(contact).model_copy(update={"company_name": company_name})
+        for contact, company_name in rows
+    ]
+    return page_of(contacts, limit, key=lambda c: (c.name, c.id))
 
 
 @router.get("/{contact_id}")
@@ -56,9 +82,35 @@ async def get_contact(contact_id: UUID, sessions: Sessions, _: CurrentIdentity) 
 
 @router.patch("/{contact_id}")
 async def update_contact(
-    contact_id: UUID, body: ContactUpdate, sessions: Sessions, _: CurrentIdentity
+    contact_id: UUID, body: ContactUpdate, sessions: Sessions, identity: CurrentIdentity
 ) -> ContactPublic:
+    """Whoever added the contact, their head or an administrator changes it (else 403)."""
     contact = await usecases.update_contact(
-        sessions, contact_id=contact_id, changes=body.model_dump(exclude_unset=True)
+        sessions,
+        identity=identity,
+        contact_id=contact_id,
+        changes=body.model_dump(exclude_unset=True),
+    )
+    return ContactPublic.model_validate(contact)
+
+
+@router.post("/{contact_id}/archive")
+async def archive_contact(
+    contact_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> ContactPublic:
+    """Out of the lists and pickers (`crm.contact.archived.v1`); repeatable."""
+    contact = await archiving.set_contact_archived(
+        sessions, identity=identity, contact_id=contact_id, archive=True, now=datetime.now(UTC)
+    )
+    return ContactPublic.model_validate(contact)
+
+
+@router.post("/{contact_id}/restore")
+async def restore_contact(
+    contact_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> ContactPublic:
+    """Back in the lists (`crm.contact.restored.v1`); repeatable."""
+    contact = await archiving.set_contact_archived(
+        sessions, identity=identity, contact_id=contact_id, archive=False, now=datetime.now(UTC)
     )
     return ContactPublic.model_validate(contact)

@@ -15,12 +15,14 @@ from services.deals.schemas import (
     DealPublic,
     DealUpdate,
     DocumentLink,
+    DocumentPublic,
     Requirement,
     RequirementsAnswer,
     Sort,
     TimelineItem,
 )
-from services.deals.tables import Deal, DealContact, Member, TimelineEntry
+from services.deals.tables import Deal, DealContact, DealDocument, Member, TimelineEntry
+from services.deals.usecases import archiving
 from services.deals.usecases import deals as usecases
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
@@ -49,7 +51,8 @@ def filtered(query: Select[*tuple[Any, ...]], filters: DealFilters) -> Select[*t
         query = query.where(Deal.expected_close_date >= filters.close_from)
     if filters.close_to is not None:
         query = query.where(Deal.expected_close_date <= filters.close_to)
-    return query
+    archived = Deal.archived_at.is_not(None) if filters.archived else Deal.archived_at.is_(None)
+    return query.where(archived)
 
 
 # Sort keys of the list: each a non-null column with an index that serves it in both directions.
@@ -209,6 +212,39 @@ async def link_document(
         sessions, identity=identity, deal_id=deal_id, title=body.title, url=body.url
     )
     return {"id": str(document.id), "title": document.title, "url": document.url}
+
+
+@router.get("/{deal_id}/documents")
+async def list_documents(
+    deal_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> list[DocumentPublic]:
+    """The documents linked to the deal, oldest first."""
+    async with sessions() as session:
+        await usecases.visible_deal(session, identity, deal_id)
+        query = (
+            select(DealDocument)
+            .where(DealDocument.deal_id == deal_id)
+            .order_by(DealDocument.added_at, DealDocument.id)
+        )
+        return [DocumentPublic.model_validate(row) for row in await session.scalars(query)]
+
+
+@router.post("/{deal_id}/archive")
+async def archive_deal(deal_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> DealPublic:
+    """Out of the board, its totals, the lists and the plans (`crm.deal.archived.v1`)."""
+    deal = await archiving.set_deal_archived(
+        sessions, identity=identity, deal_id=deal_id, archive=True, now=datetime.now(UTC)
+    )
+    return (await _public(sessions, [deal]))[0]
+
+
+@router.post("/{deal_id}/restore")
+async def restore_deal(deal_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> DealPublic:
+    """Back where it stood (`crm.deal.restored.v1`)."""
+    deal = await archiving.set_deal_archived(
+        sessions, identity=identity, deal_id=deal_id, archive=False, now=datetime.now(UTC)
+    )
+    return (await _public(sessions, [deal]))[0]
 
 
 @router.get("/{deal_id}/timeline")

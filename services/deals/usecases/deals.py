@@ -29,7 +29,7 @@ from services.deals.tables import (
 from shared.auth import Identity
 from shared.contracts.deals import DealCreated, DealLost, DealStageChanged, DealUpdated, DealWon
 from shared.db import SessionFactory, unit_of_work
-from shared.errors import Forbidden, Invalid, NotFound
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import new_event
 from shared.outbox import add_event
 from shared.text import N_
@@ -123,15 +123,17 @@ async def _unmet(
     target: Stage,
     contact_ids: list[UUID] | None,
     today: date,
+    new_documents: int = 0,
 ) -> list[rules.Unmet]:
-    """`contact_ids`: the deal's contacts after the change, or None when they stay as on file."""
+    """`contact_ids`: the deal's contacts after the change, or None when they stay as on file;
+    `new_documents`: documents linked in the same change (a deal opened with its offer)."""
     evidence = await _evidence(session, deal.id)
     reasons = await session.scalars(select(LostReason.name).where(LostReason.active.is_(True)))
     state = rules.Deal(
         values=_values(deal, evidence.contact_ids if contact_ids is None else contact_ids),
         current_position=current.position if current else 0,
         completed_activities=evidence.completed_activities,
-        documents=evidence.documents,
+        documents=evidence.documents + new_documents,
         lost_reason=deal.lost_reason,
         lost_reasons=tuple(reasons),
     )
@@ -177,12 +179,22 @@ async def _check_links(
     session: AsyncSession, identity: Identity, deal: Deal, changes: dict[str, Any]
 ) -> None:
     problems: dict[str, str] = {}
-    if "company_id" in changes and await session.get(Company, changes["company_id"]) is None:
-        problems["company_id"] = N_("no such company")
+    new = deal.id is None  # being opened: everything it links to is checked
+    if "company_id" in changes and (new or changes["company_id"] != deal.company_id):
+        company = await session.get(Company, changes["company_id"])
+        if company is None:
+            problems["company_id"] = N_("no such company")
+        elif company.archived_at is not None:
+            problems["company_id"] = N_("the company is archived; restore it first")
     wanted = set(changes.get("contact_ids") or [])
     if wanted:
-        found = set(await session.scalars(select(Contact.id).where(Contact.id.in_(wanted))))
-        if wanted - found:
+        linked = set() if new else set(await _linked_contacts(session, deal.id))
+        found = set(
+            await session.scalars(
+                select(Contact.id).where(Contact.id.in_(wanted), Contact.archived_at.is_(None))
+            )
+        )
+        if wanted - found - linked:
             problems["contact_ids"] = N_("no such contact")
     if "owner_id" in changes and changes["owner_id"] != deal.owner_id:
         await _check_owner(session, identity, changes["owner_id"])
@@ -205,7 +217,13 @@ async def _check_owner(session: AsyncSession, identity: Identity, owner_id: UUID
         raise Forbidden("a head may give deals only to people of the group")
 
 
-def _snapshot(deal: Deal, stage: Stage) -> dict[str, Any]:
+async def _linked_contacts(session: AsyncSession, deal_id: UUID) -> list[UUID]:
+    query = select(DealContact.contact_id).where(DealContact.deal_id == deal_id)
+    return list(await session.scalars(query))
+
+
+def snapshot(deal: Deal, stage: Stage) -> dict[str, Any]:
+    """A deal as its events carry it."""
     return {
         "deal_id": deal.id,
         "title": deal.title,
@@ -218,6 +236,7 @@ def _snapshot(deal: Deal, stage: Stage) -> dict[str, Any]:
         "stage_id": deal.stage_id,
         "stage_kind": stage.kind,
         "probability": deal.probability,
+        "archived": deal.archived_at is not None,
     }
 
 
@@ -242,11 +261,11 @@ async def _first_stage(session: AsyncSession, pipeline_id: UUID | None) -> Stage
 TallyKey = tuple[UUID, UUID, str, Decimal]
 
 
-def _tally_key(deal: Deal) -> TallyKey:
+def tally_key(deal: Deal) -> TallyKey:
     return (deal.stage_id, deal.owner_id, deal.currency, deal.amount or Decimal(0))
 
 
-async def _count(session: AsyncSession, key: TallyKey, sign: int) -> None:
+async def count_in_tally(session: AsyncSession, key: TallyKey, sign: int) -> None:
     """Add (or take away) one deal from its stage's running totals."""
     stage_id, owner_id, currency, amount = key
     values = {
@@ -269,11 +288,11 @@ async def _retally(session: AsyncSession, old: TallyKey | None, new: TallyKey) -
     if old == new:
         return
     if old is not None:
-        await _count(session, old, -1)
-    await _count(session, new, +1)
+        await count_in_tally(session, old, -1)
+    await count_in_tally(session, new, +1)
 
 
-def _entry(deal: Deal, kind: str, actor: str, data: dict[str, Any]) -> TimelineEntry:
+def timeline_entry(deal: Deal, kind: str, actor: str, data: dict[str, Any]) -> TimelineEntry:
     return TimelineEntry(
         deal_id=deal.id,
         company_id=deal.company_id,
@@ -295,10 +314,12 @@ def _jsonable(value: Any) -> Any:
 async def create_deal(
     sessions: SessionFactory, *, identity: Identity, fields: dict[str, Any], today: date
 ) -> Deal:
-    """Open a deal in its pipeline's first stage (or the given one, if its requirements are met)."""
+    """Open a deal in its pipeline's first stage (or the given one, if its requirements are met),
+    with the documents it is opened with (they count for the stage)."""
     async with unit_of_work(sessions) as session:
         owner_id = fields.pop("owner_id", None) or UUID(identity.user_id)
         contact_ids = fields.pop("contact_ids", [])
+        documents = fields.pop("documents", [])
         custom = await _custom_values(session, {}, fields.pop("custom", {}))
         stage_id, pipeline_id = fields.pop("stage_id", None), fields.pop("pipeline_id", None)
         stage = (
@@ -320,19 +341,23 @@ async def create_deal(
         )
         if str(owner_id) != identity.user_id:  # opening a deal for someone else is a reassignment
             await _check_owner(session, identity, owner_id)
-        unmet = await _unmet(session, deal, None, stage, contact_ids, today)
+        unmet = await _unmet(session, deal, None, stage, contact_ids, today, len(documents))
         if unmet:
             raise RequirementsUnmet({None: unmet})
         session.add(deal)
         await session.flush()
-        await _retally(session, None, _tally_key(deal))
+        for document in documents:
+            await _link_document(session, identity, deal, document["title"], document["url"])
+        await _retally(session, None, tally_key(deal))
         session.add_all(
             DealContact(deal_id=deal.id, contact_id=c) for c in dict.fromkeys(contact_ids)
         )
         session.add(
-            _entry(deal, "created", identity.user_id, {"title": deal.title, "stage": stage.name})
+            timeline_entry(
+                deal, "created", identity.user_id, {"title": deal.title, "stage": stage.name}
+            )
         )
-        await add_event(session, new_event(DealCreated(**_snapshot(deal, stage)), subject=deal.id))
+        await add_event(session, new_event(DealCreated(**snapshot(deal, stage)), subject=deal.id))
         await session.refresh(deal)  # server-set timestamps, for the answer
     return deal
 
@@ -384,9 +409,11 @@ async def bulk_move(
 async def _apply(
     session: AsyncSession, identity: Identity, deal: Deal, changes: dict[str, Any], today: date
 ) -> None:
+    if deal.archived_at is not None:
+        raise Conflict({"archived": N_("the deal is archived; restore it first")})
     await _check_links(session, identity, deal, changes)
     current = await _stage(session, deal.stage_id)
-    counted = _tally_key(deal)
+    counted = tally_key(deal)
     old = {name: getattr(deal, name) for name in AUDITED} | {"custom": dict(deal.custom)}
     contact_ids = changes.pop("contact_ids", None)
     if "custom" in changes:
@@ -410,7 +437,7 @@ async def _apply(
         session.add_all(
             DealContact(deal_id=deal.id, contact_id=c) for c in dict.fromkeys(contact_ids)
         )
-    await _retally(session, counted, _tally_key(deal))
+    await _retally(session, counted, tally_key(deal))
     await _record(session, identity, deal, old, current, target)
 
 
@@ -426,7 +453,7 @@ async def _record(
     changed = [name for name in AUDITED if getattr(deal, name) != old[name]]
     for name in changed:
         data = {"field": name, "old": _jsonable(old[name]), "new": _jsonable(getattr(deal, name))}
-        session.add(_entry(deal, "field_changed", identity.user_id, data))
+        session.add(timeline_entry(deal, "field_changed", identity.user_id, data))
     for key in sorted(set(old["custom"]) | set(deal.custom)):
         if old["custom"].get(key) != deal.custom.get(key):
             data = {
@@ -434,9 +461,9 @@ async def _record(
                 "old": old["custom"].get(key),
                 "new": deal.custom.get(key),
             }
-            session.add(_entry(deal, "field_changed", identity.user_id, data))
+            session.add(timeline_entry(deal, "field_changed", identity.user_id, data))
     await session.flush()
-    snapshot = _snapshot(deal, target)
+    state = snapshot(deal, target)
     if target.id != current.id:
         deal.stage_entered_at = datetime.now(UTC)
         data = {
@@ -445,22 +472,20 @@ async def _record(
             "to_stage_id": str(target.id),
             "to": target.name,
         }
-        session.add(_entry(deal, "stage_changed", identity.user_id, data))
+        session.add(timeline_entry(deal, "stage_changed", identity.user_id, data))
         await add_event(
             session,
-            new_event(DealStageChanged(**snapshot, from_stage_id=current.id), subject=deal.id),
+            new_event(DealStageChanged(**state, from_stage_id=current.id), subject=deal.id),
         )
         if target.kind == "won":
-            await add_event(session, new_event(DealWon(**snapshot), subject=deal.id))
+            await add_event(session, new_event(DealWon(**state), subject=deal.id))
         if target.kind == "lost":
             await add_event(
                 session,
-                new_event(
-                    DealLost(**snapshot, lost_reason=deal.lost_reason or ""), subject=deal.id
-                ),
+                new_event(DealLost(**state, lost_reason=deal.lost_reason or ""), subject=deal.id),
             )
     elif changed or old["custom"] != deal.custom:
-        await add_event(session, new_event(DealUpdated(**snapshot), subject=deal.id))
+        await add_event(session, new_event(DealUpdated(**state), subject=deal.id))
 
 
 async def check_stage(
@@ -479,7 +504,14 @@ async def add_document(
 ) -> DealDocument:
     async with unit_of_work(sessions) as session:
         deal = await visible_deal(session, identity, deal_id)
-        document = DealDocument(deal_id=deal.id, title=title, url=url, added_by=identity.user_id)
-        session.add(document)
-        session.add(_entry(deal, "document_added", identity.user_id, {"title": title, "url": url}))
+        return await _link_document(session, identity, deal, title, url)
+
+
+async def _link_document(
+    session: AsyncSession, identity: Identity, deal: Deal, title: str, url: str
+) -> DealDocument:
+    document = DealDocument(deal_id=deal.id, title=title, url=url, added_by=identity.user_id)
+    session.add(document)
+    data = {"title": title, "url": url}
+    session.add(timeline_entry(deal, "document_added", identity.user_id, data))
     return document

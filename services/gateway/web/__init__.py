@@ -10,7 +10,7 @@ from services.gateway.web.calendar import awaiting as calendar_awaiting
 from services.gateway.web.calendar import settings as calendar_settings
 from services.gateway.web.calendar import sync as calendar_sync
 from services.gateway.web.deals import board as deal_board
-from services.gateway.web.deals import companies, deals
+from services.gateway.web.deals import companies, contacts, deals
 from services.gateway.web.desk import routes as desk
 from services.gateway.web.imports import routes as imports
 from services.gateway.web.notifications import routes as notifications
@@ -31,6 +31,7 @@ ROUTERS = [
     deal_board.router,
     deals.router,
     companies.router,
+    contacts.router,
     imports.router,
     calendar.router,
     calendar_awaiting.router,

@@ -84,6 +84,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
             ("/calendar", _("Calendar")),
             ("/deals", _("Deals")),
             ("/companies", _("Companies")),
+            ("/contacts", _("Contacts")),
             ("/plans", _("Plan")),
             ("/imports", _("Import")),
         ]

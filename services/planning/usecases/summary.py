@@ -11,7 +11,19 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import Date, Numeric, and_, case, false, func, literal, select, true, union_all
+from sqlalchemy import (
+    Date,
+    Numeric,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    not_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.domain.periods import LONGEST
@@ -160,7 +172,8 @@ async def _figures_by(
         func.coalesce(func.bool_or(sums.c.partial).filter(counted), False).label("prorated"),
     ).group_by(sums.c.key)
     deal_key = DealReplica.owner_id if key == "manager" else DealReplica.company_id
-    in_base = DealReplica.currency == plan.base_currency
+    # In the base currency, and not archived (as the replica's partial indexes say it).
+    in_base = and_(DealReplica.currency == plan.base_currency, not_(DealReplica.archived))
     # Actual revenue counts on the day a deal was won, the forecast on the expected close.
     won = select(deal_key, _zero(), _zero(), _total(DealReplica.amount), _zero(), false()).where(
         in_base, DealReplica.won_on.between(start, end)

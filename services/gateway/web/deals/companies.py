@@ -1,23 +1,97 @@
-"""The customer companies: the list and a company's page."""
+"""The customer companies: the list, a company's page, the new and edit forms, archiving."""
 
+from typing import Any
 from uuid import UUID
 
+import httpx
 from fastapi import APIRouter, Request, Response
 
-from services.gateway.web.backend import read
-from services.gateway.web.common import PageSeller
+from services.gateway.tables import User
+from services.gateway.web.backend import ask, part, problems, read
+from services.gateway.web.common import PageSeller, redirect
+from services.gateway.web.deals import forms
+from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.timeline import readable
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
 
+def _query(**params: str | None) -> dict[str, str]:
+    return {key: value for key, value in params.items() if value}
+
+
 @router.get("/companies")
-async def company_list(request: Request, user: PageSeller, cursor: str | None = None) -> Response:
-    page = await read(
-        request, user, "deals", "/api/companies", **({"cursor": cursor} if cursor else {})
+async def company_list(
+    request: Request,
+    user: PageSeller,
+    q: str | None = None,
+    archived: bool = False,
+    cursor: str | None = None,
+) -> Response:
+    """By name, searched by name or NIP; the archived ones on their own tab."""
+    params = _query(q=q, cursor=cursor, archived="true" if archived else None)
+    page = await read(request, user, "deals", "/api/companies", **params)
+    context = {"page": page, "q": q or "", "archived": archived}
+    template = "deals/_company_rows.html" if cursor or request.headers.get("HX-Request") else None
+    return render(request, template or "deals/companies.html", user, **context)
+
+
+@router.get("/companies/new")
+async def new_company(request: Request, user: PageSeller) -> Response:
+    return render(request, "deals/company_form.html", user, company=None, form={}, problems={})
+
+
+@router.get("/companies/nip-check")
+async def check_nip(
+    request: Request, user: PageSeller, tax_id: str = "", company_id: str = ""
+) -> Response:
+    """As a NIP is typed: whether it is one, and a link to the company that already has it."""
+    check: dict[str, Any] = {}
+    if tax_id.strip():
+        check = await read(request, user, "deals", "/api/companies/nip-check", tax_id=tax_id[:40])
+    holder = check.get("company")
+    if holder and holder["id"] == company_id:  # the company being edited has it: fine
+        holder = None
+    return render(request, "deals/_nip_check.html", user, check=check, holder=holder)
+
+
+async def company_choices(request: Request, user: User, q: str = "") -> list[dict[str, Any]]:
+    """The first companies by name matching `q`, for a form's picker (empty if deals is down)."""
+    reading = read(request, user, "deals", "/api/companies", **_query(q=q.strip()[:100]), limit=20)
+    return (await part(reading, {"items": []})).value["items"]  # type: ignore[no-any-return]
+
+
+@router.get("/companies/options")
+async def company_options(request: Request, user: PageSeller, q: str = "") -> Response:
+    """`<option>`s of the companies matching what is typed in a picker."""
+    choices = await company_choices(request, user, q)
+    return render(request, "deals/_company_options.html", user, choices=choices, chosen="")
+
+
+@router.post("/companies")
+async def create_company(request: Request, user: PageSeller) -> Response:
+    form = await request.form()
+    answer = await ask(
+        request, user, "deals", "POST", "/api/companies", json=forms.company_body(form)
     )
-    return render(request, "deals/companies.html", user, page=page)
+    if answer.status_code == 201:
+        return redirect(request, f"/companies/{answer.json()['id']}")
+    return _refused(request, user, None, dict(form), answer)
+
+
+def _refused(
+    request: Request, user: User, company: Any, form: dict[str, Any], answer: httpx.Response
+) -> Response:
+    """The form again, with what the service refused next to each field and, for a NIP another
+    company has, a link to that company."""
+    found = problems(answer)
+    holder = None
+    if answer.status_code == 409:
+        detail = answer.json().get("detail") or [{}]
+        holder = next((d.get("ctx") for d in detail if d.get("ctx")), None)
+    context = {"company": company, "form": form, "problems": found, "holder": holder}
+    return render(request, "deals/_company_form.html", user, status_code=422, **context)
 
 
 @router.get("/companies/{company_id}")
@@ -30,3 +104,33 @@ async def company_page(request: Request, company_id: UUID, user: PageSeller) -> 
     contacts = await read(request, user, "deals", "/api/contacts", company_id=str(company_id))
     context = {"company": company, "timeline": timeline, "deals": deals, "contacts": contacts}
     return render(request, "deals/company.html", user, **context)
+
+
+@router.get("/companies/{company_id}/edit")
+async def edit_company(request: Request, company_id: UUID, user: PageSeller) -> Response:
+    company = await read(request, user, "deals", f"/api/companies/{company_id}")
+    address = company["address"] or {}
+    form = {"name": company["name"], "tax_id": company["tax_id"] or "", **address}
+    context = {"company": company, "form": form, "problems": {}}
+    return render(request, "deals/company_form.html", user, **context)
+
+
+@router.post("/companies/{company_id}")
+async def update_company(request: Request, company_id: UUID, user: PageSeller) -> Response:
+    company = await read(request, user, "deals", f"/api/companies/{company_id}")
+    form = await request.form()
+    path = f"/api/companies/{company_id}"
+    answer = await ask(request, user, "deals", "PATCH", path, json=forms.company_body(form))
+    if answer.status_code == 200:
+        return redirect(request, f"/companies/{company_id}")
+    return _refused(request, user, company, dict(form), answer)
+
+
+@router.post("/companies/{company_id}/archive")
+async def archive_company(request: Request, company_id: UUID, user: PageSeller) -> Response:
+    return await set_archived(request, user, f"/companies/{company_id}", archive=True)
+
+
+@router.post("/companies/{company_id}/restore")
+async def restore_company(request: Request, company_id: UUID, user: PageSeller) -> Response:
+    return await set_archived(request, user, f"/companies/{company_id}", archive=False)

@@ -102,8 +102,16 @@
   }
 
   function closeDialog() {
-    var dialog = document.getElementById("move-dialog");
-    if (dialog && dialog.open) dialog.close();
+    ["move-dialog", "deal-dialog"].forEach(function (id) {
+      var dialog = document.getElementById(id);
+      if (dialog && dialog.open) dialog.close();
+    });
+  }
+
+  // A dialog opens when the server sends what goes in it (a form for a new deal, a stage's needs).
+  function openDialogOf(target) {
+    var dialog = target && target.parentElement;
+    if (dialog && dialog.tagName === "DIALOG" && !dialog.open) dialog.showModal();
   }
 
   // Plan charts: each canvas names the JSON block holding its data (the CSP allows no inline
@@ -153,15 +161,20 @@
     document.body.addEventListener("htmx:afterSettle", initBoard);
     document.body.addEventListener("htmx:afterSettle", drawCharts);
     document.body.addEventListener("htmx:afterSwap", function (event) {
-      var dialog = document.getElementById("move-dialog");
-      if (event.detail.target.id === "move-dialog-body" && dialog && !dialog.open) dialog.showModal();
+      var id = event.detail.target.id;
+      if (id === "move-dialog-body" || id === "deal-dialog-body") openDialogOf(event.detail.target);
     });
     document.body.addEventListener("crm:moved", function () { closeDialog(); refreshBoard(); });
+    document.body.addEventListener("crm:saved", function () { closeDialog(); refreshBoard(); });
     document.body.addEventListener("crm:error", function (event) {
       toast({ title: event.detail.value || "Error", body: "" });
       refreshBoard();
     });
     document.body.addEventListener("click", function (event) {
+      if (event.target.closest("#deal-dialog") && event.target.classList.contains("close-dialog")) {
+        closeDialog();
+        return;
+      }
       if (!event.target.classList.contains("cancel-move")) return;
       closeDialog();
       refreshBoard(); // the card goes back where it was

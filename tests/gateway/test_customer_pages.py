@@ -1,0 +1,151 @@
+"""Customers in the pages, over HTTP with the whole CRM in process: companies and contacts
+created, changed, searched and archived, by the people allowed to."""
+
+import re
+
+from tests.gateway.conftest import Browser, new_company, redirected_to
+
+NIP = "5260250274"
+
+
+# --- companies ---------------------------------------------------------------------------------
+
+
+async def test_a_company_form_refuses_a_wrong_nip_next_to_the_field(
+    people: dict[str, Browser],
+) -> None:
+    anna = people["anna"]
+
+    wrong = await anna.post("/companies", {"name": "Zła Firma", "tax_id": "1234567890"})
+    nameless = await anna.post("/companies", {"name": "", "tax_id": ""})
+
+    assert wrong.status_code == 422
+    assert 'value="Zła Firma"' in wrong.text  # what was typed stays
+    assert re.search(r'id="nip-check".*checksum does not match', wrong.text, re.S)
+    assert nameless.status_code == 422 and 'class="invalid">Name' in nameless.text
+
+
+async def test_the_nip_is_checked_as_typed(people: dict[str, Browser]) -> None:
+    anna = people["anna"]
+    holder = await new_company(anna, "Huta <Łabędy>", NIP)
+
+    wrong = await anna.get("/companies/nip-check", params={"tax_id": "123"})
+    valid = await anna.get("/companies/nip-check", params={"tax_id": "PL 1234563218"})
+    taken = await anna.get("/companies/nip-check", params={"tax_id": "526-025-02-74"})
+    own = await anna.get("/companies/nip-check", params={"tax_id": NIP, "company_id": holder})
+
+    assert "10 digits" in wrong.text
+    assert "Valid NIP" in valid.text
+    assert f'href="/companies/{holder}"' in taken.text and "Huta &lt;Łabędy&gt;" in taken.text
+    assert "exists" not in own.text  # the company being edited may keep its NIP
+
+
+async def test_a_duplicate_nip_is_refused_with_a_link_to_the_company_that_has_it(
+    people: dict[str, Browser],
+) -> None:
+    piotr = people["piotr"]
+    holder = (await piotr.get("/companies", params={"q": "huta"})).text
+
+    answer = await piotr.post("/companies", {"name": "Druga Huta", "tax_id": "526 025 02 74"})
+
+    [holder_id] = re.findall(r'href="/companies/([0-9a-f-]+)"', holder)
+    assert answer.status_code == 422
+    assert "a company with this NIP exists" in answer.text
+    assert f'href="/companies/{holder_id}"' in answer.text
+
+
+async def test_a_company_is_changed_by_whoever_added_it_not_by_another_manager(
+    people: dict[str, Browser],
+) -> None:
+    anna, ewa = people["anna"], people["ewa"]
+    company = await new_company(anna, "Stara Nazwa")
+
+    form = await anna.get(f"/companies/{company}/edit")
+    changed = await anna.post(f"/companies/{company}", {"name": "Nowa Nazwa", "city": "Łódź"})
+    refused = await ewa.post(f"/companies/{company}", {"name": "Przejęta"})
+    empty = await anna.post(f"/companies/{company}", {"name": ""})
+
+    assert 'value="Stara Nazwa"' in form.text
+    assert redirected_to(changed) == f"/companies/{company}"
+    assert "Łódź" in (await anna.get(f"/companies/{company}")).text
+    assert refused.status_code == 422 and "only whoever added this record" in refused.text
+    assert empty.status_code == 422 and "invalid" in empty.text
+
+
+# --- contacts ----------------------------------------------------------------------------------
+
+
+async def test_a_contact_is_added_from_the_company_page_with_its_company_chosen(
+    people: dict[str, Browser],
+) -> None:
+    anna = people["anna"]
+    company = await new_company(anna, "Kontaktowa sp. z o.o.")
+    page = (await anna.get(f"/companies/{company}")).text
+
+    form = await anna.get(f"/contacts/new?company_id={company}")
+    bad = await anna.post("/contacts", {"name": "Łucja Żak", "company_id": company, "email": "x@"})
+    added = await anna.post(
+        "/contacts",
+        {
+            "name": "Łucja Żak",
+            "company_id": company,
+            "email": "lucja@kontakt.pl",
+            "phone": "600 100 200",
+        },
+    )
+
+    assert f'href="/contacts/new?company_id={company}"' in page
+    assert f'<option value="{company}" selected>' in form.text
+    assert bad.status_code == 422 and re.search(
+        r'class="invalid">E-mail.*class="error"', bad.text, re.S
+    )
+    assert 'value="Łucja Żak"' in bad.text
+    assert redirected_to(added) == f"/companies/{company}"
+    assert "Łucja Żak" in (await anna.get(f"/companies/{company}")).text
+
+
+async def test_contacts_are_searched_without_diacritics_and_paged(
+    people: dict[str, Browser],
+) -> None:
+    anna = people["anna"]
+    for n in range(51):
+        await anna.post("/contacts", {"name": f"Zenon Źdźbło {n:02d}"})
+
+    found = await anna.get("/contacts", params={"q": "zdzblo"})
+    more = re.search(r'"cursor": "([^"]+)"', found.text)
+    assert more, "a second page is offered"
+    rest = await anna.get("/contacts", params={"q": "zdzblo", "cursor": more.group(1)})
+    by_phone = await anna.get(
+        "/contacts", params={"q": "600100200"}, headers={"HX-Request": "true"}
+    )
+    nobody = await anna.get("/contacts", params={"q": "nikt taki"}, headers={"HX-Request": "true"})
+
+    assert found.text.count("Zenon Źdźbło") == 50 and "<html" in found.text
+    assert rest.text.count("Zenon Źdźbło") == 1 and "<html" not in rest.text
+    assert "Łucja Żak" in by_phone.text and "Kontaktowa sp. z o.o." in by_phone.text
+    assert "No contact matches." in nobody.text
+
+
+async def test_an_archived_contact_leaves_the_list_and_comes_back_when_restored(
+    people: dict[str, Browser],
+) -> None:
+    anna, ewa = people["anna"], people["ewa"]
+    redirected_to(await anna.post("/contacts", {"name": "Archiwalny Adam"}))
+    [contact] = re.findall(
+        r'href="/contacts/([0-9a-f-]+)">Archiwalny',
+        (await anna.get("/contacts", params={"q": "archiwalny"})).text,
+    )
+
+    refused = await ewa.post(f"/contacts/{contact}/archive")
+    archived = await anna.post(f"/contacts/{contact}/archive")
+    active = (await anna.get("/contacts", params={"q": "archiwalny"})).text
+    in_archive = (await anna.get("/contacts", params={"q": "archiwalny", "archived": "true"})).text
+    page = (await anna.get(f"/contacts/{contact}")).text
+    restored = await anna.post(f"/contacts/{contact}/restore")
+
+    assert refused.status_code == 403 and "crm:error" in refused.headers["HX-Trigger"]
+    assert redirected_to(archived) == f"/contacts/{contact}"
+    assert "Archiwalny Adam" not in active and "Archiwalny Adam" in in_archive
+    assert "Restore" in page and "Archived" in page
+    assert redirected_to(restored) == f"/contacts/{contact}"
+    assert "Archiwalny Adam" in (await anna.get("/contacts", params={"q": "archiwalny"})).text
