@@ -1,6 +1,9 @@
 """A knowledge service on its own database; people and groups arrive through the in-process bus."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -16,6 +19,7 @@ from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.testing.apps import identity_headers, running
 from shared.testing.people import person, team_changed, user_created
+from shared.testing.processes import free_port
 from shared.testing.waiting import eventually
 
 
@@ -25,7 +29,8 @@ class Knowledge:
     sessions: SessionFactory
 
     async def call(self, who: Identity, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return await self.client.request(method, url, headers=identity_headers(who), **kwargs)
+        headers = {**identity_headers(who), **kwargs.pop("headers", {})}
+        return await self.client.request(method, url, headers=headers, **kwargs)
 
     async def folder(self, who: Identity, name: str, **fields: Any) -> dict[str, Any]:
         answer = await self.call(who, "POST", "/api/folders", json={"name": name, **fields})
@@ -96,3 +101,45 @@ async def add_group(bus: InProcessBus, *, parent: UUID | None = None) -> UUID:
     team = uuid4()
     await bus.publish([team_changed(team, head=None, parent=parent)])
     return team
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint_url: str
+
+    def settings(self, bucket: str) -> dict[str, Any]:
+        return {
+            "storage": "s3",
+            "s3_bucket": bucket,
+            "s3_endpoint_url": self.endpoint_url,
+            "s3_access_key_id": "test",
+            "s3_secret_access_key": "test",
+        }
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """An S3-compatible server (moto's standalone server) for the whole run, in its own process."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("s3") / "moto.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    httpx.get(url, timeout=1)
+                    break
+                except httpx.TransportError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(f"moto did not start:\n{log.read_text()}") from None
+                    time.sleep(0.1)
+            yield S3Server(url)
+        finally:
+            process.terminate()
+            process.wait(10)

@@ -2,6 +2,7 @@
 Polish file name intact."""
 
 import re
+import unicodedata
 from urllib.parse import quote
 
 from fastapi import Request, Response, status
@@ -24,11 +25,15 @@ INLINE = {
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
+def _ascii(letter: str) -> str:
+    base = unicodedata.normalize("NFKD", letter.replace("ł", "l").replace("Ł", "L"))[:1]
+    return base if base.isascii() and base.isprintable() and base not in '"\\' else "_"
+
+
 def disposition(kind: str, file_name: str) -> str:
-    """RFC 6266: an ASCII fallback and the UTF-8 name (`Cennik łódzki.pdf` stays as it is)."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in file_name
-    )
+    """RFC 6266: the UTF-8 name (`Cennik łódzki.pdf` stays as it is) and an ASCII fallback
+    for old clients (`Cennik lodzki.pdf`)."""
+    fallback = "".join(_ascii(letter) for letter in file_name)
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 

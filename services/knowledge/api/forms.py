@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import Request
 from pydantic import BeforeValidator, Field, ValidationError
 from starlette.datastructures import FormData, UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
 from services.knowledge.uploads import Staged, TooLarge, stage_file, stage_text
 from services.knowledge.usecases.documents import Details, Target
@@ -100,15 +100,17 @@ async def read_upload(request: Request, *, limit: int) -> Received:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + FIELDS_ALLOWANCE:
         raise TooLarge({"file": N_("the file is larger than the limit")})
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+    stream = _limited(request, limit + FIELDS_ALLOWANCE)
+    content_type = request.headers.get("content-type", "")
+    parser: MultiPartParser | FormParser
+    if content_type.startswith("multipart/form-data"):
+        parser = MultiPartParser(
+            request.headers, stream, max_files=1, max_fields=30, max_part_size=MAX_PAGE * 2
+        )
+    elif content_type.startswith("application/x-www-form-urlencoded"):  # a page, no file
+        parser = FormParser(request.headers, stream)
+    else:
         raise Invalid({"file": N_("send the file as multipart/form-data")})
-    parser = MultiPartParser(
-        request.headers,
-        _limited(request, limit + FIELDS_ALLOWANCE),
-        max_files=1,
-        max_fields=30,
-        max_part_size=MAX_PAGE * 2,
-    )
     try:
         form = await parser.parse()
     except MultiPartException as error:
