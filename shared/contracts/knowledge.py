@@ -27,6 +27,9 @@ class DocumentSnapshot(Contract):
     file_name: str = Field(examples=["Regulamin sprzedaży.pdf"])
     size: int = Field(ge=0, description="bytes")
     sha256: str = Field(description="hex digest of the current version's content")
+    url: str = Field(
+        description="the document's page in the CRM", examples=["/knowledge/documents/6f1c…"]
+    )
 
 
 @contract("crm.document.created.v1", topic=DOCUMENT_TOPIC, source=SOURCE)

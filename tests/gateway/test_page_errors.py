@@ -26,8 +26,30 @@ from tests.gateway.test_web import browser_sign_in
 GATEWAY = Path(__file__).resolve().parents[2] / "services" / "gateway"
 # Pages every signed-in user may open, staff included.
 FOR_EVERYONE = {"/", "/login", "/logout", "/preferences/locale", "/notifications/stream"}
+# The knowledge base is read by everyone, the staff of other departments too.
+FOR_EVERYONE |= {
+    "/knowledge",
+    "/knowledge/search",
+    "/knowledge/must-read",
+    "/knowledge/upload",
+    "/knowledge/pages",
+    "/knowledge/pages/new",
+    "/knowledge/folders",
+    "/knowledge/folders/{folder_id}/access",
+    "/knowledge/documents/{document_id}",
+    "/knowledge/documents/{document_id}/acknowledge",
+    "/knowledge/documents/{document_id}/versions",
+    "/knowledge/documents/{document_id}/versions/{number}/restore",
+    "/knowledge/documents/{document_id}/must-read",
+    "/knowledge/documents/{document_id}/archive",
+}
 # What each backend's label reads on a page in English.
-LABELS = {"deals": "deals", "calendar": "calendar", "planning": "planning"}
+LABELS = {
+    "deals": "deals",
+    "calendar": "calendar",
+    "planning": "planning",
+    "knowledge": "knowledge",
+}
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +96,8 @@ def _pages_of_the_administrator(records: dict[str, str]) -> list[str]:
         "/plans/review",
         "/plans/groups",
         "/plans/settings",
+        "/knowledge/search?q=umowa",
+        "/knowledge/must-read",
     ]
 
 
@@ -90,7 +114,7 @@ def _without(app: FastAPI, down: str) -> Backends:
     return Backends(clients)
 
 
-@pytest.mark.parametrize("down", ["deals", "calendar", "planning"])
+@pytest.mark.parametrize("down", ["deals", "calendar", "planning", "knowledge"])
 async def test_with_a_service_down_every_page_names_it_or_shows_the_rest(
     crm_app: tuple[FastAPI, httpx.AsyncClient], records: dict[str, str], down: str
 ) -> None:
@@ -181,7 +205,7 @@ async def test_staff_are_refused_every_sales_api(staff: httpx.AsyncClient) -> No
         for route in router.routes
         if isinstance(route, APIRoute) and route.path.startswith("/api/")
         if route.path.split("/")[2] in SALES_ONLY and "/feeds/" not in route.path
-        for method in route.methods
+        for method in route.methods or ()
     ]
     answers = {(m, p): (await staff.request(m, p, json={})).status_code for m, p in calls}
 
@@ -197,7 +221,7 @@ async def test_staff_are_refused_every_sales_page(staff: httpx.AsyncClient) -> N
         for route in router.routes
         if isinstance(route, APIRoute)
         if not route.path.startswith("/api/") and route.path not in FOR_EVERYONE
-        for method in route.methods
+        for method in route.methods or ()
     ]
     answers = {(m, p): (await staff.request(m, p)).status_code for m, p in pages}
     desk = await staff.get("/")

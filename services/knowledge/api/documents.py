@@ -120,6 +120,7 @@ async def list_documents(
     updated_from: date | None = None,
     updated_to: date | None = None,
     unfiled: bool = Query(default=False, description="only documents outside the folders"),
+    deal_id: UUID | None = Query(default=None, description="only those attached to this deal"),
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[DocumentPublic]:
@@ -130,6 +131,11 @@ async def list_documents(
         query = filtered(select(Document), filters).where(readable_documents(reader))
         if unfiled:
             query = query.where(Document.folder_id.is_(None))
+        if deal_id is not None:
+            attached = select(DocumentLink.document_id).where(
+                DocumentLink.target == "deal", DocumentLink.target_id == deal_id
+            )
+            query = query.where(Document.id.in_(attached))
         query = keyset(
             query,
             (Document.updated_at, Document.id),

@@ -73,6 +73,7 @@ def snapshot(document: Document) -> dict[str, Any]:
         "file_name": document.file_name,
         "size": document.size,
         "sha256": document.sha256,
+        "url": url_of(document.id),
     }
 
 
