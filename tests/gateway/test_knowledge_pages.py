@@ -133,7 +133,7 @@ async def test_a_must_read_notifies_the_reader_who_confirms_it(
         data={"audience": f"team:{company['id']}"},
         headers={**csrf, "HX-Request": "true"},
     )
-    async with httpx.AsyncClient(transport=crm._transport, base_url="http://test") as other:  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=crm._transport, base_url="http://test") as other:
         token = await browser_sign_in(other, body["email"], PASSWORD)
 
         async def notified() -> list[dict[str, Any]]:
