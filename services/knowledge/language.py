@@ -67,15 +67,16 @@ def query_lexemes(word: str) -> frozenset[str]:
 
 @lru_cache(maxsize=20_000)
 def forms(lemma: str) -> frozenset[str]:
-    """Every inflected form of a lemma, folded (for marking matches in text)."""
+    """Every inflected form of a lemma, as written (for marking matches in text)."""
     with _lock:
         generated = _generator().generate(lemma)
-    return frozenset(fold(form) for form, *_rest in generated)
+    return frozenset(form for form, *_rest in generated)
 
 
 def query_forms(word: str) -> frozenset[str]:
-    """Every folded form a query word matches in a text: its lemmas' forms, and itself."""
-    found = {fold(word)}
+    """Every form a query word matches in a text: its lemmas' forms, and itself (also folded,
+    for text written without diacritics)."""
+    found = {word, fold(word)}
     for lemma in meanings(word):
         found |= forms(lemma)
     return frozenset(found)

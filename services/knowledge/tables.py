@@ -98,7 +98,12 @@ class Document(Base):
     must_read: Mapped[list[str]] = mapped_column(
         ARRAY(Text), default=list, comment="principals asked to confirm each version"
     )
-    search: Mapped[str] = mapped_column(TSVECTOR, server_default=sql("''::tsvector"))
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, server_default=sql("''::tsvector"), comment="every lexeme: finds it"
+    )
+    summary: Mapped[str] = mapped_column(
+        TSVECTOR, server_default=sql("''::tsvector"), comment="a few lexemes: ranks it"
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

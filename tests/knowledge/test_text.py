@@ -7,7 +7,7 @@ from services.knowledge import language
 from services.knowledge.domain.access import groups_of, principals_of, subtree
 from services.knowledge.domain.text import (
     Field,
-    document_vector,
+    document_vectors,
     fold,
     highlight,
     language_of,
@@ -42,13 +42,25 @@ def test_a_word_typed_without_diacritics_finds_its_lemma() -> None:
 
 
 def test_a_documents_vector_weighs_the_title_above_the_text() -> None:
-    vector = document_vector(
+    vectors = document_vectors(
         [Field("Regulamin", "A"), Field("Regulamin i umowy", "D")], language.lexemes
     )
 
-    assert "'regulamin':1A,10" in vector
-    assert "'umowa':12" in vector
-    assert "'i'" not in vector  # a stopword
+    assert "'regulamin':1A,10" in vectors.full
+    assert "'umowa':12" in vectors.full
+    assert "'i'" not in vectors.full  # a stopword
+
+
+def test_a_summary_keeps_the_title_and_the_texts_commonest_words_only() -> None:
+    text = " ".join(["cena"] * 30 + ["rabat"] * 20 + [f"słowo{n}" for n in range(100)])
+
+    vectors = document_vectors([Field("Cennik", "A"), Field(text, "D")], language.lexemes)
+
+    summary = vectors.summary.split()
+    assert summary[0].startswith("'cennik':1A")
+    assert summary[1].startswith("'cena':") and "'rabat'" in {x.split(":")[0] for x in summary[2:4]}
+    assert len(summary) == 1 + 48 and summary[1].count(",") == 7  # 8 positions at most
+    assert "'slowo99'" in vectors.full
 
 
 def test_every_query_word_must_match_through_any_of_its_lemmas() -> None:

@@ -92,9 +92,25 @@ class Field:
     weight: str
 
 
-def document_vector(fields: Sequence[Field], lemmatise: Lemmatise) -> str:
-    """The `tsvector` literal of a document: each lemma with its positions and weights."""
+SUMMARY_LEXEMES = 48  # the text's commonest lexemes a summary keeps
+SUMMARY_POSITIONS = 8  # positions kept per lexeme in a summary
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """A document's `tsvector` literals: `full` finds it (every lexeme of every field), `summary`
+    ranks it (the title, tags and description whole, and the text's commonest lexemes): small
+    enough to stay in the row, so ranking thousands of matches reads no large value."""
+
+    full: str
+    summary: str
+
+
+def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
+    """Both vectors of a document, from its fields in order (positions run on across fields)."""
     positions: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    weighted: set[str] = set()
     position = 0
     for field in fields:
         suffix = "" if field.weight == "D" else field.weight
@@ -104,10 +120,19 @@ def document_vector(fields: Sequence[Field], lemmatise: Lemmatise) -> str:
                 if lexeme in STOPWORDS:
                     continue
                 found = positions.setdefault(lexeme, [])
+                counts[lexeme] = counts.get(lexeme, 0) + 1
+                if suffix:
+                    weighted.add(lexeme)
                 if len(found) < MAX_POSITIONS:
                     found.append(f"{position}{suffix}")
         position = min(position + 8, MAX_POSITION)  # fields never make phrases together
-    return " ".join(f"{_quoted(lexeme)}:{','.join(at)}" for lexeme, at in positions.items())
+    common = sorted(set(counts) - weighted, key=lambda lexeme: -counts[lexeme])[:SUMMARY_LEXEMES]
+    summary = {lexeme: positions[lexeme] for lexeme in (*sorted(weighted), *common)}
+    return Vectors(_literal(positions, MAX_POSITIONS), _literal(summary, SUMMARY_POSITIONS))
+
+
+def _literal(positions: dict[str, list[str]], most: int) -> str:
+    return " ".join(f"{_quoted(lexeme)}:{','.join(at[:most])}" for lexeme, at in positions.items())
 
 
 def _quoted(lexeme: str) -> str:
@@ -173,59 +198,101 @@ class Snippet:
     parts: tuple[tuple[str, bool], ...]
 
 
-def matcher(forms: Iterable[str]) -> re.Pattern[str] | None:
-    """A pattern finding any of the folded word forms as whole words in folded text."""
-    alternatives = sorted({form for form in forms if form}, key=len, reverse=True)
-    if not alternatives:
-        return None
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![^\W_])")
+def _lower(text: str) -> str:
+    """Lower case, character for character."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered
 
 
-def highlight(text: str, pattern: re.Pattern[str] | None) -> Snippet:
+class Matcher:
+    """Finds any of a set of word forms as whole words in a text, whatever their case."""
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        self.forms = sorted({_lower(form) for form in forms if form}, key=len, reverse=True)
+
+    def find(self, text: str, begin: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """(start, end) of each match in `text[begin:end]`, in order, none overlapping."""
+        lowered = _lower(text[begin:end])
+        forms = self.forms
+        if len(forms) > 8:  # many forms: look only for those among the text's words
+            present = set(WORD.findall(lowered))
+            forms = [form for form in forms if form in present or not WORD.fullmatch(form)]
+        found: dict[int, int] = {}
+        for form in forms:  # a substring search per form: fast, in C
+            at = lowered.find(form)
+            while at != -1:
+                after = at + len(form)
+                whole = (at == 0 or not _word_char(lowered[at - 1])) and (
+                    after == len(lowered) or not _word_char(lowered[after])
+                )
+                if whole and at not in found:
+                    found[at] = after
+                at = lowered.find(form, at + 1)
+        matches, reached = [], -1
+        for start in sorted(found):
+            if start >= reached:
+                matches.append((begin + start, begin + found[start]))
+                reached = found[start]
+        return matches
+
+
+def _word_char(letter: str) -> bool:
+    return letter.isalnum()
+
+
+def matcher(forms: Iterable[str]) -> Matcher | None:
+    """A matcher of the word forms; None when there are none."""
+    found = Matcher(forms)
+    return found if found.forms else None
+
+
+def highlight(text: str, pattern: Matcher | None) -> Snippet:
     """The whole of a short text (a title) with its matches marked."""
-    return _marked(text, fold(text), pattern, 0, len(text))
+    return _marked(text, pattern.find(text) if pattern else [], 0, len(text))
 
 
-def snippet(text: str, pattern: re.Pattern[str] | None, width: int = 240) -> Snippet | None:
+def snippet(text: str, pattern: Matcher | None, width: int = 240) -> Snippet | None:
     """The part of `text` around its densest cluster of matches, matches marked; None when
     nothing matches."""
     if pattern is None:
         return None
-    folded = fold(text)
-    starts = [match.start() for match in pattern.finditer(folded)]
+    matches = pattern.find(text)
+    starts = [start for start, _ in matches]
     if not starts:
         return None
-    best, most = starts[0], 0
-    for i, start in enumerate(starts):
-        count = sum(1 for other in starts[i : i + 12] if other - start < width * 2 // 3)
-        if count > most:
-            best, most = start, count
+    best, most, last = starts[0], 0, 0
+    for first, start in enumerate(starts):  # a window of 2/3 of the width, slid over the matches
+        while last < len(starts) and starts[last] - start < width * 2 // 3:
+            last += 1
+        if last - first > most:
+            best, most = start, last - first
     begin = max(0, best - width // 4)
     while begin > 0 and not text[begin - 1].isspace() and best - begin < width // 2:
         begin -= 1
     end = min(len(text), begin + width)
     while end < len(text) and not text[end].isspace() and end - begin < width + 30:
         end += 1
-    return _marked(text, folded, pattern, begin, end)
+    inside = [(start, stop) for start, stop in matches if start >= begin and stop <= end]
+    return _marked(text, inside, begin, end)
 
 
 def lead(text: str, width: int = 240) -> Snippet:
     """The beginning of a text, when the match lies elsewhere (tags, a stemmed English word)."""
-    return _marked(text, fold(text), None, 0, min(len(text), width))
+    return _marked(text, [], 0, min(len(text), width))
 
 
-def _marked(
-    text: str, folded: str, pattern: re.Pattern[str] | None, begin: int, end: int
-) -> Snippet:
+def _marked(text: str, matches: list[tuple[int, int]], begin: int, end: int) -> Snippet:
     parts: list[tuple[str, bool]] = []
     if begin > 0:
         parts.append(("… ", False))
     cursor = begin
-    for match in pattern.finditer(folded, begin, end) if pattern else ():
-        if match.start() > cursor:
-            parts.append((_plain(text[cursor : match.start()]), False))
-        parts.append((text[match.start() : match.end()], True))
-        cursor = match.end()
+    for start, stop in matches:
+        if start > cursor:
+            parts.append((_plain(text[cursor:start]), False))
+        parts.append((text[start:stop], True))
+        cursor = stop
     if cursor < end:
         parts.append((_plain(text[cursor:end]), False))
     if end < len(text):

@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.knowledge.domain.access import groups_of, principals_of
-from services.knowledge.tables import Document, FolderAccess, Member, Team
+from services.knowledge.domain.access import principals_of
+from services.knowledge.tables import Document, Member, Team
 from shared.auth import Identity
 from shared.errors import Forbidden, NotFound
 from shared.visibility import visible_by_owner
@@ -47,17 +47,27 @@ async def team_parents(session: AsyncSession) -> dict[str, str | None]:
     return {str(id_): str(parent) if parent else None for id_, parent in rows}
 
 
+# The caller's groups and every group above them, from the replica of the tree; then the
+# folders any of the caller's principals may read or edit. One round trip.
+_RIGHTS = text(
+    """
+    WITH RECURSIVE up(id) AS (
+        SELECT unnest(CAST(:teams AS uuid[]))
+        UNION
+        SELECT team.parent_id FROM team JOIN up ON team.id = up.id
+        WHERE team.parent_id IS NOT NULL
+    )
+    SELECT folder_id, bool_or(may_edit) AS may_edit FROM folder_access
+    WHERE principal = ANY(CAST(:mine AS text[]) || ARRAY(SELECT 'team:' || id FROM up))
+    GROUP BY folder_id
+    """
+)
+
+
 async def reader_of(session: AsyncSession, identity: Identity) -> Reader:
     """The caller's rights, from the folders' access lists and the replica of the group tree."""
-    groups = groups_of(identity.team_ids, await team_parents(session))
-    mine = principals_of(
-        user_id=identity.user_id, groups=groups, department_id=identity.department_id
-    )
-    rows = await session.execute(
-        select(FolderAccess.folder_id, FolderAccess.may_edit).where(
-            FolderAccess.principal.in_(mine)
-        )
-    )
+    mine = principals_of(user_id=identity.user_id, groups=(), department_id=identity.department_id)
+    rows = await session.execute(_RIGHTS, {"teams": identity.team_ids, "mine": mine})
     readable, editable = set(), set()
     for folder_id, may_edit in rows:
         readable.add(folder_id)

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.knowledge import language
-from services.knowledge.domain.text import Field, document_vector, fold, language_of
+from services.knowledge.domain.text import Field, document_vectors, fold, language_of
 from services.knowledge.tables import Document, Extraction
 
 
@@ -29,15 +29,20 @@ def _fields(document: Document, text: str) -> list[Field]:
     ]
 
 
+SUMMARY_TEXT = 3000  # characters of an English text its summary keeps
+
+
 async def index_document(session: AsyncSession, document: Document, text: str) -> None:
     """Polish by its lemmas (written here); English through PostgreSQL's `english` stemmer."""
     fields = _fields(document, text)
     document.language = language_of(" ".join(field.text[:20000] for field in fields))
     if document.language == "en":
         document.search = _english(fields)
+        document.summary = _english([*fields[:-1], Field(text[:SUMMARY_TEXT], "D")])
         return
-    vector = await asyncio.to_thread(document_vector, fields, language.lexemes)
-    document.search = cast(vector, TSVECTOR)
+    vectors = await asyncio.to_thread(document_vectors, fields, language.lexemes)
+    document.search = cast(vectors.full, TSVECTOR)
+    document.summary = cast(vectors.summary, TSVECTOR)
 
 
 def _english(fields: list[Field]) -> Any:

@@ -15,6 +15,7 @@ from services.knowledge.domain.text import (
     Snippet,
     fold,
     highlight,
+    lead,
     matcher,
     query_words,
     snippet,
@@ -79,9 +80,23 @@ def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     return query.where(*conditions)
 
 
+# What a hit shows of its document (never the vectors: they are large and of no use here).
+SHOWN = (
+    Document.id,
+    Document.title,
+    Document.description,
+    Document.folder_id,
+    Document.media_type,
+    Document.kind,
+    Document.owner_id,
+    Document.version,
+    Document.updated_at,
+)
+
+
 @dataclass(frozen=True)
 class Hit:
-    document: Document
+    document: Any  # a row with the columns in SHOWN
     score: float
     title: Snippet
     snippet: Snippet | None
@@ -108,37 +123,41 @@ async def search(
     cursor: str | None,
     limit: int,
 ) -> Found:
-    """The best matches first (`ts_rank`, title and tags weigh most), `limit` at a time."""
+    """The best matches first, `limit` at a time: ranked by `ts_rank` over each document's
+    summary (title and tags weigh most, then the description, then the text's commonest
+    words), the newest first among equals."""
     words = await asyncio.to_thread(query_words, text, language.query_lexemes)
     if not words:
         return Found([], None)
     tsq = _query(words, text)
-    rank = cast(func.ts_rank(Document.search, tsq), Float)
+    rank = cast(func.ts_rank(Document.summary, tsq), Float)
     async with sessions() as session:
         reader = await reader_of(session, identity)
-        query = filtered(select(Document.id, rank), filters).where(
+        matches = filtered(select(Document.id, rank.label("rank")), filters).where(
             Document.search.op("@@")(tsq), readable_documents(reader)
         )
-        query = keyset(
-            query,
-            (rank, Document.id),
+        top = keyset(
+            matches.add_columns(Document.updated_at),
+            (rank, Document.updated_at, Document.id),
             cursor=cursor,
-            types=(float, UUID),
+            types=(float, datetime.fromisoformat, UUID),
             limit=limit,
             descending=True,
-        )
-        ranked = (await session.execute(query)).all()
-        page = ranked[:limit]
-        rows = await session.execute(
-            select(Document, Extraction.text)
-            .outerjoin(Extraction, Extraction.sha256 == Document.sha256)
-            .where(Document.id.in_([row.id for row in page]))
-        )
-        found = {document.id: (document, body or "") for document, body in rows}
-    forms = await asyncio.to_thread(_forms, words)
-    hits = [_hit(*found[row.id], score=row[1], pattern=forms) for row in page if row.id in found]
-    more = len(ranked) > limit
-    return Found(hits, encode_cursor(page[-1][1], page[-1].id) if more else None)
+        ).subquery()
+        rows = (
+            await session.execute(
+                select(*SHOWN, Extraction.text, top.c.rank)
+                .join(top, top.c.id == Document.id)
+                .outerjoin(Extraction, Extraction.sha256 == Document.sha256)
+                .order_by(top.c.rank.desc(), top.c.updated_at.desc(), top.c.id.desc())
+            )
+        ).all()
+    pattern = await asyncio.to_thread(_forms, words)
+    page = rows[:limit]
+    hits = [_hit(row, pattern=pattern) for row in page]
+    last = page[-1] if len(rows) > limit else None
+    next_cursor = encode_cursor(last.rank, last.updated_at.isoformat(), last.id) if last else None
+    return Found(hits, next_cursor)
 
 
 def _forms(words: list[QueryWord]) -> Any:
@@ -149,10 +168,9 @@ def _forms(words: list[QueryWord]) -> Any:
     return matcher(forms)
 
 
-def _hit(document: Document, body: str, *, score: float, pattern: Any) -> Hit:
-    context = snippet(body, pattern) or snippet(document.description, pattern)
-    if context is None and body:
-        context = snippet(
-            body[:240], matcher([fold(body[:240].split()[0])]) if body.split() else None
-        )
-    return Hit(document, float(score), highlight(document.title, pattern), context)
+def _hit(row: Any, *, pattern: Any) -> Hit:
+    body = row.text or ""
+    context = snippet(body, pattern) or snippet(row.description, pattern)
+    if context is None and (body or row.description):
+        context = lead(body or row.description)
+    return Hit(row, float(row.rank), highlight(row.title, pattern), context)

@@ -132,7 +132,18 @@ def upgrade() -> None:
             comment="principals asked to confirm each version",
         ),
         sa.Column(
-            "search", postgresql.TSVECTOR(), server_default=sa.text("''::tsvector"), nullable=False
+            "search",
+            postgresql.TSVECTOR(),
+            server_default=sa.text("''::tsvector"),
+            nullable=False,
+            comment="every lexeme: finds it",
+        ),
+        sa.Column(
+            "summary",
+            postgresql.TSVECTOR(),
+            server_default=sa.text("''::tsvector"),
+            nullable=False,
+            comment="a few lexemes: ranks it",
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
