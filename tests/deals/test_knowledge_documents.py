@@ -16,7 +16,7 @@ def linked(deal_id: str, document_id: UUID, target: str = "deal") -> DocumentLin
     return DocumentLinked(
         document_id=document_id,
         title="Oferta handlowa",
-        target=target,  # type: ignore[arg-type]
+        target=target,
         target_id=UUID(deal_id),
         linked_by=uuid4(),
         linked_at=datetime.now(UTC),
