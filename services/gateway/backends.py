@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 
+from services.gateway.inprocess import StreamingASGITransport
 from shared.auth import IDENTITY_HEADER
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class Backends:
         return cls(
             {
                 name: httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app),
+                    transport=StreamingASGITransport(app),
                     base_url=f"http://{name}",
                     timeout=timeout,
                 )

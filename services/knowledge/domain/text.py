@@ -92,8 +92,8 @@ class Field:
     weight: str
 
 
-SUMMARY_LEXEMES = 48  # the text's commonest lexemes a summary keeps
-SUMMARY_POSITIONS = 8  # positions kept per lexeme in a summary
+SUMMARY_LEXEMES = 32  # the text's commonest lexemes a summary keeps
+SUMMARY_POSITIONS = 4  # positions kept per lexeme in a summary
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,8 @@ def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
                 if len(found) < MAX_POSITIONS:
                     found.append(f"{position}{suffix}")
         position = min(position + 8, MAX_POSITION)  # fields never make phrases together
-    common = sorted(set(counts) - weighted, key=lambda lexeme: -counts[lexeme])[:SUMMARY_LEXEMES]
+    common = sorted(set(counts) - weighted, key=lambda lexeme: (-counts[lexeme], lexeme))
+    common = common[:SUMMARY_LEXEMES]
     summary = {lexeme: positions[lexeme] for lexeme in (*sorted(weighted), *common)}
     return Vectors(_literal(positions, MAX_POSITIONS), _literal(summary, SUMMARY_POSITIONS))
 
