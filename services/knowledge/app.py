@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.knowledge.api import ROUTERS
 from services.knowledge.consumers import HANDLERS
@@ -15,7 +16,7 @@ from services.knowledge.storage.postgres import PostgresStore
 from services.knowledge.storage.s3 import S3Store
 from services.knowledge.usecases.extraction import Extractor
 from shared.bus import Bus
-from shared.db import SessionFactory
+from shared.db import SessionFactory, new_session_factory
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -42,9 +43,25 @@ def new_store(settings: KnowledgeSettings, sessions: SessionFactory) -> ContentS
     return PostgresStore(sessions)
 
 
+def search_engine(settings: KnowledgeSettings) -> AsyncEngine:
+    """Connections for searches only: each statement on its own (no BEGIN and COMMIT round
+    trips), and the planner told to ask the full-text index, never to test every document:
+    it does not count what `@@` costs on a large vector and may pick a scan 40 x slower.
+    No ping on checkout: a search is one read, simply asked again after a database restart."""
+    return create_async_engine(
+        settings.async_database_url,
+        pool_size=5,
+        max_overflow=10,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"server_settings": {"enable_seqscan": "off"}},
+    )
+
+
 def create_app(settings: KnowledgeSettings, bus: Bus | None = None) -> FastAPI:
     @asynccontextmanager
     async def working(app: FastAPI) -> AsyncIterator[None]:
+        searching = search_engine(settings)
+        app.state.search_sessions = new_session_factory(searching)
         store = new_store(settings, app.state.sessions)
         await store.start()
         extractor = Extractor(app.state.sessions, store, settings.extraction_interval)
@@ -56,6 +73,7 @@ def create_app(settings: KnowledgeSettings, bus: Bus | None = None) -> FastAPI:
             extractor.stop()
             await task
             await store.close()
+            await searching.dispose()
 
     app = create_service_app(SPEC, settings, bus, running=working)
     app.state.max_upload_bytes = settings.max_upload_bytes

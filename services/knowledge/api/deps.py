@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.knowledge.storage import ContentStore
+from shared.db import SessionFactory
 
 
 def content_store(request: Request) -> ContentStore:
@@ -22,3 +23,11 @@ def upload_limit(request: Request) -> int:
 def wake_extractor(request: Request) -> None:
     """New content waits for its text: tell this replica's worker at once."""
     request.app.state.extractor.wake()
+
+
+def search_sessions(request: Request) -> SessionFactory:
+    sessions: SessionFactory = request.app.state.search_sessions
+    return sessions
+
+
+SearchSessions = Annotated[SessionFactory, Depends(search_sessions)]

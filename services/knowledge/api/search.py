@@ -6,11 +6,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from services.knowledge.api.deps import SearchSessions
 from services.knowledge.schemas import Fragment, SearchHit, SearchPage, Type
 from services.knowledge.usecases.documents import url_of
 from services.knowledge.usecases.search import Filters, search
 from shared.auth import CurrentIdentity
-from shared.deps import Sessions
 from shared.pagination import Cursor, Limit
 
 router = APIRouter(prefix="/api/documents", tags=["search"])
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/documents", tags=["search"])
 
 @router.get("/search")
 async def search_documents(
-    sessions: Sessions,
+    sessions: SearchSessions,
     identity: CurrentIdentity,
     q: Annotated[str, Query(min_length=1, max_length=200, description="words, in any form")],
     folder_id: UUID | None = None,

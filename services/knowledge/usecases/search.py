@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Float, Select, cast, func, select
-from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from services.knowledge import language
@@ -103,9 +102,6 @@ class Hit:
     snippet: Snippet | None
 
 
-_INDEX_ONLY = sql("SET LOCAL enable_seqscan = off")
-
-
 @dataclass(frozen=True)
 class Found:
     hits: list[Hit]
@@ -135,10 +131,7 @@ async def search(
         return Found([], None)
     tsq = _query(words, text)
     rank = cast(func.ts_rank(Document.summary, tsq), Float)
-    async with sessions() as session, session.begin():
-        # The planner does not count what `@@` costs on a large (TOASTed) vector: for a common
-        # word it may read and test every document (40 x slower) instead of asking the index.
-        await session.execute(_INDEX_ONLY)
+    async with sessions() as session:  # the app's search sessions (see `app.search_engine`)
         reader = await reader_of(session, identity)
         matches = filtered(select(Document.id, rank.label("rank")), filters).where(
             Document.search.op("@@")(tsq), readable_documents(reader)
