@@ -1,14 +1,16 @@
-"""Events deals applies: people (names, a head's view), outcome reports (the timeline) and the
-calendar's activities on deals (each card's next planned activity)."""
+"""Events deals applies: people (names, a head's view), outcome reports (the timeline), the
+calendar's activities on deals (each card's next planned activity) and documents from the
+knowledge base attached to deals and companies (stage evidence)."""
 
 from collections.abc import Mapping
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deals.tables import Deal, DealActivity, Member, TimelineEntry
+from services.deals.tables import Company, Deal, DealActivity, DealDocument, Member, TimelineEntry
 from shared.consumer import Handler
 from shared.contracts.calendar import (
     ActivityCancelled,
@@ -18,6 +20,7 @@ from shared.contracts.calendar import (
     ActivitySnapshot,
 )
 from shared.contracts.gateway import UserCreated, UserSnapshot, UserUpdated
+from shared.contracts.knowledge import DocumentArchived, DocumentLinked
 from shared.events import Envelope
 from shared.replicas import upsert_newer
 
@@ -100,6 +103,54 @@ async def _report_on_timeline(session: AsyncSession, report: ActivityCompleted) 
     )
 
 
+async def on_document_linked(session: AsyncSession, event: Envelope[Any]) -> None:
+    """A knowledge document attached to a deal counts as its document (e.g. the offer a stage
+    requires) and shows on the timelines; attached to a company, on the company's timeline."""
+    link: DocumentLinked = event.data
+    key = uuid5(NAMESPACE_URL, f"{link.url}#{link.target}/{link.target_id}")
+    company_id, deal_id = None, None
+    if link.target == "deal":
+        deal = await session.get(Deal, link.target_id)
+        if deal is None:
+            return  # a deal this service never had
+        company_id, deal_id = deal.company_id, deal.id
+        await session.execute(
+            insert(DealDocument)
+            .values(
+                id=key,
+                deal_id=deal.id,
+                title=link.title,
+                url=link.url,
+                added_by=str(link.linked_by),
+                added_at=link.linked_at,
+            )
+            .on_conflict_do_nothing()
+        )
+    elif link.target == "company" and await session.get(Company, link.target_id) is not None:
+        company_id = link.target_id
+    if company_id is None:
+        return
+    await session.execute(
+        insert(TimelineEntry)
+        .values(
+            deal_id=deal_id,
+            company_id=company_id,
+            kind="document_added",
+            actor_id=str(link.linked_by),
+            at=link.linked_at,
+            data={"title": link.title, "url": link.url},
+            source_id=key,
+        )
+        .on_conflict_do_nothing(index_elements=[TimelineEntry.source_id])
+    )
+
+
+async def on_document_archived(session: AsyncSession, event: Envelope[Any]) -> None:
+    """An archived document no longer counts as a deal's document."""
+    document: DocumentArchived = event.data
+    await session.execute(delete(DealDocument).where(DealDocument.url == document.url))
+
+
 HANDLERS: Mapping[str, Handler] = {
     UserCreated.type: on_user_snapshot,
     UserUpdated.type: on_user_snapshot,
@@ -107,4 +158,6 @@ HANDLERS: Mapping[str, Handler] = {
     ActivityScheduled.type: on_activity_snapshot,
     ActivityRescheduled.type: on_activity_snapshot,
     ActivityCancelled.type: on_activity_snapshot,
+    DocumentLinked.type: on_document_linked,
+    DocumentArchived.type: on_document_archived,
 }

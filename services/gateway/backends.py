@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 
+from services.gateway.inprocess import StreamingASGITransport
 from shared.auth import IDENTITY_HEADER
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class Backends:
         return cls(
             {
                 name: httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app),
+                    transport=StreamingASGITransport(app),
                     base_url=f"http://{name}",
                     timeout=timeout,
                 )
@@ -51,10 +52,18 @@ class Backends:
         )
 
     async def request(
-        self, service: str, method: str, path: str, *, identity: str | None, **kwargs: Any
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        identity: str | None,
+        stream: bool = False,
+        **kwargs: Any,
     ) -> httpx.Response:
         """Call a service as the signed identity (None: anonymously, for the few public paths);
-        `ServiceUnavailable` when it does not answer."""
+        `ServiceUnavailable` when it does not answer. With `stream`, the answer's body is left
+        unread, to be passed on piece by piece (the caller closes it)."""
         client = self._clients.get(service)
         if client is None:
             raise ServiceUnavailable(service, "no address configured")
@@ -62,7 +71,8 @@ class Backends:
         if identity is not None:
             headers[IDENTITY_HEADER] = identity
         try:
-            return await client.request(method, path, headers=headers, **kwargs)
+            sent = client.build_request(method, path, headers=headers, **kwargs)
+            return await client.send(sent, stream=stream)
         except httpx.TimeoutException:
             raise ServiceUnavailable(service, "it did not answer in time") from None
         except httpx.TransportError as error:

@@ -19,6 +19,7 @@ from services.gateway.web.plans.labels import period_label
 from services.gateway.web.rendering import status_label
 from shared.consumer import Handler
 from shared.contracts.calendar import ActivityOutcomeOverdue, ActivityReminderDue
+from shared.contracts.knowledge import DocumentAcknowledgementRequested
 from shared.contracts.planning import PlanLockReminderDue, PlanReviewed, PlanSubmitted
 from shared.db import after_commit
 from shared.events import Envelope
@@ -210,6 +211,25 @@ def on_lock_reminder_due(mailer: Mailer) -> Handler:
     return handle
 
 
+def on_acknowledgement_requested(mailer: Mailer) -> Handler:
+    async def handle(session: AsyncSession, event: Envelope[Any]) -> None:
+        """A must-read document (or its new version): each reader is asked to confirm it."""
+        asked: DocumentAcknowledgementRequested = event.data
+        link = f"/knowledge/documents/{asked.document_id}"
+        for user in await _recipients(session, asked.recipient_ids):
+            with speaking_to(user):
+                title = _("Please read: {title}").format(title=asked.title)
+                body = _("Confirm that you have read version {version}.").format(
+                    version=asked.version
+                )
+            await add_notification(
+                session, user_id=user.id, kind="must_read", title=title, body=body, link=link
+            )
+            _mail(session, mailer, Mail(to=user.email, subject=title, body=body))
+
+    return handle
+
+
 def handlers(mailer: Mailer) -> Mapping[str, Handler]:
     return {
         ActivityReminderDue.type: on_reminder_due(mailer),
@@ -217,4 +237,5 @@ def handlers(mailer: Mailer) -> Mapping[str, Handler]:
         PlanSubmitted.type: on_plan_submitted(mailer),
         PlanReviewed.type: on_plan_reviewed(mailer),
         PlanLockReminderDue.type: on_lock_reminder_due(mailer),
+        DocumentAcknowledgementRequested.type: on_acknowledgement_requested(mailer),
     }

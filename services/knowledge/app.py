@@ -1,13 +1,22 @@
-"""The knowledge service application."""
+"""The knowledge service application: the API, the content store and the text extractor."""
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.knowledge.api import ROUTERS
 from services.knowledge.consumers import HANDLERS
 from services.knowledge.settings import KnowledgeSettings
+from services.knowledge.storage import ContentStore
+from services.knowledge.storage.postgres import PostgresStore
+from services.knowledge.storage.s3 import S3Store
+from services.knowledge.usecases.extraction import Extractor
 from shared.bus import Bus
+from shared.db import SessionFactory, new_session_factory
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -19,5 +28,53 @@ SPEC = ServiceSpec(
 )
 
 
+def new_store(settings: KnowledgeSettings, sessions: SessionFactory) -> ContentStore:
+    """The content store the settings name: the database (default) or an S3 bucket."""
+    if settings.storage == "s3":
+        secret = settings.s3_secret_access_key
+        return S3Store(
+            bucket=settings.s3_bucket or "",
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+        )
+    return PostgresStore(sessions)
+
+
+def search_engine(settings: KnowledgeSettings) -> AsyncEngine:
+    """Connections for searches only: each statement on its own (no BEGIN and COMMIT round
+    trips), and the planner told to ask the full-text index, never to test every document:
+    it does not count what `@@` costs on a large vector and may pick a scan 40 x slower.
+    No ping on checkout: a search is one read, simply asked again after a database restart."""
+    return create_async_engine(
+        settings.async_database_url,
+        pool_size=5,
+        max_overflow=10,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"server_settings": {"enable_seqscan": "off"}},
+    )
+
+
 def create_app(settings: KnowledgeSettings, bus: Bus | None = None) -> FastAPI:
-    return create_service_app(SPEC, settings, bus)
+    @asynccontextmanager
+    async def working(app: FastAPI) -> AsyncIterator[None]:
+        searching = search_engine(settings)
+        app.state.search_sessions = new_session_factory(searching)
+        store = new_store(settings, app.state.sessions)
+        await store.start()
+        extractor = Extractor(app.state.sessions, store, settings.extraction_interval)
+        app.state.store, app.state.extractor = store, extractor
+        task = asyncio.create_task(extractor.run(), name="knowledge-extractor")
+        try:
+            yield
+        finally:
+            extractor.stop()
+            await task
+            await store.close()
+            await searching.dispose()
+
+    app = create_service_app(SPEC, settings, bus, running=working)
+    app.state.max_upload_bytes = settings.max_upload_bytes
+    return app

@@ -1,7 +1,40 @@
-"""Events from other services that knowledge applies (none yet)."""
+"""Events knowledge applies to its replicas of people and groups (who may read what)."""
 
 from collections.abc import Mapping
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.knowledge.tables import Member, Team
 from shared.consumer import Handler
+from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
+from shared.events import Envelope
+from shared.replicas import upsert_newer
 
-HANDLERS: Mapping[str, Handler] = {}
+
+async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Who is in which group and department: folder access and must-read audiences."""
+    user: UserSnapshot = event.data
+    values = {
+        "name": user.name,
+        "role": user.role,
+        "team_id": user.team_id,
+        "department_id": user.department_id,
+        "active": user.active,
+        "changed_at": event.time,
+    }
+    await upsert_newer(session, Member, user.user_id, values)
+
+
+async def on_team_changed(session: AsyncSession, event: Envelope[Any]) -> None:
+    """The group tree: a folder shared with a group is read by the groups below it too."""
+    team: TeamChanged = event.data
+    values = {"name": team.name, "parent_id": team.parent_id, "head_id": team.head_id}
+    await upsert_newer(session, Team, team.team_id, {**values, "changed_at": event.time})
+
+
+HANDLERS: Mapping[str, Handler] = {
+    UserCreated.type: on_user_snapshot,
+    UserUpdated.type: on_user_snapshot,
+    TeamChanged.type: on_team_changed,
+}

@@ -38,8 +38,30 @@ FOR_EVERYONE = {
     "/notifications/{notification_id}/read",
     "/notifications/{notification_id}/open",
 }
+# The knowledge base is read by everyone, the staff of other departments too.
+FOR_EVERYONE |= {
+    "/knowledge",
+    "/knowledge/search",
+    "/knowledge/must-read",
+    "/knowledge/upload",
+    "/knowledge/pages",
+    "/knowledge/pages/new",
+    "/knowledge/folders",
+    "/knowledge/folders/{folder_id}/access",
+    "/knowledge/documents/{document_id}",
+    "/knowledge/documents/{document_id}/acknowledge",
+    "/knowledge/documents/{document_id}/versions",
+    "/knowledge/documents/{document_id}/versions/{number}/restore",
+    "/knowledge/documents/{document_id}/must-read",
+    "/knowledge/documents/{document_id}/archive",
+}
 # What each backend's label reads on a page in English.
-LABELS = {"deals": "deals", "calendar": "calendar", "planning": "planning"}
+LABELS = {
+    "deals": "deals",
+    "calendar": "calendar",
+    "planning": "planning",
+    "knowledge": "knowledge",
+}
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +108,8 @@ def _pages_of_the_administrator(records: dict[str, str]) -> list[str]:
         "/plans/review",
         "/plans/groups",
         "/plans/settings",
+        "/knowledge/search?q=umowa",
+        "/knowledge/must-read",
     ]
 
 
@@ -102,7 +126,7 @@ def _without(app: FastAPI, down: str) -> Backends:
     return Backends(clients)
 
 
-@pytest.mark.parametrize("down", ["deals", "calendar", "planning"])
+@pytest.mark.parametrize("down", ["deals", "calendar", "planning", "knowledge"])
 async def test_with_a_service_down_every_page_names_it_or_shows_the_rest(
     crm_app: tuple[FastAPI, httpx.AsyncClient], records: dict[str, str], down: str
 ) -> None:

@@ -2,7 +2,8 @@
 
 import httpx
 from fastapi import APIRouter, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from services.gateway.backends import Backends, ServiceUnavailable, origin
 from services.gateway.domain.routing import may_use, owner_of
@@ -79,10 +80,25 @@ async def forward(path: str, request: Request, user: CurrentUser) -> Response:
             request.method,
             f"/api/{path}",
             identity=await signed_identity(request, user),
+            stream=True,
             params=request.query_params,
-            content=await request.body(),
+            content=request.stream(),
             headers={**_forwardable(dict(request.headers)), **origin(request)},
         )
     except ServiceUnavailable as down:
         return _unavailable(down.service, down.reason)
-    return Response(answer.content, answer.status_code, headers=_forwardable(answer.headers))
+    return passed_on(answer)
+
+
+def passed_on(answer: httpx.Response) -> Response:
+    """A service's streamed answer, passed on as it arrives (a large download never sits whole
+    in the gateway's memory), its length kept so a browser shows the progress."""
+    headers = _forwardable(answer.headers)
+    if "content-length" in answer.headers:
+        headers["content-length"] = answer.headers["content-length"]
+    return StreamingResponse(
+        answer.aiter_raw(),
+        answer.status_code,
+        headers=headers,
+        background=BackgroundTask(answer.aclose),
+    )

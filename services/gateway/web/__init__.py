@@ -13,6 +13,12 @@ from services.gateway.web.deals import board as deal_board
 from services.gateway.web.deals import companies, contacts, deals
 from services.gateway.web.desk import routes as desk
 from services.gateway.web.imports import routes as imports
+from services.gateway.web.knowledge import deals as knowledge_deals
+from services.gateway.web.knowledge import documents as knowledge_documents
+from services.gateway.web.knowledge import library as knowledge_library
+from services.gateway.web.knowledge import must_read as knowledge_must_read
+from services.gateway.web.knowledge import search as knowledge_search
+from services.gateway.web.knowledge import upload as knowledge_upload
 from services.gateway.web.notifications import routes as notifications
 from services.gateway.web.plans import export as plan_export
 from services.gateway.web.plans import grid as plan_grid
@@ -42,4 +48,10 @@ ROUTERS = [
     plan_export.router,
     plan_review.router,
     plan_settings.router,
+    knowledge_library.router,
+    knowledge_search.router,
+    knowledge_must_read.router,
+    knowledge_upload.router,
+    knowledge_documents.router,
+    knowledge_deals.router,
 ]

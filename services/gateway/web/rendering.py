@@ -88,6 +88,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
             ("/plans", _("Plan")),
             ("/imports", _("Import")),
         ]
+    entries.append(("/knowledge", _("Knowledge base")))
     if user.role == "admin":
         entries += [
             ("/admin/users", _("Users")),

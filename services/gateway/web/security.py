@@ -28,6 +28,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
+# A document shown inline (a PDF, an image, text) may be framed by the CRM's own pages, for
+# its preview; nothing it holds may load anything.
+INLINE_CONTENT_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "img-src 'self'",
+        "style-src 'unsafe-inline'",
+        "object-src 'self'",
+        "frame-ancestors 'self'",
+        "base-uri 'none'",
+    ]
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -42,6 +54,13 @@ def needs_csrf_token(request: Request) -> bool:
     if request.method not in UNSAFE_METHODS:
         return False
     return not (request.url.path.startswith("/api/") and SESSION_COOKIE not in request.cookies)
+
+
+def _inline_document(request: Request, response: Response) -> bool:
+    """A knowledge document's content the service chose to show inline (its preview)."""
+    return request.url.path.startswith("/api/documents/") and response.headers.get(
+        "content-disposition", ""
+    ).startswith("inline")
 
 
 def install_browser_security(app: FastAPI, *, secure_cookies: bool) -> None:
@@ -68,6 +87,9 @@ def install_browser_security(app: FastAPI, *, secure_cookies: bool) -> None:
                 secure=secure_cookies or request.url.scheme == "https",
             )
         response.headers.update(SECURITY_HEADERS)
+        if _inline_document(request, response):
+            response.headers["Content-Security-Policy"] = INLINE_CONTENT_POLICY
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
         if request.url.path in API_EXPLORER:  # FastAPI's explorer pages use inline scripts
             del response.headers["Content-Security-Policy"]
         return response

@@ -1,5 +1,5 @@
-"""HTTP routers of the knowledge service (its resources arrive with their issues)."""
+"""HTTP routers of the knowledge service (the fixed paths under /api/documents come first)."""
 
-from fastapi import APIRouter
+from services.knowledge.api import documents, folders, must_read, search
 
-ROUTERS: list[APIRouter] = []
+ROUTERS = [search.router, must_read.router, documents.router, folders.router]

@@ -1,0 +1,116 @@
+"""A document's page: its preview, details, versions, must-read and the reader's confirmation."""
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+
+from services.gateway.tables import User
+from services.gateway.web.backend import ask, part, read, reasons
+from services.gateway.web.common import PageUser, redirect
+from services.gateway.web.knowledge.markdown import render_markdown
+from services.gateway.web.knowledge.principals import labels, principal_choices
+from services.gateway.web.rendering import complaint, render
+from shared.deps import Sessions
+
+router = APIRouter(include_in_schema=False)
+
+PREVIEW_TEXT = 200_000  # bytes of a text file shown on its page
+IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+TEXTS = ("text/plain", "text/csv")
+
+
+def preview_of(document: dict[str, Any]) -> str:
+    """How the page shows the content: a PDF in the browser's viewer, an image, text, a page."""
+    media_type = document["media_type"]
+    if document["kind"] == "page" or media_type == "text/markdown":
+        return "markdown"
+    if media_type == "application/pdf":
+        return "pdf"
+    if media_type in IMAGES:
+        return "image"
+    return "text" if media_type in TEXTS else "none"
+
+
+async def _text(request: Request, user: User, document: dict[str, Any]) -> str:
+    answer = await ask(
+        request,
+        user,
+        "knowledge",
+        "GET",
+        f"/api/documents/{document['id']}/content",
+        headers={"Range": f"bytes=0-{PREVIEW_TEXT - 1}"},
+    )
+    return answer.content.decode("utf-8", errors="replace") if answer.is_success else ""
+
+
+@router.get("/knowledge/documents/{document_id}")
+async def document_page(
+    request: Request, user: PageUser, document_id: UUID, sessions: Sessions
+) -> Response:
+    path = f"/api/documents/{document_id}"
+    document = await read(request, user, "knowledge", path)
+    versions = await read(request, user, "knowledge", f"{path}/versions")
+    preview = preview_of(document)
+    text = await _text(request, user, document) if preview in ("markdown", "text") else ""
+    confirmations = None
+    if document["may_edit"] and document["must_read"]:
+        confirmations = (
+            await part(read(request, user, "knowledge", f"{path}/acknowledgements"), None)
+        ).value
+    choices = await principal_choices(sessions, people=False) if document["may_edit"] else []
+    folder = None
+    if document["folder_id"]:
+        folder = (
+            await part(
+                read(request, user, "knowledge", f"/api/folders/{document['folder_id']}"), None
+            )
+        ).value
+    context = {
+        "document": document,
+        "versions": versions,
+        "preview": preview,
+        "html": render_markdown(text) if preview == "markdown" else "",
+        "text": text,
+        "confirmations": confirmations,
+        "choices": [c for c in choices if c.value != "everyone"],
+        "names": labels(choices),
+        "folder": folder,
+    }
+    return render(request, "knowledge/document.html", user, **context)
+
+
+async def _act(
+    request: Request, user: User, method: str, path: str, back: str, **kwargs: Any
+) -> Response:
+    answer = await ask(request, user, "knowledge", method, path, **kwargs)
+    if answer.is_success:
+        return redirect(request, back)
+    message = " ".join(reasons(answer))
+    return Response(status_code=answer.status_code, headers=complaint(message))
+
+
+@router.post("/knowledge/documents/{document_id}/acknowledge")
+async def acknowledge(request: Request, user: PageUser, document_id: UUID) -> Response:
+    """ "I have read it"."""
+    path = f"/api/documents/{document_id}/acknowledge"
+    return await _act(request, user, "POST", path, f"/knowledge/documents/{document_id}")
+
+
+@router.post("/knowledge/documents/{document_id}/versions/{number}/restore")
+async def restore(request: Request, user: PageUser, document_id: UUID, number: int) -> Response:
+    path = f"/api/documents/{document_id}/versions/{number}/restore"
+    return await _act(request, user, "POST", path, f"/knowledge/documents/{document_id}")
+
+
+@router.post("/knowledge/documents/{document_id}/must-read")
+async def must_read(request: Request, user: PageUser, document_id: UUID) -> Response:
+    form = await request.form()
+    body = {"audience": [str(value) for value in form.getlist("audience")]}
+    path = f"/api/documents/{document_id}/must-read"
+    return await _act(request, user, "PUT", path, f"/knowledge/documents/{document_id}", json=body)
+
+
+@router.post("/knowledge/documents/{document_id}/archive")
+async def archive(request: Request, user: PageUser, document_id: UUID) -> Response:
+    return await _act(request, user, "DELETE", f"/api/documents/{document_id}", "/knowledge")

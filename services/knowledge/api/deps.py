@@ -1,0 +1,33 @@
+"""What the knowledge routers take from the running app: the content store, limits, the worker."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.knowledge.storage import ContentStore
+from shared.db import SessionFactory
+
+
+def content_store(request: Request) -> ContentStore:
+    store: ContentStore = request.app.state.store
+    return store
+
+
+Store = Annotated[ContentStore, Depends(content_store)]
+
+
+def upload_limit(request: Request) -> int:
+    return int(request.app.state.max_upload_bytes)
+
+
+def wake_extractor(request: Request) -> None:
+    """New content waits for its text: tell this replica's worker at once."""
+    request.app.state.extractor.wake()
+
+
+def search_sessions(request: Request) -> SessionFactory:
+    sessions: SessionFactory = request.app.state.search_sessions
+    return sessions
+
+
+SearchSessions = Annotated[SessionFactory, Depends(search_sessions)]

@@ -1,0 +1,1 @@
+"""The knowledge service's use cases: one module per aggregate, each a unit of work."""

@@ -1,0 +1,65 @@
+"""A document's search vector: its title, tags, description and text, in one `tsvector`."""
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import cast, func, select
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.knowledge import language
+from services.knowledge.domain.text import Field, document_vectors, fold, language_of
+from services.knowledge.tables import Document, Extraction
+
+
+async def text_of(session: AsyncSession, sha256: str) -> str:
+    """The extracted text of a content; empty until extraction is done."""
+    found = await session.scalar(
+        select(Extraction.text).where(Extraction.sha256 == sha256, Extraction.status == "done")
+    )
+    return found or ""
+
+
+def _fields(document: Document, text: str) -> list[Field]:
+    return [
+        Field(document.title, "A"),
+        Field(" ".join(document.tags), "A"),
+        Field(document.description, "B"),
+        Field(text, "D"),
+    ]
+
+
+SUMMARY_TEXT = 3000  # characters of an English text its summary keeps
+
+
+async def index_document(session: AsyncSession, document: Document, text: str) -> None:
+    """Polish by its lemmas (written here); English through PostgreSQL's `english` stemmer."""
+    fields = _fields(document, text)
+    document.language = language_of(" ".join(field.text[:20000] for field in fields))
+    if document.language == "en":
+        document.search = _english(fields)
+        document.summary = _english([*fields[:-1], Field(text[:SUMMARY_TEXT], "D")])
+        return
+    vectors = await asyncio.to_thread(document_vectors, fields, language.lexemes)
+    document.search = cast(vectors.full, TSVECTOR)
+    document.summary = cast(vectors.summary, TSVECTOR)
+
+
+def _english(fields: list[Field]) -> Any:
+    vectors = [
+        func.setweight(func.to_tsvector("english", fold(field.text)), field.weight)
+        for field in fields
+    ]
+    combined: Any = vectors[0]
+    for vector in vectors[1:]:
+        combined = combined.op("||")(vector)
+    return combined
+
+
+async def reindex_content(session: AsyncSession, sha256: str, text: str) -> None:
+    """Every document whose current version has this content, now that its text is known."""
+    documents = await session.scalars(
+        select(Document).where(Document.sha256 == sha256).with_for_update()
+    )
+    for document in documents:
+        await index_document(session, document, text)

@@ -1,0 +1,176 @@
+"""Full-text search over the documents the caller may read: ranked, filtered, with snippets."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Float, Select, cast, func, select
+from sqlalchemy.dialects.postgresql import TSQUERY
+
+from services.knowledge import language
+from services.knowledge.domain.text import (
+    QueryWord,
+    Snippet,
+    fold,
+    highlight,
+    lead,
+    matcher,
+    query_words,
+    snippet,
+    tsquery,
+)
+from services.knowledge.tables import Document, Extraction
+from services.knowledge.usecases.access import readable_documents, reader_of
+from shared.auth import Identity
+from shared.db import SessionFactory
+from shared.pagination import encode_cursor, keyset
+
+# What a person means by a type of document, as media types.
+TYPES: dict[str, tuple[str, ...]] = {
+    "pdf": ("application/pdf",),
+    "text_document": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+        "application/msword",
+    ),
+    "spreadsheet": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.ms-excel",
+    ),
+    "presentation": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.presentation",
+    ),
+    "image": ("image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff", "image/bmp"),
+    "text": ("text/plain", "text/csv", "text/markdown"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    folder_id: UUID | None = None
+    type: str | None = None  # a key of TYPES, or `page`
+    tag: str | None = None
+    owner_id: UUID | None = None
+    updated_from: date | None = None
+    updated_to: date | None = None
+
+
+def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
+    """`query` narrowed to the documents the filters name (archived ones never show)."""
+    conditions: list[ColumnElement[bool]] = [Document.archived_at.is_(None)]
+    if filters.folder_id is not None:
+        conditions.append(Document.folder_id == filters.folder_id)
+    if filters.type == "page":
+        conditions.append(Document.kind == "page")
+    elif filters.type is not None:
+        conditions.append(Document.media_type.in_(TYPES.get(filters.type, ())))
+    if filters.tag:
+        conditions.append(Document.tags.contains([filters.tag]))
+    if filters.owner_id is not None:
+        conditions.append(Document.owner_id == filters.owner_id)
+    if filters.updated_from is not None:
+        conditions.append(Document.updated_at >= datetime.combine(filters.updated_from, time()))
+    if filters.updated_to is not None:
+        end = datetime.combine(filters.updated_to + timedelta(days=1), time())
+        conditions.append(Document.updated_at < end)
+    return query.where(*conditions)
+
+
+# What a hit shows of its document (never the vectors: they are large and of no use here).
+SHOWN = (
+    Document.id,
+    Document.title,
+    Document.description,
+    Document.folder_id,
+    Document.media_type,
+    Document.kind,
+    Document.owner_id,
+    Document.version,
+    Document.updated_at,
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    document: Any  # a row with the columns in SHOWN
+    score: float
+    title: Snippet
+    snippet: Snippet | None
+
+
+@dataclass(frozen=True)
+class Found:
+    hits: list[Hit]
+    next_cursor: str | None
+
+
+def _query(words: list[QueryWord], typed: str) -> Any:
+    """Polish lemmas (any document), or English stems (documents written in English)."""
+    polish = cast(tsquery(words), TSQUERY)
+    return polish.op("||")(func.plainto_tsquery("english", fold(typed)))
+
+
+async def search(
+    sessions: SessionFactory,
+    *,
+    identity: Identity,
+    text: str,
+    filters: Filters,
+    cursor: str | None,
+    limit: int,
+) -> Found:
+    """The best matches first, `limit` at a time: ranked by `ts_rank` over each document's
+    summary (title and tags weigh most, then the description, then the text's commonest
+    words), the newest first among equals."""
+    words = await asyncio.to_thread(query_words, text, language.query_lexemes)
+    if not words:
+        return Found([], None)
+    tsq = _query(words, text)
+    rank = cast(func.ts_rank(Document.summary, tsq), Float)
+    async with sessions() as session:  # the app's search sessions (see `app.search_engine`)
+        reader = await reader_of(session, identity)
+        matches = filtered(select(Document.id, rank.label("rank")), filters).where(
+            Document.search.op("@@")(tsq), readable_documents(reader)
+        )
+        top = keyset(
+            matches.add_columns(Document.updated_at),
+            (rank, Document.updated_at, Document.id),
+            cursor=cursor,
+            types=(float, datetime.fromisoformat, UUID),
+            limit=limit,
+            descending=True,
+        ).subquery()
+        rows = (
+            await session.execute(
+                select(*SHOWN, Extraction.text, top.c.rank)
+                .join(top, top.c.id == Document.id)
+                .outerjoin(Extraction, Extraction.sha256 == Document.sha256)
+                .order_by(top.c.rank.desc(), top.c.updated_at.desc(), top.c.id.desc())
+            )
+        ).all()
+    pattern = await asyncio.to_thread(_forms, words)
+    page = rows[:limit]
+    hits = [_hit(row, pattern=pattern) for row in page]
+    last = page[-1] if len(rows) > limit else None
+    next_cursor = encode_cursor(last.rank, last.updated_at.isoformat(), last.id) if last else None
+    return Found(hits, next_cursor)
+
+
+def _forms(words: list[QueryWord]) -> Any:
+    forms: set[str] = set()
+    for word in words:
+        forms |= language.query_forms(word.typed)
+        forms |= {lexeme for lexeme in word.lexemes if len(lexeme) > 3}
+    return matcher(forms)
+
+
+def _hit(row: Any, *, pattern: Any) -> Hit:
+    body = row.text or ""
+    context = snippet(body, pattern) or snippet(row.description, pattern)
+    if context is None and (body or row.description):
+        context = lead(body or row.description)
+    return Hit(row, float(row.rank), highlight(row.title, pattern), context)

@@ -1,0 +1,157 @@
+"""The knowledge base through the gateway, with the whole CRM in process: uploads streamed on,
+the global search, previews a page may frame, safe Markdown, must-read notifications."""
+
+from typing import Any
+
+import httpx
+import pytest
+
+from services.gateway.backends import Backends
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
+from shared.testing.waiting import eventually
+from tests.gateway.conftest import PASSWORD
+from tests.gateway.test_web import browser_sign_in
+from tests.knowledge.files import docx, pdf
+
+
+@pytest.fixture(scope="module")
+async def csrf(crm: httpx.AsyncClient, api: dict[str, str]) -> dict[str, str]:
+    token = await browser_sign_in(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+    return {"X-CSRF-Token": token}
+
+
+async def upload(
+    crm: httpx.AsyncClient, csrf: dict[str, str], name: str, data: bytes, **fields: str
+) -> dict[str, Any]:
+    answer = await crm.post(
+        "/knowledge/upload", files={"file": (name, data)}, data=fields, headers=csrf
+    )
+    assert answer.status_code == 200, answer.text
+    document_id = answer.json()["location"].rsplit("/", 1)[-1]
+    return (await crm.get(f"/api/documents/{document_id}")).json()  # type: ignore[no-any-return]
+
+
+async def test_an_upload_from_a_page_is_found_by_the_global_search(
+    crm: httpx.AsyncClient, csrf: dict[str, str]
+) -> None:
+    document = await upload(
+        crm, csrf, "Regulamin łódzki.docx", docx("Reklamacje przyjmuje dział obsługi klienta.")
+    )
+
+    async def found() -> list[dict[str, Any]]:
+        answer = await crm.get("/api/search", params={"q": "reklamacji"})
+        return answer.json()["items"]  # type: ignore[no-any-return]
+
+    [hit] = await eventually(found, timeout=20, interval=0.2)
+    page = await crm.get("/knowledge/search", params={"q": "reklamacji"})
+
+    assert (hit["service"], hit["id"]) == ("knowledge", document["id"])
+    assert [f["text"] for f in hit["snippet"] if f["match"]] == ["Reklamacje"]
+    assert page.status_code == 200 and "<mark>Reklamacje</mark>" in page.text
+    assert f'href="/knowledge/documents/{document["id"]}"' in page.text
+
+
+async def test_the_global_search_answers_without_a_service_that_is_down(
+    crm: httpx.AsyncClient,
+) -> None:
+    app = crm._transport.app  # type: ignore[attr-defined]
+    working = app.state.backends
+    app.state.backends = Backends(
+        {"knowledge": httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=2)}
+    )
+    try:
+        answer = await crm.get("/api/search", params={"q": "umowa"})
+    finally:
+        await app.state.backends.close()
+        app.state.backends = working
+
+    assert answer.status_code == 200
+    assert answer.json() == {"items": [], "unavailable": ["knowledge"]}
+
+
+async def test_a_pdf_is_previewed_in_a_frame_of_the_crm_and_downloaded_by_its_polish_name(
+    crm: httpx.AsyncClient, csrf: dict[str, str]
+) -> None:
+    data = pdf(["Cennik hurtowy"])
+    document = await upload(crm, csrf, "Cennik łódzki.pdf", data)
+
+    page = await crm.get(f"/knowledge/documents/{document['id']}")
+    inline = await crm.get(f"/api/documents/{document['id']}/content", params={"inline": "true"})
+    download = await crm.get(f"/api/documents/{document['id']}/content")
+
+    assert f'<iframe src="/api/documents/{document["id"]}/content?inline=true"' in page.text
+    assert (
+        inline.content == data
+        and "frame-ancestors 'self'" in inline.headers["content-security-policy"]
+    )
+    assert inline.headers["x-frame-options"] == "SAMEORIGIN"
+    assert download.content == data and download.headers["x-frame-options"] == "DENY"
+    assert (
+        "filename*=UTF-8''Cennik%20%C5%82%C3%B3dzki.pdf" in download.headers["content-disposition"]
+    )
+
+
+async def test_a_written_page_is_markdown_shown_safely(
+    crm: httpx.AsyncClient, csrf: dict[str, str]
+) -> None:
+    text = (
+        "# Zwroty\n\nKlient ma **14 dni**.\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))"
+    )
+    answer = await crm.post(
+        "/knowledge/pages",
+        data={"title": "Zwroty", "text": text},
+        headers={**csrf, "HX-Request": "true"},
+    )
+    page = await crm.get(answer.headers["HX-Redirect"])
+
+    assert "<h1>Zwroty</h1>" in page.text and "<strong>14 dni</strong>" in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert 'href="javascript:' not in page.text
+
+
+async def test_a_must_read_notifies_the_reader_who_confirms_it(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    teams = (await crm.get("/api/teams", headers=api)).json()
+    [company] = [team for team in teams if team["parent_id"] is None]
+    body = {
+        "email": "czytelnik@contentum.pl",
+        "name": "Czytelnik",
+        "password": PASSWORD,
+        "team_id": company["id"],
+        "locale": "en",
+    }
+    reader = (await crm.post("/api/users", json=body, headers={**api, **csrf})).json()
+    folder = (
+        await crm.post("/api/folders", json={"name": "Regulaminy"}, headers={**api, **csrf})
+    ).json()
+    document = await upload(crm, csrf, "regulamin.docx", docx("Regulamin"), folder_id=folder["id"])
+
+    set_must_read = await crm.post(
+        f"/knowledge/documents/{document['id']}/must-read",
+        data={"audience": f"team:{company['id']}"},
+        headers={**csrf, "HX-Request": "true"},
+    )
+    async with httpx.AsyncClient(transport=crm._transport, base_url="http://test") as other:
+        token = await browser_sign_in(other, body["email"], PASSWORD)
+
+        async def notified() -> list[dict[str, Any]]:
+            items = (await other.get("/api/notifications")).json()["items"]
+            return [n for n in items if n["kind"] == "must_read"]
+
+        [notification] = await eventually(notified, timeout=10, interval=0.1)
+        page = await other.get(notification["link"])
+        confirmed = await other.post(
+            f"/knowledge/documents/{document['id']}/acknowledge",
+            headers={"X-CSRF-Token": token, "HX-Request": "true"},
+        )
+        must_read = await other.get("/knowledge/must-read")
+    owner_view = await crm.get(f"/knowledge/documents/{document['id']}")
+
+    assert set_must_read.status_code == 204
+    assert notification["title"] == "Please read: regulamin"
+    assert 'id="acknowledge"' in page.text
+    assert confirmed.status_code == 204
+    assert "Nothing to confirm." in must_read.text
+    assert "Czytelnik" in owner_view.text and reader["id"]

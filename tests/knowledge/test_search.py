@@ -1,0 +1,40 @@
+"""Polish full-text search: inflected forms and missing diacritics find each other, ranked,
+filtered, a page at a time, with the matched words marked."""
+
+from typing import Any
+
+from tests.knowledge.conftest import Hire, Knowledge
+from tests.knowledge.files import docx, pdf
+
+
+def marked(fragments: list[dict[str, Any]]) -> list[str]:
+    return [f["text"] for f in fragments if f["match"]]
+
+
+async def test_an_inflected_word_typed_without_diacritics_finds_a_pdf_and_a_docx(
+    knowledge: Knowledge, hire: Hire
+) -> None:
+    admin = await hire("admin")
+    offer = await knowledge.upload(
+        admin,
+        "oferta.pdf",
+        pdf(["Oferta handlowa dla klienta z Łodzi.", "Zawarcie umowy następuje po akceptacji."]),
+    )
+    rules = await knowledge.upload(
+        admin, "regulamin.docx", docx("Regulamin sprzedaży.", "Każdą umowę podpisuje zarząd.")
+    )
+    await knowledge.upload(admin, "notatka.docx", docx("Spotkanie z klientem w Gdańsku."))
+    for document in (offer, rules):
+        assert (await knowledge.extracted(admin, document["id"]))["extraction"]["status"] == "done"
+
+    answer = await knowledge.call(admin, "GET", "/api/documents/search", params={"q": "umowa"})
+    folded = await knowledge.call(admin, "GET", "/api/documents/search", params={"q": "umowe lodz"})
+
+    assert answer.status_code == 200, answer.text
+    hits = {hit["id"]: hit for hit in answer.json()["items"]}
+    assert set(hits) == {offer["id"], rules["id"]}
+    assert marked(hits[offer["id"]]["snippet"]) == ["umowy"]
+    assert marked(hits[rules["id"]]["snippet"]) == ["umowę"]
+    [both] = folded.json()["items"]
+    assert both["id"] == offer["id"]
+    assert sorted(marked(both["snippet"])) == ["umowy", "Łodzi"]

@@ -1,0 +1,102 @@
+"""Search text rules: folding, lemmas, the document's vector, the query, snippets."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.knowledge import language
+from services.knowledge.domain.access import groups_of, principals_of, subtree
+from services.knowledge.domain.text import (
+    Field,
+    document_vectors,
+    fold,
+    highlight,
+    language_of,
+    matcher,
+    query_words,
+    snippet,
+    spellings,
+    tsquery,
+)
+
+
+def test_folding_drops_case_and_polish_diacritics() -> None:
+    assert fold("Zażółć GĘŚLĄ jaźń, Łódź") == "zazolc gesla jazn, lodz"
+
+
+@given(st.text())
+def test_folding_keeps_every_character_where_it_was(text: str) -> None:
+    assert len(fold(text)) == len(text)
+
+
+def test_inflected_forms_share_their_lemma() -> None:
+    assert {"umowa"} <= language.lexemes("umowy") & language.lexemes("umową")
+    assert language.lexemes("Łodzi") >= {"lodz"}
+    assert language.lexemes("Kowalczykowski") == {"kowalczykowski"}  # unknown: itself, folded
+
+
+def test_a_word_typed_without_diacritics_finds_its_lemma() -> None:
+    assert "umowa" in language.query_lexemes("umowe")
+    assert "lodz" in language.query_lexemes("lodzi")
+    assert "umowę" in set(spellings("umowe"))
+    assert list(spellings("umowę")) == []  # typed with diacritics: taken as typed
+
+
+def test_a_documents_vector_weighs_the_title_above_the_text() -> None:
+    vectors = document_vectors(
+        [Field("Regulamin", "A"), Field("Regulamin i umowy", "D")], language.lexemes
+    )
+
+    assert "'regulamin':1A,10" in vectors.full
+    assert "'umowa':12" in vectors.full
+    assert "'i'" not in vectors.full  # a stopword
+
+
+def test_a_summary_keeps_the_title_and_the_texts_commonest_words_only() -> None:
+    text = " ".join(["cena"] * 30 + ["rabat"] * 20 + [f"słowo{n}" for n in range(100)])
+
+    vectors = document_vectors([Field("Cennik", "A"), Field(text, "D")], language.lexemes)
+
+    summary = vectors.summary.split()
+    assert summary[0].startswith("'cennik':1A")
+    assert summary[1].startswith("'cena':") and "'rabat'" in {x.split(":")[0] for x in summary[2:5]}
+    assert len(summary) == 1 + 32 and summary[1].count(",") == 3  # 4 positions at most
+    assert "'slowo99'" in vectors.full
+
+
+def test_every_query_word_must_match_through_any_of_its_lemmas() -> None:
+    words = query_words("umowa z Łodzi", language.query_lexemes)
+
+    assert [word.typed for word in words] == ["umowa", "Łodzi"]
+    assert tsquery(words).startswith("('umowa'") and " & (" in tsquery(words)
+
+
+def test_a_snippet_marks_the_matches_in_the_text_as_written() -> None:
+    pattern = matcher(language.query_forms("umowa") | language.query_forms("lodz"))
+    text = "Wstęp. " * 80 + "Każdą umowę zawartą w Łodzi podpisuje zarząd."
+
+    found = snippet(text, pattern)
+
+    assert found is not None
+    assert [part for part, match in found.parts if match] == ["umowę", "Łodzi"]
+    assert found.parts[0] == ("… ", False)
+    assert [p for p, m in highlight("Umowy ramowe", pattern).parts if m] == ["Umowy"]
+
+
+def test_english_text_is_told_from_polish() -> None:
+    assert language_of("The price list of the company is valid for this year and the next") == "en"
+    assert (
+        language_of("Cennik firmy jest ważny w tym roku i w następnym, oraz dla klientów") == "pl"
+    )
+
+
+def test_a_person_stands_for_their_groups_above_and_a_head_for_the_groups_below() -> None:
+    parents = {"company": None, "north": "company", "north-east": "north"}
+
+    assert groups_of(["north-east"], parents) == {"north-east", "north", "company"}
+    assert subtree("north", parents) == {"north", "north-east"}
+    assert principals_of(user_id="u", groups=["north"], department_id="legal") == [
+        "everyone",
+        "user:u",
+        "team:north",
+        "department:legal",
+    ]
