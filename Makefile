@@ -32,8 +32,8 @@ bench: $(STAMP)  ## benchmarks; each prints its ratio to a baseline measured in 
 	$(BIN)/python -m bench.calendar_feed
 	$(BIN)/python -m bench.plan_summary
 
-kafka-start:
-	deploy/local/kafka start
+kafka-start: $(STAMP)
+	CRM_PYTHON=$(BIN)/python deploy/local/kafka start
 
 kafka-stop:
 	deploy/local/kafka stop
