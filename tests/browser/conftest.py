@@ -1,7 +1,6 @@
 """Browser tests: the whole CRM (`crm run`) driven by Playwright in Debian's Chromium."""
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,20 +9,10 @@ import pytest
 
 from shared.postgres import database_url, start_embedded_server
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
+from shared.testing.chromium import chromium_path, missing
 from shared.testing.processes import crm_process, free_port
 
 pytestmark = pytest.mark.browser
-
-
-def chromium_path() -> str | None:
-    for candidate in (
-        os.environ.get("CRM_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
 
 
 @dataclass(frozen=True)
@@ -60,8 +49,8 @@ def browser() -> Iterator[object]:
     executable = chromium_path()
     if executable is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required under CI (apt-get install chromium)")
-        pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium)")
+            pytest.fail(f"Chromium is required under CI: {missing()}")
+        pytest.skip(missing())
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
