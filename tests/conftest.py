@@ -1,4 +1,4 @@
-"""Session fixtures: a real PostgreSQL (and, for event flows, a real Kafka) for the whole run."""
+"""Session fixtures: a real PostgreSQL, a real Kafka for event flows, the CRM as `crm run` serves it."""
 
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -8,9 +8,10 @@ import pytest
 
 import shared.contracts  # noqa: F401  (registers every event contract)
 from shared.bus import InProcessBus
-from shared.testing.apps import TEST_SECRET
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
 from shared.testing.kafka import KafkaBroker, KafkaUnavailable, start_kafka
 from shared.testing.postgres import fresh_database, postgres_server_url
+from shared.testing.processes import RunningCrm, crm_run
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +27,23 @@ async def new_database(pg_server: str) -> Callable[[str], object]:
         return await fresh_database(pg_server, label)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCrm]:
+    """The whole CRM in one process, as `make run` starts it, on a fresh embedded database.
+
+    One for the session: tests using it add their own data and never stop it. (Gateway tests
+    have a `crm` of their own: the same CRM in their process.)
+    """
+    env = {
+        "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
+        "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "CRM_ADMIN_LOCALE": "en",
+        "CALENDAR_SCHEDULER_INTERVAL": "0.5",
+    }
+    with crm_run(tmp_path_factory.mktemp("crm-run"), env) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,15 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from shared.postgres import database_url, start_embedded_server
+from shared.testing.waiting import eventually_sync
 
 
 def free_port() -> int:
@@ -49,18 +52,46 @@ def crm_process(
 
 
 def _wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if process.poll() is not None:
             raise AssertionError(
                 f"crm exited with {process.returncode}:\n{log.read_text()[-3000:]}"
             )
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
+            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
         except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(
-        f"crm did not answer at {url} within {timeout} s:\n{log.read_text()[-3000:]}"
-    )
+            return False
+
+    try:
+        eventually_sync(healthy, timeout=timeout, interval=0.05)
+    except AssertionError as late:
+        if process.poll() is not None:
+            raise
+        raise AssertionError(f"crm did not answer at {url}:\n{log.read_text()[-3000:]}") from late
+
+
+@dataclass(frozen=True)
+class RunningCrm:
+    """The whole CRM as `crm run` serves it: its address, data and console output."""
+
+    url: str
+    data_dir: Path
+    log: Path
+
+    def database_url(self, service: str) -> str:
+        """The URL of a service's database on the embedded server `crm run` started."""
+        return database_url(start_embedded_server(self.data_dir), f"crm_{service}")
+
+    def output(self) -> list[str]:
+        """What the process has printed so far, line by line."""
+        return self.log.read_text().splitlines()
+
+
+@contextmanager
+def crm_run(scratch: Path, env: Mapping[str, str]) -> Iterator[RunningCrm]:
+    """`crm run` on a free port with a fresh embedded PostgreSQL under `scratch`."""
+    url = f"http://127.0.0.1:{free_port()}"
+    crm = RunningCrm(url, scratch / "pg", scratch / "crm.log")
+    args = ["run", "--port", url.rsplit(":", 1)[1], "--data-dir", str(crm.data_dir)]
+    with crm_process(args, env={"DATABASE_URL": "", **env}, log=crm.log, url=url):
+        yield crm
