@@ -1,22 +1,24 @@
 """Session fixtures: a real PostgreSQL, a real Kafka for event flows, the CRM as `crm run` serves it."""
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import shared.contracts  # noqa: F401  (registers every event contract)
+from services.catalog import SERVICES
 from shared.bus import InProcessBus
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
 from shared.testing.kafka import KafkaBroker, KafkaUnavailable, start_kafka
-from shared.testing.postgres import fresh_database, postgres_server_url
+from shared.testing.postgres import fresh_database, migrated_database, postgres_server
 from shared.testing.processes import RunningCrm, crm_run
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return postgres_server_url(tmp_path_factory.mktemp("postgres"))
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -44,6 +46,16 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCrm]:
     }
     with crm_run(tmp_path_factory.mktemp("crm-run"), env) as running:
         yield running
+
+
+@pytest.fixture
+async def service_database(pg_server: str) -> Callable[[str], Awaitable[str]]:
+    """Call with a service's name to get the URL of a fresh database with its migrations applied."""
+
+    async def make(service: str) -> str:
+        return await migrated_database(pg_server, service, SERVICES[service].spec.migrations)
+
+    return make
 
 
 @pytest.fixture(scope="session")
