@@ -5,7 +5,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +49,26 @@ def crm_process(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def crm_processes(
+    commands: Mapping[str, list[str]],
+    *,
+    env: Mapping[str, str],
+    logs: Path,
+    urls: Mapping[str, str],
+    timeout: float = 60,
+) -> Iterator[None]:
+    """Run several `crm` commands at once (`<name>.log` in `logs`); wait until each answers."""
+    with ExitStack() as stack:
+        started = {
+            name: stack.enter_context(crm_process(args, env=env, log=logs / f"{name}.log"))
+            for name, args in commands.items()
+        }
+        for name, process in started.items():
+            _wait_healthy(process, urls[name], timeout, logs / f"{name}.log")
+        yield
 
 
 def _wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float, log: Path) -> None:
