@@ -11,9 +11,10 @@ from shared.testing.processes import RunningCrm as RunningCrm  # the browser tes
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
-    """Chromium for one module: Playwright's event loop must be gone before async tests run."""
+    """Chromium for the browser tests (one launch), closed when they are done: Playwright's event
+    loop must be gone before the async tests run."""
     executable = chromium_path()
     if executable is None:
         if os.environ.get("CI") == "true":
