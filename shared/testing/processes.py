@@ -72,22 +72,27 @@ def crm_processes(
 
 
 def _wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float, log: Path) -> None:
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(
-                f"crm exited with {process.returncode}:\n{log.read_text()[-3000:]}"
-            )
-        try:
-            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
+    # One client for all the tries: a new one per try costs more CPU (its TLS set-up) than
+    # the process it waits for has to spare while starting.
+    with httpx.Client(base_url=url, timeout=1) as client:
 
-    try:
-        eventually_sync(healthy, timeout=timeout, interval=0.05)
-    except AssertionError as late:
-        if process.poll() is not None:
-            raise
-        raise AssertionError(f"crm did not answer at {url}:\n{log.read_text()[-3000:]}") from late
+        def healthy() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"crm exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+                )
+            try:
+                return client.get("/healthz").status_code == 200
+            except httpx.TransportError:
+                return False
+
+        try:
+            eventually_sync(healthy, timeout=timeout, interval=0.05)
+        except AssertionError as late:
+            if process.poll() is not None:
+                raise
+            message = f"crm did not answer at {url}:\n{log.read_text()[-3000:]}"
+            raise AssertionError(message) from late
 
 
 @dataclass(frozen=True)
