@@ -5,14 +5,28 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 import shared.contracts  # noqa: F401  (registers every event contract)
 from services.catalog import SERVICES
+from services.gateway import credentials
 from shared.bus import InProcessBus
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
 from shared.testing.kafka import KafkaBroker, KafkaUnavailable, start_kafka
 from shared.testing.postgres import fresh_database, migrated_database, postgres_server
 from shared.testing.processes import RunningCrm, crm_run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at the cost argon2-cffi keeps for tests (`profiles.CHEAPEST`) in this process.
+
+    Hashing and signing in stay real, only not 100 ms of work each; `crm` processes started by
+    tests keep the real cost.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(credentials, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
 
 
 @pytest.fixture(scope="session")
