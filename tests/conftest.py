@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -72,11 +73,25 @@ async def service_database(pg_server: str) -> Callable[[str], Awaitable[str]]:
     return make
 
 
+KAFKA_STARTING = pytest.StashKey[Future[KafkaBroker]]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the broker in the background as soon as a selected test needs it: a JVM takes a
+    few seconds to start, which the tests before the first event flow can use."""
+    if not session.config.option.collectonly and any(
+        "kafka" in getattr(item, "fixturenames", ()) for item in session.items
+    ):
+        starting = ThreadPoolExecutor(1, "kafka-start").submit(start_kafka)
+        session.config.stash[KAFKA_STARTING] = starting
+
+
 @pytest.fixture(scope="session")
-def kafka() -> Iterator[KafkaBroker]:
+def kafka(pytestconfig: pytest.Config) -> Iterator[KafkaBroker]:
     """A real Apache Kafka broker; skipped when none can be had, except under CI=true."""
+    starting = pytestconfig.stash.get(KAFKA_STARTING, None)
     try:
-        broker = start_kafka()
+        broker = starting.result() if starting else start_kafka()
     except KafkaUnavailable as reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"Kafka is required under CI: {reason}")
