@@ -21,6 +21,7 @@ run: $(STAMP)  ## the whole CRM in one process on http://127.0.0.1:$(PORT) (make
 # Scratch files stay in this checkout: test runs of other checkouts never clean them away.
 test: $(STAMP)  ## every test
 	@$(BIN)/python -m shared.testing.chromium
+	@mkdir -p var
 	$(BIN)/pytest --basetemp=var/pytest
 
 lint: $(STAMP)
