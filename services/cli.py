@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -124,6 +125,10 @@ def run(
     gateway = create_embedded_app(
         database_urls, identity_secret=os.environ.get("CRM_IDENTITY_SECRET")
     )
+
+    # SIGTERM (docker stop, a supervisor) ends it as Ctrl+C does, through the exit handlers
+    # that stop the embedded PostgreSQL; uvicorn hands the signal on once it has shut down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
     def announce(served: FastAPI) -> str:
         line = f"Contentum CRM is running on http://{host}:{port}"

@@ -114,6 +114,15 @@ def test_the_first_start_shows_a_generated_password_once_in_that_line(tmp_path: 
     assert again == [f"Contentum CRM is running on {second.url}"]
 
 
+def test_run_stops_its_embedded_database_when_it_is_terminated(tmp_path: Path) -> None:
+    env = {"CRM_ADMIN_EMAIL": ADMIN_EMAIL, "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD}
+
+    with crm_run(tmp_path, env) as crm:  # stopped with SIGTERM on the way out
+        running = (crm.data_dir / "postmaster.pid").exists()
+
+    assert running and not (crm.data_dir / "postmaster.pid").exists()
+
+
 async def test_users_create_adds_a_user_a_script_can_sign_in_with(new_database: Any) -> None:
     url = await new_database("gateway")
     env = {**os.environ, "GATEWAY_DATABASE_URL": url, "CRM_USER_PASSWORD": "a long enough password"}
