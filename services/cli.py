@@ -7,18 +7,23 @@ import json
 import logging
 import os
 import re
+import signal
+import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
 import uvicorn.config
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 import shared.contracts  # noqa: F401  (registers every event contract)
 from services.catalog import SERVICES, Entry
 from services.deals import import_cli
+from services.gateway.usecases.people import FirstAdministrator
 from shared.asyncapi import asyncapi_document
 from shared.db import new_engine, new_session_factory
 from shared.migrations import upgrade, upgrade_async
@@ -60,10 +65,48 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-def _configure_logging() -> None:
-    level = os.environ.get("CRM_LOG_LEVEL", "INFO").upper()
+def _configure_logging(default: str = "INFO") -> str:
+    level = (os.environ.get("CRM_LOG_LEVEL") or default).upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per proxied call is noise
+    return level
+
+
+Announce = Callable[[FastAPI], str | None]
+
+
+class AnnouncingServer(uvicorn.Server):
+    """A uvicorn server that says one line (from `announce`, if any) once it listens."""
+
+    def __init__(self, config: uvicorn.Config, announce: Callable[[], str | None]) -> None:
+        super().__init__(config)
+        self._announce = announce
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and (line := self._announce()):
+            typer.echo(line, err=True)
+
+
+def _serve(
+    web_app: FastAPI, *, host: str, port: int, level: str, access_log: bool, announce: Announce
+) -> None:
+    config = uvicorn.Config(
+        web_app,
+        host=host,
+        port=port,
+        log_level=level.lower(),
+        log_config=_uvicorn_logging(),
+        access_log=access_log,
+    )
+    settle_garbage_collector()
+    AnnouncingServer(config, lambda: announce(web_app)).run()
+
+
+def _first_administrator(served: FastAPI) -> FirstAdministrator | None:
+    """Who the gateway's first start created (None elsewhere, and on later starts)."""
+    created: FirstAdministrator | None = getattr(served.state, "first_administrator", None)
+    return created
 
 
 @app.command()
@@ -71,19 +114,31 @@ def run(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     data_dir: Annotated[Path, typer.Option(help="embedded PostgreSQL data")] = Path("var/pg"),
+    access_log: Annotated[bool, typer.Option(help="log every request")] = False,
 ) -> None:
     """Run the whole CRM in one process (embedded PostgreSQL unless DATABASE_URL is set)."""
     from services.embedded import create_embedded_app, prepare_databases
 
-    _configure_logging()
+    level = _configure_logging(default="WARNING")  # one line on a good start, then quiet
     server_url = os.environ.get("DATABASE_URL") or start_embedded_server(data_dir)
     database_urls = asyncio.run(prepare_databases(server_url))
     gateway = create_embedded_app(
         database_urls, identity_secret=os.environ.get("CRM_IDENTITY_SECRET")
     )
-    typer.echo(f"Contentum CRM is starting on http://{host}:{port}", err=True)
-    settle_garbage_collector()
-    uvicorn.run(gateway, host=host, port=port, log_level="info", log_config=_uvicorn_logging())
+
+    # SIGTERM (docker stop, a supervisor) ends it as Ctrl+C does, through the exit handlers
+    # that stop the embedded PostgreSQL; uvicorn hands the signal on once it has shut down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+
+    def announce(served: FastAPI) -> str:
+        line = f"Contentum CRM is running on http://{host}:{port}"
+        if created := _first_administrator(served):
+            line += f"; first administrator: {created.email}"
+            if created.generated_password:
+                line += f" / password: {created.generated_password} (shown only this once)"
+        return line
+
+    _serve(gateway, host=host, port=port, level=level, access_log=access_log, announce=announce)
 
 
 @app.command()
@@ -96,19 +151,19 @@ def serve(
 ) -> None:
     """Serve one service with distributed settings (its database, Kafka, for the gateway the URLs)."""
     entry = _entry(service)
-    _configure_logging()
     settings = load_settings(entry.settings)
     if not settings.kafka_bootstrap_servers:
         _fail("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
+    level = _configure_logging()
     service_app = entry.create_app(settings)
-    settle_garbage_collector()
-    uvicorn.run(
-        service_app,
-        host=host,
-        port=port,
-        log_level="info",
-        log_config=_uvicorn_logging(),
-    )
+
+    def announce(served: FastAPI) -> str | None:
+        created = _first_administrator(served)
+        if created is None or created.generated_password is None:
+            return None
+        return f"First administrator: {created.email} / password: {created.generated_password}"
+
+    _serve(service_app, host=host, port=port, level=level, access_log=True, announce=announce)
 
 
 @app.command()

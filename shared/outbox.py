@@ -9,7 +9,7 @@ from sqlalchemy import column, func, insert, select, table, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.bus import Bus, Message
+from shared.bus import Bus, BusNotReady, Message
 from shared.db import SessionFactory
 from shared.events import Envelope
 from shared.listen import listen
@@ -115,8 +115,14 @@ class Relay:
                     backoff = 0.1
                 except Exception as error:  # the bus or the database is down: keep trying
                     RELAY_FAILURES.labels(self.service).inc()
-                    log.warning(
-                        "%s outbox relay: %s; retrying in %.1fs", self.service, error, backoff
+                    # An in-process bus not started yet is the start-up of embedded mode, no fault.
+                    level = logging.DEBUG if isinstance(error, BusNotReady) else logging.WARNING
+                    log.log(
+                        level,
+                        "%s outbox relay: %s; retrying in %.1fs",
+                        self.service,
+                        error,
+                        backoff,
                     )
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self._max_backoff)

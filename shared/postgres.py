@@ -33,6 +33,13 @@ def start_embedded_server(data_dir: Path) -> str:
     return str(_servers[data_dir].get_uri("postgres"))
 
 
+def stop_embedded_server(data_dir: Path) -> None:
+    """Stop the embedded PostgreSQL this process started under `data_dir` now, not at exit."""
+    server = _servers.pop(data_dir.resolve(), None)
+    if server is not None:
+        server.cleanup()
+
+
 def database_url(server_url: str, database: str) -> str:
     """The URL of `database` on the server that `server_url` points at."""
     url = make_url(server_url).set(database=database)

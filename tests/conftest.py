@@ -1,21 +1,39 @@
-"""Session fixtures: a real PostgreSQL (and, for event flows, a real Kafka) for the whole run."""
+"""Session fixtures: a real PostgreSQL, a real Kafka for event flows, the CRM as `crm run` serves it."""
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 import shared.contracts  # noqa: F401  (registers every event contract)
+from services.catalog import SERVICES
+from services.gateway import credentials
 from shared.bus import InProcessBus
-from shared.testing.apps import TEST_SECRET
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
 from shared.testing.kafka import KafkaBroker, KafkaUnavailable, start_kafka
-from shared.testing.postgres import fresh_database, postgres_server_url
+from shared.testing.postgres import fresh_database, migrated_database, postgres_server
+from shared.testing.processes import RunningCrm, crm_run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at the cost argon2-cffi keeps for tests (`profiles.CHEAPEST`) in this process.
+
+    Hashing and signing in stay real, only not 100 ms of work each; `crm` processes started by
+    tests keep the real cost.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(credentials, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return postgres_server_url(tmp_path_factory.mktemp("postgres"))
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -29,10 +47,51 @@ async def new_database(pg_server: str) -> Callable[[str], object]:
 
 
 @pytest.fixture(scope="session")
-def kafka() -> Iterator[KafkaBroker]:
+def crm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCrm]:
+    """The whole CRM in one process, as `make run` starts it, on a fresh embedded database.
+
+    One for the session: tests using it add their own data and never stop it. (Gateway tests
+    have a `crm` of their own: the same CRM in their process.)
+    """
+    env = {
+        "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
+        "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "CRM_ADMIN_LOCALE": "en",
+        "CALENDAR_SCHEDULER_INTERVAL": "0.5",
+    }
+    with crm_run(tmp_path_factory.mktemp("crm-run"), env) as running:
+        yield running
+
+
+@pytest.fixture
+async def service_database(pg_server: str) -> Callable[[str], Awaitable[str]]:
+    """Call with a service's name to get the URL of a fresh database with its migrations applied."""
+
+    async def make(service: str) -> str:
+        return await migrated_database(pg_server, service, SERVICES[service].spec.migrations)
+
+    return make
+
+
+KAFKA_STARTING = pytest.StashKey[Future[KafkaBroker]]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the broker in the background as soon as a selected test needs it: a JVM takes a
+    few seconds to start, which the tests before the first event flow can use."""
+    if not session.config.option.collectonly and any(
+        "kafka" in getattr(item, "fixturenames", ()) for item in session.items
+    ):
+        starting = ThreadPoolExecutor(1, "kafka-start").submit(start_kafka)
+        session.config.stash[KAFKA_STARTING] = starting
+
+
+@pytest.fixture(scope="session")
+def kafka(pytestconfig: pytest.Config) -> Iterator[KafkaBroker]:
     """A real Apache Kafka broker; skipped when none can be had, except under CI=true."""
+    starting = pytestconfig.stash.get(KAFKA_STARTING, None)
     try:
-        broker = start_kafka()
+        broker = starting.result() if starting else start_kafka()
     except KafkaUnavailable as reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"Kafka is required under CI: {reason}")

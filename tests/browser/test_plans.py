@@ -4,7 +4,6 @@ the head approves both at once, then doubts one line; the company's final plan c
 approved one, and its charts are drawn."""
 
 import re
-import time
 from typing import Any
 
 import httpx
@@ -12,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
+from shared.testing.waiting import eventually_sync
 from tests.browser.conftest import RunningCrm
 from tests.browser.test_board import api
 from tests.browser.test_shell import sign_in
@@ -41,16 +41,12 @@ def people_and_clients(client: httpx.Client) -> None:
     client.put("/api/plans/settings", json={"approval_required": True}).raise_for_status()
     for name in ("Alfa Plan sp. z o.o.", "Beta Plan S.A."):
         client.post("/api/companies", json={"name": name}).raise_for_status()
-    deadline = time.monotonic() + 10  # planning learns clients and people through events
-    while time.monotonic() < deadline:
-        names = {
-            c["name"]
-            for c in client.get("/api/plans/clients", params={"limit": 200}).json()["items"]
-        }
-        if {"Alfa Plan sp. z o.o.", "Beta Plan S.A."} <= names:
-            return
-        time.sleep(0.1)
-    raise AssertionError("planning did not learn the clients")
+
+    def planning_knows_the_clients() -> bool:  # planning learns them through events
+        clients = client.get("/api/plans/clients", params={"limit": 200}).json()["items"]
+        return {"Alfa Plan sp. z o.o.", "Beta Plan S.A."} <= {c["name"] for c in clients}
+
+    eventually_sync(planning_knows_the_clients, timeout=10)
 
 
 def open_page(browser: Any, crm: RunningCrm, email: str, password: str, path: str) -> Any:

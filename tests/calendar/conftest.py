@@ -56,9 +56,9 @@ class Calendar:
 
 @pytest.fixture
 async def calendar(
-    new_database: Any, settings_for: Any, bus: InProcessBus
+    service_database: Any, settings_for: Any, bus: InProcessBus
 ) -> AsyncIterator[Calendar]:
-    url = await new_database("calendar")
+    url = await service_database("calendar")
     settings = CalendarSettings(**settings_for(url), scheduler_interval=0.2)
     app = create_app(settings, bus)
     async with running(app) as client:

@@ -2,7 +2,9 @@
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select, text, update
@@ -11,13 +13,15 @@ from services.calendar.tables import Alarm
 from services.calendar.usecases.alarms import Scheduler, fire_due
 from shared.db import new_engine, new_session_factory
 from shared.postgres import async_url
+from shared.testing.waiting import eventually
 from tests.calendar.conftest import Calendar, Hire, group
 from tests.calendar.test_activities import call
 
 
 async def _settled(calendar: Calendar) -> None:
     """Wait until no reminder is pending (the service's own scheduler may hold some a moment)."""
-    for _ in range(300):
+
+    async def no_reminder_due() -> bool:
         async with calendar.sessions() as session:
             pending = await session.scalar(
                 select(func.count())
@@ -26,10 +30,13 @@ async def _settled(calendar: Calendar) -> None:
                     Alarm.kind == "reminder", Alarm.fired_at.is_(None), Alarm.fire_at <= func.now()
                 )
             )
-        if pending == 0:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("reminders still pending")
+        return pending == 0
+
+    await eventually(no_reminder_due, timeout=30)
+
+
+async def _count(rows: Callable[[], Awaitable[list[Any]]], expected: int) -> bool:
+    return len(await rows()) == expected
 
 
 async def _make_due(calendar: Calendar, seconds_ago: float = 0) -> None:
@@ -118,14 +125,14 @@ async def test_a_series_is_reminded_of_each_occurrence_in_turn(
 
 
 async def test_an_ended_activity_asks_its_owner_then_the_head_for_the_outcome(
-    new_database: object, settings_for: object, bus: object, hire: Hire
+    service_database: object, settings_for: object, bus: object, hire: Hire
 ) -> None:
     from services.calendar.app import create_app
     from services.calendar.settings import CalendarSettings
     from shared.testing.apps import identity_headers, running
 
     settings = CalendarSettings(
-        **settings_for(await new_database("calendar")),  # type: ignore[operator]
+        **settings_for(await service_database("calendar")),  # type: ignore[operator]
         scheduler_interval=0.1,
         outcome_escalation_hours=2,
     )
@@ -134,14 +141,11 @@ async def test_an_ended_activity_asks_its_owner_then_the_head_for_the_outcome(
         north = group()
         head = await hire("head", north)
         anna = await hire("manager", north)
-        start = datetime.now(UTC) + timedelta(seconds=1)
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+        end = start + timedelta(minutes=30)
         created = await client.post(
             "/api/activities",
-            json=call(
-                start=start.isoformat(),
-                end=(start + timedelta(seconds=1)).isoformat(),
-                reminders=[],
-            ),
+            json=call(start=start.isoformat(), end=end.isoformat(), reminders=[]),
             headers=identity_headers(anna),
         )
         assert created.status_code == 201, created.text
@@ -157,22 +161,24 @@ async def test_an_ended_activity_asks_its_owner_then_the_head_for_the_outcome(
                 )
                 return [row.envelope["data"] for row in rows]
 
-        for _ in range(100):
-            if await overdue():
-                break
-            await asyncio.sleep(0.1)
-        [asked] = await overdue()
+        async def time_passes(kind: str) -> None:
+            """The alarm of `kind` comes due: its time is now in the past."""
+            async with sessions() as session, session.begin():
+                await session.execute(
+                    update(Alarm)
+                    .where(Alarm.kind == kind)
+                    .values(fire_at=datetime.now(UTC) - timedelta(seconds=1))
+                )
+
+        async with sessions() as session:
+            alarms = {a.kind: a.fire_at for a in await session.scalars(select(Alarm))}
+        assert alarms == {"outcome": end, "escalation": end + timedelta(hours=2)}
+
+        await time_passes("outcome")
+        [asked] = await eventually(overdue)
         assert asked["recipient_ids"] == [anna.user_id] and asked["escalated"] is False
-        async with sessions() as session, session.begin():
-            await session.execute(
-                update(Alarm)
-                .where(Alarm.kind == "escalation")
-                .values(fire_at=datetime.now(UTC) - timedelta(seconds=1))
-            )
-        for _ in range(100):
-            if len(await overdue()) == 2:
-                break
-            await asyncio.sleep(0.1)
+        await time_passes("escalation")
+        await eventually(lambda: _count(overdue, 2))
         escalated = (await overdue())[1]
         assert escalated["recipient_ids"] == [head.user_id] and escalated["escalated"] is True
         assert UUID(str(escalated["activity_id"])) == UUID(created.json()["id"])

@@ -26,10 +26,10 @@ def english_first_start(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def deals(
-    new_database: Any, settings_for: Any, bus: InProcessBus
+    service_database: Any, settings_for: Any, bus: InProcessBus
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The deals service; requests carry an administrator's identity unless told otherwise."""
-    settings = DealsSettings(**settings_for(await new_database("deals")))
+    settings = DealsSettings(**settings_for(await service_database("deals")))
     async with running(create_app(settings, bus)) as client:
         client.headers.update(identity_headers())
         yield client

@@ -28,17 +28,17 @@ Started = Callable[[], AbstractAsyncContextManager[tuple[httpx.AsyncClient, http
 
 
 @pytest.fixture
-def deals_and_planning(new_database: Any, settings_for: Any, kafka: KafkaBroker) -> Started:
+def deals_and_planning(service_database: Any, settings_for: Any, kafka: KafkaBroker) -> Started:
     """Deals and planning in this process, each with its own database and its own Kafka bus."""
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
     async def start() -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
         deals_settings = DealsSettings(
-            **settings_for(await new_database("deals"), kafka.bootstrap_servers)
+            **settings_for(await service_database("deals"), kafka.bootstrap_servers)
         )
         planning_settings = PlanningSettings(
-            **settings_for(await new_database("planning"), kafka.bootstrap_servers)
+            **settings_for(await service_database("planning"), kafka.bootstrap_servers)
         )
         async with (
             running(create_deals(deals_settings)) as deals,

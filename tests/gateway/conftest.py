@@ -19,11 +19,11 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture
 async def gateway(
-    new_database: Any, settings_for: Any, bus: InProcessBus
+    service_database: Any, settings_for: Any, bus: InProcessBus
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An anonymous client of a fresh gateway."""
     settings = GatewaySettings(
-        **settings_for(await new_database("gateway")),
+        **settings_for(await service_database("gateway")),
         admin_email=ADMIN_EMAIL,
         admin_password=ADMIN_PASSWORD,
     )

@@ -1,27 +1,17 @@
-"""The Kafka test broker works, and its data survives a stop/start (outage tests rely on it)."""
+"""The session's Kafka broker works, and its data survives a stop/start (outage tests rely on it)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from shared.testing.kafka import KafkaBroker, KafkaUnavailable, start_kafka
+from shared.testing.kafka import KafkaBroker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-
-
-def _broker_or_skip() -> KafkaBroker:
-    try:
-        return start_kafka()
-    except KafkaUnavailable as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Kafka is required in CI but unavailable: {exc}")
-        pytest.skip(f"Kafka unavailable: {exc}")
 
 
 async def _produce(servers: str, topic: str, value: bytes) -> None:
@@ -56,23 +46,18 @@ async def _read_from_start(
     return seen
 
 
-@pytest.mark.timeout(1200)  # the very first run downloads the broker jars through Maven
-def test_message_survives_broker_restart() -> None:
-    broker = _broker_or_skip()
-    try:
-        topic = f"runner-{uuid.uuid4().hex[:8]}"
-        before = f"before-{uuid.uuid4()}".encode()
-        asyncio.run(_produce(broker.bootstrap_servers, topic, before))
-        assert asyncio.run(_read_from_start(broker.bootstrap_servers, topic, 1)) == [before]
+async def test_message_survives_broker_restart(kafka: KafkaBroker) -> None:
+    topic = f"runner-{uuid.uuid4().hex[:8]}"
+    before = f"before-{uuid.uuid4()}".encode()
+    await _produce(kafka.bootstrap_servers, topic, before)
+    assert await _read_from_start(kafka.bootstrap_servers, topic, 1) == [before]
 
-        if not broker.can_restart:
-            pytest.skip("this broker cannot be restarted (external or container)")
-        broker.stop()
-        broker.start()
+    if not kafka.can_restart:
+        pytest.skip("this broker cannot be restarted (external or container)")
+    await asyncio.to_thread(kafka.stop)
+    await asyncio.to_thread(kafka.start)
 
-        # Written before the outage, still there after it; and the broker takes new writes.
-        after = f"after-{uuid.uuid4()}".encode()
-        asyncio.run(_produce(broker.bootstrap_servers, topic, after))
-        assert asyncio.run(_read_from_start(broker.bootstrap_servers, topic, 2)) == [before, after]
-    finally:
-        broker.close()
+    # Written before the outage, still there after it; and the broker takes new writes.
+    after = f"after-{uuid.uuid4()}".encode()
+    await _produce(kafka.bootstrap_servers, topic, after)
+    assert await _read_from_start(kafka.bootstrap_servers, topic, 2) == [before, after]

@@ -1,6 +1,7 @@
 """The outbox keeps events with their transaction; the relay delivers them in order, through outages."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from services.calendar.app import SPEC as KERNEL_ONLY
-from shared.bus import BusNotReady, InProcessBus, Message
+from shared.bus import InProcessBus, Message
 from shared.contracts.deals import CompanyCreated
 from shared.db import SessionFactory, new_engine, new_session_factory, unit_of_work
 from shared.events import new_event
@@ -26,12 +27,25 @@ class RecordingBus(InProcessBus):
         super().__init__()
         self.published: list[Message] = []
         self.down = False
+        self.refused = 0
 
     async def publish(self, messages: list[Message]) -> None:
         if self.down:
-            raise BusNotReady("broker is down")
+            self.refused += 1
+            raise ConnectionError("broker is down")
         await asyncio.sleep(0.005)  # a broker takes a moment: lets two relays overlap
         self.published.extend(messages)
+
+
+class CountingRelay(Relay):
+    """A relay that counts its rounds (each a look at the outbox), to know when it is idle."""
+
+    rounds = 0
+
+    async def relay_once(self) -> int:
+        sent = await super().relay_once()
+        self.rounds += 1
+        return sent
 
 
 @pytest.fixture
@@ -98,7 +112,7 @@ async def test_the_relay_keeps_events_while_the_bus_is_down_and_delivers_them_af
     )
     running = asyncio.create_task(relay.run())
     await add_companies(sessions, ["a", "b"])
-    await asyncio.sleep(0.5)
+    await eventually(lambda: bus.refused >= 2)  # tried, backed off, tried again
     assert (bus.published, await pending(sessions)) == ([], 2)
 
     bus.down = False
@@ -115,9 +129,12 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_the_poll(
 ) -> None:
     url, sessions = database
     bus = RecordingBus()
-    relay = Relay(service="t", sessions=sessions, bus=bus, database_url=url, poll_seconds=30)
+    relay = CountingRelay(
+        service="t", sessions=sessions, bus=bus, database_url=url, poll_seconds=30
+    )
     running = asyncio.create_task(relay.run())
-    await asyncio.sleep(0.3)  # the relay is now listening and idle
+    # Its first look, then the catch-up once it listens: from now on only a NOTIFY wakes it.
+    await eventually(lambda: relay.rounds >= 2)
 
     await add_companies(sessions, ["woken"])
     await eventually(lambda: len(bus.published) == 1, timeout=2)
@@ -145,3 +162,27 @@ async def test_two_relays_at_once_publish_each_event_once(
     await asyncio.gather(*(drain(relay) for relay in relays))
 
     assert [m.key for m in bus.published] == [f"c{n}" for n in range(50)]
+
+
+async def test_a_bus_that_has_not_started_yet_is_waited_for_without_a_warning(
+    database: tuple[str, SessionFactory], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, sessions = database
+    bus = InProcessBus()  # embedded mode starts it once every service has subscribed
+    relay = Relay(service="t", sessions=sessions, bus=bus, database_url=url)
+    caplog.set_level(logging.DEBUG, logger="shared.outbox")
+    running = asyncio.create_task(relay.run())
+    await add_companies(sessions, ["early"])
+    await eventually(lambda: "bus is not started" in caplog.text)
+
+    await bus.start()
+    await eventually(lambda: none_pending(sessions))
+    relay.stop()
+    await running
+
+    relay_logs = [r.levelno for r in caplog.records if r.name == "shared.outbox"]
+    assert relay_logs and max(relay_logs) == logging.DEBUG
+
+
+async def none_pending(sessions: SessionFactory) -> bool:
+    return await pending(sessions) == 0

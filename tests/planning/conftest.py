@@ -14,9 +14,9 @@ from shared.testing.apps import identity_headers, running
 
 @pytest.fixture
 async def planning(
-    new_database: Any, settings_for: Any, bus: InProcessBus
+    service_database: Any, settings_for: Any, bus: InProcessBus
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = PlanningSettings(**settings_for(await new_database("planning")))
+    settings = PlanningSettings(**settings_for(await service_database("planning")))
     async with running(create_app(settings, bus)) as client:
         client.headers.update(identity_headers())
         yield client

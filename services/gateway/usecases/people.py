@@ -2,6 +2,7 @@
 
 import asyncio
 import secrets
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -271,13 +272,21 @@ async def _check_department_name(session: AsyncSession, name: str, but: UUID | N
         raise Conflict({"name": N_("a department with this name exists")})
 
 
+@dataclass(frozen=True)
+class FirstAdministrator:
+    """The administrator a first start created; the password only when it was generated."""
+
+    email: str
+    generated_password: str | None
+
+
 async def ensure_company_and_admin(
     sessions: SessionFactory, *, email: str | None, password: str | None, locale: str = "pl"
-) -> tuple[str, str] | None:
+) -> FirstAdministrator | None:
     """On first start: the company group and the first administrator.
 
     Replicas starting together take turns (an advisory lock), so there is one of each.
-    Returns the (e-mail, password) to show once when the password was generated here.
+    Returns the administrator when this call created it (None when there were users already).
     """
     generated = password is None
     email = email or "admin@example.com"
@@ -303,7 +312,7 @@ async def ensure_company_and_admin(
         session.add(admin)
         await session.flush()
         await add_event(session, new_event(UserCreated(**_snapshot(admin)), subject=admin.id))
-    return (email, password) if generated else None
+    return FirstAdministrator(admin.email, password if generated else None)
 
 
 async def company_id(session: AsyncSession) -> UUID:
