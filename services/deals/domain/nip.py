@@ -2,6 +2,8 @@
 
 import re
 
+from shared.text import N_
+
 _WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 _SEPARATORS = re.compile(r"[\s-]")
 
@@ -15,7 +17,7 @@ def normalize_nip(value: str) -> str:
     """The NIP as ten digits, or `ValueError` saying what is wrong with it."""
     digits = _SEPARATORS.sub("", value.strip()).removeprefix("PL")
     if not re.fullmatch(r"\d{10}", digits):
-        raise ValueError("NIP must have 10 digits (dashes and spaces allowed)")
+        raise ValueError(N_("NIP must have 10 digits (dashes and spaces allowed)"))
     if checksum(digits[:9]) != int(digits[9]):
-        raise ValueError("NIP checksum does not match: check the digits")
+        raise ValueError(N_("NIP checksum does not match: check the digits"))
     return digits
