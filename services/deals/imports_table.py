@@ -21,6 +21,8 @@ class ImportJob(Base):
     total: Mapped[int] = mapped_column(default=0)
     processed: Mapped[int] = mapped_column(default=0)
     imported: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
     # Up to the size of the file, so loaded only when asked for (not on every poll).
     rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)

@@ -108,7 +108,11 @@ class Contact(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
-    __table_args__ = (Index("ix_contact_name_id", "name", "id"),)
+    __table_args__ = (
+        Index("ix_contact_name_id", "name", "id"),
+        # an import finds contacts by e-mail whatever its case
+        Index("ix_contact_lower_email", func.lower(email)),
+    )
 
 
 class Deal(Base):

@@ -22,6 +22,7 @@ from services.deals.schemas import (
 )
 from services.deals.tables import Deal, DealContact, Member, TimelineEntry
 from services.deals.usecases import deals as usecases
+from services.deals.usecases.deal_rules import RequirementsUnmet
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 from shared.i18n import translate
@@ -68,7 +69,7 @@ def _requirement(unmet: Unmet, locale: str) -> Requirement:
     return Requirement(code=unmet.code, field=unmet.field, message=translate(unmet.message, locale))
 
 
-def refused(refusal: usecases.RequirementsUnmet, identity: Identity) -> HTTPException:
+def refused(refusal: RequirementsUnmet, identity: Identity) -> HTTPException:
     """422 naming every unmet requirement, in the caller's language."""
     detail = [
         {
@@ -110,10 +111,8 @@ async def create_deal(
     body: DealCreate, sessions: Sessions, identity: CurrentIdentity
 ) -> DealPublic:
     try:
-        deal = await usecases.create_deal(
-            sessions, identity=identity, fields=body.model_dump(), today=_today()
-        )
-    except usecases.RequirementsUnmet as refusal:
+        deal = await usecases.create_deal(sessions, identity=identity, deal=body, today=_today())
+    except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
     return (await _public(sessions, [deal]))[0]
 
@@ -162,7 +161,7 @@ async def bulk_move(
             stage_id=body.stage_id,
             today=_today(),
         )
-    except usecases.RequirementsUnmet as refusal:
+    except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
     return await _public(sessions, moved)
 
@@ -183,7 +182,7 @@ async def update_deal(
         deal = await usecases.update_deal(
             sessions, identity=identity, deal_id=deal_id, changes=changes, today=_today()
         )
-    except usecases.RequirementsUnmet as refusal:
+    except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
     return (await _public(sessions, [deal]))[0]
 

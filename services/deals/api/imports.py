@@ -122,7 +122,15 @@ async def start_import(
         task = asyncio.create_task(run, name=f"import-{job.id}")
         _RUNNING.add(task)
         task.add_done_callback(_RUNNING.discard)
-    return ImportJobPublic.model_validate(job)
+    return _public(job, identity.locale)
+
+
+def _public(job: ImportJob, locale: str) -> ImportJobPublic:
+    """The job as answered; why it failed in the caller's language (when it is our own words)."""
+    public = ImportJobPublic.model_validate(job)
+    if public.error is None:
+        return public
+    return public.model_copy(update={"error": translate(public.error, locale)})
 
 
 async def _job(
@@ -141,7 +149,7 @@ async def _job(
 async def get_import(
     job_id: UUID, sessions: Sessions, identity: CurrentIdentity
 ) -> ImportJobPublic:
-    return ImportJobPublic.model_validate(await _job(sessions, identity, job_id))
+    return _public(await _job(sessions, identity, job_id), identity.locale)
 
 
 @router.get(

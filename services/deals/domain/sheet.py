@@ -7,7 +7,7 @@ refused here, before anything is imported.
 import csv
 import io
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.text import N_
@@ -25,6 +25,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "deal": (
         "title",
         *COMPANY_REFS,
+        "owner",
         "owner_id",
         "amount",
         "currency",
@@ -78,6 +79,16 @@ class Sheet:
     header: list[str]
     rows: list[tuple[int, list[str]]]
     mapping: dict[int, str]
+    columns: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # field -> the column it came from, as the file names it: what a row's reasons name
+        named = {target: self.header[index] for index, target in self.mapping.items()}
+        object.__setattr__(self, "columns", named)
+
+    def column_of(self, field_name: str | None) -> str | None:
+        """The file's own name for the column of `field_name` (the field's name if none)."""
+        return self.columns.get(field_name, field_name) if field_name else None
 
 
 # --- Reading the file -----------------------------------------------------------------------
