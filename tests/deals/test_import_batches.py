@@ -263,7 +263,7 @@ async def test_owners_are_given_by_the_apis_rules_by_id_or_by_name(
     anna, piotr = await hire("manager", NORTH), await hire("manager", SOUTH)
     head = (await hire("head", NORTH)).model_copy(update={"team_ids": [str(NORTH)]})
     [(annas_name,)] = await sql(deals, "SELECT name FROM member WHERE id = :id", id=anna.user_id)
-    header = "title,company_tax_id,owner"
+    header = "title,company_tax_id,Opiekun"
     by_anna = deal_file(
         f"Swoja,{NIP},{anna.user_id}", f"Piotra,{NIP},{piotr.user_id}", header=header
     )
@@ -282,7 +282,7 @@ async def test_owners_are_given_by_the_apis_rules_by_id_or_by_name(
         for row in await rejected_rows(deals, job["id"], headers(who) if who else None)
     ]
     assert refused == [
-        ("Piotra", "owner: only a head or an administrator may give a deal to someone else"),
-        ("Piotra", "owner: a head may give deals only to people of the group"),
-        ("Nikogo", "owner: no active user has this name"),
+        ("Piotra", "Opiekun: only a head or an administrator may give a deal to someone else"),
+        ("Piotra", "Opiekun: a head may give deals only to people of the group"),
+        ("Nikogo", "Opiekun: no active user has this name"),
     ]

@@ -47,17 +47,23 @@ def _today() -> date:
 
 
 def _bad_file(bad: csv_sheet.BadFile, locale: str) -> HTTPException:
-    """FastAPI's error shape, each problem naming where (and which column) in the caller's language."""
+    """FastAPI's error shape, each problem naming where (and which column) in the caller's
+    language, and the headers that would have done (`choices`) when there are any."""
     detail = [
         {
             "loc": ["body", problem.where, *([problem.subject] if problem.subject else [])],
-            "msg": translate(problem.message, locale)
-            + (f": {problem.subject}" if problem.subject else ""),
+            "msg": _said(problem, locale),
             "type": "value_error",
+            **({"ctx": {"choices": list(problem.choices)}} if problem.choices else {}),
         }
         for problem in bad.problems
     ]
     return HTTPException(bad.status_code, detail)
+
+
+def _said(problem: csv_sheet.Problem, locale: str) -> str:
+    what = ", ".join(problem.choices) if problem.choices else problem.subject
+    return translate(problem.message, locale) + (f": {what}" if what else "")
 
 
 def _mapping(mapping: str | None, locale: str) -> dict[str, str] | None:
@@ -100,7 +106,9 @@ async def start_import(
     try:
         keys = await usecases.custom_field_keys(sessions, record_type)
         # parsing 10 MB takes a moment: in a thread, so other requests are served meanwhile
-        sheet = await asyncio.to_thread(csv_sheet.read_sheet, data, record_type, columns, keys)
+        sheet = await asyncio.to_thread(
+            csv_sheet.read_sheet, data, record_type, columns, keys, locale=identity.locale
+        )
     except csv_sheet.BadFile as bad:
         raise _bad_file(bad, identity.locale) from None
     job = await usecases.start_job(
