@@ -16,6 +16,7 @@ class ImportJob(Base):
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     record_type: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, default="running")
     total: Mapped[int] = mapped_column(default=0)
@@ -32,5 +33,7 @@ class ImportJob(Base):
 
     __table_args__ = (
         CheckConstraint("status IN ('running', 'done', 'failed')", name="status"),
-        Index("ix_import_job_created_by_created_at", "created_by", "created_at"),
+        # the history: one person's imports, or everyone's (the administrator), newest first
+        Index("ix_import_job_created_by_created_at_id", "created_by", "created_at", "id"),
+        Index("ix_import_job_created_at_id", "created_at", "id"),
     )

@@ -335,6 +335,8 @@ class ImportJobPublic(BaseModel):
 
     id: UUID
     record_type: str
+    file_name: str | None = Field(description="the uploaded file's name, when it had one")
+    created_by: str
     status: Literal["running", "done", "failed"]
     total: int = Field(description="rows in the file")
     processed: int

@@ -27,6 +27,7 @@ from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 from shared.errors import NotFound
 from shared.i18n import translate
+from shared.pagination import Cursor, Limit, Page, keyset, page_of
 from shared.text import N_
 
 router = APIRouter(prefix="/api", tags=["import and export"])
@@ -112,7 +113,11 @@ async def start_import(
     except csv_sheet.BadFile as bad:
         raise _bad_file(bad, identity.locale) from None
     job = await usecases.start_job(
-        sessions, record_type=record_type, created_by=identity.user_id, total=len(sheet.rows)
+        sessions,
+        record_type=record_type,
+        file_name=file.filename,
+        created_by=identity.user_id,
+        total=len(sheet.rows),
     )
     run = usecases.run_job(
         sessions,
@@ -139,6 +144,31 @@ def _public(job: ImportJob, locale: str) -> ImportJobPublic:
     if public.error is None:
         return public
     return public.model_copy(update={"error": translate(public.error, locale)})
+
+
+@router.get("/imports")
+async def list_imports(
+    sessions: Sessions, identity: CurrentIdentity, limit: Limit = 50, cursor: Cursor = None
+) -> Page[ImportJobPublic]:
+    """The caller's imports (an administrator's: everyone's), newest first, with their counts."""
+    query = select(ImportJob)
+    if identity.role != "admin":
+        query = query.where(ImportJob.created_by == identity.user_id)
+    query = keyset(
+        query,
+        (ImportJob.created_at, ImportJob.id),
+        cursor=cursor,
+        types=(datetime.fromisoformat, UUID),
+        limit=limit,
+        descending=True,
+    )
+    async with sessions() as session:
+        jobs = (await session.scalars(query)).all()
+    return page_of(
+        [_public(job, identity.locale) for job in jobs],
+        limit,
+        key=lambda job: (job.created_at.isoformat(), job.id),
+    )
 
 
 async def _job(

@@ -101,12 +101,18 @@ def rejected_csv(sheet: Sheet, rejections: list[Rejection]) -> str:
 
 
 async def start_job(
-    sessions: SessionFactory, *, record_type: str, created_by: str, total: int
+    sessions: SessionFactory,
+    *,
+    record_type: str,
+    file_name: str | None,
+    created_by: str,
+    total: int,
 ) -> ImportJob:
     """A new running job."""
     async with unit_of_work(sessions) as session:
         job = ImportJob(
             record_type=record_type,
+            file_name=file_name,
             created_by=created_by,
             status="running",
             total=total,
