@@ -5,7 +5,10 @@ import httpx
 from shared.testing.apps import ADMIN, identity_headers
 from tests.deals.conftest import NIP, finished, new_company, rejected_rows, sql, upload
 
-POLISH = identity_headers(ADMIN.model_copy(update={"locale": "pl"}))
+
+def in_polish() -> dict[str, str]:
+    """An administrator speaking Polish; signed when asked, as identities live a minute."""
+    return identity_headers(ADMIN.model_copy(update={"locale": "pl"}))
 
 
 async def test_files_with_polish_headers_import_without_a_mapping(
@@ -19,7 +22,7 @@ async def test_files_with_polish_headers_import_without_a_mapping(
     deals_file += "Linia;zakład „łoś”;1 200,50;EUR;31.12.2099;Negotiation;80;targi\n"
 
     jobs = [
-        await finished(deals, await upload(deals, body, kind, who=POLISH))
+        await finished(deals, await upload(deals, body, kind, who=in_polish()))
         for kind, body in (("company", companies), ("contact", contacts), ("deal", deals_file))
     ]
 
@@ -39,7 +42,7 @@ async def test_a_file_naming_no_known_column_is_refused_listing_the_ones_it_take
 ) -> None:
     file = b"Klient;Numer\nKowalski;1\n"
 
-    polish = await upload(deals, file, "company", who=POLISH)
+    polish = await upload(deals, file, "company", who=in_polish())
     english = await upload(deals, file, "company")
 
     assert polish.status_code == english.status_code == 422
@@ -62,7 +65,7 @@ async def test_a_file_naming_no_known_column_is_refused_listing_the_ones_it_take
 async def test_a_missing_required_column_names_its_headers_in_the_users_language(
     deals: httpx.AsyncClient,
 ) -> None:
-    answer = await upload(deals, "Tytuł;Kwota\nLinia;100\n", who=POLISH)
+    answer = await upload(deals, "Tytuł;Kwota\nLinia;100\n", who=in_polish())
 
     assert answer.status_code == 422
     [missing] = answer.json()["detail"]
@@ -91,8 +94,10 @@ async def test_a_polish_users_report_is_all_in_polish(deals: httpx.AsyncClient) 
     ]
     contacts = "name;email;phone;company_id\nJan;jan@;abc;nie-uuid\n"
 
-    deal_job = await finished(deals, await upload(deals, "\n".join([header, *rows]), who=POLISH))
-    contact_job = await finished(deals, await upload(deals, contacts, "contact", who=POLISH))
+    deal_job = await finished(
+        deals, await upload(deals, "\n".join([header, *rows]), who=in_polish())
+    )
+    contact_job = await finished(deals, await upload(deals, contacts, "contact", who=in_polish()))
 
     errors = [
         row["error"]
