@@ -29,6 +29,8 @@ class ImportJob(Base):
     rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Written with every batch: a running job whose heartbeat stopped lost its process.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (

@@ -5,6 +5,9 @@ a required column is refused before anything is imported. Its rows then go in ba
 `BATCH_ROWS` (`import_records.py`): each batch checked by the API's own rules and written in one
 transaction together with the job's progress, so a batch is all or nothing and the job's counts
 always match what is in the database. While one batch is written the next is read and checked.
+
+Each batch also beats the job's heartbeat; a job still `running` whose heartbeat stopped for
+`STALE_AFTER` lost its process and is failed when the service starts or another import begins.
 """
 
 import asyncio
@@ -13,7 +16,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -44,7 +47,9 @@ from shared.text import N_
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 1000
+STALE_AFTER = timedelta(minutes=10)  # a batch takes about a second; ten minutes is no batch
 INTERRUPTED = N_("the import stopped: the service was stopped while it ran")
+LOST = N_("the import stopped: the service running it ended unexpectedly")
 
 
 async def custom_field_keys(sessions: SessionFactory, record_type: str) -> list[str]:
@@ -100,6 +105,25 @@ def rejected_csv(sheet: Sheet, rejections: list[Rejection]) -> str:
 # --- The job's life -------------------------------------------------------------------------
 
 
+async def fail_stale_jobs(sessions: SessionFactory) -> int:
+    """Fail the running jobs whose heartbeat stopped (their process died); how many."""
+    async with unit_of_work(sessions) as session:
+        result = await session.execute(
+            update(ImportJob)
+            .where(
+                ImportJob.status == "running",
+                func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at)
+                < func.now() - STALE_AFTER,
+            )
+            .values(status="failed", error=LOST, finished_at=func.now())
+            .returning(ImportJob.id)
+        )
+        failed = list(result.scalars())
+    for job_id in failed:
+        log.warning("import %s had no heartbeat for %s: failed", job_id, STALE_AFTER)
+    return len(failed)
+
+
 async def start_job(
     sessions: SessionFactory,
     *,
@@ -108,7 +132,8 @@ async def start_job(
     created_by: str,
     total: int,
 ) -> ImportJob:
-    """A new running job."""
+    """A new running job (and any job whose process died meanwhile failed)."""
+    await fail_stale_jobs(sessions)
     async with unit_of_work(sessions) as session:
         job = ImportJob(
             record_type=record_type,
@@ -121,6 +146,7 @@ async def start_job(
             updated=0,
             skipped=0,
             rejected=0,
+            heartbeat_at=func.now(),
         )
         session.add(job)
         await session.flush()
@@ -199,7 +225,9 @@ async def _write(
     async with unit_of_work(sessions) as session:
         await write(session)
         await session.execute(
-            update(ImportJob).where(ImportJob.id == job_id).values(**tally.counts(batch))
+            update(ImportJob)
+            .where(ImportJob.id == job_id)
+            .values(**tally.counts(batch), heartbeat_at=func.now())
         )
     tally.add(batch)
 
