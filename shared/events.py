@@ -67,7 +67,8 @@ def _envelope_of(contract_type: type[Contract]) -> Any:
 def new_event(data: C, *, subject: object, time: datetime | None = None) -> Envelope[C]:
     """Wrap contract data in an envelope, ready for the outbox."""
     envelope = _envelope_of(type(data))
-    return envelope(  # type: ignore[no-any-return]
+    # `data` is a validated contract and the rest is ours: constructed, not validated again
+    return envelope.model_construct(  # type: ignore[no-any-return]
         source=data.source,
         type=data.type,
         subject=str(subject),

@@ -155,9 +155,10 @@ def rows_of(deals: Sequence[NewDeal], *, actor: str) -> DealRows:
 
 
 async def write_deals(session: AsyncSession, rows: DealRows) -> None:
-    """Write `rows` in the session's transaction."""
+    """Write `rows` in the session's transaction; the tallies last, so their rows, which other
+    writers of the same stage and owner wait for, stay locked for the shortest time."""
+    await add_events(session, rows.events)
     await copy_rows(session, "deal", DEAL_COLUMNS, rows.deals)
     await copy_rows(session, "deal_contact", ("deal_id", "contact_id"), rows.contacts)
     await copy_rows(session, "timeline_entry", TIMELINE_COLUMNS, rows.timeline)
     await add_to_tally(session, rows.tally)
-    await add_events(session, rows.events)
