@@ -128,7 +128,7 @@ def rows_of(deals: Sequence[NewDeal], *, actor: str) -> DealRows:
                 d.stage_id,
                 d.probability,
                 d.source,
-                json.dumps(d.custom),
+                json.dumps(d.custom) if d.custom else "{}",
                 d.lost_reason,
             )
             for d in deals

@@ -245,21 +245,21 @@ class DealImporter:
             for stage in catalogue.stages.values()
             if stage.pipeline_id == catalogue.default_pipeline_id
         }
+        # a stage may require a custom field: its reason names the field's column
+        self.custom_columns = {key: CUSTOM + key for key in catalogue.fields}
 
     async def prepare(self, rows: list[Row], batch: Batch) -> Write:
         drafts: list[tuple[Row, DealImport, dict[str, str]]] = []
         async for row in paced(rows):
             reasons: list[Reason] = []
-            data, names = self._data(row.values, reasons)
+            data, refs = self._data(row.values, reasons)
             # A company or owner named but not found is said once, not again as a missing id.
-            explained = [field for field, column in names.items() if _said(reasons, column)]
+            explained = [field for field, column in refs.items() if _said(reasons, column)]
             body = validate(DealImport, data, reasons, explained)
             if body is None:
-                batch.rejections.append(
-                    rejection(self.context, row.line, row.cells, reasons, names)
-                )
+                batch.rejections.append(self._refused(row, reasons, refs))
                 continue
-            drafts.append((row, body, names))
+            drafts.append((row, body, refs))
         async with self.context.sessions() as session:
             known = await load_known(
                 session,
@@ -267,7 +267,7 @@ class DealImporter:
                 people={body.owner_id for _, body, _ in drafts if body.owner_id},
             )
         deals = []
-        async for row, body, names in paced(drafts):
+        async for row, body, refs in paced(drafts):
             try:
                 deal = check_new_deal(
                     body,
@@ -278,10 +278,7 @@ class DealImporter:
                     today=self.context.today,
                 )
             except (Invalid, Forbidden, RequirementsUnmet) as refusal:
-                reasons = reasons_of(refusal)
-                batch.rejections.append(
-                    rejection(self.context, row.line, row.cells, reasons, names)
-                )
+                batch.rejections.append(self._refused(row, reasons_of(refusal), refs))
                 continue
             deals.append(deal)
         batch.imported = len(deals)
@@ -292,24 +289,29 @@ class DealImporter:
 
         return write
 
+    def _refused(self, row: Row, reasons: list[Reason], refs: dict[str, str]) -> Rejection:
+        return rejection(
+            self.context, row.line, row.cells, reasons, {**self.custom_columns, **refs}
+        )
+
     def _data(
         self, values: dict[str, str], reasons: list[Reason]
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        """The row as `DealImport` takes it, and which column gave each field the API names."""
+        """The row as `DealImport` takes it, and which column named the company, owner, stage."""
         data: dict[str, Any] = {
             k: v
             for k, v in without_refs(values, "stage", "owner").items()
             if not k.startswith(CUSTOM)
         }
-        names = {key: CUSTOM + key for key in self.catalogue.fields}  # a stage's required field
+        refs: dict[str, str] = {}
         company_id, by = company_of(self.directory, values, reasons)
         if by:
-            data["company_id"], names["company_id"] = company_id, by
+            data["company_id"], refs["company_id"] = company_id, by
         owner_id, by = owner_of(self.directory, values, reasons)
         if by:
-            data["owner_id"], names["owner_id"] = owner_id, by
+            data["owner_id"], refs["owner_id"] = owner_id, by
         if "stage" in values and "stage_id" not in values:
-            names["stage_id"] = "stage"
+            refs["stage_id"] = "stage"
             data["stage_id"] = self.stages.get(name_key(values["stage"]))
             if data["stage_id"] is None:
                 reasons.append(("stage", N_("no such stage in the default pipeline"), {}))
@@ -324,7 +326,7 @@ class DealImporter:
             for key, value in values.items()
             if key.startswith(CUSTOM)
         }
-        return data, names
+        return data, refs
 
 
 def _said(reasons: list[Reason], field: str) -> bool:
