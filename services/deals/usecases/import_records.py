@@ -13,7 +13,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deals.domain.sheet import ADDRESS, CUSTOM
+from services.deals.domain.sheet import ADDRESS, COMPANY_REFS, CUSTOM
 from services.deals.schemas import CompanyCreate, ContactCreate, DealImport
 from services.deals.tables import Company, Contact
 from services.deals.usecases.companies import NIP_TAKEN, NewCompany, insert_companies
@@ -299,9 +299,7 @@ class DealImporter:
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """The row as `DealImport` takes it, and which column named the company, owner, stage."""
         data: dict[str, Any] = {
-            k: v
-            for k, v in without_refs(values, "stage", "owner").items()
-            if not k.startswith(CUSTOM)
+            k: v for k, v in values.items() if k not in _NOT_FIELDS and not k.startswith(CUSTOM)
         }
         refs: dict[str, str] = {}
         company_id, by = company_of(self.directory, values, reasons)
@@ -327,6 +325,10 @@ class DealImporter:
             if key.startswith(CUSTOM)
         }
         return data, refs
+
+
+# Columns that name a deal's field rather than give it.
+_NOT_FIELDS = frozenset({*COMPANY_REFS, "stage", "owner"})
 
 
 def _said(reasons: list[Reason], field: str) -> bool:

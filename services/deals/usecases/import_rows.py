@@ -79,18 +79,18 @@ def read_rows(
     context: ImportContext, lines: Sequence[tuple[int, list[str]]]
 ) -> Iterable[Row | Rejection]:
     """Each line as a `Row`, or refused when it has more cells than the header has columns."""
-    sheet = context.sheet
-    width = len(sheet.header)
+    width, columns = len(context.sheet.header), list(context.sheet.mapping.items())
     for line, cells in lines:
         if len(cells) > width:
             message = N_("this line has more values than the header has columns")
             yield rejection(context, line, cells, [(None, message, {})])
             continue
+        given = len(cells)
         values = {}
-        for index, name in sheet.mapping.items():
-            value = cells[index].strip() if index < len(cells) else ""
+        for index, name in columns:
+            value = cells[index].strip() if index < given else ""
             if value:  # an empty cell is a value not given: the API's default applies
-                values[name] = unescape(value)
+                values[name] = unescape(value) if value[0] == "'" else value
         yield Row(line, cells, values)
 
 
@@ -296,6 +296,6 @@ def _by_name(
     return found, field_name
 
 
-def without_refs(values: Mapping[str, str], *more: str) -> dict[str, Any]:
-    """The row's values but for the ways it names its company (and `more`)."""
-    return {k: v for k, v in values.items() if k not in COMPANY_REFS and k not in more}
+def without_refs(values: Mapping[str, str]) -> dict[str, Any]:
+    """The row's values but for the ways it names its company."""
+    return {k: v for k, v in values.items() if k not in COMPANY_REFS}
