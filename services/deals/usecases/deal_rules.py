@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.domain import requirements as rules
@@ -160,17 +161,23 @@ async def load_known(
     """Which of these exist: one query per kind named (none for an empty one)."""
     found_companies: Collection[UUID] = ()
     if companies:
-        query = select(Company.id).where(Company.id.in_(set(companies)))
-        found_companies = set(await session.scalars(query))
+        query = select(Company.id).where(Company.id == any_(_IDS))
+        found_companies = set(await session.scalars(query, {"ids": list(set(companies))}))
     found_contacts: Collection[UUID] = ()
     if contacts:
-        query = select(Contact.id).where(Contact.id.in_(set(contacts)))
-        found_contacts = set(await session.scalars(query))
+        query = select(Contact.id).where(Contact.id == any_(_IDS))
+        found_contacts = set(await session.scalars(query, {"ids": list(set(contacts))}))
     found_people: dict[UUID, Person] = {}
     if people:
-        members = await session.scalars(select(Member).where(Member.id.in_(set(people))))
+        members = await session.scalars(
+            select(Member).where(Member.id == any_(_IDS)), {"ids": list(set(people))}
+        )
         found_people = {m.id: Person(m.team_id, m.active) for m in members}
     return Known(frozenset(found_companies), frozenset(found_contacts), found_people)
+
+
+# Ids as one array: the same statement however many, prepared once.
+_IDS = bindparam("ids", type_=ARRAY(Uuid()))
 
 
 # --- The checks -----------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deals.tables import Deal, DealTally
+from services.deals.tables import Deal
 from services.deals.usecases.deal_rules import NewDeal
 from shared.contracts.deals import DealCreated
 from shared.db import copy_rows
@@ -80,23 +80,30 @@ def tally_changes(
     return {key: change for key, change in changes.items() if change != (0, Decimal(0))}
 
 
+# One statement for any number of keys, so it is prepared once; rows keep the arrays' order.
+_ADD_TO_TALLY = text(
+    "INSERT INTO deal_tally (stage_id, owner_id, currency, count, amount)"
+    " SELECT * FROM unnest(CAST(:stages AS uuid[]), CAST(:owners AS uuid[]),"
+    " CAST(:currencies AS text[]), CAST(:counts AS integer[]), CAST(:amounts AS numeric[]))"
+    " ON CONFLICT (stage_id, owner_id, currency) DO UPDATE"
+    " SET count = deal_tally.count + excluded.count, amount = deal_tally.amount + excluded.amount"
+)
+
+
 async def add_to_tally(session: AsyncSession, changes: Mapping[TallyKey, TallyChange]) -> None:
     """Add each change to its running totals: one statement, keys in one order (no deadlocks)."""
     if not changes:
         return
-    rows = [
-        {"stage_id": stage, "owner_id": owner, "currency": currency, "count": n, "amount": amount}
-        for (stage, owner, currency), (n, amount) in sorted(changes.items())
-    ]
-    statement = insert(DealTally).values(rows)
+    ordered = sorted(changes.items())
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[DealTally.stage_id, DealTally.owner_id, DealTally.currency],
-            set_={
-                "count": DealTally.count + statement.excluded.count,
-                "amount": DealTally.amount + statement.excluded.amount,
-            },
-        )
+        _ADD_TO_TALLY,
+        {
+            "stages": [stage for (stage, _, _), _ in ordered],
+            "owners": [owner for (_, owner, _), _ in ordered],
+            "currencies": [currency for (_, _, currency), _ in ordered],
+            "counts": [count for _, (count, _) in ordered],
+            "amounts": [amount for _, (_, amount) in ordered],
+        },
     )
 
 
