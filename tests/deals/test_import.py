@@ -400,6 +400,7 @@ async def test_the_cli_uploads_follows_the_progress_and_saves_the_rejected_rows(
     )
 
     assert (job["status"], job["imported"], job["rejected"]) == ("done", 300, 1)
+    assert import_cli.summary(job) == "300 of 301 rows imported, 1 rejected"
     assert states[0]["status"] == "running" and states[-1]["status"] == "done"
     assert saved == tmp_path / "deals.rejected.csv"
     [rejected] = list(csv.DictReader(io.StringIO(saved.read_text("utf-8-sig")), delimiter=";"))

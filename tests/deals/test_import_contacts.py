@@ -2,6 +2,7 @@
 
 import httpx
 
+from services.deals import import_cli
 from tests.deals.conftest import NIP, count, finished, new_company, rejected_rows, sql, upload
 
 
@@ -22,6 +23,7 @@ async def test_a_contact_imported_again_by_e_mail_is_updated_and_not_doubled(
     assert (created["imported"], created["updated"], created["skipped"]) == (2, 0, 0)
     assert (updated["imported"], updated["updated"], updated["skipped"]) == (1, 1, 1)
     assert updated["processed"] == 3 and await count(deals, "contact") == 3
+    assert import_cli.summary(updated) == "1 of 3 rows imported, 1 updated, 1 unchanged, 0 rejected"
     [jan] = await sql(
         deals, "SELECT phone, company_id::text, email FROM contact WHERE name = 'Jan Nowak'"
     )

@@ -134,7 +134,7 @@ class ContactImporter:
 
     def __init__(self, context: ImportContext, directory: Directory) -> None:
         self.context, self.directory = context, directory
-        self.seen: set[str] = set()  # e-mails (folded) of earlier rows
+        self.seen: set[str] = set()  # e-mails of earlier rows, in lower case as `lower()` in SQL
 
     async def prepare(self, rows: list[Row], batch: Batch) -> Write:
         drafts: list[tuple[Row, ContactCreate, dict[str, str]]] = []
@@ -144,7 +144,7 @@ class ContactImporter:
             data = {**without_refs(row.values), "company_id": company_id}
             explained = ["company_id"] if reasons else []
             body = validate(ContactCreate, data, reasons, explained)
-            email = body.email.casefold() if body and body.email else None
+            email = body.email.lower() if body and body.email else None
             if email in self.seen:
                 reasons.append(("email", N_("another row of this file has this e-mail"), {}))
             names = {"company_id": named_by} if named_by else {}
@@ -162,13 +162,13 @@ class ContactImporter:
         self, drafts: list[tuple[Row, ContactCreate, dict[str, str]]], batch: Batch
     ) -> Write:
         """New contacts, changed ones and unchanged ones; refusals to the batch."""
-        emails = [body.email.casefold() for _, body, _ in drafts if body.email]
+        emails = [body.email.lower() for _, body, _ in drafts if body.email]
         async with self.context.sessions() as session:
             companies = await existing_companies(session, [b.company_id for _, b, _ in drafts])
             on_file = await _by_email(session, emails)
         new, changed = [], []
         for row, body, names in drafts:
-            matches = on_file.get(body.email.casefold(), []) if body.email else []
+            matches = on_file.get(body.email.lower(), []) if body.email else []
             reasons: list[Reason] = []
             try:
                 check_company(companies, body.company_id)
@@ -199,7 +199,7 @@ class ContactImporter:
 
 
 async def _by_email(session: AsyncSession, emails: list[str]) -> dict[str, list[Contact]]:
-    """Contacts on file by e-mail, folded; oldest first."""
+    """Contacts on file by e-mail in lower case (as the index has it); oldest first."""
     if not emails:
         return {}
     query = (
@@ -209,7 +209,7 @@ async def _by_email(session: AsyncSession, emails: list[str]) -> dict[str, list[
     )
     found: dict[str, list[Contact]] = {}
     for contact in await session.scalars(query):
-        found.setdefault((contact.email or "").casefold(), []).append(contact)
+        found.setdefault((contact.email or "").lower(), []).append(contact)
     return found
 
 
