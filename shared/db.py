@@ -1,7 +1,7 @@
 """Database plumbing shared by the services: metadata conventions, engines, sessions, kernel tables."""
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -90,3 +90,22 @@ def contains(text: str) -> str:
     """A LIKE pattern for `text` anywhere, folded, with LIKE's wildcards taken literally."""
     escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+async def copy_rows(
+    session: AsyncSession, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Write `rows` into `table` with one `COPY`, on the session's connection and in its transaction.
+
+    Values go as asyncpg encodes them (binary); JSON columns take JSON text. Columns not named
+    get their server defaults. Nothing is sent for no rows.
+    """
+    if not rows:
+        return
+    connection = await (await session.connection()).get_raw_connection()
+    driver: Any = connection.driver_connection  # asyncpg's own connection
+    if not driver.is_in_transaction():
+        # SQLAlchemy sends BEGIN with the session's first statement; a COPY sent before it
+        # would commit on its own, whatever became of the transaction.
+        await session.execute(text("SELECT 1"))
+    await driver.copy_records_to_table(table, records=rows, columns=list(columns))

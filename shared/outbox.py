@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import column, func, insert, select, table, text, update
@@ -44,6 +45,33 @@ async def add_event(session: AsyncSession, event: Envelope[Any]) -> None:
             type=event.type,
             envelope=event.model_dump(mode="json"),
         )
+    )
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+# Many events in one statement: each column as an array, the envelopes as JSON text.
+_ADD_MANY = text(
+    "INSERT INTO outbox (event_id, topic, key, type, envelope)"
+    " SELECT event_id, topic, key, type, envelope::jsonb"
+    " FROM unnest(CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),"
+    " CAST(:types AS text[]), CAST(:envelopes AS text[]))"
+    " AS event (event_id, topic, key, type, envelope)"
+)
+
+
+async def add_events(session: AsyncSession, events: Sequence[Envelope[Any]]) -> None:
+    """Record many events in the caller's transaction with one insert (and one wake-up call)."""
+    if not events:
+        return
+    await session.execute(
+        _ADD_MANY,
+        {
+            "event_ids": [event.id for event in events],
+            "topics": [event.data.topic for event in events],
+            "keys": [event.subject for event in events],
+            "types": [event.type for event in events],
+            "envelopes": [event.model_dump_json() for event in events],
+        },
     )
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 

@@ -109,6 +109,16 @@ async def import_csv(
     return job, target
 
 
+def summary(job: Job) -> str:
+    """What became of the rows; contacts found again by e-mail are updated or left unchanged."""
+    found_again = (
+        f"{job['updated']} updated, {job['skipped']} unchanged, "
+        if job.get("updated") or job.get("skipped")
+        else ""
+    )
+    return f"{job['imported']} of {job['total']} rows imported, {found_again}{job['rejected']} rejected"
+
+
 def _fail(message: str) -> NoReturn:
     print(f"crm: {message}", file=sys.stderr)
     raise SystemExit(2)
@@ -153,7 +163,7 @@ def import_command(
             _fail(str(failed))
         except httpx.TransportError as error:
             _fail(f"cannot reach {url}: {error}")
-    typer.echo(f"{job['imported']} of {job['total']} rows imported, {job['rejected']} rejected")
+    typer.echo(summary(job))
     if job["status"] == "failed":
         _fail(f"the import stopped: {job['error']}")
     if rejected is not None:

@@ -16,19 +16,26 @@ class ImportJob(Base):
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     record_type: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, default="running")
     total: Mapped[int] = mapped_column(default=0)
     processed: Mapped[int] = mapped_column(default=0)
     imported: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
     # Up to the size of the file, so loaded only when asked for (not on every poll).
     rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Written with every batch: a running job whose heartbeat stopped lost its process.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         CheckConstraint("status IN ('running', 'done', 'failed')", name="status"),
-        Index("ix_import_job_created_by_created_at", "created_by", "created_at"),
+        # the history: one person's imports, or everyone's (the administrator), newest first
+        Index("ix_import_job_created_by_created_at_id", "created_by", "created_at", "id"),
+        Index("ix_import_job_created_at_id", "created_at", "id"),
     )

@@ -57,6 +57,12 @@ class DealCreate(Strict):
     )
 
 
+class DealImport(DealCreate):
+    """A deal as a CSV row gives it: `DealCreate` and, as imported deals may already be lost, why."""
+
+    lost_reason: Annotated[str, Field(max_length=100)] | None = None
+
+
 class DealUpdate(Strict):
     """Any fields to change; with `stage_id` the deal moves, once the stage's requirements are met."""
 
@@ -389,15 +395,21 @@ class Board(BaseModel):
 
 
 class ImportJobPublic(BaseModel):
+    """An import and its progress; `processed` = `imported` + `updated` + `skipped` + `rejected`."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: UUID
     record_type: str
-    status: str
-    total: int
+    file_name: str | None = Field(description="the uploaded file's name, when it had one")
+    created_by: str
+    status: Literal["running", "done", "failed"]
+    total: int = Field(description="rows in the file")
     processed: int
-    imported: int
-    rejected: int
-    error: str | None
+    imported: int = Field(description="new records")
+    updated: int = Field(description="contacts found by e-mail and changed by their row")
+    skipped: int = Field(description="contacts found by e-mail whose row changed nothing")
+    rejected: int = Field(description="rows refused; `GET .../rejected.csv` says why")
+    error: str | None = Field(description="why a failed import stopped")
     created_at: datetime
     finished_at: datetime | None

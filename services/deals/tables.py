@@ -119,7 +119,11 @@ class Contact(Base):
     )
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_contact_name_id", "name", "id"),)
+    __table_args__ = (
+        Index("ix_contact_name_id", "name", "id"),
+        # an import finds contacts by e-mail whatever its case
+        Index("ix_contact_lower_email", func.lower(email)),
+    )
 
 
 class Deal(Base):

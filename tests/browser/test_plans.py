@@ -59,7 +59,11 @@ def open_page(browser: Any, crm: RunningCrm, email: str, password: str, path: st
 
 
 def type_amount(page: Page, cell: str, amount: str) -> None:
-    """Type into a grid cell (named by its client and period) and leave it, as a hand does."""
+    """Type into a grid cell (named by its client and period) and leave it, as a hand does, once
+    the page has taken in the last answer (a cell swapped in listens once HTMX has settled it)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
     box = page.get_by_role("textbox", name=cell, exact=True)
     box.fill(amount)
     box.press("Tab")

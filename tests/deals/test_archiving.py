@@ -122,3 +122,24 @@ async def test_a_manager_archives_and_changes_only_own_deals_and_companies(
     assert not_hers.status_code == 404  # not hers to see
     assert company_refused.status_code == archive_refused.status_code == 403
     assert by_head.status_code == by_owner.status_code == 200
+
+
+async def test_exports_of_companies_and_contacts_leave_the_archived_out(
+    deals: httpx.AsyncClient,
+) -> None:
+    kept, gone = await company(deals, "Eksport Zostaje"), await company(deals, "Eksport Odchodzi")
+    for name, place in (("Anna Zostaje", kept), ("Jan Odchodzi", gone), ("Ewa Odchodzi", kept)):
+        await deals.post("/api/contacts", json={"name": name, "company_id": place})
+    ewa = next(
+        c["id"]
+        for c in (await deals.get("/api/contacts")).json()["items"]
+        if c["name"] == "Ewa Odchodzi"
+    )
+    await deals.post(f"/api/companies/{gone}/archive")
+    await deals.post(f"/api/contacts/{ewa}/archive")
+
+    companies = (await deals.get("/api/export/company.csv")).text
+    contacts = (await deals.get("/api/export/contact.csv")).text
+
+    assert "Eksport Zostaje" in companies and "Eksport Odchodzi" not in companies
+    assert "Anna Zostaje" in contacts and "Ewa Odchodzi" not in contacts

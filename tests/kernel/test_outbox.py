@@ -12,10 +12,10 @@ from sqlalchemy import text
 from services.calendar.app import SPEC as KERNEL_ONLY
 from shared.bus import InProcessBus, Message
 from shared.contracts.deals import CompanyCreated
-from shared.db import SessionFactory, new_engine, new_session_factory, unit_of_work
+from shared.db import SessionFactory, copy_rows, new_engine, new_session_factory, unit_of_work
 from shared.events import new_event
 from shared.migrations import upgrade_async
-from shared.outbox import Relay, add_event
+from shared.outbox import Relay, add_event, add_events
 from shared.postgres import async_url
 from shared.testing.waiting import eventually
 
@@ -186,3 +186,41 @@ async def test_a_bus_that_has_not_started_yet_is_waited_for_without_a_warning(
 
 async def none_pending(sessions: SessionFactory) -> bool:
     return await pending(sessions) == 0
+
+
+async def test_many_events_written_at_once_leave_one_by_one_each_with_its_own_id(
+    database: tuple[str, SessionFactory],
+) -> None:
+    url, sessions = database
+    bus = RecordingBus()
+    events = [
+        new_event(CompanyCreated(company_id=uuid4(), name=f"Firma {n}"), subject=n)
+        for n in range(5)
+    ]
+    async with unit_of_work(sessions) as session:
+        await add_events(session, events)
+        await add_events(session, [])  # nothing to write, nothing written
+
+    await Relay(service="test", sessions=sessions, bus=bus, database_url=url).relay_once()
+
+    assert [m.envelope["id"] for m in bus.published] == [str(e.id) for e in events]
+    assert [m.key for m in bus.published] == ["0", "1", "2", "3", "4"]
+    assert bus.published[0].envelope == events[0].model_dump(mode="json")
+
+
+async def test_rows_copied_in_a_rolled_back_transaction_are_not_there(
+    database: tuple[str, SessionFactory],
+) -> None:
+    _, sessions = database
+    rows = [(uuid4(), "crm.test", "key", "test.v1", '{"n": 1}')]
+    columns = ("event_id", "topic", "key", "type", "envelope")
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessions) as session:
+            await copy_rows(session, "outbox", columns, rows)
+            raise RuntimeError("the use case failed after writing")
+    async with unit_of_work(sessions) as session:
+        await copy_rows(session, "outbox", columns, rows)
+
+    async with sessions() as session:
+        stored = (await session.execute(text("SELECT event_id, envelope FROM outbox"))).all()
+    assert stored == [(rows[0][0], {"n": 1})]

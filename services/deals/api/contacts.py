@@ -24,9 +24,7 @@ router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 async def create_contact(
     body: ContactCreate, sessions: Sessions, identity: CurrentIdentity
 ) -> ContactPublic:
-    contact = await usecases.create_contact(
-        sessions, fields=body.model_dump(), created_by=identity.user_id
-    )
+    contact = await usecases.create_contact(sessions, contact=body, created_by=identity.user_id)
     return ContactPublic.model_validate(contact)
 
 

@@ -24,6 +24,7 @@ from services.deals.schemas import (
 from services.deals.tables import Deal, DealContact, DealDocument, Member, TimelineEntry
 from services.deals.usecases import archiving
 from services.deals.usecases import deals as usecases
+from services.deals.usecases.deal_rules import RequirementsUnmet
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 from shared.i18n import translate
@@ -71,7 +72,7 @@ def _requirement(unmet: Unmet, locale: str) -> Requirement:
     return Requirement(code=unmet.code, field=unmet.field, message=translate(unmet.message, locale))
 
 
-def refused(refusal: usecases.RequirementsUnmet, identity: Identity) -> HTTPException:
+def refused(refusal: RequirementsUnmet, identity: Identity) -> HTTPException:
     """422 naming every unmet requirement, in the caller's language."""
     detail = [
         {
@@ -113,10 +114,8 @@ async def create_deal(
     body: DealCreate, sessions: Sessions, identity: CurrentIdentity
 ) -> DealPublic:
     try:
-        deal = await usecases.create_deal(
-            sessions, identity=identity, fields=body.model_dump(), today=_today()
-        )
-    except usecases.RequirementsUnmet as refusal:
+        deal = await usecases.create_deal(sessions, identity=identity, deal=body, today=_today())
+    except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
     return (await _public(sessions, [deal]))[0]
 
@@ -165,7 +164,7 @@ async def bulk_move(
             stage_id=body.stage_id,
             today=_today(),
         )
-    except usecases.RequirementsUnmet as refusal:
+    except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
     return await _public(sessions, moved)
 
@@ -186,7 +185,7 @@ async def update_deal(
         deal = await usecases.update_deal(
             sessions, identity=identity, deal_id=deal_id, changes=changes, today=_today()
         )
-    except usecases.RequirementsUnmet as refusal:
+    except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
     return (await _public(sessions, [deal]))[0]
 

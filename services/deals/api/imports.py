@@ -27,6 +27,7 @@ from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 from shared.errors import NotFound
 from shared.i18n import translate
+from shared.pagination import Cursor, Limit, Page, keyset, page_of
 from shared.text import N_
 
 router = APIRouter(prefix="/api", tags=["import and export"])
@@ -47,17 +48,23 @@ def _today() -> date:
 
 
 def _bad_file(bad: csv_sheet.BadFile, locale: str) -> HTTPException:
-    """FastAPI's error shape, each problem naming where (and which column) in the caller's language."""
+    """FastAPI's error shape, each problem naming where (and which column) in the caller's
+    language, and the headers that would have done (`choices`) when there are any."""
     detail = [
         {
             "loc": ["body", problem.where, *([problem.subject] if problem.subject else [])],
-            "msg": translate(problem.message, locale)
-            + (f": {problem.subject}" if problem.subject else ""),
+            "msg": _said(problem, locale),
             "type": "value_error",
+            **({"ctx": {"choices": list(problem.choices)}} if problem.choices else {}),
         }
         for problem in bad.problems
     ]
     return HTTPException(bad.status_code, detail)
+
+
+def _said(problem: csv_sheet.Problem, locale: str) -> str:
+    what = ", ".join(problem.choices) if problem.choices else problem.subject
+    return translate(problem.message, locale) + (f": {what}" if what else "")
 
 
 def _mapping(mapping: str | None, locale: str) -> dict[str, str] | None:
@@ -100,11 +107,17 @@ async def start_import(
     try:
         keys = await usecases.custom_field_keys(sessions, record_type)
         # parsing 10 MB takes a moment: in a thread, so other requests are served meanwhile
-        sheet = await asyncio.to_thread(csv_sheet.read_sheet, data, record_type, columns, keys)
+        sheet = await asyncio.to_thread(
+            csv_sheet.read_sheet, data, record_type, columns, keys, locale=identity.locale
+        )
     except csv_sheet.BadFile as bad:
         raise _bad_file(bad, identity.locale) from None
     job = await usecases.start_job(
-        sessions, record_type=record_type, created_by=identity.user_id, total=len(sheet.rows)
+        sessions,
+        record_type=record_type,
+        file_name=file.filename,
+        created_by=identity.user_id,
+        total=len(sheet.rows),
     )
     run = usecases.run_job(
         sessions,
@@ -122,7 +135,40 @@ async def start_import(
         task = asyncio.create_task(run, name=f"import-{job.id}")
         _RUNNING.add(task)
         task.add_done_callback(_RUNNING.discard)
-    return ImportJobPublic.model_validate(job)
+    return _public(job, identity.locale)
+
+
+def _public(job: ImportJob, locale: str) -> ImportJobPublic:
+    """The job as answered; why it failed in the caller's language (when it is our own words)."""
+    public = ImportJobPublic.model_validate(job)
+    if public.error is None:
+        return public
+    return public.model_copy(update={"error": translate(public.error, locale)})
+
+
+@router.get("/imports")
+async def list_imports(
+    sessions: Sessions, identity: CurrentIdentity, limit: Limit = 50, cursor: Cursor = None
+) -> Page[ImportJobPublic]:
+    """The caller's imports (an administrator's: everyone's), newest first, with their counts."""
+    query = select(ImportJob)
+    if identity.role != "admin":
+        query = query.where(ImportJob.created_by == identity.user_id)
+    query = keyset(
+        query,
+        (ImportJob.created_at, ImportJob.id),
+        cursor=cursor,
+        types=(datetime.fromisoformat, UUID),
+        limit=limit,
+        descending=True,
+    )
+    async with sessions() as session:
+        jobs = (await session.scalars(query)).all()
+    return page_of(
+        [_public(job, identity.locale) for job in jobs],
+        limit,
+        key=lambda job: (job.created_at.isoformat(), job.id),
+    )
 
 
 async def _job(
@@ -141,7 +187,7 @@ async def _job(
 async def get_import(
     job_id: UUID, sessions: Sessions, identity: CurrentIdentity
 ) -> ImportJobPublic:
-    return ImportJobPublic.model_validate(await _job(sessions, identity, job_id))
+    return _public(await _job(sessions, identity, job_id), identity.locale)
 
 
 @router.get(
@@ -208,8 +254,10 @@ async def _stream(sessions: Sessions, query: AnySelect, key: tuple[Any, Any]) ->
 
 
 def _companies() -> AnySelect:
+    """The companies not archived (an archived one is history, not a customer to take along)."""
     columns = ["id", "name", "tax_id", "street", "postal_code", "city", "country"]
-    return select(*(Company.__table__.c[name] for name in [*columns, *TIMES]))
+    query = select(*(Company.__table__.c[name] for name in [*columns, *TIMES]))
+    return query.where(Company.archived_at.is_(None))
 
 
 def _contacts(company_id: UUID | None) -> AnySelect:
@@ -225,6 +273,7 @@ def _contacts(company_id: UUID | None) -> AnySelect:
         Contact.created_at,
         Contact.updated_at,
     ).outerjoin(Company, Company.id == Contact.company_id)
+    query = query.where(Contact.archived_at.is_(None))
     return query if company_id is None else query.where(Contact.company_id == company_id)
 
 

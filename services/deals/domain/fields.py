@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from uuid import UUID
 
+from shared.text import N_
+
 FieldType = Literal["text", "number", "money", "date", "boolean", "select", "user", "document"]
 RecordType = Literal["company", "contact", "deal"]
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -17,26 +19,31 @@ class BadValue(ValueError):
 
 
 def read_value(kind: FieldType, value: Any, options: Sequence[str] = ()) -> Any:
-    """The value as stored (JSON-friendly), or `BadValue`. None clears the field."""
+    """The value as stored (JSON-friendly), or `BadValue` saying what the kind expects.
+
+    None clears the field. The message is the kind's own (an English msgid, translated where
+    shown), never the parser's, so a refusal reads the same in every language.
+    """
     if value is None or value == "":
         return None
     reader = _READERS[kind]
     try:
         return reader(value, options)
-    except (ValueError, TypeError, InvalidOperation) as error:
-        raise BadValue(str(error) or f"not a {kind}") from None
+    except (ValueError, TypeError, InvalidOperation):
+        raise BadValue(EXPECTED[kind]) from None
 
 
 def _text(value: Any, _: Sequence[str]) -> str:
     if not isinstance(value, str) or len(value) > 2000:
-        raise ValueError("text of at most 2000 characters expected")
+        raise ValueError
     return value
 
 
 def _number(value: Any, _: Sequence[str]) -> str:
-    if isinstance(value, bool):
-        raise ValueError("a number expected")
-    return str(Decimal(str(value)))
+    number = Decimal(str(value))
+    if isinstance(value, bool) or not number.is_finite():
+        raise ValueError
+    return str(number)
 
 
 def _date(value: Any, _: Sequence[str]) -> str:
@@ -45,13 +52,13 @@ def _date(value: Any, _: Sequence[str]) -> str:
 
 def _boolean(value: Any, _: Sequence[str]) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("true or false expected")
+        raise ValueError
     return value
 
 
 def _select(value: Any, options: Sequence[str]) -> str:
     if value not in options:
-        raise ValueError(f"one of {', '.join(options)} expected")
+        raise ValueError
     return str(value)
 
 
@@ -61,9 +68,20 @@ def _user(value: Any, _: Sequence[str]) -> str:
 
 def _document(value: Any, _: Sequence[str]) -> str:
     if not isinstance(value, str) or not value.startswith(("https://", "http://", "/")):
-        raise ValueError("a link to a document expected")
+        raise ValueError
     return value
 
+
+EXPECTED: dict[str, str] = {
+    "text": N_("text of at most 2000 characters expected"),
+    "number": N_("a number expected"),
+    "money": N_("a number expected"),
+    "date": N_("a date expected (YYYY-MM-DD)"),
+    "boolean": N_("true or false expected"),
+    "select": N_("one of the field's options expected"),
+    "user": N_("a user's id expected"),
+    "document": N_("a link to a document expected"),
+}
 
 _READERS = {
     "text": _text,

@@ -1,6 +1,7 @@
 """The Polish tax id (NIP): ten digits, the last a checksum of the first nine."""
 
 import re
+from functools import lru_cache
 
 from shared.text import N_
 
@@ -13,6 +14,7 @@ def checksum(first_nine: str) -> int:
     return sum(int(digit) * weight for digit, weight in zip(first_nine, _WEIGHTS, strict=True)) % 11
 
 
+@lru_cache(maxsize=4096)  # an import names the same companies row after row
 def normalize_nip(value: str) -> str:
     """The NIP as ten digits, or `ValueError` saying what is wrong with it."""
     digits = _SEPARATORS.sub("", value.strip()).removeprefix("PL")

@@ -1,15 +1,17 @@
 """A CSV file read whole, for import: decoded, its delimiter sniffed, its columns mapped to fields.
 
 Pure rules, no I/O: a file that is not UTF-8 CSV, is too large or lacks a required column is
-refused here, before anything is imported.
+refused here, before anything is imported. Columns are recognised by their field names or by
+their English or Polish headers (`headers.py`), unless the caller maps them explicitly.
 """
 
 import csv
 import io
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from services.deals.domain import headers
 from shared.text import N_
 
 RecordType = Literal["company", "contact", "deal"]
@@ -25,6 +27,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "deal": (
         "title",
         *COMPANY_REFS,
+        "owner",
         "owner_id",
         "amount",
         "currency",
@@ -49,11 +52,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a whole file cannot be imported: where (`file`, `mapping`), an English msgid, what."""
+    """Why a whole file cannot be imported: where (`file`, `mapping`), an English msgid, what.
+
+    `choices` are the headers that would have been understood, in the caller's language.
+    """
 
     where: str
     message: str
     subject: str | None = None
+    choices: tuple[str, ...] = ()
 
 
 class BadFile(Exception):
@@ -78,15 +85,33 @@ class Sheet:
     header: list[str]
     rows: list[tuple[int, list[str]]]
     mapping: dict[int, str]
+    columns: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # field -> the column it came from, as the file names it: what a row's reasons name
+        named = {target: self.header[index] for index, target in self.mapping.items()}
+        object.__setattr__(self, "columns", named)
+
+    def column_of(self, field_name: str | None) -> str | None:
+        """The file's own name for the column of `field_name` (the field's name if none)."""
+        return self.columns.get(field_name, field_name) if field_name else None
 
 
 # --- Reading the file -----------------------------------------------------------------------
 
 
 def read_sheet(
-    data: bytes, record_type: str, mapping: dict[str, str] | None, custom_keys: Collection[str]
+    data: bytes,
+    record_type: str,
+    mapping: dict[str, str] | None,
+    custom_keys: Collection[str],
+    *,
+    locale: str = "en",
 ) -> Sheet:
-    """The file as rows and a column -> field mapping, or `BadFile` saying what is wrong."""
+    """The file as rows and a column -> field mapping, or `BadFile` saying what is wrong.
+
+    `locale` is the language of the headers a refusal lists as accepted.
+    """
     if len(data) > MAX_BYTES:
         raise TooLarge(Problem("file", N_("the file is larger than 10 MB")))
     text = _decode(data)
@@ -99,7 +124,7 @@ def read_sheet(
         raise TooLarge(Problem("file", N_("a file may have at most 50000 rows")))
     header = [name.strip() for name in header]
     known = set(FIELDS[record_type]) | {CUSTOM + key for key in custom_keys}
-    columns = _mapping(header, record_type, mapping, known)
+    columns = _mapping(header, record_type, mapping, known, locale)
     return Sheet(delimiter, header, rows, columns)
 
 
@@ -138,14 +163,18 @@ def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 
 def _mapping(
-    header: list[str], record_type: str, given: dict[str, str] | None, known: set[str]
+    header: list[str],
+    record_type: str,
+    given: dict[str, str] | None,
+    known: set[str],
+    locale: str,
 ) -> dict[int, str]:
     positions: dict[str, list[int]] = {}
     for index, name in enumerate(header):
         positions.setdefault(name, []).append(index)
     problems: list[Problem] = []
     if given is None:
-        pairs = _automatic(header, known, problems)
+        pairs = _automatic(header, record_type, known, problems)
     else:
         pairs = _explicit(positions, given, known, problems)
     for index, name in pairs.items():
@@ -157,25 +186,45 @@ def _mapping(
             Problem("mapping", N_("more than one column is mapped to this field"), target)
         )
     if not pairs:
-        problems.append(Problem("file", N_("no column of the header is a field to import")))
+        accepted = headers.shown(record_type, tuple(headers.HEADERS[record_type]), locale)
+        message = N_("no column of the header is a field to import; the columns it takes are")
+        problems.append(Problem("file", message, choices=(*accepted, *_custom(known))))
     for group in REQUIRED[record_type]:
         if not set(group) & set(targets):
-            problems.append(Problem("file", N_("a required column is missing"), " | ".join(group)))
+            accepted = headers.shown(record_type, group, locale)
+            problems.append(
+                Problem(
+                    "file",
+                    N_("a required column is missing"),
+                    " | ".join(group),
+                    choices=tuple(accepted),
+                )
+            )
     if problems:
         raise BadFile(*problems)
     return pairs
 
 
-def _automatic(header: list[str], known: set[str], problems: list[Problem]) -> dict[int, str]:
-    """Headers that are field names (any case) map to themselves; other columns are ignored."""
+def _automatic(
+    header: list[str], record_type: str, known: set[str], problems: list[Problem]
+) -> dict[int, str]:
+    """Headers that name a field (its name or a header of it) map to it; others are ignored."""
+    names = headers.aliases(record_type)
     pairs = {}
     for index, name in enumerate(header):
-        field_name = name.lower()
-        if field_name in known:
-            pairs[index] = field_name
-        elif field_name.startswith(CUSTOM):
-            problems.append(Problem("file", N_("no such custom field"), name))
+        lowered = name.lower()
+        if lowered.startswith(CUSTOM):
+            if lowered in known:
+                pairs[index] = lowered
+            else:
+                problems.append(Problem("file", N_("no such custom field"), name))
+        elif headers.fold(name) in names:
+            pairs[index] = names[headers.fold(name)]
     return pairs
+
+
+def _custom(known: set[str]) -> list[str]:
+    return sorted(name for name in known if name.startswith(CUSTOM))
 
 
 def _explicit(

@@ -12,13 +12,8 @@ from uuid import UUID
 from services.deals.tables import Company, Contact, Deal, Stage, TimelineEntry
 from services.deals.usecases.companies import company_address
 from services.deals.usecases.contacts import contact_snapshot
-from services.deals.usecases.deals import (
-    count_in_tally,
-    snapshot,
-    tally_key,
-    timeline_entry,
-    visible_deal,
-)
+from services.deals.usecases.deal_writes import add_to_tally, snapshot, tally_changes
+from services.deals.usecases.deals import timeline_entry, visible_deal
 from services.deals.usecases.ownership import check_may_change
 from shared.auth import Identity
 from shared.contracts.deals import (
@@ -100,12 +95,13 @@ async def set_deal_archived(
         if change is None:
             return deal
         deal.archived_at = now if archive else None
-        await count_in_tally(session, tally_key(deal), -1 if archive else +1)
+        counted = ((deal.stage_id, deal.owner_id, deal.currency), deal.amount)
+        await add_to_tally(session, tally_changes([(*counted, -1 if archive else +1)]))
         session.add(timeline_entry(deal, "field_changed", identity.user_id, change))
         stage = await session.get(Stage, deal.stage_id)
         assert stage is not None
         contract = DealArchived if archive else DealRestored
-        await add_event(session, new_event(contract(**snapshot(deal, stage)), subject=deal.id))
+        await add_event(session, new_event(contract(**snapshot(deal, stage.kind)), subject=deal.id))
         await session.flush()
         await session.refresh(deal)
     return deal
