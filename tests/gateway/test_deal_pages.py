@@ -121,9 +121,12 @@ async def test_an_import_shows_its_progress_and_offers_the_rejected_rows(
         return "" if "every 1s" in page else page  # still polling: not finished
 
     page = await eventually(finished, timeout=20, interval=0.2)
+    history = (await crm.get("/imports")).text
     assert started.status_code == 200
-    assert "2 of 2 rows: 1 imported, 1 rejected" in page
+    assert "2 of 2 rows: 1 imported, 1 rejected" in page and "Import: done" in page
     assert "/rejected.csv" in page
+    listed = history.split('id="import-history"')[1]
+    assert "firmy.csv" in listed and "Companies" in listed and "done" in listed
     refused = await crm.post(
         "/imports", data={"record_type": "company"}, headers={"X-CSRF-Token": token}
     )
