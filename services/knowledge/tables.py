@@ -101,6 +101,8 @@ class Document(Base):
     search: Mapped[str] = mapped_column(
         TSVECTOR, server_default=sql("''::tsvector"), comment="every lexeme: finds it"
     )
+    # Stays in the row, uncompressed, while the large vector and the description leave it
+    # (toast_tuple_target 256, migration 0003): ranking thousands of matches reads narrow rows.
     summary: Mapped[str] = mapped_column(
         TSVECTOR, server_default=sql("''::tsvector"), comment="a few lexemes: ranks it"
     )

@@ -92,8 +92,8 @@ class Field:
     weight: str
 
 
-SUMMARY_LEXEMES = 32  # the text's commonest lexemes a summary keeps
-SUMMARY_POSITIONS = 4  # positions kept per lexeme in a summary
+SUMMARY_LEXEMES = 16  # the text's commonest lexemes a summary keeps
+SUMMARY_POSITIONS = 3  # positions kept per lexeme in a summary
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,24 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, or_, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.knowledge.domain.access import principals_of
-from services.knowledge.tables import Document, Member, Team
+from services.knowledge.tables import Document, FolderAccess, Member, Team
 from shared.auth import Identity
 from shared.errors import Forbidden, NotFound
 from shared.visibility import visible_by_owner
@@ -47,29 +60,29 @@ async def team_parents(session: AsyncSession) -> dict[str, str | None]:
     return {str(id_): str(parent) if parent else None for id_, parent in rows}
 
 
-# The caller's groups and every group above them, from the replica of the tree; then the
-# folders any of the caller's principals may read or edit. One round trip.
-_RIGHTS = text(
-    """
-    WITH RECURSIVE up(id) AS (
-        SELECT unnest(CAST(:teams AS uuid[]))
-        UNION
-        SELECT team.parent_id FROM team JOIN up ON team.id = up.id
-        WHERE team.parent_id IS NOT NULL
+def rights(identity: Identity) -> Select[UUID, bool]:
+    """The folders the caller may read, each with whether they may also edit it: their
+    principals (themselves, everyone, their department, their groups and every group above
+    them, from the replica of the tree) against the folders' access lists. One statement,
+    to run alone or inside another."""
+    mine = principals_of(user_id=identity.user_id, groups=(), department_id=identity.department_id)
+    start = [UUID(team) for team in identity.team_ids]
+    up = select(func.unnest(cast(start, ARRAY(Uuid()))).label("id")).cte("up", recursive=True)
+    up = up.union(
+        select(Team.parent_id).join(up, Team.id == up.c.id).where(Team.parent_id.is_not(None))
     )
-    SELECT folder_id, bool_or(may_edit) AS may_edit FROM folder_access
-    WHERE principal = ANY(CAST(:mine AS text[]) || ARRAY(SELECT 'team:' || id FROM up))
-    GROUP BY folder_id
-    """
-)
+    groups = select(literal("team:") + cast(up.c.id, Text))
+    return (
+        select(FolderAccess.folder_id, func.bool_or(FolderAccess.may_edit))
+        .where(or_(FolderAccess.principal.in_(mine), FolderAccess.principal.in_(groups)))
+        .group_by(FolderAccess.folder_id)
+    )
 
 
 async def reader_of(session: AsyncSession, identity: Identity) -> Reader:
     """The caller's rights, from the folders' access lists and the replica of the group tree."""
-    mine = principals_of(user_id=identity.user_id, groups=(), department_id=identity.department_id)
-    rows = await session.execute(_RIGHTS, {"teams": identity.team_ids, "mine": mine})
     readable, editable = set(), set()
-    for folder_id, may_edit in rows:
+    for folder_id, may_edit in await session.execute(rights(identity)):
         readable.add(folder_id)
         if may_edit:
             editable.add(folder_id)
@@ -85,11 +98,24 @@ def readable_documents(reader: Reader) -> ColumnElement[bool]:
     (own; a head's group's; all for the administrator)."""
     if reader.admin:
         return true()
+    return _readable(reader.identity, Document.folder_id.in_(reader.readable))
+
+
+def readable_by(identity: Identity) -> ColumnElement[bool]:
+    """`readable_documents`, with the caller's rights read by the same statement (no round
+    trip of its own: for a search, which asks once)."""
+    if identity.role == "admin":
+        return true()
+    folders = rights(identity).subquery()
+    return _readable(identity, Document.folder_id.in_(select(folders.c.folder_id)))
+
+
+def _readable(identity: Identity, in_folders: ColumnElement[bool]) -> ColumnElement[bool]:
     return or_(
-        Document.folder_id.in_(reader.readable),
+        in_folders,
         and_(
             Document.folder_id.is_(None),
-            visible_by_owner(reader.identity, Document.owner_id, _people_in),
+            visible_by_owner(identity, Document.owner_id, _people_in),
         ),
     )
 

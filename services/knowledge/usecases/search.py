@@ -1,6 +1,7 @@
 """Full-text search over the documents the caller may read: ranked, filtered, with snippets."""
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 
 from services.knowledge import language
 from services.knowledge.domain.text import (
+    Matcher,
     QueryWord,
     Snippet,
     fold,
@@ -22,7 +24,7 @@ from services.knowledge.domain.text import (
     tsquery,
 )
 from services.knowledge.tables import Document, Extraction
-from services.knowledge.usecases.access import readable_documents, reader_of
+from services.knowledge.usecases.access import readable_by
 from shared.auth import Identity
 from shared.db import SessionFactory
 from shared.pagination import encode_cursor, keyset
@@ -114,6 +116,38 @@ def _query(words: list[QueryWord], typed: str) -> Any:
     return polish.op("||")(func.plainto_tsquery("english", fold(typed)))
 
 
+# Searches people type again (the next page, the same words again) are lemmatised once.
+_PREPARED: "OrderedDict[str, Prepared]" = OrderedDict()
+PREPARED_KEPT = 2048
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A typed query as the search asks it: its words' lexemes, and the forms to mark."""
+
+    words: list[QueryWord]
+    pattern: Matcher | None
+
+
+def _prepare(text: str) -> Prepared:
+    words = query_words(text, language.query_lexemes)
+    return Prepared(words, _forms(words) if words else None)
+
+
+async def prepared(text: str) -> Prepared:
+    """`text` lemmatised, in a worker thread the first time (a word typed without diacritics
+    may take hundreds of dictionary look-ups), from memory afterwards."""
+    found = _PREPARED.get(text)
+    if found is None:
+        found = await asyncio.to_thread(_prepare, text)
+        _PREPARED[text] = found
+        if len(_PREPARED) > PREPARED_KEPT:
+            _PREPARED.popitem(last=False)
+    else:
+        _PREPARED.move_to_end(text)
+    return found
+
+
 async def search(
     sessions: SessionFactory,
     *,
@@ -125,25 +159,25 @@ async def search(
 ) -> Found:
     """The best matches first, `limit` at a time: ranked by `ts_rank` over each document's
     summary (title and tags weigh most, then the description, then the text's commonest
-    words), the newest first among equals."""
-    words = await asyncio.to_thread(query_words, text, language.query_lexemes)
-    if not words:
+    words), the newest first among equals. One statement: the caller's rights, the matches,
+    the page of hits with the text their snippets come from."""
+    query = await prepared(text)
+    if not query.words:
         return Found([], None)
-    tsq = _query(words, text)
+    tsq = _query(query.words, text)
     rank = cast(func.ts_rank(Document.summary, tsq), Float)
+    matches = filtered(select(Document.id, rank.label("rank")), filters).where(
+        Document.search.op("@@")(tsq), readable_by(identity)
+    )
+    top = keyset(
+        matches.add_columns(Document.updated_at),
+        (rank, Document.updated_at, Document.id),
+        cursor=cursor,
+        types=(float, datetime.fromisoformat, UUID),
+        limit=limit,
+        descending=True,
+    ).subquery()
     async with sessions() as session:  # the app's search sessions (see `app.search_engine`)
-        reader = await reader_of(session, identity)
-        matches = filtered(select(Document.id, rank.label("rank")), filters).where(
-            Document.search.op("@@")(tsq), readable_documents(reader)
-        )
-        top = keyset(
-            matches.add_columns(Document.updated_at),
-            (rank, Document.updated_at, Document.id),
-            cursor=cursor,
-            types=(float, datetime.fromisoformat, UUID),
-            limit=limit,
-            descending=True,
-        ).subquery()
         rows = (
             await session.execute(
                 select(*SHOWN, Extraction.text, top.c.rank)
@@ -152,15 +186,14 @@ async def search(
                 .order_by(top.c.rank.desc(), top.c.updated_at.desc(), top.c.id.desc())
             )
         ).all()
-    pattern = await asyncio.to_thread(_forms, words)
     page = rows[:limit]
-    hits = [_hit(row, pattern=pattern) for row in page]
+    hits = [_hit(row, pattern=query.pattern) for row in page]
     last = page[-1] if len(rows) > limit else None
     next_cursor = encode_cursor(last.rank, last.updated_at.isoformat(), last.id) if last else None
     return Found(hits, next_cursor)
 
 
-def _forms(words: list[QueryWord]) -> Any:
+def _forms(words: list[QueryWord]) -> Matcher | None:
     forms: set[str] = set()
     for word in words:
         forms |= language.query_forms(word.typed)
@@ -168,7 +201,7 @@ def _forms(words: list[QueryWord]) -> Any:
     return matcher(forms)
 
 
-def _hit(row: Any, *, pattern: Any) -> Hit:
+def _hit(row: Any, *, pattern: Matcher | None) -> Hit:
     body = row.text or ""
     context = snippet(body, pattern) or snippet(row.description, pattern)
     if context is None and (body or row.description):
