@@ -31,7 +31,7 @@ _HOP_BY_HOP = {
 }
 
 
-def _forwardable(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
+def forwardable(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
 
 
@@ -42,20 +42,30 @@ def _unavailable(service: str, reason: str) -> JSONResponse:
     )
 
 
-@router.get("/api/calendar/feeds/{token}.ics", include_in_schema=False)
+@router.api_route(
+    "/api/calendar/feeds/{token}.ics", methods=["GET", "HEAD"], include_in_schema=False
+)
 async def calendar_feed(token: str, request: Request) -> Response:
-    """iCalendar feeds are fetched by calendar apps without signing in: the address is the key."""
+    """iCalendar feeds are fetched by calendar apps without signing in: the address is the key.
+    HEAD answers like GET, without the body."""
     backends: Backends = request.app.state.backends
     headers = {**origin(request)}
     if "if-none-match" in request.headers:
         headers["if-none-match"] = request.headers["if-none-match"]
     try:
         answer = await backends.request(
-            "calendar", "GET", f"/api/calendar/feeds/{token}.ics", identity=None, headers=headers
+            "calendar",
+            request.method,
+            f"/api/calendar/feeds/{token}.ics",
+            identity=None,
+            headers=headers,
         )
     except ServiceUnavailable as down:
         return _unavailable(down.service, down.reason)
-    return Response(answer.content, answer.status_code, headers=_forwardable(answer.headers))
+    answered = forwardable(answer.headers)
+    if request.method == "HEAD" and "content-length" in answer.headers:
+        answered["content-length"] = answer.headers["content-length"]
+    return Response(answer.content, answer.status_code, headers=answered)
 
 
 @router.api_route(
@@ -81,8 +91,8 @@ async def forward(path: str, request: Request, user: CurrentUser) -> Response:
             identity=await signed_identity(request, user),
             params=request.query_params,
             content=await request.body(),
-            headers={**_forwardable(dict(request.headers)), **origin(request)},
+            headers={**forwardable(dict(request.headers)), **origin(request)},
         )
     except ServiceUnavailable as down:
         return _unavailable(down.service, down.reason)
-    return Response(answer.content, answer.status_code, headers=_forwardable(answer.headers))
+    return Response(answer.content, answer.status_code, headers=forwardable(answer.headers))
