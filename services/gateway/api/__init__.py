@@ -1,5 +1,5 @@
 """HTTP routers of the gateway's own JSON API; the proxy to the services is `proxy.router`."""
 
-from services.gateway.api import auth, notifications, people
+from services.gateway.api import auth, dav, notifications, people
 
-ROUTERS = [auth.router, people.router, notifications.router]
+ROUTERS = [auth.router, people.router, notifications.router, dav.router]
