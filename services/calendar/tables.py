@@ -110,6 +110,12 @@ class Activity(Base):
     revision: Mapped[int] = mapped_column(
         BigInteger, server_default=WRITTEN_IN, onupdate=WRITTEN_IN, index=True
     )
+    dav_body: Mapped[str | None] = mapped_column(
+        Text, comment="what a CalDAV client put, served as is until the activity changes"
+    )
+    dav_body_revision: Mapped[int | None] = mapped_column(
+        BigInteger, comment="the revision `dav_body` was put in"
+    )
 
     __table_args__ = (
         UniqueConstraint("owner_id", "uid", name="uq_activity_owner_uid"),

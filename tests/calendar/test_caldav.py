@@ -105,8 +105,14 @@ async def test_a_phones_event_becomes_an_activity_and_comes_back_with_what_it_ke
     )
     assert activity["uid"] == "phone-1@example.com" and activity["status"] == "scheduled"
     got = await dav(calendar, anna, "GET", path)
-    assert got.status_code == 200 and got.headers["etag"]
-    [vevent] = icalendar.Calendar.from_ical(got.text).walk("VEVENT")
+    assert got.content == body and got.headers["etag"] == created.headers["etag"]
+    await calendar.call(
+        anna, "PATCH", f"/api/activities/{activity['id']}", json={"title": "Zmienione w CRM"}
+    )
+    changed = await dav(calendar, anna, "GET", path)
+    assert changed.headers["etag"] != got.headers["etag"]
+    [vevent] = icalendar.Calendar.from_ical(changed.text).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "Zmienione w CRM"
     assert str(vevent["X-APPLE-TRAVEL-ADVISORY-BEHAVIOR"]) == "AUTOMATIC"
     assert str(vevent["UID"]) == "phone-1@example.com"
     again = await dav(calendar, anna, "PUT", path, content=body, headers={"If-None-Match": "*"})

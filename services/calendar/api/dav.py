@@ -365,7 +365,7 @@ async def _write(
             now=now,
         )
         return Response(status_code=204 if done else 404)
-    created = await dav_writes.put(
+    created, stored = await dav_writes.put(
         sessions,
         identity,
         policy_of(request),
@@ -376,4 +376,4 @@ async def _write(
         link=_link(request),
         now=now,
     )
-    return Response(status_code=201 if created else 204)
+    return Response(status_code=201 if created else 204, headers={"ETag": stored} if stored else {})

@@ -98,10 +98,7 @@ async def render(session: AsyncSession, rows: Sequence[Activity], link: str) -> 
     if any(row.rrule for row in rows):
         found = await session.scalars(
             select(Activity)
-            .where(
-                Activity.series_id.in_([row.id for row in rows if row.rrule]),
-                Activity.status != "cancelled",
-            )
+            .where(Activity.series_id.in_([row.id for row in rows if row.rrule]))
             .order_by(Activity.recurrence_id)
         )
         for child in found:
@@ -110,13 +107,34 @@ async def render(session: AsyncSession, rows: Sequence[Activity], link: str) -> 
     named = await feeds.organizers(session, {row.owner_id for row in rows})
     made = []
     for row in rows:
-        overrides = [(c.recurrence_id, c) for c in children.get(row.id, []) if c.recurrence_id]
-        body = ical.calendar_object(
-            row, overrides, link=link, organizer=named.get(row.owner_id), extra=row.dav_extra
-        )
-        etag = '"' + hashlib.md5(body.encode(), usedforsecurity=False).hexdigest() + '"'
-        made.append(Rendered(row, resource_name(row), body, etag))
+        occurrences = children.get(row.id, [])
+        body = _as_put(row, occurrences)
+        if body is None:
+            overrides = [
+                (c.recurrence_id, c)
+                for c in occurrences
+                if c.recurrence_id and c.status != "cancelled"
+            ]
+            body = ical.calendar_object(
+                row, overrides, link=link, organizer=named.get(row.owner_id), extra=row.dav_extra
+            )
+        made.append(Rendered(row, resource_name(row), body, etag(body)))
     return made
+
+
+def etag(body: str) -> str:
+    return '"' + hashlib.md5(body.encode(), usedforsecurity=False).hexdigest() + '"'
+
+
+def _as_put(series: Activity, occurrences: list[Activity]) -> str | None:
+    """What a client put, while neither the activity nor its moved occurrences changed since
+    (the client then keeps its copy byte for byte, and PUT could answer with its ETag)."""
+    put_in = series.dav_body_revision
+    if series.dav_body is None or put_in != series.revision:
+        return None
+    if any(child.revision > put_in for child in occurrences):
+        return None
+    return series.dav_body
 
 
 def _named(name: str) -> ColumnElement[bool]:

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.calendar.domain import dav, parsing
-from services.calendar.tables import Activity, Member
+from services.calendar.tables import WRITTEN_IN, Activity, Member
 from services.calendar.usecases import activities
+from services.calendar.usecases import dav as calendars
 from services.calendar.usecases.activities import Policy
 from services.calendar.usecases.dav import Collection, find, render
 from services.calendar.usecases.objects import save_event
@@ -90,8 +91,9 @@ async def put(
     conditions: Conditions,
     link: str,
     now: datetime,
-) -> bool:
-    """Store an event under `name`; True when it was created."""
+) -> tuple[bool, str | None]:
+    """Store an event under `name`: whether it was created, and the ETag of the body as put
+    when the calendar serves it so (not when the event cancelled its activity)."""
     _writable(found)
     async with unit_of_work(sessions) as session:
         event = _read(data, await _zone(session, identity, policy))
@@ -104,13 +106,18 @@ async def put(
         await _may_change(session, identity, existing)
         kept = {"dav_extra": event.extra} | ({} if existing else {"dav_name": name})
         try:
-            await save_event(
+            saved = await save_event(
                 session, identity, policy, event, existing=existing, now=now, kept=kept
             )
         except Invalid as invalid:
             problems = "; ".join(f"{k}: {v}" for k, v in invalid.problems.items())
             raise dav.Refused(403, CALDAV_VALID, problems) from None
-    return existing is None
+        if saved.activity.status == "cancelled":
+            return existing is None, None
+        body = data.decode()
+        saved.activity.dav_body, saved.activity.dav_body_revision = body, WRITTEN_IN  # type: ignore[assignment]
+        await session.flush()
+    return existing is None, calendars.etag(body)
 
 
 async def _uid_free(session: AsyncSession, owner_id: UUID, uid: str) -> None:

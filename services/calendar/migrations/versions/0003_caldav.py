@@ -34,6 +34,8 @@ def upgrade() -> None:
         "activity",
         sa.Column("revision", sa.BigInteger(), nullable=False, server_default=WRITTEN_IN),
     )
+    op.add_column("activity", sa.Column("dav_body", sa.Text(), nullable=True))
+    op.add_column("activity", sa.Column("dav_body_revision", sa.BigInteger(), nullable=True))
     op.create_index("ix_activity_revision", "activity", ["revision"])
     op.create_index(
         "ix_activity_series_id",
@@ -72,6 +74,15 @@ def downgrade() -> None:
     op.drop_table("dav_tombstone")
     op.drop_index("ix_activity_series_id", table_name="activity")
     op.drop_index("ix_activity_revision", table_name="activity")
-    for column in ("revision", "dav_extra", "dav_name", "recurrence_id", "series_id", "rdates"):
+    for column in (
+        "dav_body_revision",
+        "dav_body",
+        "revision",
+        "dav_extra",
+        "dav_name",
+        "recurrence_id",
+        "series_id",
+        "rdates",
+    ):
         op.drop_column("activity", column)
     op.drop_column("member", "email")
