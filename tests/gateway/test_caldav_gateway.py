@@ -1,13 +1,16 @@
 """CalDAV through the gateway: HTTP Basic with a personal token, no cookies, sales only."""
 
 import base64
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import httpx
 
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.gateway.conftest import PASSWORD
+from tests.gateway.test_web import browser_sign_in
 
 PROPFIND = b'<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>'
 
@@ -97,3 +100,18 @@ async def test_staff_of_other_departments_are_refused(
         department_id=department.json()["id"],
     )
     assert (await crm.request("PROPFIND", "/dav/", headers=staff)).status_code == 403
+
+
+async def test_the_phone_page_makes_an_app_password_that_calendar_apps_sign_in_with(
+    crm: httpx.AsyncClient,
+) -> None:
+    token = await browser_sign_in(crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page = await crm.get("/calendar/sync")
+    assert 'readonly value="http://test/" id="caldav-server"' in page.text
+    made = await crm.post("/calendar/app-password", headers={"X-CSRF-Token": token})
+    assert made.status_code == 200
+    secret = re.search(r'value="(crm_pat_[^"]+)" id="app-password"', made.text)
+    assert secret is not None
+    crm.cookies.clear()
+    found = await crm.request("PROPFIND", "/dav/", headers=basic(ADMIN_EMAIL, secret.group(1)))
+    assert found.status_code == 207
