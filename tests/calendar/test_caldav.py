@@ -7,7 +7,9 @@ from xml.etree import ElementTree as ET
 import icalendar
 
 from shared.auth import Identity
+from shared.bus import InProcessBus
 from shared.testing.apps import identity_headers
+from shared.testing.people import user_created
 from tests.calendar.conftest import Calendar, Hire, group
 from tests.calendar.test_activities import SOON, call
 
@@ -216,3 +218,22 @@ async def test_a_moved_occurrence_from_a_phone_is_kept_inside_its_series(
     assert "EXDATE" not in next(e for e in events if "RRULE" in e)
     listing = responses(await dav(calendar, anna, "PROPFIND", home(anna), headers={"Depth": "1"}))
     assert set(listing) == {home(anna), path}
+
+
+async def test_a_groups_calendar_asks_for_a_full_sync_when_its_members_change(
+    calendar: Calendar, hire: Hire, bus: InProcessBus
+) -> None:
+    north = group()
+    head = await hire("head", north)
+    anna = await hire("manager", north)
+    (await calendar.call(anna, "POST", "/api/activities", json=call())).json()
+    team = f"/dav/calendars/{head.user_id}/team-{north}/"
+    first = await dav(calendar, head, "REPORT", team, content=SYNC % b"")
+    token = (ET.fromstring(first.content).findtext(f"{D}sync-token") or "").encode()
+    assert len(responses(first)) == 1
+    assert (await dav(calendar, head, "REPORT", team, content=SYNC % token)).status_code == 207
+    await bus.publish([user_created(anna, group())])  # Anna moves to another group
+    stale = await dav(calendar, head, "REPORT", team, content=SYNC % token)
+    assert stale.status_code == 403 and b"valid-sync-token" in stale.content
+    again = await dav(calendar, head, "REPORT", team, content=SYNC % b"")
+    assert responses(again) == {}
