@@ -79,6 +79,12 @@ async def test_the_principal_leads_to_the_home_and_its_calendars(
     assert own.find(f".//{D}current-user-privilege-set//{D}write") is not None
     team = listed[f"{home_set}team-{north}/"]
     assert team.find(f".//{D}current-user-privilege-set//{D}write") is None
+    colour = (
+        b'<d:propertyupdate xmlns:d="DAV:" xmlns:a="http://apple.com/ns/ical/"><d:set><d:prop>'
+        b"<a:calendar-color>#FF0000</a:calendar-color></d:prop></d:set></d:propertyupdate>"
+    )
+    patched = responses(await dav(calendar, head, "PROPPATCH", home(head), content=colour))
+    assert "403" in (patched[home(head)].findtext(f".//{D}status") or "")
     other = await hire("manager", north)
     assert (await dav(calendar, other, "PROPFIND", home_set)).status_code == 404
 

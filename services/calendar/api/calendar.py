@@ -146,7 +146,7 @@ def _occurrence(activity: Activity, start: datetime, *, awaiting: bool) -> Occur
     )
 
 
-def _base_url(request: Request) -> str:
+def base_url(request: Request) -> str:
     configured = request.app.state.public_url
     if configured:
         return str(configured).rstrip("/")
@@ -164,7 +164,7 @@ async def create_feed(
 ) -> FeedAddress:
     """A new secret feed address; the one before it (same scope) stops answering."""
     token = await feeds.create_feed(sessions, identity, body.team_id if body else None)
-    url = f"{_base_url(request)}/api/calendar/feeds/{token}.ics"
+    url = f"{base_url(request)}/api/calendar/feeds/{token}.ics"
     return FeedAddress(url=url, webcal="webcal://" + url.split("://", 1)[1])
 
 
@@ -197,7 +197,7 @@ async def feed(
     content = await feeds.render_feed(
         sessions,
         token,
-        link=f"{_base_url(request)}/calendar?activity={{id}}",
+        link=f"{base_url(request)}/calendar?activity={{id}}",
         if_none_match=if_none_match,
         name="Contentum CRM",
     )

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.calendar.api.activities import policy_of
-from services.calendar.api.calendar import _base_url
+from services.calendar.api.calendar import base_url
 from services.calendar.domain import dav
 from services.calendar.domain.dav import APPLE, CALDAV, CALSERVER, DAV, element, href, tag
 from services.calendar.tables import Activity, Member
@@ -51,7 +51,7 @@ def _collection_path(found: calendars.Collection) -> str:
 
 
 def _link(request: Request) -> str:
-    return f"{_base_url(request)}/calendar?activity={{id}}"
+    return f"{base_url(request)}/calendar?activity={{id}}"
 
 
 async def _body(request: Request) -> bytes:
@@ -279,10 +279,9 @@ async def _report(
 
 def _proppatch_refused(parts: list[str], body: bytes) -> Response:
     """Properties stay as the CRM sets them: each one asked for is refused (RFC 4918 §9.2)."""
-    root = dav.read_propertyupdate(body)
-    path = "/dav/" + "".join(part + "/" for part in parts)
-    resource = dav.Resource(path, status=None)
-    return _multistatus([dav.refuse_all(resource, root)])
+    names = dav.read_propertyupdate(body)
+    path = "/dav/" + "".join(quote(part) + "/" for part in parts)
+    return _multistatus([dav.refuse_all(dav.Resource(path), names)])
 
 
 def _options() -> Response:
