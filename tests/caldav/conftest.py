@@ -1,5 +1,8 @@
-"""Calendar programs against the whole CRM (`crm run`): one server for the module's clients."""
+"""Calendar programs against the whole CRM over real HTTP: one server for all their tests."""
 
+import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -7,11 +10,13 @@ from uuid import uuid4
 
 import httpx
 import pytest
+import uvicorn
 
-from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
-from shared.testing.processes import crm_process, free_port
-
-pytestmark = pytest.mark.slow
+from services.catalog import SERVICES
+from services.embedded import create_embedded_app
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
+from shared.testing.postgres import fresh_database
+from shared.testing.processes import free_port
 
 
 @dataclass(frozen=True)
@@ -28,19 +33,30 @@ class Seller:
 
 
 @pytest.fixture(scope="session")
-def crm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    scratch = tmp_path_factory.mktemp("crm-dav")
+def crm_url(pg_server: str) -> Iterator[str]:
+    """The whole CRM (embedded mode) served by uvicorn on a free port, in a thread of its own."""
+
+    async def databases() -> dict[str, str]:
+        return {name: await fresh_database(pg_server, f"dav_{name}") for name in SERVICES}
+
+    app = create_embedded_app(
+        asyncio.run(databases()),
+        identity_secret=TEST_SECRET,
+        admin_email=ADMIN_EMAIL,
+        admin_password=ADMIN_PASSWORD,
+        admin_locale="en",
+    )
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        "DATABASE_URL": "",
-        "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
-        "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "CRM_ADMIN_LOCALE": "en",
-    }
-    args = ["run", "--port", str(port), "--data-dir", str(scratch / "pg")]
-    with crm_process(args, env=env, log=scratch / "crm.log", url=url):
-        yield url
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="crm-dav", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the CRM did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(30)
 
 
 def _bearer(url: str, email: str, password: str) -> dict[str, str]:
