@@ -243,3 +243,68 @@ async def test_a_groups_calendar_asks_for_a_full_sync_when_its_members_change(
     assert stale.status_code == 403 and b"valid-sync-token" in stale.content
     again = await dav(calendar, head, "REPORT", team, content=SYNC % b"")
     assert responses(again) == {}
+
+
+QUERY = """<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT">
+{inner}</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"""
+
+
+async def test_calendar_query_finds_occurrences_in_a_time_range_and_by_text(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    single = (await calendar.call(anna, "POST", "/api/activities", json=call())).json()
+    later = SOON + timedelta(weeks=2)
+    weekly = call(
+        title="Cotygodniowy przegląd",
+        start=later.isoformat(),
+        end=(later + timedelta(hours=1)).isoformat(),
+        rrule="FREQ=WEEKLY;COUNT=3",
+    )
+    series = (await calendar.call(anna, "POST", "/api/activities", json=weekly)).json()
+
+    def window(start: datetime, end: datetime) -> str:
+        return f'<c:time-range start="{stamp(start)}" end="{stamp(end)}"/>'
+
+    async def found(inner: str) -> set[str]:
+        body = QUERY.format(inner=inner).encode()
+        answer = await dav(calendar, anna, "REPORT", home(anna), content=body)
+        return {href.rsplit("/", 1)[1].removesuffix(".ics") for href in responses(answer)}
+
+    assert await found(window(SOON - timedelta(hours=1), SOON + timedelta(days=1))) == {
+        single["id"]
+    }
+    third_week = later + timedelta(weeks=2)
+    assert await found(window(third_week, third_week + timedelta(hours=1))) == {series["id"]}
+    assert await found(window(later + timedelta(weeks=3), later + timedelta(weeks=4))) == set()
+    by_text = '<c:prop-filter name="SUMMARY"><c:text-match>PRZEGLĄD</c:text-match></c:prop-filter>'
+    assert await found(by_text) == {series["id"]}
+    multiget = (
+        b'<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+        b"<d:prop><d:getetag/><c:calendar-data/></d:prop>"
+        + f"<d:href>{home(anna)}{single['id']}.ics</d:href>".encode()
+        + f"<d:href>{home(anna)}missing.ics</d:href>".encode()
+        + b"</c:calendar-multiget>"
+    )
+    got = responses(await dav(calendar, anna, "REPORT", home(anna), content=multiget))
+    assert "BEGIN:VCALENDAR" in (
+        got[f"{home(anna)}{single['id']}.ics"].findtext(f".//{C}calendar-data") or ""
+    )
+    assert "404" in (got[f"{home(anna)}missing.ics"].findtext(f"{D}status") or "")
+
+
+async def test_a_phone_marking_a_past_event_completed_leaves_it_awaiting_its_outcome(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    ended = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    body = event(
+        "done@example.com", ended, SUMMARY="Rozmowa", CATEGORIES="call", STATUS="COMPLETED"
+    )
+    answer = await dav(calendar, anna, "PUT", home(anna) + "done.ics", content=body)
+    assert answer.status_code == 201, answer.text
+    [activity] = await activities(calendar, anna)
+    assert activity["status"] == "scheduled" and activity["awaiting_outcome"] is True
+    awaiting = (await calendar.call(anna, "GET", "/api/calendar/awaiting")).json()
+    assert [a["activity_id"] for a in awaiting] == [activity["id"]]
