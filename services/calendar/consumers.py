@@ -13,7 +13,8 @@ from shared.replicas import upsert_newer
 
 
 async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Whose calendar, in which group and time zone; deactivated people lose their feeds."""
+    """Whose calendar, in which group and time zone, and the address ORGANIZER names;
+    deactivated people lose their feeds."""
     user: UserSnapshot = event.data
     values = {
         "name": user.name,
@@ -21,6 +22,7 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
         "team_id": user.team_id,
         "time_zone": user.time_zone,
         "active": user.active,
+        "email": user.email,
     }
     await upsert_newer(session, Member, user.user_id, {**values, "changed_at": event.time})
 

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from services.calendar.domain import limits
 from services.calendar.domain.kinds import TIMED
 from shared.errors import Invalid
 from shared.schemas import Strict
@@ -18,7 +19,19 @@ if TYPE_CHECKING:
 Kind = Literal["call", "meeting", "letter", "task"]
 
 
-Minutes = Annotated[int, Field(ge=0, le=40320, description="minutes before the start")]
+Minutes = Annotated[int, Field(ge=0, le=limits.MAX_MINUTES, description="minutes before the start")]
+Title = Annotated[
+    str, Field(min_length=1, max_length=limits.TITLE_LENGTH, examples=["Telefon do klienta"])
+]
+Note = Annotated[str, Field(max_length=limits.NOTE_LENGTH)]
+Zone = Annotated[str, Field(max_length=limits.ZONE_LENGTH, examples=["Europe/Warsaw"])]
+Place = Annotated[str, Field(max_length=limits.PLACE_LENGTH)]
+Phone = Annotated[str, Field(max_length=limits.PHONE_LENGTH)]
+Rule = Annotated[
+    str, Field(max_length=limits.RULE_LENGTH, examples=["FREQ=WEEKLY;BYDAY=MO;COUNT=10"])
+]
+Dates = Annotated[list[AwareDatetime], Field(max_length=limits.MAX_DATES)]
+Reminders = Annotated[list[Minutes], Field(max_length=limits.MAX_REMINDERS)]
 
 
 class When(Strict):
@@ -36,23 +49,23 @@ class When(Strict):
 
 
 class Details(When):
-    title: Annotated[str, Field(min_length=1, max_length=300, examples=["Telefon do klienta"])]
-    note: Annotated[str, Field(max_length=5000)] = ""
+    title: Title
+    note: Note = ""
     owner_id: UUID | None = Field(default=None, description="defaults to the caller")
     participant_ids: Annotated[list[UUID], Field(max_length=50)] = Field(default_factory=list)
     company_id: UUID | None = None
     contact_id: UUID | None = None
     deal_id: UUID | None = None
     all_day: bool = False
-    time_zone: Annotated[str | None, Field(max_length=64, examples=["Europe/Warsaw"])] = None
-    place: Annotated[str | None, Field(max_length=300)] = None
-    phone: Annotated[str | None, Field(max_length=50)] = None
-    rrule: Annotated[
-        str | None, Field(max_length=500, examples=["FREQ=WEEKLY;BYDAY=MO;COUNT=10"])
-    ] = None
-    exdates: Annotated[list[AwareDatetime], Field(max_length=500)] = Field(default_factory=list)
-    reminders: Annotated[list[Minutes] | None, Field(max_length=10)] = Field(
-        default=None, description="defaults to the owner's defaults for the kind"
+    time_zone: Zone | None = None
+    place: Place | None = None
+    phone: Phone | None = None
+    rrule: Rule | None = None
+    exdates: Dates = Field(default_factory=list)
+    rdates: Dates = Field(default_factory=list, description="extra occurrences of the series")
+    reminders: Reminders | None = Field(
+        default=None,
+        description="defaults to the owner's defaults for the kind (all-day: 9:00 the day before)",
     )
 
     def values(self) -> dict[str, Any]:
@@ -92,20 +105,21 @@ class NextActivity(Details):
 
 class ActivityUpdate(When):
     kind: Kind | None = None
-    title: Annotated[str | None, Field(min_length=1, max_length=300)] = None
-    note: Annotated[str | None, Field(max_length=5000)] = None
+    title: Title | None = None
+    note: Note | None = None
     owner_id: UUID | None = None
     participant_ids: Annotated[list[UUID] | None, Field(max_length=50)] = None
     company_id: UUID | None = None
     contact_id: UUID | None = None
     deal_id: UUID | None = None
     all_day: bool | None = None
-    time_zone: Annotated[str | None, Field(max_length=64)] = None
-    place: Annotated[str | None, Field(max_length=300)] = None
-    phone: Annotated[str | None, Field(max_length=50)] = None
-    rrule: Annotated[str | None, Field(max_length=500)] = None
-    exdates: Annotated[list[AwareDatetime] | None, Field(max_length=500)] = None
-    reminders: Annotated[list[Minutes] | None, Field(max_length=10)] = None
+    time_zone: Zone | None = None
+    place: Place | None = None
+    phone: Phone | None = None
+    rrule: Rule | None = None
+    exdates: Dates | None = None
+    rdates: Dates | None = None
+    reminders: Reminders | None = None
     status: Literal["scheduled", "done", "cancelled"] | None = Field(
         default=None, description="`done` only through the outcome report"
     )
@@ -124,7 +138,7 @@ class ActivityUpdate(When):
         ):
             if sent.get(required, ...) is None:
                 raise Invalid({required: N_("may not be null")})
-        for listed in ("exdates", "reminders"):
+        for listed in ("exdates", "rdates", "reminders"):
             if listed in sent and sent[listed] is None:
                 sent[listed] = []
         if sent.get("reminders"):
@@ -175,6 +189,7 @@ class ActivityPublic(BaseModel):
     phone: str | None
     rrule: str | None
     exdates: list[datetime]
+    rdates: list[datetime]
     reminders: list[int]
     status: str
     awaiting_outcome: bool
@@ -213,6 +228,7 @@ class ActivityPublic(BaseModel):
             phone=activity.phone,
             rrule=activity.rrule,
             exdates=activity.exdates,
+            rdates=activity.rdates,
             reminders=activity.reminders,
             status=activity.status,
             awaiting_outcome=activity.status == "scheduled"
@@ -261,7 +277,9 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     unchanged: int
-    skipped: int = Field(description="changed occurrences of series (RECURRENCE-ID), left out")
+    skipped: int = Field(
+        description="changed occurrences (RECURRENCE-ID) naming no occurrence of their series"
+    )
 
 
 class OutcomeTypeIn(Strict):

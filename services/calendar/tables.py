@@ -4,6 +4,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -35,6 +36,7 @@ class Member(Base):
     team_id: Mapped[UUID | None] = mapped_column(index=True)
     time_zone: Mapped[str] = mapped_column(Text)
     active: Mapped[bool]
+    email: Mapped[str | None] = mapped_column(Text, comment="for ORGANIZER; null until known")
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -48,6 +50,11 @@ class Team(Base):
     parent_id: Mapped[UUID | None] = mapped_column(index=True)
     head_id: Mapped[UUID | None]
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The transaction a row was written in: CalDAV sync tokens compare it with the oldest
+# transaction still running (`usecases/dav.py`), so a change committed late is never missed.
+WRITTEN_IN = text("pg_current_xact_id()::text::bigint")
 
 
 class Activity(Base):
@@ -73,6 +80,9 @@ class Activity(Base):
     phone: Mapped[str | None] = mapped_column(Text)
     rrule: Mapped[str | None] = mapped_column(Text)
     exdates: Mapped[list[datetime]] = mapped_column(ARRAY(DateTime(timezone=True)), default=list)
+    rdates: Mapped[list[datetime]] = mapped_column(
+        ARRAY(DateTime(timezone=True)), default=list, server_default="{}", comment="extra dates"
+    )
     recurs_until: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), comment="end of the last occurrence; null: recurs forever"
     )
@@ -85,9 +95,31 @@ class Activity(Base):
     created_by: Mapped[UUID]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    series_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("activity.id"), comment="an occurrence of this series, reported or moved"
+    )
+    recurrence_id: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="the start of the series' occurrence it replaces"
+    )
+    dav_name: Mapped[str | None] = mapped_column(
+        Text, comment="the resource name a CalDAV client gave it; null: <id>.ics"
+    )
+    dav_extra: Mapped[str] = mapped_column(
+        Text, default="", server_default="", comment="properties a CalDAV client wrote, kept"
+    )
+    revision: Mapped[int] = mapped_column(
+        BigInteger, server_default=WRITTEN_IN, onupdate=WRITTEN_IN, index=True
+    )
+    dav_body: Mapped[str | None] = mapped_column(
+        Text, comment="what a CalDAV client put, served as is until the activity changes"
+    )
+    dav_body_revision: Mapped[int | None] = mapped_column(
+        BigInteger, comment="the revision `dav_body` was put in"
+    )
 
     __table_args__ = (
         UniqueConstraint("owner_id", "uid", name="uq_activity_owner_uid"),
+        Index("ix_activity_series_id", "series_id", postgresql_where=text("series_id IS NOT NULL")),
         Index("ix_activity_owner_starts_at", "owner_id", "starts_at"),
         Index("ix_activity_starts_at_id", "starts_at", "id"),
         Index("ix_activity_participant_ids", "participant_ids", postgresql_using="gin"),
@@ -98,6 +130,20 @@ class Activity(Base):
             postgresql_where=text("status = 'scheduled' AND rrule IS NULL"),
         ),
     )
+
+
+class DavTombstone(Base):
+    """An activity that left someone's CalDAV collection (cancelled, or no longer theirs): sync
+    reports tell their phones to remove it."""
+
+    __tablename__ = "dav_tombstone"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    activity_id: Mapped[UUID]
+    name: Mapped[str] = mapped_column(Text, comment="the resource name it had")
+    owner_id: Mapped[UUID | None] = mapped_column(comment="the owner it left; null: the same")
+    people: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), comment="whose collections it left")
+    revision: Mapped[int] = mapped_column(BigInteger, server_default=WRITTEN_IN, index=True)
 
 
 class Alarm(Base):

@@ -3,10 +3,12 @@
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 import vobject
 from dateutil.rrule import rruleset, rrulestr
+from sqlalchemy import text
 
 from tests.calendar.conftest import Calendar, Hire, group
 from tests.calendar.test_activities import SOON, call
@@ -298,7 +300,7 @@ async def test_an_import_failing_in_its_second_event_leaves_nothing_behind(
     ]
 
 
-async def test_alarms_relative_to_the_end_and_changed_occurrences_are_read_sensibly(
+async def test_alarms_relative_to_the_end_are_moved_to_the_start_and_a_moved_occurrence_moves(
     calendar: Calendar, hire: Hire
 ) -> None:
     anna = await hire("manager", group())
@@ -323,10 +325,16 @@ async def test_alarms_relative_to_the_end_and_changed_occurrences_are_read_sensi
         "/api/calendar/import",
         files={"file": ("x.ics", source.encode(), "text/calendar")},
     )
-    assert answer.json() == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 1}
+    assert answer.json() == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 0}
     items = (await calendar.call(anna, "GET", "/api/activities")).json()["items"]
     weekly = next(item for item in items if item["uid"] == "weekly-sync-42@example.com")
     assert weekly["reminders"] == [10]
+    warsaw = ZoneInfo("Europe/Warsaw")
+    [moved] = [item for item in items if item["title"] == "Przesunięty przegląd"]
+    assert datetime.fromisoformat(moved["start"]) == datetime(year, 3, 8, 10, tzinfo=warsaw)
+    assert datetime(year, 3, 8, 9, tzinfo=warsaw) in [
+        datetime.fromisoformat(day) for day in weekly["exdates"]
+    ]
 
 
 async def test_an_all_day_series_ends_on_a_date_in_the_feed(calendar: Calendar, hire: Hire) -> None:
@@ -351,3 +359,167 @@ async def test_an_all_day_series_ends_on_a_date_in_the_feed(calendar: Calendar, 
     assert event["RRULE"].to_ical().decode().endswith(f"UNTIL={start.year}0201")
     days = [moment.date() for moment in occurrences(event)]  # weekly from 4 January
     assert len(days) in (4, 5) and days[-1] <= start.date().replace(month=2, day=1)
+
+
+async def test_cancelled_activities_keep_no_alarm_and_events_name_their_organizer(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    created = (await calendar.call(anna, "POST", "/api/activities", json=call())).json()
+    await calendar.call(anna, "DELETE", f"/api/activities/{created['id']}")
+    path = await subscribe(calendar, anna)
+    head = await calendar.client.head(path, headers={"X-CRM-Identity": ""})
+    got = await fetch(calendar, path)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+    assert head.headers["content-length"] == str(len(got.content))
+    [event] = vevents(got.text)
+    assert str(event["STATUS"]) == "CANCELLED" and not event.walk("VALARM")
+    assert str(event["ORGANIZER"]) == f"mailto:{anna.user_id[:8]}@contentum.pl"
+    assert str(event["ORGANIZER"].params["CN"]) == f"manager {anna.user_id[:4]}"
+
+
+async def test_an_all_day_activity_is_reminded_at_nine_the_day_before(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    day = (SOON + timedelta(days=3)).date()
+    body = call(
+        kind="meeting", all_day=True, start=f"{day}T00:00:00+01:00", end=f"{day}T00:00:00+01:00"
+    )
+    created = (await calendar.call(anna, "POST", "/api/activities", json=body)).json()
+    assert created["reminders"] == [15 * 60]
+    [event] = vevents((await fetch(calendar, await subscribe(calendar, anna))).text)
+    assert event.walk("VALARM")[0].decoded("TRIGGER") == -timedelta(hours=15)
+    async with calendar.sessions() as session:
+        fire_at = await session.scalar(
+            text("SELECT fire_at FROM alarm WHERE kind = 'reminder' AND activity_id = :id"),
+            {"id": created["id"]},
+        )
+    local = fire_at.astimezone(ZoneInfo("Europe/Warsaw"))
+    assert (local.date(), local.hour, local.minute) == (day - timedelta(days=1), 9, 0)
+
+
+async def test_all_day_occurrences_come_as_midnights_of_their_zone_single_or_repeated(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    # A weekly all-day series across the end of daylight saving time, and a single day.
+    year = datetime.now(UTC).year + 1
+    first = datetime(year, 10, 20, tzinfo=ZoneInfo("Europe/Warsaw"))
+    for rule in ("FREQ=WEEKLY;COUNT=3", None):
+        body = call(
+            kind="task", all_day=True, due=first.isoformat(), start=None, end=None, rrule=rule
+        )
+        assert (await calendar.call(anna, "POST", "/api/activities", json=body)).status_code == 201
+    found = (
+        await calendar.call(
+            anna,
+            "GET",
+            "/api/calendar/occurrences",
+            params={"start": first.isoformat(), "end": (first + timedelta(days=30)).isoformat()},
+        )
+    ).json()
+    assert len(found) == 4
+    for occurrence in found:
+        start, end = (datetime.fromisoformat(occurrence[k]) for k in ("start", "end"))
+        local = start.astimezone(ZoneInfo("Europe/Warsaw"))
+        assert (local.hour, local.minute) == (0, 0) and start.utcoffset() == local.utcoffset()
+        assert (end.astimezone(ZoneInfo("Europe/Warsaw")) - local).days == 1
+        assert end.astimezone(ZoneInfo("Europe/Warsaw")).hour == 0
+
+
+GOOGLE = """BEGIN:VCALENDAR
+PRODID:-//Google Inc//Google Calendar 70.9054//EN
+VERSION:2.0
+CALSCALE:GREGORIAN
+METHOD:PUBLISH
+X-WR-CALNAME:Praca
+X-WR-TIMEZONE:Europe/Warsaw
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Warsaw:{year}0105T100000
+DTEND;TZID=Europe/Warsaw:{year}0105T110000
+RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6
+RDATE;TZID=Europe/Warsaw:{year}0108T100000
+DTSTAMP:20261201T120000Z
+UID:4k1l2m3n4o5p@google.com
+SUMMARY:Status z zespołem
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Warsaw:{year}0113T150000
+DTEND;TZID=Europe/Warsaw:{year}0113T160000
+DTSTAMP:20261201T120000Z
+UID:4k1l2m3n4o5p@google.com
+RECURRENCE-ID;TZID=Europe/Warsaw:{year}0112T100000
+SUMMARY:Status z zespołem (przesunięty)
+SEQUENCE:1
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Warsaw:{year}0119T100000
+DTEND;TZID=Europe/Warsaw:{year}0119T110000
+DTSTAMP:20261201T120000Z
+UID:4k1l2m3n4o5p@google.com
+RECURRENCE-ID;TZID=Europe/Warsaw:{year}0119T100000
+STATUS:CANCELLED
+SUMMARY:Status z zespołem
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+async def test_a_google_export_with_a_moved_occurrence_imports_with_the_occurrence_moved(
+    calendar: Calendar, hire: Hire
+) -> None:
+    anna = await hire("manager", group())
+    year = 2027  # 5 January is a Tuesday
+    source = GOOGLE.format(year=year).replace("\n", "\r\n").encode()
+    answer = await calendar.call(
+        anna, "POST", "/api/calendar/import", files={"file": ("g.ics", source, "text/calendar")}
+    )
+    assert answer.json() == {"created": 1, "updated": 0, "unchanged": 0, "skipped": 0}
+    warsaw = ZoneInfo("Europe/Warsaw")
+    found = (
+        await calendar.call(
+            anna,
+            "GET",
+            "/api/calendar/occurrences",
+            params={
+                "start": datetime(year, 1, 1, tzinfo=warsaw).isoformat(),
+                "end": datetime(year, 3, 1, tzinfo=warsaw).isoformat(),
+            },
+        )
+    ).json()
+    starts = sorted(datetime.fromisoformat(o["start"]).astimezone(warsaw) for o in found)
+    expected = [datetime(year, 1, day, 10, tzinfo=warsaw) for day in (5, 8, 26)]
+    expected += [datetime(year, 1, 13, 15, tzinfo=warsaw), datetime(year, 2, 2, 10, tzinfo=warsaw)]
+    expected += [datetime(year, 2, 9, 10, tzinfo=warsaw)]
+    assert starts == sorted(expected)  # 12 Jan moved to 13 Jan 15:00, 19 Jan cancelled
+    again = await calendar.call(
+        anna, "POST", "/api/calendar/import", files={"file": ("g.ics", source, "text/calendar")}
+    )
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 1, "skipped": 0}
+
+
+async def test_an_import_is_held_to_the_apis_field_lengths(calendar: Calendar, hire: Hire) -> None:
+    anna = await hire("manager", group())
+    year = datetime.now(UTC).year + 1
+    too_long = {
+        "SUMMARY": "S" * 301,
+        "DESCRIPTION": "D" * 5001,
+        "LOCATION": "L" * 301,
+    }
+    for name, value in too_long.items():
+        source = (
+            GOOGLE.format(year=year)
+            .replace("SUMMARY:Status z zespołem\n", f"SUMMARY:Status\n{name}:{value}\n", 1)
+            .replace("SUMMARY:Status\nSUMMARY:", "SUMMARY:")
+        )
+        answer = await calendar.call(
+            anna,
+            "POST",
+            "/api/calendar/import",
+            files={"file": ("g.ics", source.encode(), "text/calendar")},
+        )
+        assert answer.status_code == 422, name
+        assert name in answer.text and "longer than" in answer.text
+    assert (await calendar.call(anna, "GET", "/api/activities")).json()["items"] == []

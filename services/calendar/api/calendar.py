@@ -1,9 +1,10 @@
 """`/api/calendar`: the calendar view, iCalendar feeds, `.ics` import, outcome types, defaults."""
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
 from pydantic import AwareDatetime, Field
@@ -113,14 +114,31 @@ async def awaiting(
     return found[:MAX_AWAITING]
 
 
+def _span(activity: Activity, start: datetime) -> tuple[datetime, datetime]:
+    """An occurrence's start and end; all-day ones, single or in a series, as midnights of the
+    activity's time zone with its offset (the end the midnight after the last day)."""
+    if not activity.all_day:
+        return start, start + (activity.ends_at - activity.starts_at)
+    zone = ZoneInfo(activity.time_zone)
+    first, last = (
+        moment.astimezone(zone).date() for moment in (activity.starts_at, activity.ends_at)
+    )
+    day = start.astimezone(zone).date()
+    return (
+        datetime.combine(day, time(), zone),
+        datetime.combine(day + (last - first), time(), zone),
+    )
+
+
 def _occurrence(activity: Activity, start: datetime, *, awaiting: bool) -> Occurrence:
+    start, end = _span(activity, start)
     return Occurrence(
         activity_id=activity.id,
         kind=activity.kind,
         title=activity.title,
         owner_id=activity.owner_id,
         start=start,
-        end=start + (activity.ends_at - activity.starts_at),
+        end=end,
         all_day=activity.all_day,
         status=activity.status,
         recurring=activity.rrule is not None,
@@ -128,7 +146,7 @@ def _occurrence(activity: Activity, start: datetime, *, awaiting: bool) -> Occur
     )
 
 
-def _base_url(request: Request) -> str:
+def base_url(request: Request) -> str:
     configured = request.app.state.public_url
     if configured:
         return str(configured).rstrip("/")
@@ -146,7 +164,7 @@ async def create_feed(
 ) -> FeedAddress:
     """A new secret feed address; the one before it (same scope) stops answering."""
     token = await feeds.create_feed(sessions, identity, body.team_id if body else None)
-    url = f"{_base_url(request)}/api/calendar/feeds/{token}.ics"
+    url = f"{base_url(request)}/api/calendar/feeds/{token}.ics"
     return FeedAddress(url=url, webcal="webcal://" + url.split("://", 1)[1])
 
 
@@ -167,24 +185,28 @@ async def revoke_feed(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/feeds/{token}.ics", response_class=Response)
+@router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"], response_class=Response)
 async def feed(
     token: Annotated[str, Field(max_length=100)],
     request: Request,
     sessions: Sessions,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The iCalendar feed (no sign-in: the address is the secret). 304 when unchanged."""
+    """The iCalendar feed (no sign-in: the address is the secret). 304 when unchanged; HEAD
+    answers with the same headers."""
     content = await feeds.render_feed(
         sessions,
         token,
-        link=f"{_base_url(request)}/calendar?activity={{id}}",
+        link=f"{base_url(request)}/calendar?activity={{id}}",
         if_none_match=if_none_match,
         name="Contentum CRM",
     )
     headers = {"ETag": content.etag, "Cache-Control": "private, no-cache"}
     if content.body is None:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(content.body.encode()))
+        return Response(media_type=CALENDAR_TYPE, headers=headers)
     return Response(content.body, media_type=CALENDAR_TYPE, headers=headers)
 
 

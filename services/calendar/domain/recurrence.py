@@ -1,4 +1,5 @@
-"""Recurring activities: RFC 5545 rules (RRULE) with exceptions (EXDATE), expanded in local time.
+"""Recurring activities: RFC 5545 rules (RRULE) with exceptions (EXDATE) and extra dates (RDATE),
+expanded in local time.
 
 A series repeats in its own time zone, so a weekly 9:00 call stays at 9:00 across daylight
 saving changes. Rules are kept as text without DTSTART; the activity's start is the series start.
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 MAX_RULE_LENGTH = 500
@@ -84,6 +85,22 @@ def parse(rule: str, start: datetime) -> rrule:
     return parsed
 
 
+def _series(
+    start: datetime,
+    rule: str,
+    exdates: Iterable[datetime],
+    rdates: Iterable[datetime],
+    zone: ZoneInfo,
+) -> rruleset:
+    series = rruleset()
+    series.rrule(parse(rule, start.astimezone(zone)))
+    for extra in rdates:
+        series.rdate(extra.astimezone(zone))
+    for skipped in exdates:
+        series.exdate(skipped)
+    return series
+
+
 def starts_between(
     start: datetime,
     rule: str,
@@ -91,31 +108,38 @@ def starts_between(
     zone: ZoneInfo,
     after: datetime,
     before: datetime,
+    rdates: Iterable[datetime] = (),
 ) -> list[datetime]:
     """The starts of the occurrences in [after, before), without the exceptions."""
-    skipped = set(exdates)
-    series = parse(rule, start.astimezone(zone))
-    return [s for s in series.between(after, before, inc=True) if s < before and s not in skipped]
+    series = _series(start, rule, exdates, rdates, zone)
+    return [s for s in series.between(after, before, inc=True) if s < before]
 
 
 def next_start(
-    start: datetime, rule: str, exdates: Iterable[datetime], zone: ZoneInfo, after: datetime
+    start: datetime,
+    rule: str,
+    exdates: Iterable[datetime],
+    zone: ZoneInfo,
+    after: datetime,
+    rdates: Iterable[datetime] = (),
 ) -> datetime | None:
     """The first occurrence starting after `after` that is not an exception."""
-    skipped = set(exdates)
-    series = parse(rule, start.astimezone(zone))
-    moment: datetime | None = series.after(after)
-    while moment is not None and moment in skipped:
-        moment = series.after(moment)
+    moment: datetime | None = _series(start, rule, exdates, rdates, zone).after(after)
     return moment
 
 
-def last_end(start: datetime, duration: timedelta, rule: str, zone: ZoneInfo) -> datetime | None:
+def last_end(
+    start: datetime,
+    duration: timedelta,
+    rule: str,
+    zone: ZoneInfo,
+    rdates: Iterable[datetime] = (),
+) -> datetime | None:
     """When the last occurrence ends; None for a series without COUNT or UNTIL."""
-    series = parse(rule, start.astimezone(zone))
+    parse(rule, start.astimezone(zone))  # refuses a bad rule either way
     if "COUNT=" not in rule and "UNTIL=" not in rule:
         return None
     last = None
-    for last in series:  # noqa: B007 - bounded by COUNT or UNTIL
+    for last in _series(start, rule, (), rdates, zone):  # noqa: B007 - bounded by COUNT or UNTIL
         pass
     return None if last is None else last + duration

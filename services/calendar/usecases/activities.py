@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.calendar.domain import recurrence
 from services.calendar.domain.kinds import TIMED
 from services.calendar.tables import Activity, Member, OutcomeType, ReminderDefault
+from services.calendar.usecases import tombstones
 from services.calendar.usecases.alarms import drop_pending, plan_alarms
 from shared.auth import Identity
 from shared.contracts.calendar import (
@@ -31,8 +32,10 @@ from shared.visibility import visible_by_owner
 
 BUILTIN_OUTCOMES = ("completed", "no_answer", "rescheduled", "cancelled")
 DEFAULT_REMINDERS = {"call": [10], "meeting": [30], "letter": [0], "task": [0]}
+# An all-day activity starts at midnight: its default reminder is at 9:00 the day before.
+ALL_DAY_REMINDERS = [15 * 60]
 # Changing any of these moves the activity: a `rescheduled` event and new reminders.
-WHEN = ("starts_at", "ends_at", "all_day", "time_zone", "rrule", "exdates")
+WHEN = ("starts_at", "ends_at", "all_day", "time_zone", "rrule", "exdates", "rdates")
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,14 @@ async def find(session: AsyncSession, identity: Identity, activity_id: UUID) -> 
 async def _managed(session: AsyncSession, identity: Identity, activity_id: UUID) -> Activity:
     activity = await find(session, identity, activity_id)
     await session.refresh(activity, with_for_update=True)
+    await check_manages(session, identity, activity)
+    return activity
+
+
+async def check_manages(session: AsyncSession, identity: Identity, activity: Activity) -> None:
+    """`Forbidden` unless the caller may change the activity."""
     if not await _may_manage(session, identity, activity.owner_id):
         raise Forbidden("only the owner, the head of the owner's group or the admin may do this")
-    return activity
 
 
 def snapshot(activity: Activity) -> dict[str, Any]:
@@ -150,7 +158,8 @@ def _check_times(values: dict[str, Any]) -> None:
     starts_at, ends_at = values["starts_at"], values["ends_at"]
     if values["all_day"]:
         starts_at, ends_at = _whole_days(starts_at, ends_at, zone)
-        values["exdates"] = sorted({_midnight(day, zone) for day in values.get("exdates") or []})
+        for dates in ("exdates", "rdates"):
+            values[dates] = sorted({_midnight(day, zone) for day in values.get(dates) or []})
     elif values["kind"] not in TIMED:
         ends_at = starts_at
     if values["kind"] in TIMED and ends_at <= starts_at:
@@ -160,16 +169,27 @@ def _check_times(values: dict[str, Any]) -> None:
     if values.get("rrule"):
         try:
             values["rrule"] = rule = recurrence.normalise(values["rrule"], zone)
-            values["recurs_until"] = recurrence.last_end(starts_at, ends_at - starts_at, rule, zone)
+            values["recurs_until"] = recurrence.last_end(
+                starts_at, ends_at - starts_at, rule, zone, values.get("rdates") or ()
+            )
         except recurrence.BadRule as bad:
             raise Invalid({"rrule": str(bad)}) from None
     elif values.get("exdates"):
         raise Invalid({"exdates": N_("exceptions need a recurrence rule")})
+    elif values.get("rdates"):
+        raise Invalid({"rdates": N_("extra dates need a recurrence rule")})
 
 
 async def default_reminders(session: AsyncSession, user_id: UUID, kind: str) -> list[int]:
     own = await session.get(ReminderDefault, (user_id, kind))
     return list(own.minutes) if own else DEFAULT_REMINDERS[kind]
+
+
+async def _reminders_for(session: AsyncSession, values: dict[str, Any]) -> list[int]:
+    """The owner's defaults for the kind; for an all-day activity, a time of the day before."""
+    if values.get("all_day"):
+        return list(ALL_DAY_REMINDERS)
+    return await default_reminders(session, values["owner_id"], values["kind"])
 
 
 async def _zone_of(session: AsyncSession, user_id: UUID, policy: Policy) -> str:
@@ -195,7 +215,7 @@ async def add_activity(
         values["time_zone"] = await _zone_of(session, values["owner_id"], policy)
     _check_times(values)
     if values.get("reminders") is None:
-        values["reminders"] = await default_reminders(session, values["owner_id"], values["kind"])
+        values["reminders"] = await _reminders_for(session, values)
     activity_id = values.pop("id", None) or uuid4()
     values.setdefault("uid", f"{activity_id}@contentum-crm")
     activity = Activity(id=activity_id, created_by=UUID(identity.user_id), updated_at=now, **values)
@@ -233,19 +253,30 @@ async def change(
     if "owner_id" in changes or "participant_ids" in changes:
         values["participant_ids"] = list(dict.fromkeys(values["participant_ids"]))
         await _check_people(session, identity, values["owner_id"], values["participant_ids"])
-    if "kind" in changes and "reminders" not in changes:
-        values["reminders"] = await default_reminders(session, values["owner_id"], values["kind"])
-    if activity.rrule and "exdates" not in changes and "starts_at" in changes:
-        values["exdates"] = _moved_with_the_series(activity, values["starts_at"])
+    new_defaults = {"kind", "all_day"} & {k for k in changes if changes[k] != current.get(k)}
+    if new_defaults and "reminders" not in changes:
+        values["reminders"] = await _reminders_for(session, values)
+    if "rrule" in changes and changes["rrule"] is None:  # no series: nothing to except or add
+        values.update({dates: [] for dates in ("exdates", "rdates") if dates not in changes})
+    if activity.rrule and "starts_at" in changes:
+        for dates in ("exdates", "rdates"):
+            if dates not in changes:
+                values[dates] = _moved_with_the_series(activity, getattr(activity, dates), values)
     _check_times(values)
     changed = {name for name, value in values.items() if current.get(name) != value}
     if not changed:
         return activity
     previous = (activity.starts_at, activity.ends_at)
+    before = tombstones.people_of(activity)
+    old_owner = activity.owner_id
     for name in changed:
         setattr(activity, name, values[name])
     activity.sequence += 1
     activity.updated_at = now
+    moved_owner = old_owner if activity.owner_id != old_owner else None
+    tombstones.leave(
+        session, activity, people=before - tombstones.people_of(activity), owner_id=moved_owner
+    )
     await session.flush()
     if changed & {*WHEN, "reminders", "owner_id"}:
         await plan_alarms(session, activity, now=now, escalation_hours=policy.escalation_hours)
@@ -257,16 +288,17 @@ async def change(
     return activity
 
 
-def _moved_with_the_series(series: Activity, new_start: datetime) -> list[datetime]:
-    """The exceptions of a series whose start moves, moved by as much on the wall clock, so the
-    occurrences skipped stay skipped."""
+def _moved_with_the_series(
+    series: Activity, dates: list[datetime], values: dict[str, Any]
+) -> list[datetime]:
+    """The exceptions (or extra dates) of a series whose start moves, moved by as much on the
+    wall clock, so the occurrences skipped stay skipped and the extra ones stay extra."""
     zone = ZoneInfo(series.time_zone)
-    shift = new_start.astimezone(zone).replace(tzinfo=None) - series.starts_at.astimezone(
+    shift = values["starts_at"].astimezone(zone).replace(tzinfo=None) - series.starts_at.astimezone(
         zone
     ).replace(tzinfo=None)
     return [
-        (day.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
-        for day in series.exdates
+        (day.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone) for day in dates
     ]
 
 
@@ -287,8 +319,10 @@ _COLUMNS = (
     "phone",
     "rrule",
     "exdates",
+    "rdates",
     "reminders",
     "recurs_until",
+    "dav_extra",
 )
 
 
@@ -306,7 +340,11 @@ async def update_activity(
 
 
 async def cancel(session: AsyncSession, activity: Activity, *, now: datetime) -> None:
-    """It will not take place: kept (feeds show it as cancelled), reminders dropped."""
+    """It will not take place: kept (feeds show it as cancelled, CalDAV collections drop it),
+    reminders dropped."""
+    tombstones.leave(
+        session, activity, people=tombstones.people_of(activity), owner_id=activity.owner_id
+    )
     activity.status = "cancelled"
     activity.sequence += 1
     activity.updated_at = now
@@ -357,6 +395,13 @@ async def report_outcome(
             raise Invalid({"result": N_("unknown outcome type")})
         if activity.rrule:
             activity = await _detach(session, identity, policy, activity, occurrence, now=now)
+        if result == "cancelled":
+            tombstones.leave(
+                session,
+                activity,
+                people=tombstones.people_of(activity),
+                owner_id=activity.owner_id,
+            )
         activity.status = "cancelled" if result == "cancelled" else "done"
         activity.outcome, activity.outcome_note, activity.completed_at = result, note, now
         activity.sequence += 1
@@ -406,10 +451,30 @@ async def _detach(
         ends_at=occurrence + (series.ends_at - series.starts_at),
         rrule=None,
         exdates=[],
+        rdates=[],
         reminders=[],
-        uid=f"{series.uid}/{occurrence.astimezone(UTC):%Y%m%dT%H%M%SZ}",
     )
-    return await add_activity(session, identity, policy, copied, now=now)
+    return await add_occurrence(session, identity, policy, series, occurrence, copied, now=now)
+
+
+async def add_occurrence(
+    session: AsyncSession,
+    identity: Identity,
+    policy: Policy,
+    series: Activity,
+    occurrence: datetime,
+    values: dict[str, Any],
+    *,
+    now: datetime,
+) -> Activity:
+    """An occurrence of a series as an activity of its own (reported on, or moved elsewhere)."""
+    values = {
+        **values,
+        "uid": f"{series.uid}/{occurrence.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+        "series_id": series.id,
+        "recurrence_id": occurrence,
+    }
+    return await add_activity(session, identity, policy, values, now=now)
 
 
 def starts_between(activity: Activity, after: datetime, before: datetime) -> list[datetime]:
@@ -418,7 +483,7 @@ def starts_between(activity: Activity, after: datetime, before: datetime) -> lis
         return [activity.starts_at] if after <= activity.starts_at < before else []
     zone = ZoneInfo(activity.time_zone)
     return recurrence.starts_between(
-        activity.starts_at, activity.rrule, activity.exdates, zone, after, before
+        activity.starts_at, activity.rrule, activity.exdates, zone, after, before, activity.rdates
     )
 
 

@@ -32,7 +32,19 @@ def _next_occurrence(activity: Activity, after: datetime) -> datetime | None:
     if not activity.rrule:
         return activity.starts_at if activity.starts_at > after else None
     zone = ZoneInfo(activity.time_zone)
-    return recurrence.next_start(activity.starts_at, activity.rrule, activity.exdates, zone, after)
+    return recurrence.next_start(
+        activity.starts_at, activity.rrule, activity.exdates, zone, after, activity.rdates
+    )
+
+
+def _before(activity: Activity, occurrence: datetime, minutes: int) -> datetime:
+    """`minutes` before the start; for an all-day activity on the local clock, so a reminder
+    at 9:00 the day before stays at 9:00 across a change of time."""
+    if not activity.all_day:
+        return occurrence - timedelta(minutes=minutes)
+    zone = ZoneInfo(activity.time_zone)
+    wall = occurrence.astimezone(zone).replace(tzinfo=None) - timedelta(minutes=minutes)
+    return wall.replace(tzinfo=zone)
 
 
 def _reminder(activity: Activity, minutes: int, after: datetime) -> Alarm | None:
@@ -43,7 +55,7 @@ def _reminder(activity: Activity, minutes: int, after: datetime) -> Alarm | None
     return Alarm(
         activity_id=activity.id,
         kind="reminder",
-        fire_at=max(occurrence - timedelta(minutes=minutes), after),
+        fire_at=max(_before(activity, occurrence, minutes), after),
         occurrence_starts_at=occurrence,
         minutes_before=minutes,
     )

@@ -22,12 +22,13 @@ from shared.auth import Identity
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Forbidden, NotFound
 
-FORMAT = "1"  # raise when the rendering changes, so cached copies are refetched
+FORMAT = "2"  # raise when the rendering changes, so cached copies are refetched
 HISTORY = timedelta(days=180)  # how far back a feed reaches; the future is always there
 FEED_COLUMNS: tuple[Any, ...] = (
     Activity.id,
     Activity.uid,
     Activity.kind,
+    Activity.owner_id,
     Activity.title,
     Activity.note,
     Activity.place,
@@ -39,6 +40,8 @@ FEED_COLUMNS: tuple[Any, ...] = (
     Activity.time_zone,
     Activity.rrule,
     Activity.exdates,
+    Activity.rdates,
+    Activity.recurs_until,
     Activity.reminders,
     Activity.sequence,
     Activity.created_at,
@@ -97,7 +100,7 @@ async def live_feeds(sessions: SessionFactory, identity: Identity) -> list[Feed]
         return list(found)
 
 
-def _subtree(team_id: UUID) -> Any:
+def subtree(team_id: UUID) -> Any:
     tree = select(Team.id).where(Team.id == team_id).cte("subtree", recursive=True)
     return tree.union_all(select(Team.id).where(Team.parent_id == tree.c.id))
 
@@ -115,7 +118,7 @@ async def _scope(session: AsyncSession, feed: Feed) -> ColumnElement[bool] | Non
     admin = owner is not None and owner.role == "admin"
     if not (admin or await _heads(session, feed.team_id, feed.owner_id)):
         return None
-    tree = _subtree(feed.team_id)
+    tree = subtree(feed.team_id)
     members = select(Member.id).where(Member.team_id.in_(select(tree.c.id)))
     return Activity.owner_id.in_(members)
 
@@ -182,5 +185,16 @@ async def render_feed(
         if if_none_match is not None and etag in {tag.strip() for tag in if_none_match.split(",")}:
             return FeedContent(etag, None)
         rows = (await session.execute(feed_query(scope, now).order_by(Activity.starts_at))).all()
-    body = ical.render(rows, name=name, link=link, now=now)
+        named = await organizers(session, {row.owner_id for row in rows})
+    body = ical.render(rows, name=name, link=link, now=now, organizers=named)
     return FeedContent(etag, body)
+
+
+async def organizers(session: AsyncSession, owners: set[UUID]) -> dict[UUID, ical.Organizer]:
+    """The owners ORGANIZER names, those whose e-mail the calendar knows."""
+    found = await session.execute(
+        select(Member.id, Member.name, Member.email).where(
+            Member.id.in_(owners), Member.email.is_not(None)
+        )
+    )
+    return {row.id: ical.Organizer(row.name, row.email) for row in found}

@@ -1,21 +1,20 @@
 """Importing `.ics` files: every event becomes (or updates) an activity, all or nothing."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
 
-from services.calendar.domain import ical
+from services.calendar.domain import parsing
 from services.calendar.tables import Activity
-from services.calendar.usecases.activities import Policy, add_activity, cancel, change
+from services.calendar.usecases.activities import Policy
+from services.calendar.usecases.objects import save_event
 from shared.auth import Identity
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Invalid
 
 MAX_EVENTS = 5000
-TITLE_LENGTH = 300
 
 
 @dataclass(frozen=True)
@@ -23,16 +22,7 @@ class Imported:
     created: int
     updated: int
     unchanged: int
-    skipped: int = 0  # changed occurrences of series (RECURRENCE-ID), not imported
-
-
-def _values(event: ical.ImportedEvent) -> dict[str, Any]:
-    """What an activity takes from the event (its UID only when it is created)."""
-    values = asdict(event)
-    for kept_aside in ("cancelled", "number", "uid"):
-        values.pop(kept_aside)
-    values["title"] = values["title"][:TITLE_LENGTH]
-    return values
+    skipped: int = 0  # changed occurrences naming no occurrence of their series
 
 
 async def import_calendar(
@@ -40,8 +30,8 @@ async def import_calendar(
 ) -> Imported:
     """Import into the caller's calendar; a UID imported before updates that activity."""
     try:
-        events, skipped = ical.read(data, zone or policy.time_zone)
-    except ical.BadCalendar as bad:
+        events, skipped = parsing.read(data, zone or policy.time_zone)
+    except parsing.BadCalendar as bad:
         raise Invalid({"file": str(bad)}) from None
     if len(events) > MAX_EVENTS:
         raise Invalid({"file": f"at most {MAX_EVENTS} events in one file"})
@@ -50,29 +40,19 @@ async def import_calendar(
     now = datetime.now(UTC)
     async with unit_of_work(sessions) as session:
         for event in events:
-            values = _values(event)
             try:
                 existing = await session.scalar(
                     select(Activity)
                     .where(Activity.owner_id == owner_id, Activity.uid == event.uid)
                     .with_for_update()
                 )
-                if existing is None:
-                    activity = await add_activity(
-                        session, identity, policy, {**values, "uid": event.uid}, now=now
-                    )
-                    created += 1
-                elif existing.status == "scheduled":
-                    before = existing.sequence
-                    activity = await change(session, identity, policy, existing, values, now=now)
-                    updated += activity.sequence != before
-                    unchanged += activity.sequence == before
-                else:
-                    unchanged += 1
-                    continue
+                saved = await save_event(
+                    session, identity, policy, event, existing=existing, now=now
+                )
             except Invalid as invalid:
                 problems = "; ".join(f"{k}: {v}" for k, v in invalid.problems.items())
                 raise Invalid({"file": f"event {event.number} ({event.uid}): {problems}"}) from None
-            if event.cancelled and activity.status == "scheduled":
-                await cancel(session, activity, now=now)
+            created += existing is None
+            updated += existing is not None and saved.changed
+            unchanged += existing is not None and not saved.changed
     return Imported(created, updated, unchanged, skipped)

@@ -32,7 +32,7 @@ _HOP_BY_HOP = {
 }
 
 
-def _forwardable(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
+def forwardable(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
 
 
@@ -43,20 +43,30 @@ def _unavailable(service: str, reason: str) -> JSONResponse:
     )
 
 
-@router.get("/api/calendar/feeds/{token}.ics", include_in_schema=False)
+@router.api_route(
+    "/api/calendar/feeds/{token}.ics", methods=["GET", "HEAD"], include_in_schema=False
+)
 async def calendar_feed(token: str, request: Request) -> Response:
-    """iCalendar feeds are fetched by calendar apps without signing in: the address is the key."""
+    """iCalendar feeds are fetched by calendar apps without signing in: the address is the key.
+    HEAD answers like GET, without the body."""
     backends: Backends = request.app.state.backends
     headers = {**origin(request)}
     if "if-none-match" in request.headers:
         headers["if-none-match"] = request.headers["if-none-match"]
     try:
         answer = await backends.request(
-            "calendar", "GET", f"/api/calendar/feeds/{token}.ics", identity=None, headers=headers
+            "calendar",
+            request.method,
+            f"/api/calendar/feeds/{token}.ics",
+            identity=None,
+            headers=headers,
         )
     except ServiceUnavailable as down:
         return _unavailable(down.service, down.reason)
-    return Response(answer.content, answer.status_code, headers=_forwardable(answer.headers))
+    answered = forwardable(answer.headers)
+    if request.method == "HEAD" and "content-length" in answer.headers:
+        answered["content-length"] = answer.headers["content-length"]
+    return Response(answer.content, answer.status_code, headers=answered)
 
 
 @router.api_route(
@@ -83,7 +93,7 @@ async def forward(path: str, request: Request, user: CurrentUser) -> Response:
             stream=True,
             params=request.query_params,
             content=request.stream(),
-            headers={**_forwardable(dict(request.headers)), **origin(request)},
+            headers={**forwardable(dict(request.headers)), **origin(request)},
         )
     except ServiceUnavailable as down:
         return _unavailable(down.service, down.reason)
@@ -93,7 +103,7 @@ async def forward(path: str, request: Request, user: CurrentUser) -> Response:
 def passed_on(answer: httpx.Response) -> Response:
     """A service's streamed answer, passed on as it arrives (a large download never sits whole
     in the gateway's memory), its length kept so a browser shows the progress."""
-    headers = _forwardable(answer.headers)
+    headers = forwardable(answer.headers)
     if "content-length" in answer.headers:
         headers["content-length"] = answer.headers["content-length"]
     return StreamingResponse(

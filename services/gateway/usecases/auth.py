@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.credentials import (
     API_TOKEN_PREFIX,
@@ -35,16 +36,25 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
+async def _not_throttled(session: AsyncSession, email: str) -> None:
+    since = datetime.now(UTC) - FAILURE_WINDOW
+    failures = await session.scalar(
+        select(func.count()).where(LoginFailure.email == email, LoginFailure.failed_at > since)
+    )
+    if (failures or 0) >= MAX_FAILURES:
+        raise Throttled(FAILURE_WINDOW)
+
+
+async def _failed(sessions: SessionFactory, email: str) -> None:
+    async with unit_of_work(sessions) as session:
+        session.add(LoginFailure(email=email))
+
+
 async def sign_in(sessions: SessionFactory, *, email: str, password: str) -> tuple[User, str]:
     """Check the password and open a session; the token is returned once, only its hash kept."""
     email = normalize_email(email)
-    since = datetime.now(UTC) - FAILURE_WINDOW
     async with unit_of_work(sessions) as session:
-        failures = await session.scalar(
-            select(func.count()).where(LoginFailure.email == email, LoginFailure.failed_at > since)
-        )
-        if (failures or 0) >= MAX_FAILURES:
-            raise Throttled(FAILURE_WINDOW)
+        await _not_throttled(session, email)
         user = await session.scalar(
             select(User).where(func.lower(User.email) == email, User.active.is_(True))
         )
@@ -58,8 +68,40 @@ async def sign_in(sessions: SessionFactory, *, email: str, password: str) -> tup
             return user, token
     if user is None:
         await asyncio.to_thread(verify_password, None, password)  # same cost as a wrong password
+    await _failed(sessions, email)
+    raise InvalidCredentials
+
+
+async def sign_in_with_api_token(sessions: SessionFactory, *, email: str, token: str) -> User:
+    """HTTP Basic for calendar programs: the e-mail and a personal API token as the password.
+
+    Failures count against the same throttle as passwords; session tokens are not accepted.
+    """
+    email = normalize_email(email)
     async with unit_of_work(sessions) as session:
-        session.add(LoginFailure(email=email))
+        await _not_throttled(session, email)
+        user = None
+        if token.startswith(API_TOKEN_PREFIX):
+            token_hash = hash_token(token)
+            user = await session.scalar(
+                select(User)
+                .join(ApiToken, ApiToken.user_id == User.id)
+                .where(
+                    ApiToken.token_hash == token_hash,
+                    ApiToken.revoked_at.is_(None),
+                    func.lower(User.email) == email,
+                    User.active.is_(True),
+                )
+            )
+        if user is not None:
+            await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+            await session.execute(
+                update(ApiToken)
+                .where(ApiToken.token_hash == token_hash)
+                .values(last_used_at=datetime.now(UTC))
+            )
+            return user
+    await _failed(sessions, email)
     raise InvalidCredentials
 
 

@@ -13,6 +13,8 @@ CSRF_COOKIE = "crm_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_EXPLORER = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+# Fetched by calendar programs, never by pages: their answers set no cookie.
+CALENDAR_CLIENT_PATHS = ("/api/calendar/feeds/", "/dav/", "/.well-known/caldav")
 
 # No inline script or style anywhere: everything comes from /static.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -49,9 +51,21 @@ SECURITY_HEADERS = {
 }
 
 
+def _calendar_client(request: Request) -> bool:
+    """A CalDAV client: `/dav/` with HTTP Basic credentials (the address and a personal token).
+
+    A browser could replay cached Basic credentials, but not with DAV's writes: PUT and DELETE
+    from another site need a CORS preflight the gateway never grants, and `/dav/` takes no POST
+    (the one method a plain form sends), so such requests cannot be forged from a page.
+    """
+    scheme = request.headers.get("authorization", "").partition(" ")[0].lower()
+    return request.url.path.startswith("/dav/") and scheme == "basic" and request.method != "POST"
+
+
 def needs_csrf_token(request: Request) -> bool:
-    """State changes from a browser need the token; API clients with a bearer token send no cookies."""
-    if request.method not in UNSAFE_METHODS:
+    """State changes from a browser need the token; API clients with a bearer token send no
+    cookies, and CalDAV clients sign in on every request with HTTP Basic."""
+    if request.method not in UNSAFE_METHODS or _calendar_client(request):
         return False
     return not (request.url.path.startswith("/api/") and SESSION_COOKIE not in request.cookies)
 
@@ -78,7 +92,7 @@ def install_browser_security(app: FastAPI, *, secure_cookies: bool) -> None:
                 )
         request.state.csrf_token = cookie or secrets.token_urlsafe(32)
         response = await call_next(request)
-        if cookie is None:
+        if cookie is None and not request.url.path.startswith(CALENDAR_CLIENT_PATHS):
             response.set_cookie(
                 CSRF_COOKIE,
                 request.state.csrf_token,

@@ -1,11 +1,14 @@
-"""The calendar on a phone: the private iCalendar address, and importing `.ics` files."""
+"""The calendar on a phone: the private iCalendar address, the app password for calendar apps
+(CalDAV), and importing `.ics` files."""
 
 from typing import Any
 
 import segno
 from fastapi import APIRouter, Request, Response, UploadFile
 
+from services.gateway.backends import origin
 from services.gateway.tables import User
+from services.gateway.usecases.auth import create_api_token
 from services.gateway.web.backend import ask, problems, read
 from services.gateway.web.common import PageSeller
 from services.gateway.web.i18n import gettext as _
@@ -25,6 +28,8 @@ async def _sync_context(request: Request, user: User) -> dict[str, Any]:
         "qr": None,
         "imported": None,
         "problems": {},
+        "server": "{x-forwarded-proto}://{x-forwarded-host}/".format_map(origin(request)),
+        "app_password": None,
     }
 
 
@@ -46,6 +51,17 @@ async def create_feed(request: Request, user: PageSeller) -> Response:
         context["qr"] = segno.make(address["webcal"], error="m").svg_data_uri(scale=4)
     else:
         context["problems"] = {"feed": _("The address could not be made.")}
+    return render(request, "calendar/sync.html", user, **context)
+
+
+@router.post("/calendar/app-password")
+async def make_app_password(request: Request, user: PageSeller) -> Response:
+    """A personal API token for a calendar app (CalDAV), shown once."""
+    _token, secret = await create_api_token(
+        request.app.state.sessions, user_id=user.id, name=_("Calendar app")
+    )
+    context = await _sync_context(request, user)
+    context["app_password"] = secret
     return render(request, "calendar/sync.html", user, **context)
 
 
