@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from services.calendar.domain.kinds import TIMED
 from shared.errors import Invalid
-from shared.schemas import Strict
+from shared.schemas import Moment, Strict
 from shared.text import N_
 
 if TYPE_CHECKING:
@@ -24,9 +24,9 @@ Minutes = Annotated[int, Field(ge=0, le=40320, description="minutes before the s
 class When(Strict):
     """Start and end for calls and meetings; a due time for letters and tasks."""
 
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
-    due: AwareDatetime | None = Field(default=None, description="letters and tasks")
+    start: Moment | None = None
+    end: Moment | None = None
+    due: Moment | None = Field(default=None, description="letters and tasks")
 
     def times(self) -> dict[str, datetime]:
         if self.due is not None:
@@ -50,7 +50,7 @@ class Details(When):
     rrule: Annotated[
         str | None, Field(max_length=500, examples=["FREQ=WEEKLY;BYDAY=MO;COUNT=10"])
     ] = None
-    exdates: Annotated[list[AwareDatetime], Field(max_length=500)] = Field(default_factory=list)
+    exdates: Annotated[list[Moment], Field(max_length=500)] = Field(default_factory=list)
     reminders: Annotated[list[Minutes] | None, Field(max_length=10)] = Field(
         default=None, description="defaults to the owner's defaults for the kind"
     )
@@ -104,7 +104,7 @@ class ActivityUpdate(When):
     place: Annotated[str | None, Field(max_length=300)] = None
     phone: Annotated[str | None, Field(max_length=50)] = None
     rrule: Annotated[str | None, Field(max_length=500)] = None
-    exdates: Annotated[list[AwareDatetime] | None, Field(max_length=500)] = None
+    exdates: Annotated[list[Moment] | None, Field(max_length=500)] = None
     reminders: Annotated[list[Minutes] | None, Field(max_length=10)] = None
     status: Literal["scheduled", "done", "cancelled"] | None = Field(
         default=None, description="`done` only through the outcome report"

@@ -6,7 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -30,6 +30,7 @@ from services.calendar.usecases.imports import import_calendar
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.errors import Forbidden, Invalid
+from shared.schemas import Moment
 from shared.text import N_
 
 router = APIRouter(prefix="/api/calendar", tags=["calendar"])
@@ -46,8 +47,8 @@ CALENDAR_TYPE = "text/calendar; charset=utf-8"
 async def occurrences(
     sessions: Sessions,
     identity: CurrentIdentity,
-    start: AwareDatetime,
-    end: AwareDatetime,
+    start: Moment,
+    end: Moment,
     owner_id: UUID | None = None,
     include_cancelled: bool = False,
 ) -> list[Occurrence]:

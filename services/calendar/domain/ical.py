@@ -18,6 +18,7 @@ import icalendar
 
 from services.calendar.domain.kinds import KINDS
 from services.calendar.domain.recurrence import BadRule, normalise
+from shared.schemas import EARLIEST, LATEST
 
 PRODUCT = "-//Contentum CRM//Calendar 1.0//EN"
 
@@ -330,6 +331,8 @@ class ImportedEvent:
 def read(data: bytes, default_zone: str) -> tuple[list[ImportedEvent], int]:
     """The events of an iCalendar file, and how many changed occurrences (RECURRENCE-ID) were
     left out; any problem raises `BadCalendar` naming the event."""
+    if b"\x00" in data:
+        raise BadCalendar("not an iCalendar file: it holds a NUL character")
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except Exception as error:  # the parser raises several types for broken input
@@ -344,7 +347,15 @@ def read(data: bytes, default_zone: str) -> tuple[list[ImportedEvent], int]:
             continue
         try:
             events.append(_event(component, default_zone, number))
-        except (BadRule, BadCalendar, ValueError, TypeError, AttributeError, KeyError) as error:
+        except (
+            BadRule,
+            BadCalendar,
+            ValueError,
+            TypeError,
+            AttributeError,
+            KeyError,
+            OverflowError,
+        ) as error:
             uid = component.get("UID", "")
             raise BadCalendar(f"event {number} ({uid or 'no UID'}): {error}") from None
     return events, skipped
@@ -383,6 +394,8 @@ def _event(component: Any, default_zone: str, number: int) -> ImportedEvent:
         ends_at = starts_at + (timedelta(days=1) if all_day else timedelta(0))
     if ends_at < starts_at:
         raise BadCalendar("DTEND is before DTSTART")
+    if starts_at.date() < EARLIEST or ends_at.date() > LATEST:
+        raise BadCalendar(f"its dates are not between {EARLIEST} and {LATEST}")
     kind = str(component.get("X-CONTENTUM-KIND", "")).lower()
     if kind not in KINDS:
         categories = component.get("CATEGORIES")
