@@ -83,10 +83,11 @@ class Consumer:
         self._attempts = attempts
         self._retry_delay = retry_delay
 
-    async def deliver(self, body: bytes) -> Outcome:
-        """Apply one message; raise only for transient failures (the bus redelivers later)."""
+    async def deliver(self, body: bytes, attributes: Mapping[str, str] | None = None) -> Outcome:
+        """Apply one message (with `attributes`, a binary-mode one whose body is the data);
+        raise only for transient failures (the bus redelivers later)."""
         try:
-            event = parse_event(body)
+            event = parse_event(body, attributes)
         except MalformedEvent as malformed:
             return Dead(str(malformed))
         handler = self.handlers.get(event.type)

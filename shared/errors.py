@@ -1,7 +1,15 @@
 """Errors a use case raises about its input, answered the way FastAPI answers validation errors."""
 
+import logging
+
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger(__name__)
+# PostgreSQL's class 22, "data exception": a value it cannot take (a number out of range, a
+# date past its calendar, a NUL in text) — the input's fault, never the server's.
+DATA_EXCEPTION = "22"
 
 
 class Invalid(Exception):
@@ -69,6 +77,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def forbidden(_: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status.HTTP_403_FORBIDDEN)
 
+    async def unstorable(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, DBAPIError)
+        if not str(getattr(error.orig, "sqlstate", "") or "").startswith(DATA_EXCEPTION):
+            raise error
+        # A value slipped past the checks of its field: refused whole (the transaction is rolled
+        # back), logged so the field gets its own check.
+        log.warning("refused a value the database cannot store: %s", error.orig)
+        return JSONResponse(
+            {"detail": "a value is out of the range the CRM can store"},
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+
     app.add_exception_handler(Invalid, invalid)
+    app.add_exception_handler(DBAPIError, unstorable)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Forbidden, forbidden)

@@ -12,12 +12,10 @@ from faststream.kafka.message import KafkaMessage as RawKafkaMessage
 
 from shared.bus import Message
 from shared.consumer import Consumer, Dead
-from shared.events import topics
+from shared.events import BINARY_PREFIX, CLOUDEVENTS_JSON, DLQ_SUFFIX, binary_attributes, topics
 from shared.metrics import EVENTS_DEAD
 
 log = logging.getLogger(__name__)
-
-DLQ_SUFFIX = ".dlq"
 
 
 class KafkaBus:
@@ -75,7 +73,7 @@ class KafkaBus:
                 message.body,
                 message.topic,
                 key=message.key.encode(),
-                headers={"content-type": "application/cloudevents+json"},
+                headers={"content-type": CLOUDEVENTS_JSON},
                 no_confirm=True,
             )
             for message in messages
@@ -96,9 +94,10 @@ class KafkaBus:
         subscriber(handle)
 
     async def _handle(self, consumer: Consumer, message: RawKafkaMessage) -> None:
-        topic = message.raw_message.topic  # type: ignore[union-attr]
+        raw: Any = message.raw_message
+        topic = raw.topic
         try:
-            outcome = await consumer.deliver(message.body)
+            outcome = await consumer.deliver(message.body, binary_attributes(raw.headers or ()))
         except Exception:
             # The database is unreachable: wait, then let Kafka redeliver (nack seeks back).
             await asyncio.sleep(self._redelivery_delay)
@@ -111,11 +110,19 @@ class KafkaBus:
     ) -> None:
         log.error("%s: message from %s dead-lettered: %s", consumer.name, topic, error)
         raw: Any = message.raw_message
+        # The message goes on as it came (its content type, a binary event's `ce_*` headers),
+        # with what went wrong added.
+        kept = {
+            name: value.decode("utf-8", "replace")
+            for name, value in raw.headers or ()
+            if name.lower() == "content-type" or name.lower().startswith(BINARY_PREFIX)
+        }
         await self.broker.publish(
             message.body,
             topic + DLQ_SUFFIX,
             key=raw.key,
             headers={
+                **kept,
                 "x-error": error[:1000],
                 "x-consumer": consumer.name,
                 "x-original-topic": topic,

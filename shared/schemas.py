@@ -1,9 +1,106 @@
-"""The base of every strict request body: unknown fields are refused, text is trimmed."""
+"""The base of every strict request body: unknown fields are refused, text is trimmed and may
+hold no NUL character; `NotNull` marks a change's fields that may be left out but not emptied;
+`Day` and `Moment` are the dates and times the CRM takes."""
 
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+from shared.text import N_
+
+NUL_REFUSED = N_("may not contain a NUL character")
+NULL_REFUSED = N_("may not be null")
+# Any plan or appointment fits, and a period, a week or a time zone added to a date in this
+# range never runs off the calendar's ends (year 1, year 9999).
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+OUT_OF_CALENDAR = N_("choose a date between 1900 and 2199")
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in `value` (text, or lists and maps of it), which
+    PostgreSQL cannot store in text."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_nul(item) for item in value)
+    return False
 
 
 class Strict(BaseModel):
     """A request body that names every field it accepts; anything else is a 422."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if holds_nul(value):
+            raise ValueError(NUL_REFUSED)
+        return value
+
+
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError(NULL_REFUSED)
+    return value
+
+
+@dataclass(frozen=True)
+class NotNull:
+    """`Annotated[str | None, NotNull()] = None`: a change (PATCH) may leave the field out, but
+    an explicit `null` is a 422, and the document says the field is never null."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_refuse_null, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        options = json_schema.get("anyOf")
+        if isinstance(options, list):
+            kept = [option for option in options if option != {"type": "null"}]
+            del json_schema["anyOf"]
+            if len(kept) == 1:
+                json_schema.update(kept[0])
+            else:
+                json_schema["anyOf"] = kept
+        return json_schema
+
+
+def _in_calendar(value: date) -> date:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(OUT_OF_CALENDAR)
+    return value
+
+
+_RANGE = "between 1900-01-01 and 2199-12-31"
+Day = Annotated[date, AfterValidator(_in_calendar), Field(description=f"a date {_RANGE}")]
+Moment = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_calendar),
+    Field(description=f"a time with its offset, {_RANGE}"),
+]
+
+
+T = TypeVar("T")
+# A field of a change (PATCH): left out, it stays as it is; it may not be set to null.
+Changed = Annotated[T | None, NotNull()]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.bus import Bus
@@ -32,6 +32,12 @@ class ServiceSpec:
     migrations: Path
     routers: Sequence[APIRouter] = ()
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    # False: the routers serve `/openapi.json` and `/docs` themselves (the gateway's document
+    # takes in the services' own).
+    openapi: bool = True
+    # A service behind the gateway answers a path as it is: a redirect would name the service's
+    # own address, which the caller cannot reach. People type the gateway's pages' addresses.
+    redirect_slashes: bool = False
 
 
 def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
@@ -94,7 +100,15 @@ def create_service_app(
             await events_engine.dispose()
             await engine.dispose()
 
-    app = FastAPI(title=spec.title, lifespan=lifespan)
+    own_docs = "/openapi.json" if spec.openapi else None
+    app = FastAPI(
+        title=spec.title,
+        lifespan=lifespan,
+        openapi_url=own_docs,
+        docs_url=own_docs and "/docs",
+        redoc_url=own_docs and "/redoc",
+        redirect_slashes=spec.redirect_slashes,
+    )
     app.state.service = spec.name
     app.state.identity_secret = settings.identity_secret.get_secret_value()
     app.middleware("http")(_measure(spec.name))
@@ -123,8 +137,13 @@ def operations_router() -> APIRouter:
         body = {name: "ok" if ok else "down" for name, ok in checks.items()}
         return JSONResponse(body, status_code=200 if all(checks.values()) else 503)
 
-    @router.get("/metrics")
+    @router.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def metrics() -> Response:
+        """Prometheus metrics, in its text format."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

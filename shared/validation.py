@@ -6,16 +6,20 @@ service, the signed-in user's in the gateway, else the request's Accept-Language
 common error types, and left as pydantic says it otherwise.
 """
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.auth import IDENTITY_HEADER, InvalidIdentity, verify_identity
 from shared.i18n import LOCALES, translations
+from shared.schemas import NUL_REFUSED
 from shared.text import N_
 
 # Error types whose message needs nothing from the error's context.
@@ -96,7 +100,22 @@ def message(error: Mapping[str, Any], locale: str) -> str:
 
 def translated(errors: Iterable[Mapping[str, Any]], locale: str) -> list[dict[str, Any]]:
     """`errors` as FastAPI answers them, each message in `locale`."""
-    return [{**error, "msg": message(error, locale)} for error in errors]
+    return [{**error, "msg": message(error, locale), **_echoed(error)} for error in errors]
+
+
+def _echoed(error: Mapping[str, Any]) -> dict[str, Any]:
+    """The input as JSON can say it: `1e400` arrives as infinity, which JSON has no word for."""
+    return {"input": _json_safe(error["input"])} if "input" in error else {}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def by_field(errors: Iterable[Mapping[str, Any]], locale: str) -> dict[str, str]:
@@ -145,3 +164,41 @@ def install_validation_messages(app: FastAPI) -> None:
         return answer(request, error)
 
     app.add_exception_handler(RequestValidationError, handle)
+    app.add_middleware(RefuseNul)
+
+
+class RefuseNul:
+    """A NUL character in the path or the query is a 422 before any route sees it: PostgreSQL
+    stores no NUL in text, and no name or search holds one. (Bodies: `shared.schemas.Strict`.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            wrong = _nul_fields(scope)
+            if wrong:
+                catalogue = translations(caller_locale(Request(scope)))
+                detail = [
+                    {
+                        "loc": list(where),
+                        "msg": catalogue.ugettext(NUL_REFUSED),
+                        "type": "value_error",
+                    }
+                    for where in wrong
+                ]
+                refusal = JSONResponse({"detail": detail}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _nul_fields(scope: Scope) -> list[tuple[str, ...]]:
+    """Where a NUL is: ("path",) and ("query", name) for each parameter holding one."""
+    wrong: list[tuple[str, ...]] = [("path",)] if "\x00" in scope.get("path", "") else []
+    query = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                wrong.append(("query", name.replace("\x00", "")))
+    return wrong

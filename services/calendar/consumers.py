@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.calendar.tables import Member, Team
+from services.calendar.usecases.feeds import end_feeds
 from shared.consumer import Handler
 from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
@@ -25,6 +26,8 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
         "email": user.email,
     }
     await upsert_newer(session, Member, user.user_id, {**values, "changed_at": event.time})
+    if not user.active:  # for good: reactivated, they make new addresses
+        await end_feeds(session, user.user_id, at=event.time)
 
 
 async def on_team_changed(session: AsyncSession, event: Envelope[Any]) -> None:

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from services.calendar.domain import limits
 from services.calendar.domain.kinds import TIMED
 from shared.errors import Invalid
-from shared.schemas import Strict
+from shared.schemas import Moment, Strict
 from shared.text import N_
 
 if TYPE_CHECKING:
@@ -30,16 +30,16 @@ Phone = Annotated[str, Field(max_length=limits.PHONE_LENGTH)]
 Rule = Annotated[
     str, Field(max_length=limits.RULE_LENGTH, examples=["FREQ=WEEKLY;BYDAY=MO;COUNT=10"])
 ]
-Dates = Annotated[list[AwareDatetime], Field(max_length=limits.MAX_DATES)]
+Dates = Annotated[list[Moment], Field(max_length=limits.MAX_DATES)]
 Reminders = Annotated[list[Minutes], Field(max_length=limits.MAX_REMINDERS)]
 
 
 class When(Strict):
     """Start and end for calls and meetings; a due time for letters and tasks."""
 
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
-    due: AwareDatetime | None = Field(default=None, description="letters and tasks")
+    start: Moment | None = None
+    end: Moment | None = None
+    due: Moment | None = Field(default=None, description="letters and tasks")
 
     def times(self) -> dict[str, datetime]:
         if self.due is not None:

@@ -9,12 +9,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, fie
 
 from services.deals.domain.fields import FieldType, RecordType
 from services.deals.domain.nip import normalize_nip
-from shared.schemas import Strict
+from shared.schemas import Changed, Strict
 
 if TYPE_CHECKING:
     from services.deals.tables import Company
 
 
+MAX_AMOUNT = Decimal("999999999999.99")  # what numeric(14, 2) holds
 Money = Annotated[
     Decimal,
     Field(ge=0, max_digits=14, decimal_places=2, examples=["125000.00"]),
@@ -66,17 +67,17 @@ class DealImport(DealCreate):
 class DealUpdate(Strict):
     """Any fields to change; with `stage_id` the deal moves, once the stage's requirements are met."""
 
-    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    company_id: UUID | None = None
-    owner_id: UUID | None = None
+    title: Changed[Annotated[str, Field(min_length=1, max_length=200)]] = None
+    company_id: Changed[UUID] = None
+    owner_id: Changed[UUID] = None
     amount: Money | None = None
-    currency: Currency | None = None
+    currency: Changed[Currency] = None
     expected_close_date: date | None = None
-    stage_id: UUID | None = None
-    probability: Annotated[int, Field(ge=0, le=100)] | None = None
+    stage_id: Changed[UUID] = None
+    probability: Changed[Annotated[int, Field(ge=0, le=100)]] = None
     source: Annotated[str, Field(max_length=100)] | None = None
-    contact_ids: list[UUID] | None = Field(default=None, max_length=50)
-    custom: dict[str, Any] | None = None
+    contact_ids: Changed[Annotated[list[UUID], Field(max_length=50)]] = None
+    custom: Changed[dict[str, Any]] = None
     lost_reason: Annotated[str, Field(max_length=100)] | None = None
 
 
@@ -102,8 +103,8 @@ class DealFilters(BaseModel):
     stage_id: UUID | None = None
     pipeline_id: UUID | None = None
     company_id: UUID | None = None
-    amount_min: Decimal | None = Field(default=None, ge=0)
-    amount_max: Decimal | None = Field(default=None, ge=0)
+    amount_min: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    amount_max: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     close_from: date | None = None
     close_to: date | None = None
     archived: bool = Field(default=False, description="true: only the archived deals")
@@ -197,7 +198,7 @@ class CompanyCreate(Strict):
 
 
 class CompanyUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Changed[Annotated[str, Field(min_length=1, max_length=200)]] = None
     tax_id: str | None = Field(default=None, description="Polish NIP")
     address: AddressIn | None = None
 
@@ -257,7 +258,7 @@ class ContactCreate(Strict):
 
 
 class ContactUpdate(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    name: Changed[Annotated[str, Field(min_length=1, max_length=200)]] = None
     company_id: UUID | None = None
     position: Annotated[str, Field(max_length=100)] | None = None
     phone: Phone | None = None
@@ -312,8 +313,8 @@ class PipelineCreate(Strict):
 
 
 class StageUpdate(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    probability: Annotated[int, Field(ge=0, le=100)] | None = None
+    name: Changed[Annotated[str, Field(min_length=1, max_length=100)]] = None
+    probability: Changed[Annotated[int, Field(ge=0, le=100)]] = None
 
 
 class Requirements(Strict):
@@ -360,8 +361,8 @@ class LostReasonCreate(Strict):
 
 
 class LostReasonUpdate(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    active: bool | None = Field(default=None, description="false: offered no more")
+    name: Changed[Annotated[str, Field(min_length=1, max_length=100)]] = None
+    active: Changed[bool] = Field(default=None, description="false: offered no more")
 
 
 class PipelineUpdate(Strict):

@@ -32,6 +32,8 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     # The proxy comes last, so the gateway's own paths win over forwarding.
     routers=[*api.ROUTERS, *web.ROUTERS, proxy.router],
+    openapi=False,  # api/openapi.py: the services' operations are described too
+    redirect_slashes=True,
 )
 
 

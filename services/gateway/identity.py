@@ -23,6 +23,12 @@ def presented_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+def client_address(request: Request) -> str:
+    """Where the request comes from (a proxy's forwarded address only when the server trusts
+    the proxy: uvicorn's `--forwarded-allow-ips`)."""
+    return request.client.host if request.client else ""
+
+
 async def signed_in_user(request: Request) -> User | None:
     """The active user behind the request's credentials, looked up once per request."""
     if not hasattr(request.state, "user"):

@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.gateway.domain.people import Role
-from shared.schemas import Strict
+from shared.schemas import Changed, Strict
 
 Locale = Literal["pl", "en"]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -27,15 +27,20 @@ class UserCreate(Strict):
 
 
 class UserUpdate(Strict):
-    email: EmailStr | None = None
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    password: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Role | None = None
+    email: Changed[EmailStr] = None
+    name: Changed[Name] = None
+    password: Changed[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default=None, description="a new password ends the user's other sessions and tokens"
+    )
+    role: Changed[Role] = None
     team_id: UUID | None = None
     department_id: UUID | None = None
-    locale: Locale | None = None
-    time_zone: str | None = Field(default=None, max_length=64)
-    active: bool | None = Field(default=None, description="false deactivates: sessions end at once")
+    locale: Changed[Locale] = None
+    time_zone: Changed[Annotated[str, Field(max_length=64)]] = None
+    active: Changed[bool] = Field(
+        default=None,
+        description="false deactivates: sessions and personal API tokens end at once, for good",
+    )
 
 
 class UserPublic(BaseModel):
@@ -54,9 +59,9 @@ class UserPublic(BaseModel):
 
 
 class MeUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    locale: Locale | None = None
-    time_zone: str | None = Field(default=None, max_length=64)
+    name: Changed[Name] = None
+    locale: Changed[Locale] = None
+    time_zone: Changed[Annotated[str, Field(max_length=64)]] = None
 
 
 class TeamCreate(Strict):
@@ -68,7 +73,7 @@ class TeamCreate(Strict):
 
 
 class TeamUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Changed[Name] = None
     parent_id: UUID | None = None
     head_id: UUID | None = None
 

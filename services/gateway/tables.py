@@ -85,13 +85,17 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
-    """A failed sign-in, kept for a while to throttle guessing."""
+    """A sign-in that failed (or is being checked), kept for a while to throttle guessing by
+    e-mail and client address."""
 
     __tablename__ = "login_failure"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(Text, index=True)
+    client_address: Mapped[str] = mapped_column(Text, server_default="")
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_login_failure_client_address", "client_address", "failed_at"),)
 
 
 class Notification(Base):

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.planning.domain.locking import LockReason
 from services.planning.domain.periods import Period
-from shared.schemas import Strict
+from shared.schemas import Changed, Day, Strict
 
 Amount = Annotated[
     Decimal,
@@ -22,15 +22,15 @@ class LineCreate(Strict):
     manager_id: UUID
     company_id: UUID = Field(description="the client (a company of the deals service)")
     period: Period
-    start_date: date
-    end_date: date | None = Field(default=None, description="only for a custom period")
+    start_date: Day
+    end_date: Day | None = Field(default=None, description="only for a custom period")
     amount: Amount
     note: Annotated[str, Field(max_length=1000)] = ""
 
 
 class LineUpdate(Strict):
-    amount: Amount | None = None
-    note: Annotated[str, Field(max_length=1000)] | None = None
+    amount: Changed[Amount] = None
+    note: Changed[Annotated[str, Field(max_length=1000)]] = None
 
 
 class Review(Strict):
@@ -84,7 +84,7 @@ class ChangePublic(BaseModel):
 class CopyRequest(Strict):
     manager_id: UUID
     period: Period
-    start_date: date = Field(description="the period to fill; the one before it is copied")
+    start_date: Day = Field(description="the period to fill; the one before it is copied")
 
 
 class FiguresPublic(BaseModel):
@@ -107,8 +107,8 @@ class FiguresPublic(BaseModel):
 
 class LockCreate(Strict):
     period: Period
-    start_date: date
-    end_date: date | None = Field(default=None, description="only for a custom period")
+    start_date: Day
+    end_date: Day | None = Field(default=None, description="only for a custom period")
 
 
 class LockPublic(BaseModel):

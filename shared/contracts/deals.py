@@ -14,9 +14,11 @@ COMPANY_TOPIC = "crm.deals.company"
 
 
 class Address(Contract):
-    street: str | None = Field(default=None, examples=["ul. Marszałkowska 1"])
-    postal_code: str | None = Field(default=None, examples=["00-001"])
-    city: str | None = Field(default=None, examples=["Warszawa"])
+    street: str | None = Field(
+        default=None, description="street and number", examples=["ul. Marszałkowska 1"]
+    )
+    postal_code: str | None = Field(default=None, description="postal code", examples=["00-001"])
+    city: str | None = Field(default=None, description="town or city", examples=["Warszawa"])
     country: str = Field(default="PL", description="ISO 3166-1 alpha-2", examples=["PL"])
 
 
@@ -24,12 +26,12 @@ class Address(Contract):
 class CompanyCreated(Contract):
     """A customer company was added; planning plans revenue per client from this."""
 
-    company_id: UUID
-    name: str = Field(examples=["Kowalski i Synowie sp. z o.o."])
+    company_id: UUID = Field(description="the company")
+    name: str = Field(description="the company's name", examples=["Kowalski i Synowie sp. z o.o."])
     tax_id: str | None = Field(
         default=None, description="Polish NIP, 10 digits", examples=["5260250274"]
     )
-    address: Address | None = None
+    address: Address | None = Field(default=None, description="where it is; null: not given")
 
 
 CONTACT_TOPIC = "crm.deals.contact"
@@ -40,10 +42,10 @@ DEAL_TOPIC = "crm.deals.deal"
 class CompanyUpdated(Contract):
     """A company's details changed; the snapshot after the change."""
 
-    company_id: UUID
-    name: str
-    tax_id: str | None = None
-    address: Address | None = None
+    company_id: UUID = Field(description="the company")
+    name: str = Field(description="the company's name")
+    tax_id: str | None = Field(default=None, description="Polish NIP, 10 digits")
+    address: Address | None = Field(default=None, description="where it is; null: not given")
 
 
 @contract("crm.company.archived.v1", topic=COMPANY_TOPIC, source=SOURCE)
@@ -57,12 +59,14 @@ class CompanyRestored(CompanyUpdated):
 
 
 class ContactSnapshot(Contract):
-    contact_id: UUID
-    company_id: UUID | None
-    name: str = Field(examples=["Jan Kowalski"])
-    position: str | None = Field(default=None, examples=["Dyrektor zakupów"])
-    phone: str | None = None
-    email: str | None = None
+    contact_id: UUID = Field(description="the contact")
+    company_id: UUID | None = Field(description="the company they work at; null: none")
+    name: str = Field(description="first and last name", examples=["Jan Kowalski"])
+    position: str | None = Field(
+        default=None, description="their job", examples=["Dyrektor zakupów"]
+    )
+    phone: str | None = Field(default=None, description="as written")
+    email: str | None = Field(default=None, description="their e-mail address")
 
 
 @contract("crm.contact.created.v1", topic=CONTACT_TOPIC, source=SOURCE)
@@ -88,17 +92,17 @@ class ContactRestored(ContactSnapshot):
 class DealSnapshot(Contract):
     """A deal as other services need it: planning's forecast, the calendar's links."""
 
-    deal_id: UUID
-    title: str
-    company_id: UUID
-    owner_id: UUID
+    deal_id: UUID = Field(description="the deal")
+    title: str = Field(description="what is being sold")
+    company_id: UUID = Field(description="the customer")
+    owner_id: UUID = Field(description="the manager responsible")
     amount: Decimal | None = Field(description="in `currency`; null while unknown")
-    currency: str = Field(examples=["PLN"])
-    expected_close_date: date | None
-    pipeline_id: UUID
-    stage_id: UUID
-    stage_kind: Literal["open", "won", "lost"]
-    probability: int = Field(ge=0, le=100)
+    currency: str = Field(description="ISO 4217 code", examples=["PLN"])
+    expected_close_date: date | None = Field(description="when it should close; null: unknown")
+    pipeline_id: UUID = Field(description="the pipeline the deal is in")
+    stage_id: UUID = Field(description="the stage it is at")
+    stage_kind: Literal["open", "won", "lost"] = Field(description="the kind of that stage")
+    probability: int = Field(ge=0, le=100, description="the stage's chance of winning, in %")
     archived: bool = Field(
         default=False, description="an archived deal counts in no forecast, total or list"
     )
@@ -118,7 +122,7 @@ class DealUpdated(DealSnapshot):
 class DealStageChanged(DealSnapshot):
     """A deal entered another stage; `from_stage_id` is where it was."""
 
-    from_stage_id: UUID
+    from_stage_id: UUID = Field(description="the stage it left")
 
 
 @contract("crm.deal.won.v1", topic=DEAL_TOPIC, source=SOURCE)
@@ -130,7 +134,7 @@ class DealWon(DealSnapshot):
 class DealLost(DealSnapshot):
     """A deal entered a lost stage."""
 
-    lost_reason: str
+    lost_reason: str = Field(description="why it was lost, from the administrator's list")
 
 
 @contract("crm.deal.archived.v1", topic=DEAL_TOPIC, source=SOURCE)

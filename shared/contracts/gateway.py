@@ -17,15 +17,19 @@ Role = Literal["admin", "head", "manager", "staff"]
 class UserSnapshot(Contract):
     """Everything other services may keep about a user (never the password)."""
 
-    user_id: UUID
-    email: str = Field(examples=["anna.nowak@example.pl"])
-    name: str = Field(examples=["Anna Nowak"])
-    role: Role
+    user_id: UUID = Field(description="the user")
+    email: str = Field(
+        description="the address they sign in with", examples=["anna.nowak@example.pl"]
+    )
+    name: str = Field(description="the name others see", examples=["Anna Nowak"])
+    role: Role = Field(
+        description="`admin`, `head` (of a sales group), `manager` or `staff` (of a department)"
+    )
     team_id: UUID | None = Field(description="the sales group; null for staff and the admin")
     department_id: UUID | None = Field(description="for staff: the department they work in")
-    locale: Literal["pl", "en"]
-    time_zone: str = Field(examples=["Europe/Warsaw"])
-    active: bool
+    locale: Literal["pl", "en"] = Field(description="the language they read the CRM in")
+    time_zone: str = Field(description="an IANA time zone", examples=["Europe/Warsaw"])
+    active: bool = Field(description="false: deactivated, may not sign in")
 
 
 @contract("crm.user.created.v1", topic=USER_TOPIC, source=SOURCE)
@@ -42,7 +46,7 @@ class UserUpdated(UserSnapshot):
 class TeamChanged(Contract):
     """A sales group was created or changed (name, parent, head). The root is the company."""
 
-    team_id: UUID
-    name: str = Field(examples=["Sprzedaż Północ"])
+    team_id: UUID = Field(description="the group")
+    name: str = Field(description="the group's name", examples=["Sprzedaż Północ"])
     parent_id: UUID | None = Field(description="null only for the company at the root")
-    head_id: UUID | None
+    head_id: UUID | None = Field(description="the user who leads the group; null: nobody")

@@ -3,6 +3,7 @@
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -10,6 +11,10 @@ import vobject
 from dateutil.rrule import rruleset, rrulestr
 from sqlalchemy import text
 
+from shared.auth import Identity
+from shared.bus import InProcessBus, Message
+from shared.contracts.gateway import UserUpdated
+from shared.testing.people import as_message
 from tests.calendar.conftest import Calendar, Hire, group
 from tests.calendar.test_activities import SOON, call
 
@@ -105,6 +110,38 @@ async def test_revoked_and_replaced_addresses_answer_404(calendar: Calendar, hir
     assert (await fetch(calendar, new)).status_code == 404
     assert (await calendar.call(anna, "DELETE", "/api/calendar/feed")).status_code == 404
     assert (await fetch(calendar, "/api/calendar/feeds/guess.ics")).status_code == 404
+
+
+async def test_a_deactivated_users_feed_stays_dead_when_they_come_back(
+    calendar: Calendar, hire: Hire, bus: InProcessBus
+) -> None:
+    team = group()
+    anna = await hire("manager", team)
+    address = await subscribe(calendar, anna)
+    assert (await fetch(calendar, address)).status_code == 200
+
+    await bus.publish([user_updated(anna, team, active=False)])
+    await bus.publish([user_updated(anna, team, active=True)])
+
+    assert (await fetch(calendar, address)).status_code == 404
+    assert (await calendar.call(anna, "GET", "/api/calendar/feed")).json() == []
+    again = await subscribe(calendar, anna)
+    assert (await fetch(calendar, again)).status_code == 200
+
+
+def user_updated(who: Identity, team: UUID, *, active: bool) -> Message:
+    snapshot = UserUpdated(
+        user_id=UUID(who.user_id),
+        email=f"{who.user_id[:8]}@contentum.pl",
+        name="Anna",
+        role=who.role,
+        team_id=team,
+        department_id=None,
+        locale=who.locale,
+        time_zone="Europe/Warsaw",
+        active=active,
+    )
+    return as_message(snapshot, who.user_id)
 
 
 async def test_a_feed_never_shows_what_its_owner_may_not_see(

@@ -6,6 +6,8 @@ from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from cloudevents.core.bindings.kafka import to_binary_event
+from cloudevents.core.formats.json import JSONFormat
 from prometheus_client import REGISTRY
 
 from shared.contracts.deals import COMPANY_TOPIC, CompanyCreated
@@ -21,12 +23,14 @@ def counter(name: str, type_: str = CompanyCreated.type) -> float:
     return REGISTRY.get_sample_value(name, {"consumer": "planning", "type": type_}) or 0.0
 
 
-async def produce(kafka: KafkaBroker, *values: bytes) -> None:
+async def produce(
+    kafka: KafkaBroker, *values: bytes, headers: list[tuple[str, bytes]] | None = None
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
     await producer.start()
     try:
         for value in values:
-            await producer.send_and_wait(COMPANY_TOPIC, value, key=b"test")
+            await producer.send_and_wait(COMPANY_TOPIC, value, key=b"test", headers=headers)
     finally:
         await producer.stop()
 
@@ -71,14 +75,30 @@ async def test_a_malformed_message_goes_to_the_dlq_and_the_next_event_is_consume
     async with deals_and_planning() as (_, planning):
         company_id, valid = company_event("Po Błędzie")
 
-        await produce(kafka, marker, valid)
+        await produce(
+            kafka, marker, valid, headers=[("content-type", b"application/cloudevents+json")]
+        )
 
         await eventually(lambda: _has(planning, company_id), timeout=30)
     dead = await _find(kafka, COMPANY_TOPIC + ".dlq", marker)
     headers = {key: value.decode() for key, value in dead.headers}
+    assert headers["content-type"] == "application/cloudevents+json"
     assert headers["x-error"].startswith("not JSON")
     assert headers["x-original-topic"] == COMPANY_TOPIC
     assert headers["x-consumer"] == "planning"
+
+
+async def test_a_binary_mode_event_reaches_planning(
+    deals_and_planning: Started, kafka: KafkaBroker
+) -> None:
+    """Another system's producer may put the attributes in `ce_*` headers, the data alone in
+    the value (the CloudEvents Kafka binding's binary mode)."""
+    company_id, structured = company_event("Tryb Binarny")
+    message = to_binary_event(JSONFormat().read(None, structured))
+    async with deals_and_planning() as (_, planning):
+        await produce(kafka, message.value, headers=list(message.headers.items()))
+
+        await eventually(lambda: _has(planning, company_id), timeout=30)
 
 
 async def _has(planning: Any, company_id: str) -> bool:

@@ -89,7 +89,8 @@ def csrf_of(html: str) -> str:
 
 
 async def browser_sign_in(gateway: httpx.AsyncClient, email: str, password: str) -> str:
-    """Sign in as the login form does; return the CSRF token the pages carry."""
+    """Sign in as the login form does; return the CSRF token the pages carry from then on
+    (signing in renews it)."""
     page = await gateway.get("/login")
     token = csrf_of(page.text)
     answer = await gateway.post(
@@ -98,7 +99,7 @@ async def browser_sign_in(gateway: httpx.AsyncClient, email: str, password: str)
         headers={"X-CSRF-Token": token, "HX-Request": "true"},
     )
     assert answer.headers.get("HX-Redirect") == "/", answer.text
-    return token
+    return answer.cookies["crm_csrf"]
 
 
 # --- people at work in the pages ------------------------------------------------------------

@@ -1,10 +1,16 @@
 """Signing in: tokens, wrong passwords, throttling, deactivation, personal API tokens."""
 
-import httpx
+import asyncio
 
-from services.gateway.usecases.auth import MAX_FAILURES
+import httpx
+import pytest
+
+from services.gateway import credentials
+from services.gateway.usecases import auth
+from services.gateway.usecases.auth import MAX_ADDRESS_FAILURES, MAX_FAILURES
+from services.gateway.web.security import CSRF_COOKIE
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer
-from tests.gateway.conftest import PASSWORD, add_team, add_user
+from tests.gateway.conftest import PASSWORD, add_team, add_user, csrf_of
 
 
 async def sign_in(gateway: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
@@ -113,3 +119,133 @@ async def test_a_manager_gets_403_on_admin_endpoints(
 async def test_without_credentials_the_api_answers_401(gateway: httpx.AsyncClient) -> None:
     for path in ("/api/me", "/api/users", "/api/companies", "/api/plans/clients"):
         assert (await gateway.get(path)).status_code == 401, path
+
+
+# --- guessing ---------------------------------------------------------------------------------
+
+
+def from_address(gateway: httpx.AsyncClient, address: str) -> httpx.AsyncClient:
+    """Another client of the same gateway, calling from `address`."""
+    app = gateway._transport.app  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The passwords checked against a hash, as they are checked."""
+    seen: list[str] = []
+
+    def counting(stored_hash: str | None, password: str) -> bool:
+        seen.append(password)
+        return credentials.verify_password(stored_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    return seen
+
+
+async def test_parallel_wrong_passwords_for_one_account_are_checked_at_most_five_times(
+    gateway: httpx.AsyncClient, checked: list[str]
+) -> None:
+    answers = await asyncio.gather(
+        *(sign_in(gateway, ADMIN_EMAIL, f"guess {n}") for n in range(20))
+    )
+
+    assert len(checked) <= MAX_FAILURES
+    assert sorted(answer.status_code for answer in answers) == [401] * len(checked) + [429] * (
+        20 - len(checked)
+    )
+
+
+async def test_one_address_trying_many_e_mails_is_throttled_too(
+    gateway: httpx.AsyncClient, checked: list[str]
+) -> None:
+    answers = await asyncio.gather(
+        *(sign_in(gateway, f"osoba{n}@contentum.pl", "guess") for n in range(30))
+    )
+
+    assert len(checked) == MAX_ADDRESS_FAILURES
+    assert [a.status_code for a in answers].count(429) == 30 - MAX_ADDRESS_FAILURES
+
+
+async def test_a_stranger_locking_an_account_out_does_not_keep_its_owner_out(
+    gateway: httpx.AsyncClient,
+) -> None:
+    async with from_address(gateway, "203.0.113.7") as stranger:
+        for _ in range(MAX_FAILURES):
+            assert (await sign_in(stranger, ADMIN_EMAIL, "guess")).status_code == 401
+        assert (await sign_in(stranger, ADMIN_EMAIL, ADMIN_PASSWORD)).status_code == 429
+    async with from_address(gateway, "198.51.100.20") as owner:
+        assert (await sign_in(owner, ADMIN_EMAIL, ADMIN_PASSWORD)).status_code == 200
+
+
+# --- credentials that end ---------------------------------------------------------------------
+
+
+async def test_a_new_password_ends_the_users_sessions_and_personal_tokens(
+    gateway: httpx.AsyncClient, admin: dict[str, str], company: str
+) -> None:
+    jan = await add_user(gateway, admin, email="jan@contentum.pl", team_id=company)
+    laptop = await bearer(gateway, "jan@contentum.pl", PASSWORD)
+    phone = await bearer(gateway, "jan@contentum.pl", PASSWORD)
+    erp = await personal_token(gateway, laptop)
+
+    changed = await gateway.patch(
+        f"/api/users/{jan['id']}", json={"password": "a brand new password"}, headers=admin
+    )
+
+    assert changed.status_code == 200
+    for headers in (laptop, phone, erp):
+        assert (await gateway.get("/api/me", headers=headers)).status_code == 401
+    assert (await sign_in(gateway, "jan@contentum.pl", "a brand new password")).status_code == 200
+
+
+async def test_changing_ones_own_password_keeps_the_session_it_was_changed_in(
+    gateway: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    me = (await gateway.get("/api/me", headers=admin)).json()
+    elsewhere = await bearer(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    changed = await gateway.patch(
+        f"/api/users/{me['id']}", json={"password": "a brand new password"}, headers=admin
+    )
+
+    assert changed.status_code == 200
+    assert (await gateway.get("/api/me", headers=admin)).status_code == 200
+    assert (await gateway.get("/api/me", headers=elsewhere)).status_code == 401
+
+
+async def test_reactivating_a_user_brings_back_none_of_their_personal_tokens(
+    gateway: httpx.AsyncClient, admin: dict[str, str], company: str
+) -> None:
+    jan = await add_user(gateway, admin, email="jan@contentum.pl", team_id=company)
+    erp = await personal_token(gateway, await bearer(gateway, "jan@contentum.pl", PASSWORD))
+    for active in (False, True):
+        answer = await gateway.patch(
+            f"/api/users/{jan['id']}", json={"active": active}, headers=admin
+        )
+        assert answer.status_code == 200
+
+    assert (await gateway.get("/api/me", headers=erp)).status_code == 401
+    assert (await sign_in(gateway, "jan@contentum.pl", PASSWORD)).status_code == 200
+
+
+async def personal_token(gateway: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, str]:
+    created = await gateway.post("/api/auth/tokens", json={"name": "ERP"}, headers=headers)
+    assert created.status_code == 201, created.text
+    return {"Authorization": f"Bearer {created.json()['token']}"}
+
+
+async def test_signing_in_in_a_browser_renews_the_csrf_token(gateway: httpx.AsyncClient) -> None:
+    before = csrf_of((await gateway.get("/login")).text)
+
+    signed_in = await gateway.post(
+        "/login",
+        data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+        headers={"X-CSRF-Token": before, "HX-Request": "true"},
+    )
+
+    assert signed_in.headers.get("HX-Redirect") == "/", signed_in.text
+    renewed = signed_in.cookies.get(CSRF_COOKIE)
+    assert renewed and renewed != before
+    assert csrf_of((await gateway.get("/")).text) == renewed

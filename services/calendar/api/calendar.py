@@ -7,7 +7,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile, status
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -31,6 +31,7 @@ from services.calendar.usecases.imports import import_calendar
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.errors import Forbidden, Invalid
+from shared.schemas import Moment
 from shared.text import N_
 
 router = APIRouter(prefix="/api/calendar", tags=["calendar"])
@@ -47,8 +48,8 @@ CALENDAR_TYPE = "text/calendar; charset=utf-8"
 async def occurrences(
     sessions: Sessions,
     identity: CurrentIdentity,
-    start: AwareDatetime,
-    end: AwareDatetime,
+    start: Moment,
+    end: Moment,
     owner_id: UUID | None = None,
     include_cancelled: bool = False,
 ) -> list[Occurrence]:
@@ -185,7 +186,7 @@ async def revoke_feed(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.api_route("/feeds/{token}.ics", methods=["GET", "HEAD"], response_class=Response)
+@router.get("/feeds/{token}.ics", response_class=Response)
 async def feed(
     token: Annotated[str, Field(max_length=100)],
     request: Request,
@@ -208,6 +209,11 @@ async def feed(
         headers["Content-Length"] = str(len(content.body.encode()))
         return Response(media_type=CALENDAR_TYPE, headers=headers)
     return Response(content.body, media_type=CALENDAR_TYPE, headers=headers)
+
+
+router.add_api_route(
+    "/feeds/{token}.ics", feed, methods=["HEAD"], response_class=Response, include_in_schema=False
+)
 
 
 @router.post("/import")

@@ -19,6 +19,7 @@ from services.calendar.domain import limits
 from services.calendar.domain.kinds import KINDS
 from services.calendar.domain.recurrence import BadRule, normalise, starts_between
 from services.calendar.domain.vtimezone import zone
+from shared.schemas import EARLIEST, LATEST
 
 # Category names a kind is known by, in English and Polish (compared case-insensitively).
 KIND_NAMES = {
@@ -90,6 +91,8 @@ class ImportedEvent:
 
 
 def _calendar(data: bytes) -> Any:
+    if b"\x00" in data:
+        raise BadCalendar("not an iCalendar file: it holds a NUL character")
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except Exception as error:  # the parser raises several types for broken input
@@ -149,7 +152,15 @@ def _named(number: int, component: Any, default_zone: str, *, keep: bool = False
     """The event read from `component`; a problem names the event by number and UID."""
     try:
         return _event(component, default_zone, number, keep=keep)
-    except (BadRule, BadCalendar, ValueError, TypeError, AttributeError, KeyError) as error:
+    except (
+        BadRule,
+        BadCalendar,
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        OverflowError,
+    ) as error:
         uid = component.get("UID", "")
         raise BadCalendar(f"event {number} ({uid or 'no UID'}): {error}") from None
 
@@ -234,6 +245,8 @@ def _event(component: Any, default_zone: str, number: int, *, keep: bool = False
         ends_at = starts_at + (timedelta(days=1) if all_day else timedelta(0))
     if ends_at < starts_at:
         raise BadCalendar("DTEND is before DTSTART")
+    if starts_at.date() < EARLIEST or ends_at.date() > LATEST:
+        raise BadCalendar(f"its dates are not between {EARLIEST} and {LATEST}")
     uid = str(component.get("UID") or "").strip()
     if not uid:
         raise BadCalendar("UID is missing")

@@ -90,6 +90,16 @@ async def revoke_feed(sessions: SessionFactory, identity: Identity, team_id: UUI
             raise NotFound("feed")
 
 
+async def end_feeds(session: AsyncSession, owner_id: UUID, *, at: datetime) -> None:
+    """Revoke the feeds `owner_id` made until `at` (a deactivation): a feed made after it, once
+    reactivated, is left alone however late the news of the deactivation comes."""
+    await session.execute(
+        update(Feed)
+        .where(Feed.owner_id == owner_id, Feed.revoked_at.is_(None), Feed.created_at <= at)
+        .values(revoked_at=at)
+    )
+
+
 async def live_feeds(sessions: SessionFactory, identity: Identity) -> list[Feed]:
     async with sessions() as session:
         found = await session.scalars(

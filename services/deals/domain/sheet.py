@@ -7,6 +7,7 @@ their English or Polish headers (`headers.py`), unless the caller maps them expl
 
 import csv
 import io
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
@@ -47,6 +48,7 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 CUSTOM = "custom."
 # A cell starting with one of these is a formula to a spreadsheet; exports prefix it with `'`.
+LINE_END = re.compile(r"\r\n?|\n")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -141,8 +143,11 @@ def _decode(data: bytes) -> str:
 
 def _delimiter(text: str) -> str:
     """`;` (Polish Excel) or `,`: whichever splits the header into more columns."""
-    first = text.lstrip("\r\n").split("\n", 1)[0]
-    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in ",;"}
+    first = LINE_END.split(text.lstrip("\r\n"), maxsplit=1)[0]  # a bare CR ends a line too
+    try:
+        counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in ",;"}
+    except csv.Error:
+        raise BadFile(Problem("file", N_("this is not a CSV file"))) from None
     return ";" if counts[";"] > counts[","] else ","
 
 

@@ -1,5 +1,12 @@
 """HTTP routers of the gateway's own JSON API; the proxy to the services is `proxy.router`."""
 
-from services.gateway.api import auth, dav, notifications, people, search
+from services.gateway.api import auth, dav, notifications, openapi, people, search
 
-ROUTERS = [auth.router, people.router, notifications.router, search.router, dav.router]
+ROUTERS = [
+    auth.router,
+    people.router,
+    notifications.router,
+    search.router,
+    openapi.router,
+    dav.router,
+]

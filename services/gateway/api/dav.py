@@ -17,7 +17,7 @@ from services.gateway.api.auth import too_many_attempts
 from services.gateway.api.proxy import forwardable
 from services.gateway.backends import Backends, ServiceUnavailable, origin
 from services.gateway.domain.routing import may_use
-from services.gateway.identity import signed_identity
+from services.gateway.identity import client_address, signed_identity
 from services.gateway.tables import User
 from services.gateway.usecases import auth
 
@@ -63,7 +63,10 @@ async def _signed_in(request: Request) -> User | Response:
         return Response("sign in with your e-mail and a personal API token", 401, CHALLENGE)
     try:
         return await auth.sign_in_with_api_token(
-            request.app.state.sessions, email=given[0], token=given[1]
+            request.app.state.sessions,
+            email=given[0],
+            token=given[1],
+            address=client_address(request),
         )
     except auth.InvalidCredentials:
         return Response("wrong e-mail or API token", 401, CHALLENGE)

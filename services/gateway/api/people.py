@@ -3,11 +3,11 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from sqlalchemy import func, or_, select
 
 from services.gateway.domain.people import Role
-from services.gateway.identity import Administrator, CurrentUser, identity_of
+from services.gateway.identity import Administrator, CurrentUser, identity_of, presented_token
 from services.gateway.schemas import (
     DepartmentCreate,
     DepartmentPublic,
@@ -98,10 +98,14 @@ async def get_user(user_id: UUID, user: CurrentUser, sessions: Sessions) -> User
 
 @router.patch("/users/{user_id}")
 async def update_user(
-    user_id: UUID, body: UserUpdate, _: Administrator, sessions: Sessions
+    request: Request, user_id: UUID, body: UserUpdate, admin: Administrator, sessions: Sessions
 ) -> UserPublic:
+    """A new password ends the user's other sessions and personal API tokens; deactivation
+    ends all of them for good."""
     changes = body.model_dump(exclude_unset=True)
-    return UserPublic.model_validate(await people.update_user(sessions, user_id, changes))
+    keep = presented_token(request) if user_id == admin.id else None
+    changed = await people.update_user(sessions, user_id, changes, keep_token=keep)
+    return UserPublic.model_validate(changed)
 
 
 async def _visible_teams(sessions: Sessions, user: User) -> set[UUID]:

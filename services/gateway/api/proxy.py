@@ -1,5 +1,7 @@
 """`/api/...`: the public JSON API, forwarded to the owning service with a signed identity."""
 
+from urllib.parse import quote_from_bytes
+
 import httpx
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -32,6 +34,12 @@ _HOP_BY_HOP = {
 }
 
 
+# Left as written when forwarding: what a URL path may hold, percent escapes included.
+_SAFE = "/%:@!$&'()*+,;=-._~"
+# `.` and `..` would be resolved on the way, reaching a service's paths outside its API.
+DOT_SEGMENTS = frozenset({".", ".."})
+
+
 def forwardable(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
 
@@ -55,11 +63,7 @@ async def calendar_feed(token: str, request: Request) -> Response:
         headers["if-none-match"] = request.headers["if-none-match"]
     try:
         answer = await backends.request(
-            "calendar",
-            request.method,
-            f"/api/calendar/feeds/{token}.ics",
-            identity=None,
-            headers=headers,
+            "calendar", request.method, as_sent(request), identity=None, headers=headers
         )
     except ServiceUnavailable as down:
         return _unavailable(down.service, down.reason)
@@ -76,7 +80,7 @@ async def calendar_feed(token: str, request: Request) -> Response:
 )
 async def forward(path: str, request: Request, user: CurrentUser) -> Response:
     service = owner_of(path)
-    if service is None:
+    if service is None or DOT_SEGMENTS & set(path.split("/")):
         return JSONResponse({"detail": f"no API at /api/{path}"}, status_code=404)
     if not may_use(user.role, path):
         return JSONResponse(
@@ -88,16 +92,23 @@ async def forward(path: str, request: Request, user: CurrentUser) -> Response:
         answer = await backends.request(
             service,
             request.method,
-            f"/api/{path}",
+            as_sent(request),
             identity=await signed_identity(request, user),
             stream=True,
-            params=request.query_params,
             content=request.stream(),
             headers={**forwardable(dict(request.headers)), **origin(request)},
         )
     except ServiceUnavailable as down:
         return _unavailable(down.service, down.reason)
     return passed_on(answer)
+
+
+def as_sent(request: Request) -> str:
+    """The path and query as the caller wrote them: decoded, an encoded slash would become a
+    separator and a control character an address no client can send."""
+    path = quote_from_bytes(request.scope.get("raw_path") or request.url.path.encode(), _SAFE)
+    query = quote_from_bytes(request.scope.get("query_string", b""), _SAFE + "?")
+    return f"{path}?{query}" if query else path
 
 
 def passed_on(answer: httpx.Response) -> Response:

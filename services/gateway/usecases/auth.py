@@ -4,7 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.credentials import (
@@ -19,7 +19,8 @@ from services.gateway.tables import ApiToken, LoginFailure, User, UserSession
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import NotFound
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # for one e-mail from one address
+MAX_ADDRESS_FAILURES = 20  # from one address, whatever the e-mails
 FAILURE_WINDOW = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=12)
 
@@ -29,57 +30,81 @@ class InvalidCredentials(Exception):
 
 
 class Throttled(Exception):
-    """Too many failures for this e-mail lately."""
+    """Too many failures for this e-mail from this address, or from this address, lately."""
 
     def __init__(self, retry_after: timedelta) -> None:
         super().__init__("too many failed sign-ins")
         self.retry_after = retry_after
 
 
-async def _not_throttled(session: AsyncSession, email: str) -> None:
-    since = datetime.now(UTC) - FAILURE_WINDOW
-    failures = await session.scalar(
-        select(func.count()).where(LoginFailure.email == email, LoginFailure.failed_at > since)
-    )
-    if (failures or 0) >= MAX_FAILURES:
-        raise Throttled(FAILURE_WINDOW)
+async def sign_in(
+    sessions: SessionFactory, *, email: str, password: str, address: str
+) -> tuple[User, str]:
+    """Check the password and open a session; the token is returned once, only its hash kept.
 
-
-async def _failed(sessions: SessionFactory, email: str) -> None:
-    async with unit_of_work(sessions) as session:
-        session.add(LoginFailure(email=email))
-
-
-async def sign_in(sessions: SessionFactory, *, email: str, password: str) -> tuple[User, str]:
-    """Check the password and open a session; the token is returned once, only its hash kept."""
+    The attempt counts as a failure before the password is checked (and is forgotten when it
+    was right), so parallel guesses are counted as they come, never all checked. Throttling
+    is by e-mail *and* address: a stranger who locks an account out of one address does not
+    keep its owner out of theirs."""
     email = normalize_email(email)
-    async with unit_of_work(sessions) as session:
-        await _not_throttled(session, email)
+    await _count_attempt(sessions, email=email, address=address)
+    async with sessions() as session:
         user = await session.scalar(
             select(User).where(func.lower(User.email) == email, User.active.is_(True))
         )
-        stored_hash = user.password_hash if user is not None else None
-        # argon2 is slow on purpose: keep it off the event loop.
-        if user is not None and await asyncio.to_thread(verify_password, stored_hash, password):
-            await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-            token, token_hash = new_token(SESSION_PREFIX)
-            expires_at = datetime.now(UTC) + SESSION_TTL
-            session.add(UserSession(token_hash=token_hash, user_id=user.id, expires_at=expires_at))
-            return user, token
-    if user is None:
-        await asyncio.to_thread(verify_password, None, password)  # same cost as a wrong password
-    await _failed(sessions, email)
-    raise InvalidCredentials
+    stored_hash = user.password_hash if user is not None else None
+    # argon2 is slow on purpose: keep it off the event loop. Without a user it costs the same.
+    if not await asyncio.to_thread(verify_password, stored_hash, password) or user is None:
+        raise InvalidCredentials
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.email == email, LoginFailure.client_address == address
+            )
+        )
+        token, token_hash = new_token(SESSION_PREFIX)
+        expires_at = datetime.now(UTC) + SESSION_TTL
+        session.add(UserSession(token_hash=token_hash, user_id=user.id, expires_at=expires_at))
+    return user, token
 
 
-async def sign_in_with_api_token(sessions: SessionFactory, *, email: str, token: str) -> User:
+async def _count_attempt(sessions: SessionFactory, *, email: str, address: str) -> None:
+    """Record the attempt as a failure, or raise `Throttled` when too many came before it.
+
+    Attempts from one address take turns (a transaction-level advisory lock on it), so the
+    count each one reads includes every attempt before it."""
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"sign-in from {address}"},
+        )
+        await _refuse_when_throttled(session, email=email, address=address)
+        session.add(LoginFailure(email=email, client_address=address))
+
+
+async def _refuse_when_throttled(session: AsyncSession, *, email: str, address: str) -> None:
+    """`Throttled` when this address, or this e-mail from it, failed too often lately."""
+    since = datetime.now(UTC) - FAILURE_WINDOW
+    recent = LoginFailure.client_address == address, LoginFailure.failed_at > since
+    from_address = await session.scalar(select(func.count()).where(*recent)) or 0
+    for_email = await session.scalar(
+        select(func.count()).where(*recent, LoginFailure.email == email)
+    )
+    if from_address >= MAX_ADDRESS_FAILURES or (for_email or 0) >= MAX_FAILURES:
+        raise Throttled(FAILURE_WINDOW)
+
+
+async def sign_in_with_api_token(
+    sessions: SessionFactory, *, email: str, token: str, address: str
+) -> User:
     """HTTP Basic for calendar programs: the e-mail and a personal API token as the password.
 
-    Failures count against the same throttle as passwords; session tokens are not accepted.
-    """
+    A wrong one counts against the same throttle as passwords (by e-mail and address); session
+    tokens are not accepted. A 256-bit token cannot be guessed, so a right one is not counted
+    first, as a password is: calendar programs sign every request in."""
     email = normalize_email(email)
     async with unit_of_work(sessions) as session:
-        await _not_throttled(session, email)
+        await _refuse_when_throttled(session, email=email, address=address)
         user = None
         if token.startswith(API_TOKEN_PREFIX):
             token_hash = hash_token(token)
@@ -94,15 +119,32 @@ async def sign_in_with_api_token(sessions: SessionFactory, *, email: str, token:
                 )
             )
         if user is not None:
-            await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
             await session.execute(
                 update(ApiToken)
                 .where(ApiToken.token_hash == token_hash)
                 .values(last_used_at=datetime.now(UTC))
             )
             return user
-    await _failed(sessions, email)
+    async with unit_of_work(sessions) as session:
+        session.add(LoginFailure(email=email, client_address=address))
     raise InvalidCredentials
+
+
+async def end_credentials(session: AsyncSession, user_id: UUID, *, but: str | None = None) -> None:
+    """End a user's sessions and revoke their personal API tokens, all but the token `but`."""
+    kept = hash_token(but) if but else ""
+    await session.execute(
+        delete(UserSession).where(UserSession.user_id == user_id, UserSession.token_hash != kept)
+    )
+    await session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.user_id == user_id,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.token_hash != kept,
+        )
+        .values(revoked_at=func.now())
+    )
 
 
 async def sign_out(sessions: SessionFactory, token: str) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.credentials import hash_password
@@ -19,7 +19,8 @@ from services.gateway.domain.people import (
     time_zone_problem,
 )
 from services.gateway.domain.teams import creates_cycle
-from services.gateway.tables import Department, Team, User, UserSession
+from services.gateway.tables import Department, Team, User
+from services.gateway.usecases.auth import end_credentials
 from shared.contracts.gateway import TeamChanged, UserCreated, UserUpdated
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict, Invalid, NotFound
@@ -115,8 +116,16 @@ async def create_user(
     return user
 
 
-async def update_user(sessions: SessionFactory, user_id: UUID, changes: dict[str, Any]) -> User:
-    """Change a user; deactivation ends their sessions at once. Emits `crm.user.updated.v1`."""
+async def update_user(
+    sessions: SessionFactory,
+    user_id: UUID,
+    changes: dict[str, Any],
+    *,
+    keep_token: str | None = None,
+) -> User:
+    """Change a user; emits `crm.user.updated.v1`. A new password ends their sessions and
+    personal API tokens but `keep_token` (the one the change was made with); deactivation ends
+    all of them for good, so reactivating brings none back."""
     async with unit_of_work(sessions) as session:
         user = await session.get(User, user_id, with_for_update=True)
         if user is None:
@@ -125,24 +134,28 @@ async def update_user(sessions: SessionFactory, user_id: UUID, changes: dict[str
             changes["email"] = normalize_email(changes["email"])
             if await _email_taken(session, changes["email"], but=user_id):
                 raise Conflict({"email": N_("a user with this e-mail exists")})
-        if "password" in changes:
+        new_password = "password" in changes
+        if new_password:
             password = changes.pop("password")
             if problem := password_problem(password):
                 raise Invalid({"password": problem})
             user.password_hash = await asyncio.to_thread(hash_password, password)
         for field, value in changes.items():
             setattr(user, field, value)
-        await _check_placement(
-            session,
-            user.role,  # type: ignore[arg-type]
-            user.team_id,
-            user.department_id,
-            user.time_zone,
-        )
+        with session.no_autoflush:  # an unknown group or department is a 422, not a refused row
+            await _check_placement(
+                session,
+                user.role,  # type: ignore[arg-type]
+                user.team_id,
+                user.department_id,
+                user.time_zone,
+            )
         await _keep_an_administrator(session)
         await _drop_headships_left_behind(session, user)
         if not user.active:
-            await session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+            await end_credentials(session, user_id)
+        elif new_password:
+            await end_credentials(session, user_id, but=keep_token)
         await session.flush()
         await add_event(session, new_event(UserUpdated(**_snapshot(user)), subject=user.id))
     return user

@@ -77,6 +77,23 @@ def _inline_document(request: Request, response: Response) -> bool:
     ).startswith("inline")
 
 
+def _set_csrf_cookie(request: Request, response: Response, token: str, secure: bool) -> None:
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=secure or request.url.scheme == "https",
+    )
+
+
+def renew_csrf_token(request: Request, response: Response) -> None:
+    """A new CSRF token with a new session: a token known before signing in (planted in the
+    browser, or read over its shoulder) is worth nothing after it."""
+    secure = request.app.state.settings.secure_cookies
+    _set_csrf_cookie(request, response, secrets.token_urlsafe(32), secure)
+
+
 def install_browser_security(app: FastAPI, *, secure_cookies: bool) -> None:
     @app.middleware("http")
     async def browser_security(
@@ -93,13 +110,7 @@ def install_browser_security(app: FastAPI, *, secure_cookies: bool) -> None:
         request.state.csrf_token = cookie or secrets.token_urlsafe(32)
         response = await call_next(request)
         if cookie is None and not request.url.path.startswith(CALENDAR_CLIENT_PATHS):
-            response.set_cookie(
-                CSRF_COOKIE,
-                request.state.csrf_token,
-                httponly=True,
-                samesite="strict",
-                secure=secure_cookies or request.url.scheme == "https",
-            )
+            _set_csrf_cookie(request, response, request.state.csrf_token, secure_cookies)
         response.headers.update(SECURITY_HEADERS)
         if _inline_document(request, response):
             response.headers["Content-Security-Policy"] = INLINE_CONTENT_POLICY

@@ -32,7 +32,8 @@ Optional = BeforeValidator(_blank_is_none)
 class UploadForm(Strict):
     """The fields sent with a file (or with `text`, a page written in Markdown)."""
 
-    title: Annotated[str | None, Optional, Field(max_length=300)] = Field(
+    # The bound on the text alone: a blank field is None by then, which has no length.
+    title: Annotated[Annotated[str, Field(max_length=300)] | None, Optional] = Field(
         default=None, description="defaults to the file's name"
     )
     description: Annotated[str, Field(max_length=5000)] = ""
@@ -42,7 +43,7 @@ class UploadForm(Strict):
         default=None, description="none: kept with its owner, outside the folders"
     )
     note: Annotated[str, Field(max_length=1000, description="what this version changes")] = ""
-    text: Annotated[str | None, Optional, Field(max_length=MAX_PAGE)] = Field(
+    text: Annotated[Annotated[str, Field(max_length=MAX_PAGE)] | None, Optional] = Field(
         default=None, description="a page written in Markdown, instead of a file"
     )
     deal_id: Annotated[UUID | None, Optional] = Field(default=None, description="attach it")

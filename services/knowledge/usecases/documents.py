@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.knowledge.extractors import can_extract
 from services.knowledge.storage import ContentStore
-from services.knowledge.tables import Document, DocumentLink, DocumentVersion, Extraction
+from services.knowledge.tables import Document, DocumentLink, DocumentVersion, Extraction, Folder
 from services.knowledge.uploads import ContentInfo, Staged
 from services.knowledge.usecases.access import Reader, find_document, reader_of
 from services.knowledge.usecases.acknowledgements import ask_to_confirm
@@ -78,9 +78,13 @@ def snapshot(document: Document) -> dict[str, Any]:
 
 
 async def _check_folder(session: AsyncSession, reader: Reader, folder_id: UUID | None) -> None:
-    if folder_id is not None and not reader.may_edit_folder(folder_id):
+    if folder_id is None:
+        return
+    if not reader.may_edit_folder(folder_id):
         if reader.may_read_folder(folder_id):
             raise Forbidden("only the folder's editors may add documents to it")
+        raise Invalid({"folder_id": N_("no such folder")})
+    if await session.get(Folder, folder_id) is None:  # the administrator may edit any folder
         raise Invalid({"folder_id": N_("no such folder")})
 
 

@@ -1,6 +1,5 @@
 """`/api/plans/grid`: a manager's plan by client and period, and the clients kept in it."""
 
-from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -17,6 +16,7 @@ from services.planning.schemas import (
 from services.planning.usecases import grid as usecases
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
+from shared.schemas import Day
 
 router = APIRouter(prefix="/api/plans/grid", tags=["plans"])
 
@@ -59,7 +59,7 @@ async def plan_grid(
     identity: CurrentIdentity,
     manager_id: UUID,
     period: Literal["day", "week", "month", "quarter", "year"],
-    start_date: Annotated[date, Query(description="the first day of the first period")],
+    start_date: Annotated[Day, Query(description="the first day of the first period")],
     count: Annotated[int, Query(ge=1, le=24)] = 6,
 ) -> GridPublic:
     """Consecutive periods of a kind, a row per client the manager planned in those days or keeps

@@ -1,6 +1,6 @@
 """`/api/plans/lines` and `/api/plans/settings`: revenue plans per manager, client and period."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -27,6 +27,7 @@ from services.planning.usecases.locks import dates_of
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.schemas import Day
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
@@ -44,7 +45,7 @@ async def list_lines(
     sessions: Sessions,
     identity: CurrentIdentity,
     period: Period | None = None,
-    start_date: date | None = None,
+    start_date: Day | None = None,
     manager_id: UUID | None = None,
     line_status: Annotated[str | None, Query(alias="status")] = None,
     limit: Limit = 100,
@@ -170,8 +171,8 @@ async def summary(
     sessions: Sessions,
     identity: CurrentIdentity,
     period: Period,
-    start_date: date,
-    end_date: date | None = None,
+    start_date: Day,
+    end_date: Day | None = None,
     scope: summaries.Scope = "company",
     id: UUID | None = None,
 ) -> FiguresPublic:

@@ -13,6 +13,7 @@ from services.planning.usecases import locks as usecases
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.schemas import Day
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
@@ -31,8 +32,8 @@ async def unlock_period(
     sessions: Sessions,
     identity: CurrentIdentity,
     period: Period,
-    start_date: date,
-    end_date: date | None = None,
+    start_date: Day,
+    end_date: Day | None = None,
 ) -> Response:
     await usecases.unlock_period(
         sessions, identity=identity, period=period, start_date=start_date, end_date=end_date
@@ -62,7 +63,7 @@ async def periods(
     sessions: Sessions,
     _: CurrentIdentity,
     period: Literal["day", "week", "month", "quarter", "year"],
-    start_date: Annotated[date, Query(description="any day of the first period")],
+    start_date: Annotated[Day, Query(description="any day of the first period")],
     count: Annotated[int, Query(ge=1, le=24)] = 1,
     before: Annotated[int, Query(ge=0, le=24, description="periods before that one first")] = 0,
 ) -> list[PeriodPublic]:

@@ -5,13 +5,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse
 
-from services.gateway.identity import SESSION_COOKIE, presented_token, signed_in_user
+from services.gateway.identity import (
+    SESSION_COOKIE,
+    client_address,
+    presented_token,
+    signed_in_user,
+)
 from services.gateway.usecases import auth, people
 from services.gateway.usecases.auth import SESSION_TTL
 from services.gateway.web.common import redirect
 from services.gateway.web.i18n import LOCALES
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import render, use_locale
+from services.gateway.web.security import renew_csrf_token
 from shared.deps import Sessions
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +38,9 @@ async def login(
     password: Annotated[str, Form()],
 ) -> Response:
     try:
-        _user, token = await auth.sign_in(sessions, email=email, password=password)
+        _user, token = await auth.sign_in(
+            sessions, email=email, password=password, address=client_address(request)
+        )
     except auth.InvalidCredentials:
         use_locale(request, None)  # the message below in the visitor's language
         return HTMLResponse(_("Wrong e-mail or password."), status.HTTP_401_UNAUTHORIZED)
@@ -50,6 +58,7 @@ async def login(
         samesite="lax",
         secure=request.app.state.settings.secure_cookies or request.url.scheme == "https",
     )
+    renew_csrf_token(request, response)
     return response
 
 

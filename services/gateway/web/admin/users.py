@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
+from services.gateway.identity import presented_token
 from services.gateway.schemas import UserCreate, UserUpdate
 from services.gateway.tables import User
 from services.gateway.usecases import people as usecases
@@ -125,7 +126,8 @@ async def change_user(
     )
     try:
         changes = UserUpdate.model_validate(form).model_dump(exclude_unset=True)
-        await usecases.update_user(sessions, user_id, changes)
+        keep = presented_token(request) if user_id == user.id else None
+        await usecases.update_user(sessions, user_id, changes, keep_token=keep)
     except ValidationError as invalid:
         return await _user_page(request, user, sessions, person, form, field_problems(invalid))
     except Invalid as invalid:
