@@ -52,6 +52,7 @@ def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
         client_id=client_id,
         partitions=settings.kafka_partitions,
         replication_factor=settings.kafka_replication_factor,
+        namespace=settings.kafka_namespace,
     )
 
 

@@ -39,6 +39,12 @@ class ServiceSettings(BaseSettings):
         description="Kafka brokers; unset means in-process delivery (embedded mode only)",
     )
     kafka_partitions: int = Field(default=3, ge=1, validation_alias="KAFKA_PARTITIONS")
+    kafka_namespace: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_-]*$",
+        validation_alias="KAFKA_NAMESPACE",
+        description="a prefix of every topic and consumer group, for CRMs sharing a broker",
+    )
     kafka_replication_factor: int = Field(
         default=1, ge=1, validation_alias="KAFKA_REPLICATION_FACTOR", description="for new topics"
     )
