@@ -169,7 +169,24 @@ async def delete_topic(bootstrap: str, topic: str) -> None:
         await admin.close()
 
 
+async def delete_namespace(bootstrap: str) -> None:
+    """The run's own topics go with it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        ours = [topic for topic in await admin.list_topics() if topic.startswith(NAMESPACE)]
+        if ours:
+            await admin.delete_topics(ours)
+    finally:
+        await admin.close()
+
+
 # --- the real path: deals' outbox and relay, Kafka, planning's consumer and inbox -----------
+
+
+# Topics and consumer groups of this run only: a broker shared with tests or a running CRM
+# can neither take the benchmark's messages nor hand it theirs.
+NAMESPACE = f"bench-{uuid4().hex[:8]}"
 
 
 def service_settings(database_url: str, bootstrap: str) -> dict[str, Any]:
@@ -177,6 +194,7 @@ def service_settings(database_url: str, bootstrap: str) -> dict[str, Any]:
         "database_url": database_url,
         "kafka_bootstrap_servers": bootstrap,
         "kafka_partitions": PARTITIONS,
+        "kafka_namespace": NAMESPACE,
         "identity_secret": TEST_SECRET,
     }
 
@@ -199,6 +217,7 @@ def planning_process(database_url: str, bootstrap: str, scratch: Path) -> Iterat
         "PLANNING_DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "KAFKA_PARTITIONS": str(PARTITIONS),
+        "KAFKA_NAMESPACE": NAMESPACE,
         "CRM_IDENTITY_SECRET": TEST_SECRET,
         "CRM_LOG_LEVEL": "WARNING",
     }
@@ -279,8 +298,11 @@ async def run(bootstrap: str, server_url: str, count: int, warmup: int) -> tuple
     async with raw_path(bootstrap) as (send, arrivals):
         raw = await measure(send, arrivals, count, warmup)
     print(f"outbox path: {warmup} warm-up + {count} companies ...", flush=True)
-    async with outbox_path(bootstrap, server_url) as (send, arrivals):
-        outbox = await measure(send, arrivals, count, warmup)
+    try:
+        async with outbox_path(bootstrap, server_url) as (send, arrivals):
+            outbox = await measure(send, arrivals, count, warmup)
+    finally:
+        await delete_namespace(bootstrap)
     return raw, outbox
 
 

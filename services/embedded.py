@@ -15,6 +15,7 @@ from shared.postgres import ensure_database
 from shared.settings import load_settings
 
 DATABASE_PREFIX = "crm_"
+EMBEDDED_CONNECTIONS = 50  # half of PostgreSQL's default max_connections, as the embedded one has
 
 
 async def prepare_databases(server_url: str, *, fresh: bool = False) -> dict[str, str]:
@@ -44,6 +45,13 @@ def create_embedded_app(
     }
     if admin_locale is not None:
         common["admin_locale"] = admin_locale
+    # The process's connections, shared by its five apps alike.
+    process = load_settings(
+        GatewaySettings, database_url=database_urls["gateway"], **common, **gateway_settings
+    )
+    common["database_connections"] = (process.database_connections or EMBEDDED_CONNECTIONS) // len(
+        SERVICES
+    )
     apps = {
         name: SERVICES[name].create_app(
             load_settings(SERVICES[name].settings, database_url=database_urls[name], **common), bus
@@ -53,9 +61,7 @@ def create_embedded_app(
     settings = load_settings(
         GatewaySettings, database_url=database_urls["gateway"], **common, **gateway_settings
     )
-    gateway = SERVICES["gateway"].create_app(
-        settings, bus, Backends.in_process(apps, settings.service_timeout)
-    )
+    gateway = SERVICES["gateway"].create_app(settings, bus, Backends.in_process(apps))
     gateway_lifespan = gateway.router.lifespan_context
 
     @asynccontextmanager

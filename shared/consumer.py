@@ -107,7 +107,9 @@ class Consumer:
 
     async def _apply(self, event: Envelope[Any], handler: Handler) -> Outcome:
         async with unit_of_work(self._sessions) as session:
-            first_time = await session.scalar(
+            # On the session's connection, past the ORM: the inbox row is plain Core.
+            connection = await session.connection()
+            first_time = await connection.scalar(
                 _RECORD, {"consumer": self.name, "event_id": event.id, "type": event.type}
             )
             if first_time is None:

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import MetaData, func, text
@@ -33,13 +34,55 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def new_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> AsyncEngine:
-    """An asyncpg engine that checks connections before use (a restarted database is survived).
+def new_engine(
+    url: str, *, pool_size: int = 10, pre_ping: bool = True, wait_seconds: float = 30.0
+) -> AsyncEngine:
+    """An asyncpg engine of at most `pool_size` connections that checks them before use (a
+    restarted database is survived); a request waits `wait_seconds` for a free one.
 
     `pre_ping=False` saves a round trip per unit of work, for work that retries by itself when
     a connection turns out dead (the outbox relay, event consumers).
     """
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=pre_ping)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=wait_seconds,
+        pool_pre_ping=pre_ping,
+    )
+
+
+SERVICE_CONNECTIONS = 20  # a service's process on its own, unless CRM_DATABASE_CONNECTIONS says
+EVENT_CONNECTIONS = 2  # the outbox relay's unit of work and the consumer's
+
+
+@dataclass(frozen=True)
+class ConnectionBudget:
+    """How one app spends its share of PostgreSQL connections, so that the pools and listeners
+    of every process together never pass what the server allows (`max_connections`).
+
+    `listeners` are held by LISTEN (the relay's wake-up, the gateway's notifications), two go to
+    the events (relay and consumer), and the rest is split between the sessions (writes), the
+    read pool and the pools a service opens itself (`own`, each of that size).
+    """
+
+    total: int
+    listeners: int
+    sessions: int
+    reads: int
+    own: int
+    events: int = EVENT_CONNECTIONS
+
+    @classmethod
+    def split(cls, total: int, *, listeners: int, own_pools: int = 0) -> "ConnectionBudget":
+        rest = total - listeners - EVENT_CONNECTIONS
+        shares = 2 + own_pools
+        if rest < shares:
+            least = listeners + EVENT_CONNECTIONS + shares
+            raise ValueError(f"{total} connections are too few for this service: it needs {least}")
+        each = rest // shares
+        own = each if own_pools else 0
+        return cls(total, listeners, sessions=rest - each * (1 + own_pools), reads=each, own=own)
 
 
 def new_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from shared.db import SessionFactory
 
 
-def session_factory(request: Request) -> SessionFactory:
+async def session_factory(request: Request) -> SessionFactory:
     sessions: SessionFactory = request.app.state.sessions
     return sessions
 

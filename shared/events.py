@@ -147,7 +147,7 @@ def parse_event(
     if model is None:
         raise MalformedEvent(f"unknown event type {body.get('type')!r}")
     try:
-        return Envelope[model].model_validate(body)  # type: ignore[valid-type]
+        return _envelope_of(model).model_validate(body)  # type: ignore[no-any-return]
     except ValidationError as error:
         raise MalformedEvent(f"invalid {body['type']}: {error}") from None
 

@@ -1,11 +1,14 @@
 """The Kafka bus: FastStream's KafkaBroker (aiokafka) for the relay and for consumer groups."""
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
+from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.structs import OffsetAndMetadata
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage as RawKafkaMessage
@@ -30,7 +33,10 @@ class KafkaBus:
         replication_factor: int = 1,
         publish_timeout: float = 10.0,
         redelivery_delay: float = 1.0,
+        namespace: str = "",
     ) -> None:
+        """`namespace` prefixes every topic and consumer group (`<namespace>.crm.deals.deal`),
+        so that CRMs, or a benchmark, sharing a broker never take each other's messages."""
         self.broker = KafkaBroker(
             bootstrap_servers,
             client_id=client_id,
@@ -48,16 +54,26 @@ class KafkaBus:
         self._replication_factor = replication_factor
         self._publish_timeout = publish_timeout
         self._redelivery_delay = redelivery_delay
+        self._offsets = OffsetCommits()
+        self._prefix = f"{namespace}." if namespace else ""
+        self._committing: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await ensure_topics(
             self._bootstrap_servers,
+            prefix=self._prefix,
             partitions=self._partitions,
             replication_factor=self._replication_factor,
         )
         await self.broker.start()
+        self._committing = asyncio.create_task(self._offsets.run(), name="kafka-offset-commits")
 
     async def stop(self) -> None:
+        if self._committing is not None:
+            self._committing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._committing
+        await self._offsets.commit()  # what was handled is not read again by the next start
         await self.broker.stop()
 
     async def ping(self) -> bool:
@@ -71,7 +87,7 @@ class KafkaBus:
         pending = [
             await self.broker.publish(
                 message.body,
-                message.topic,
+                self._prefix + message.topic,
                 key=message.key.encode(),
                 headers={"content-type": CLOUDEVENTS_JSON},
                 no_confirm=True,
@@ -82,10 +98,12 @@ class KafkaBus:
 
     def subscribe(self, consumer: Consumer) -> None:
         subscriber = self.broker.subscriber(
-            *sorted(consumer.topics),
-            group_id=consumer.name,
+            *sorted(self._prefix + topic for topic in consumer.topics),
+            group_id=self._prefix + consumer.name,
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            # Offsets are committed by `OffsetCommits`, after the handler, in the background.
+            ack_policy=AckPolicy.MANUAL,
+            listener=_CommitBeforeRebalance(self._offsets),
         )
 
         async def handle(_: bytes) -> None:
@@ -94,16 +112,18 @@ class KafkaBus:
         subscriber(handle)
 
     async def _handle(self, consumer: Consumer, message: RawKafkaMessage) -> None:
-        raw: Any = message.raw_message
-        topic = raw.topic
+        record: Any = message.raw_message
         try:
-            outcome = await consumer.deliver(message.body, binary_attributes(raw.headers or ()))
-        except Exception:
-            # The database is unreachable: wait, then let Kafka redeliver (nack seeks back).
+            outcome = await consumer.deliver(message.body, binary_attributes(record.headers or ()))
+            if isinstance(outcome, Dead):
+                await self._dead_letter(consumer, record.topic, message, outcome.error)
+        except Exception as error:
+            # The database (or the broker) is unreachable: wait, then read the message again.
+            log.warning("%s: %s; the message comes again", consumer.name, error)
             await asyncio.sleep(self._redelivery_delay)
-            raise
-        if isinstance(outcome, Dead):
-            await self._dead_letter(consumer, topic, message, outcome.error)
+            await message.nack()  # seeks back to it; nothing past it is committed
+            return
+        self._offsets.handled(message.consumer, record)
 
     async def _dead_letter(
         self, consumer: Consumer, topic: str, message: RawKafkaMessage, error: str
@@ -133,11 +153,57 @@ class KafkaBus:
         EVENTS_DEAD.labels(consumer.name, topic).inc()
 
 
+class OffsetCommits:
+    """Offsets of handled messages, committed a few times a second instead of once a message.
+
+    Only offsets of messages whose handler has finished (and whose writes have committed with
+    their inbox row) are committed, in order per partition, so delivery stays at least once:
+    a consumer that stops before committing leaves its last messages to be read again, and
+    the inbox drops them.
+    """
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self._interval = interval
+        self._pending: dict[Any, dict[TopicPartition, OffsetAndMetadata]] = {}
+
+    def handled(self, consumer: Any, record: Any) -> None:
+        partition = TopicPartition(record.topic, record.partition)
+        self._pending.setdefault(consumer, {})[partition] = OffsetAndMetadata(record.offset + 1, "")
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.commit()
+
+    async def commit(self) -> None:
+        pending, self._pending = self._pending, {}
+        for consumer, offsets in pending.items():
+            try:
+                await consumer.commit(offsets)
+            except KafkaError as error:
+                # A rebalance took the partitions, or the broker is away: whoever reads them
+                # next starts from the last committed offset, and the inbox drops repeats.
+                log.info("offsets not committed (%s); those messages may come again", error)
+
+
+class _CommitBeforeRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Commit what was handled before partitions go to another consumer of the group."""
+
+    def __init__(self, offsets: OffsetCommits) -> None:
+        self._offsets = offsets
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await self._offsets.commit()
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        pass
+
+
 async def ensure_topics(
-    bootstrap_servers: str, *, partitions: int, replication_factor: int
+    bootstrap_servers: str, *, partitions: int, replication_factor: int, prefix: str = ""
 ) -> None:
     """Create every contract topic and its dead-letter topic that does not exist yet."""
-    wanted = [name for topic in topics() for name in (topic, topic + DLQ_SUFFIX)]
+    wanted = [prefix + name for topic in topics() for name in (topic, topic + DLQ_SUFFIX)]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import column, func, insert, select, table, text, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, bindparam, column, func, insert, select, table, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus import Bus, BusNotReady, Message
@@ -116,19 +116,21 @@ class Relay:
             .limit(batch_size)
             .with_for_update(of=outbox)
         )
+        self._mark_sent = (
+            update(outbox)
+            .where(outbox.c.id == func.any(bindparam("ids", type_=ARRAY(BigInteger))))
+            .values(sent_at=func.now())
+        )
 
     async def relay_once(self) -> int:
         """Publish one batch of pending rows; return how many left the outbox."""
         async with self._sessions() as session, session.begin():
-            rows = (await session.execute(self._pending)).all()
+            connection = await session.connection()  # plain Core: no ORM on the events' way
+            rows = (await connection.execute(self._pending)).all()
             if not rows:
                 return 0
             await self._bus.publish([_message(row) for row in rows])
-            await session.execute(
-                update(outbox)
-                .where(outbox.c.id.in_([row.id for row in rows]))
-                .values(sent_at=func.now())
-            )
+            await connection.execute(self._mark_sent, {"ids": [row.id for row in rows]})
         EVENTS_RELAYED.labels(self.service).inc(len(rows))
         return len(rows)
 

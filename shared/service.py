@@ -3,22 +3,26 @@
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from asyncpg import TooManyConnectionsError
+from fastapi import APIRouter, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.bus import Bus
 from shared.consumer import Consumer, Handler
-from shared.db import new_engine, new_session_factory, ping
+from shared.db import SERVICE_CONNECTIONS, ConnectionBudget, new_engine, new_session_factory, ping
 from shared.errors import install_error_handlers
 from shared.metrics import HTTP_REQUESTS
 from shared.migrations import upgrade_async
 from shared.outbox import Relay
+from shared.reads import DatabaseBusy, ReadPool
 from shared.settings import ServiceSettings
 from shared.validation import install_validation_messages
 
@@ -38,6 +42,9 @@ class ServiceSpec:
     # A service behind the gateway answers a path as it is: a redirect would name the service's
     # own address, which the caller cannot reach. People type the gateway's pages' addresses.
     redirect_slashes: bool = False
+    # Connections the service holds beyond the kernel's: LISTENs of its own, pools of its own.
+    listeners: int = 0
+    own_pools: int = 0
 
 
 def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
@@ -51,6 +58,7 @@ def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
         client_id=client_id,
         partitions=settings.kafka_partitions,
         replication_factor=settings.kafka_replication_factor,
+        namespace=settings.kafka_namespace,
     )
 
 
@@ -68,15 +76,29 @@ def create_service_app(
     owns_bus = bus is None
     service_bus = bus if bus is not None else new_bus(settings, spec.name)
 
+    budget = ConnectionBudget.split(
+        settings.database_connections or SERVICE_CONNECTIONS,
+        listeners=1 + spec.listeners,  # the relay's wake-up
+        own_pools=spec.own_pools,
+    )
+    wait = settings.database_wait_seconds
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await upgrade_async(spec.migrations, settings.async_database_url)
-        engine = new_engine(settings.async_database_url)
+        engine = new_engine(
+            settings.async_database_url, pool_size=budget.sessions, wait_seconds=wait
+        )
         sessions = new_session_factory(engine)
         app.state.engine, app.state.sessions, app.state.bus = engine, sessions, service_bus
+        reads = ReadPool(settings.async_database_url, size=budget.reads, wait_seconds=wait)
+        await reads.start()
+        app.state.reads = reads
         # The relay and the consumers retry (or get the event again) when a connection is dead,
         # so they skip the pool's ping: one round trip less on every event's way.
-        events_engine = new_engine(settings.async_database_url, pool_size=2, pre_ping=False)
+        events_engine = new_engine(
+            settings.async_database_url, pool_size=budget.events, pre_ping=False
+        )
         event_sessions = new_session_factory(events_engine)
         if spec.handlers:
             service_bus.subscribe(Consumer(spec.name, event_sessions, spec.handlers))
@@ -98,6 +120,7 @@ def create_service_app(
             if owns_bus:
                 await service_bus.stop()
             await events_engine.dispose()
+            await reads.close()
             await engine.dispose()
 
     own_docs = "/openapi.json" if spec.openapi else None
@@ -111,13 +134,30 @@ def create_service_app(
     )
     app.state.service = spec.name
     app.state.identity_secret = settings.identity_secret.get_secret_value()
-    app.middleware("http")(_measure(spec.name))
+    app.state.budget = budget
     install_error_handlers(app)
     install_validation_messages(app)
+    install_busy_answers(app)
     app.include_router(operations_router())
     for router in spec.routers:
         app.include_router(router)
+    app.add_middleware(Measured, service=spec.name)
     return app
+
+
+def install_busy_answers(app: FastAPI) -> None:
+    """Every connection of the budget in use for the whole wait: 503 and when to try again,
+    never a 500 (nor PostgreSQL's own refusal when the server has no connection left)."""
+
+    async def busy(_: Request, __: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "the database is busy; try again in a moment"},
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
+
+    for error in (DatabaseBusy, PoolTimeout, TooManyConnectionsError):
+        app.add_exception_handler(error, busy)
 
 
 def operations_router() -> APIRouter:
@@ -149,19 +189,31 @@ def operations_router() -> APIRouter:
     return router
 
 
-Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+class Measured:
+    """Every request's time in `crm_http_request_seconds`, by route and status (plain ASGI: no
+    task and no copied body per request, as `BaseHTTPMiddleware` would add)."""
 
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
 
-def _measure(service: str) -> Middleware:
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
-        return response
+        status_code = 500
 
-    return measure
+        async def noting_status(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status_code)).observe(
+                time.perf_counter() - started
+            )

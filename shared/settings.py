@@ -19,12 +19,32 @@ class ServiceSettings(BaseSettings):
     )
 
     database_url: str = Field(description="SQLAlchemy URL of the service's own PostgreSQL database")
+    database_connections: int | None = Field(
+        default=None,
+        ge=6,
+        validation_alias="CRM_DATABASE_CONNECTIONS",
+        description="the most connections one process opens to PostgreSQL, every pool and "
+        "listener included (default: 20 for a service on its own, 50 for the whole CRM in one "
+        "process, shared by its five parts)",
+    )
+    database_wait_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        validation_alias="CRM_DATABASE_WAIT_SECONDS",
+        description="how long a request waits for a free connection before it is answered 503",
+    )
     kafka_bootstrap_servers: str | None = Field(
         default=None,
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",
         description="Kafka brokers; unset means in-process delivery (embedded mode only)",
     )
     kafka_partitions: int = Field(default=3, ge=1, validation_alias="KAFKA_PARTITIONS")
+    kafka_namespace: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_-]*$",
+        validation_alias="KAFKA_NAMESPACE",
+        description="a prefix of every topic and consumer group, for CRMs sharing a broker",
+    )
     kafka_replication_factor: int = Field(
         default=1, ge=1, validation_alias="KAFKA_REPLICATION_FACTOR", description="for new topics"
     )

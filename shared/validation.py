@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.auth import IDENTITY_HEADER, InvalidIdentity, verify_identity
+from shared.auth import IDENTITY_HEADER, InvalidIdentity, verified_tokens
 from shared.i18n import LOCALES, translations
 from shared.schemas import NUL_REFUSED
 from shared.text import N_
@@ -138,7 +138,7 @@ def caller_locale(request: Request) -> str:
     secret = getattr(request.app.state, "identity_secret", None)
     if token and secret:
         try:
-            return verify_identity(token, secret).locale
+            return verified_tokens(request.app).identity(token).locale
         except InvalidIdentity:
             pass
     return _accepted(request.headers.get("accept-language", ""))

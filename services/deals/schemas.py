@@ -395,6 +395,35 @@ class Board(BaseModel):
     columns: list[Column]
 
 
+class BriefCard(BaseModel):
+    """A card as the board's page shows it (`brief=true`): not the whole deal."""
+
+    id: UUID
+    title: str
+    company_id: UUID
+    owner_id: UUID
+    amount: Decimal | None
+    currency: str
+    expected_close_date: date | None
+    stage_id: UUID
+    company_name: str
+    owner_name: str | None
+    next_activity: NextActivity | None
+
+
+class BriefColumn(BaseModel):
+    stage: StagePublic
+    count: int
+    totals: list[Total]
+    deals: list[BriefCard]
+
+
+class BriefBoard(BaseModel):
+    pipeline_id: UUID
+    name: str
+    columns: list[BriefColumn]
+
+
 class ImportJobPublic(BaseModel):
     """An import and its progress; `processed` = `imported` + `updated` + `skipped` + `rejected`."""
 

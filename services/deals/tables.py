@@ -254,11 +254,12 @@ class DealActivity(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        # A board's cards: each deal's earliest scheduled activity.
+        # A board's cards: each deal's earliest scheduled activity, in index order.
         Index(
-            "ix_deal_activity_deal_id_starts_at",
+            "ix_deal_activity_deal_id_starts_at_id",
             "deal_id",
             "starts_at",
+            "id",
             postgresql_where=text("status = 'scheduled'"),
         ),
     )

@@ -9,10 +9,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware import Middleware
 
 from services.gateway import api, web
 from services.gateway.api import proxy
+from services.gateway.api.passage import InProcessPassage
 from services.gateway.backends import Backends
+from services.gateway.body_limits import BodyLimit
+from services.gateway.callers import CALLERS
 from services.gateway.consumers import handlers
 from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
@@ -34,6 +38,7 @@ SPEC = ServiceSpec(
     routers=[*api.ROUTERS, *web.ROUTERS, proxy.router],
     openapi=False,  # api/openapi.py: the services' operations are described too
     redirect_slashes=True,
+    listeners=1,  # notifications for the open tabs, identities to forget
 )
 
 
@@ -69,11 +74,14 @@ def create_app(
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
     app.state.first_administrator = None
-    app.state.hub = NotificationHub()
+    app.state.hub = NotificationHub(forget_callers=CALLERS.forget)
     app.state.backends = backends or Backends.over_http(
         {name: settings.backend_url(name) for name in BACKENDS}, settings.service_timeout
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_page_errors(app)
+    # Innermost of the layers: behind the CSRF check, security headers, body limit and metrics.
+    app.user_middleware.append(Middleware(InProcessPassage, gateway=app))
+    app.add_middleware(BodyLimit, upload_bytes=int(settings.max_upload_mb * 1024 * 1024))
     install_browser_security(app, secure_cookies=settings.secure_cookies)
     return app

@@ -5,9 +5,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import Request
+from starlette.types import ASGIApp
 
-from services.gateway.inprocess import StreamingASGITransport
+from services.gateway.inprocess import call
 from shared.auth import IDENTITY_HEADER
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,16 @@ class ServiceUnavailable(Exception):
 
 
 class Backends:
-    """One client per backend service, each with the gateway's timeout."""
+    """One client per backend service, each with the gateway's timeout; or, in one process,
+    the service apps themselves, called without a network-style hop (`inprocess.py`)."""
 
-    def __init__(self, clients: Mapping[str, httpx.AsyncClient]) -> None:
-        self._clients = dict(clients)
+    def __init__(
+        self,
+        clients: Mapping[str, httpx.AsyncClient] | None = None,
+        apps: Mapping[str, ASGIApp] | None = None,
+    ) -> None:
+        self._clients = dict(clients or {})
+        self._apps = dict(apps or {})
 
     @classmethod
     def over_http(cls, urls: Mapping[str, str | None], timeout: float) -> "Backends":
@@ -39,17 +46,12 @@ class Backends:
         )
 
     @classmethod
-    def in_process(cls, apps: Mapping[str, FastAPI], timeout: float) -> "Backends":
-        return cls(
-            {
-                name: httpx.AsyncClient(
-                    transport=StreamingASGITransport(app),
-                    base_url=f"http://{name}",
-                    timeout=timeout,
-                )
-                for name, app in apps.items()
-            }
-        )
+    def in_process(cls, apps: Mapping[str, ASGIApp]) -> "Backends":
+        return cls(apps=apps)
+
+    def app_of(self, service: str) -> ASGIApp | None:
+        """The service's app when it runs in this process (and is not reached by a client)."""
+        return None if service in self._clients else self._apps.get(service)
 
     async def request(
         self,
@@ -64,12 +66,17 @@ class Backends:
         """Call a service as the signed identity (None: anonymously, for the few public paths);
         `ServiceUnavailable` when it does not answer. With `stream`, the answer's body is left
         unread, to be passed on piece by piece (the caller closes it)."""
-        client = self._clients.get(service)
-        if client is None:
-            raise ServiceUnavailable(service, "no address configured")
         headers = dict(kwargs.pop("headers", {}))
         if identity is not None:
             headers[IDENTITY_HEADER] = identity
+        app = self.app_of(service)
+        if app is not None:
+            return await call(
+                app, httpx.Request(method, f"http://{service}{path}", headers=headers, **kwargs)
+            )
+        client = self._clients.get(service)
+        if client is None:
+            raise ServiceUnavailable(service, "no address configured")
         try:
             sent = client.build_request(method, path, headers=headers, **kwargs)
             return await client.send(sent, stream=stream)

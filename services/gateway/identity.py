@@ -1,10 +1,14 @@
 """Who is calling: a session cookie (browsers) or a bearer token (API clients), and what they see."""
 
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, status
 
+from services.gateway.callers import CALLERS, Signed
+from services.gateway.credentials import hash_token
 from services.gateway.domain.teams import subtree
 from services.gateway.tables import User
 from services.gateway.usecases.auth import user_for_token
@@ -13,6 +17,7 @@ from shared.auth import Identity, sign_identity
 from shared.db import SessionFactory
 
 SESSION_COOKIE = "crm_session"
+IDENTITY_TTL = timedelta(minutes=1)
 
 
 def presented_token(request: Request) -> str | None:
@@ -30,14 +35,29 @@ def client_address(request: Request) -> str:
 
 
 async def signed_in_user(request: Request) -> User | None:
-    """The active user behind the request's credentials, looked up once per request."""
+    """The active user behind the request's credentials: remembered for a few seconds by
+    this process (`callers.py`), else looked up; once per request either way."""
     if not hasattr(request.state, "user"):
-        token = presented_token(request)
-        sessions: SessionFactory = request.app.state.sessions
-        request.state.user = await user_for_token(sessions, token) if token else None
+        request.state.user = await _user_of(request)
         if request.state.user is not None:  # what the caller is told, they are told in it
             request.state.locale = request.state.user.locale
     user: User | None = request.state.user
+    return user
+
+
+async def _user_of(request: Request) -> User | None:
+    token = presented_token(request)
+    return await user_of_token(request.app.state.sessions, token) if token else None
+
+
+async def user_of_token(sessions: SessionFactory, token: str) -> User | None:
+    """The active user of a session or API token: remembered, else looked up."""
+    token_hash = hash_token(token)
+    user = CALLERS.user(token_hash)
+    if user is None:
+        user = await user_for_token(sessions, token, now=datetime.now(UTC))
+        if user is not None:
+            CALLERS.remember(token_hash, user)
     return user
 
 
@@ -79,7 +99,25 @@ async def identity_of(sessions: SessionFactory, user: User) -> Identity:
     )
 
 
+async def caller_identity(request: Request, user: User) -> Signed:
+    """`user`'s identity and the short-lived token the services accept for it."""
+    state = request.app.state
+    return await identity_signed(state.sessions, state.identity_secret, user)
+
+
+async def identity_signed(sessions: SessionFactory, secret: str, user: User) -> Signed:
+    """`user`'s identity and its signed token, signed again once half of its minute is spent
+    (or when the user changes: `callers.py`)."""
+    signed = CALLERS.signed(str(user.id))
+    if signed is None:
+        identity = await identity_of(sessions, user)
+        token = sign_identity(identity, secret, ttl=IDENTITY_TTL)
+        renew_at = time.monotonic() + IDENTITY_TTL.total_seconds() / 2
+        signed = Signed(identity, token, renew_at)
+        CALLERS.remember_signed(str(user.id), signed)
+    return signed
+
+
 async def signed_identity(request: Request, user: User) -> str:
     """The short-lived identity token the services accept for `user`."""
-    identity = await identity_of(request.app.state.sessions, user)
-    return sign_identity(identity, request.app.state.identity_secret)
+    return (await caller_identity(request, user)).token

@@ -9,6 +9,7 @@ bell shows it.
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -26,14 +27,17 @@ from shared.pagination import Page, keyset, page_of
 log = logging.getLogger(__name__)
 
 CHANNEL = "crm_notification"
+IDENTITY_EVENT = "identity"  # a notice on the channel that a caller changed (callers.py)
 QUEUE_SIZE = 100
 
 
 class NotificationHub:
-    """The open notification streams of this process, by user."""
+    """The open notification streams of this process, by user; notices that callers changed
+    (`IDENTITY_EVENT`, see `callers.py`) go to `forget_callers` instead."""
 
-    def __init__(self) -> None:
+    def __init__(self, forget_callers: Callable[[str | None], None] = lambda _: None) -> None:
         self._streams: dict[str, set[asyncio.Queue[str]]] = {}
+        self._forget_callers = forget_callers
 
     def subscribe(self, user_id: UUID) -> asyncio.Queue[str]:
         queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
@@ -48,14 +52,19 @@ class NotificationHub:
 
     def deliver(self, payload: str) -> None:
         """Hand one notification (JSON with `user_id`) to each open stream of its user."""
-        user_id = json.loads(payload).get("user_id")
+        data = json.loads(payload)
+        user_id = data.get("user_id")
+        if data.get("event") == IDENTITY_EVENT:
+            self._forget_callers(user_id)
+            return
         for queue in self._streams.get(str(user_id), set()):
             if queue.full():  # a stalled tab loses the oldest, never blocks the others
                 queue.get_nowait()
             queue.put_nowait(payload)
 
     async def run(self, dsn: str) -> None:
-        await listen(dsn, CHANNEL, self.deliver)
+        # Notices sent while the connection was down are lost: forget every caller then.
+        await listen(dsn, CHANNEL, self.deliver, on_connect=lambda: self._forget_callers(None))
 
 
 def public(notification: Notification, unread: int) -> dict[str, Any]:

@@ -20,6 +20,13 @@ class GatewaySettings(ServiceSettings):
         default=None, validation_alias="CRM_ADMIN_EMAIL", description="the first administrator"
     )
     admin_password: SecretStr | None = Field(default=None, validation_alias="CRM_ADMIN_PASSWORD")
+    max_upload_mb: float = Field(
+        default=50,
+        gt=0,
+        validation_alias="KNOWLEDGE_MAX_UPLOAD_MB",
+        description="the largest document the gateway lets through (the knowledge service's own "
+        "limit, read from the same variable)",
+    )
     secure_cookies: bool = Field(
         default=False, description="mark cookies Secure (set when served over https)"
     )

@@ -25,6 +25,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     routers=ROUTERS,
     handlers=HANDLERS,
+    own_pools=1,  # the searches'
 )
 
 
@@ -43,15 +44,16 @@ def new_store(settings: KnowledgeSettings, sessions: SessionFactory) -> ContentS
     return PostgresStore(sessions)
 
 
-def search_engine(settings: KnowledgeSettings) -> AsyncEngine:
+def search_engine(settings: KnowledgeSettings, size: int) -> AsyncEngine:
     """Connections for searches only: each statement on its own (no BEGIN and COMMIT round
     trips), and the planner told to ask the full-text index, never to test every document:
     it does not count what `@@` costs on a large vector and may pick a scan 40 x slower.
     No ping on checkout: a search is one read, simply asked again after a database restart."""
     return create_async_engine(
         settings.async_database_url,
-        pool_size=5,
-        max_overflow=10,
+        pool_size=size,
+        max_overflow=0,
+        pool_timeout=settings.database_wait_seconds,
         isolation_level="AUTOCOMMIT",
         connect_args={"server_settings": {"enable_seqscan": "off"}},
     )
@@ -60,7 +62,7 @@ def search_engine(settings: KnowledgeSettings) -> AsyncEngine:
 def create_app(settings: KnowledgeSettings, bus: Bus | None = None) -> FastAPI:
     @asynccontextmanager
     async def working(app: FastAPI) -> AsyncIterator[None]:
-        searching = search_engine(settings)
+        searching = search_engine(settings, app.state.budget.own)
         app.state.search_sessions = new_session_factory(searching)
         store = new_store(settings, app.state.sessions)
         await store.start()

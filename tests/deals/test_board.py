@@ -71,3 +71,39 @@ async def test_an_unknown_pipeline_is_404(deals: httpx.AsyncClient) -> None:
     answer = await deals.get("/api/pipelines/00000000-0000-0000-0000-000000000000/board")
 
     assert answer.status_code == 404
+
+
+async def test_cards_carry_their_contacts_and_a_brief_board_only_what_a_card_shows(
+    deals: httpx.AsyncClient,
+) -> None:
+    default = await pipeline(deals)
+    place = await company(deals)
+    contact = (
+        await deals.post("/api/contacts", json={"name": "Jan Nowak", "company_id": place})
+    ).json()
+    made = (
+        await deals.post(
+            "/api/deals",
+            json={"title": "Z kontaktem", "company_id": place, "contact_ids": [contact["id"]]},
+        )
+    ).json()
+
+    full = column(await board(deals, default["id"]), 1)["deals"]
+    brief = column(await board(deals, default["id"], params={"brief": "true"}), 1)["deals"]
+
+    assert [card["contact_ids"] for card in full] == [[contact["id"]]]
+    assert full[0]["id"] == made["id"] and made["contact_ids"] == [contact["id"]]
+    assert set(brief[0]) == {
+        "id",
+        "title",
+        "company_id",
+        "owner_id",
+        "amount",
+        "currency",
+        "expected_close_date",
+        "stage_id",
+        "company_name",
+        "owner_name",
+        "next_activity",
+    }
+    assert {k: v for k, v in full[0].items() if k in brief[0]} == brief[0]

@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from cloudevents.core.bindings.kafka import to_binary_event
 from cloudevents.core.formats.json import JSONFormat
 from prometheus_client import REGISTRY
@@ -121,3 +122,38 @@ async def _find(kafka: KafkaBroker, topic: str, value: bytes) -> Any:
     finally:
         await consumer.stop()
     raise AssertionError(f"{value!r} not found on {topic}")
+
+
+async def test_a_namespaced_crm_keeps_its_messages_and_commits_what_it_handled(
+    deals_and_planning: Started, kafka: KafkaBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    namespace = f"t{uuid4().hex[:8]}"
+    monkeypatch.setenv("KAFKA_NAMESPACE", namespace)
+    topic = f"{namespace}.{COMPANY_TOPIC}"
+    async with deals_and_planning() as (deals, planning):
+        made = [
+            (await deals.post("/api/companies", json={"name": f"Spółka {n}"})).json()["id"]
+            for n in range(3)
+        ]
+        await eventually(lambda: _all_in(planning, made), timeout=30)
+    # Stopped: what planning handled is committed for its group, in its own topic only.
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(f"{namespace}.planning")
+        topics = await admin.list_topics()
+    finally:
+        await admin.close()
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(list(committed))
+    finally:
+        await consumer.stop()
+    assert {tp.topic for tp, _ in ends.items() if _ > 0} == {topic}
+    assert all(committed[tp].offset == end for tp, end in ends.items() if tp.topic == topic)
+    assert topic in topics and f"{topic}.dlq" in topics
+
+
+async def _all_in(planning: Any, ids: list[str]) -> bool:
+    return set(ids) <= await client_ids(planning)

@@ -1,6 +1,11 @@
 """Amounts typed in forms are read as each language writes them, and shown back the same way."""
 
+from decimal import Decimal
+
 import pytest
+from babel import numbers
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.gateway.web import i18n
 from services.gateway.web.i18n import format_amount, read_amount
@@ -39,3 +44,20 @@ def test_an_amount_is_shown_for_editing_as_the_language_writes_it() -> None:
 
     assert polish == "250\u00a0000,50" and read_amount(polish, "pl") == "250000.50"
     assert english == "250,000.50" and read_amount(english, "en") == "250000.50"
+
+
+@given(
+    amount=st.decimals(min_value=0, max_value=10**12, places=4, allow_nan=False),
+    locale=st.sampled_from(["pl", "en"]),
+    currency=st.sampled_from(["PLN", "EUR", "USD", "GBP", "JPY", "CHF", "BHD"]),
+)
+def test_money_is_written_exactly_as_babel_writes_it(
+    amount: Decimal, locale: str, currency: str
+) -> None:
+    token = i18n.current_locale.set(locale)
+    try:
+        written = i18n.format_money(amount, currency)
+    finally:
+        i18n.current_locale.reset(token)
+
+    assert written == numbers.format_currency(amount, currency, locale=locale)

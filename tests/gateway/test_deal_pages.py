@@ -34,6 +34,20 @@ async def test_the_board_shows_the_deal_in_its_stage_with_totals(
     assert "PLN2,000.00" in page.text
 
 
+async def test_a_card_shows_its_deal_as_it_is_now(
+    crm: httpx.AsyncClient, deal: dict[str, Any]
+) -> None:
+    before = await crm.get("/deals")
+    csrf = {"X-CSRF-Token": csrf_of(before.text)}  # the browser's cookies go with the token
+    await crm.patch(f"/api/deals/{deal['id']}", json={"title": "Piec nowy"}, headers=csrf)
+
+    after = await crm.get("/deals")
+    await crm.patch(f"/api/deals/{deal['id']}", json={"title": deal["title"]}, headers=csrf)
+
+    assert "Piec &amp; walcarka" in before.text and "Piec nowy" not in before.text
+    assert "Piec nowy" in after.text and "Piec &amp; walcarka" not in after.text
+
+
 async def test_the_list_filters_by_amount(crm: httpx.AsyncClient, deal: dict[str, Any]) -> None:
     found = await crm.get("/deals/list", params={"amount_min": "1500"})
     none = await crm.get(

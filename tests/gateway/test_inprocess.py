@@ -1,14 +1,16 @@
-"""In-process calls stream: a service's answer is handed on piece by piece as it is sent."""
+"""In-process calls: a passed-on answer streams piece by piece, a page's call reads it whole."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
+from starlette.types import Message
 
-from services.gateway.inprocess import StreamingASGITransport
+from services.gateway.inprocess import call, hand_on
 
 
 def streaming_app(release: asyncio.Event) -> FastAPI:
@@ -23,7 +25,7 @@ def streaming_app(release: asyncio.Event) -> FastAPI:
             await release.wait()  # the rest only once the caller has read the first piece
             yield b":last"
 
-        return StreamingResponse(pieces(), headers={"x-pieces": "2"})
+        return StreamingResponse(pieces(), headers={"x-pieces": "2", "x-hop": "no"})
 
     @app.get("/broken")
     async def broken() -> None:
@@ -32,27 +34,59 @@ def streaming_app(release: asyncio.Event) -> FastAPI:
     return app
 
 
-async def test_the_first_piece_arrives_before_the_app_has_finished() -> None:
+async def test_a_handed_on_answer_arrives_piece_by_piece_with_the_body_streamed_in() -> None:
     release = asyncio.Event()
-    transport = StreamingASGITransport(streaming_app(release))
+    body: Iterator[tuple[bytes, bool]] = iter([(b"a", True), (b"b", True), (b"", False)])
+    sent: list[Message] = []
+    first_piece = asyncio.Event()
 
-    async def body() -> AsyncIterator[bytes]:
-        yield b"a"
-        yield b"b"
+    async def receive() -> Message:
+        piece = next(body, None)
+        if piece is None:  # the body is over: as a server, wait for the client to leave
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+        return {"type": "http.request", "body": piece[0], "more_body": piece[1]}
 
-    client = httpx.AsyncClient(transport=transport, base_url="http://service")
-    async with client, client.stream("POST", "/echo", content=body()) as answer:
-        pieces = answer.aiter_bytes()
-        first = await asyncio.wait_for(pieces.__anext__(), 5)
-        release.set()
-        rest = b"".join([piece async for piece in pieces])
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and message.get("body"):
+            first_piece.set()
 
-    assert (answer.status_code, answer.headers["x-pieces"]) == (200, "2")
-    assert (first, rest) == (b"first:ab", b":last")
+    scope: dict[str, Any] = {"type": "http", "method": "POST", "scheme": "http", "path": "/echo"}
+    scope |= {"query_string": b"", "headers": []}
+    answering = asyncio.create_task(
+        hand_on(
+            streaming_app(release),
+            scope,
+            receive,
+            send,
+            headers=[(b"x-crm-identity", b"signed")],
+            dropped=frozenset({b"x-hop"}),
+        )
+    )
+    await asyncio.wait_for(first_piece.wait(), 5)
+    done_before_release = answering.done()
+    release.set()
+    await asyncio.wait_for(answering, 5)
+
+    start, *pieces = sent
+    headers = dict(start["headers"])
+    assert not done_before_release
+    assert (start["status"], headers[b"x-pieces"], b"x-hop" in headers) == (200, b"2", False)
+    assert b"".join(p.get("body", b"") for p in pieces) == b"first:ab:last"
+
+
+async def test_a_pages_call_reads_the_whole_answer() -> None:
+    release = asyncio.Event()
+    release.set()
+    request = httpx.Request("POST", "http://service/echo", content=b"ab")
+
+    answer = await call(streaming_app(release), request)
+
+    assert (answer.status_code, answer.content) == (200, b"first:ab:last")
 
 
 async def test_an_app_that_fails_before_answering_raises_its_error() -> None:
-    transport = StreamingASGITransport(streaming_app(asyncio.Event()))
-    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-        with pytest.raises(RuntimeError, match="the service failed"):
-            await client.get("/broken")
+    request = httpx.Request("GET", "http://service/broken")
+    with pytest.raises(RuntimeError, match="the service failed"):
+        await call(streaming_app(asyncio.Event()), request)

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy import Select, Text, cast, select
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlalchemy import Text, cast, select
 
 from services.deals.domain.requirements import Unmet
 from services.deals.schemas import (
@@ -21,47 +21,17 @@ from services.deals.schemas import (
     Sort,
     TimelineItem,
 )
-from services.deals.tables import Deal, DealContact, DealDocument, Member, TimelineEntry
-from services.deals.usecases import archiving
+from services.deals.tables import DealDocument, Member, TimelineEntry
+from services.deals.usecases import archiving, deal_reads
 from services.deals.usecases import deals as usecases
 from services.deals.usecases.deal_rules import RequirementsUnmet
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 from shared.i18n import translate
-from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.pagination import Cursor, Limit, Page
+from shared.reads import Reads, json_answer
 
 router = APIRouter(prefix="/api/deals", tags=["deals"])
-
-
-def filtered(query: Select[*tuple[Any, ...]], filters: DealFilters) -> Select[*tuple[Any, ...]]:
-    """`query` narrowed by the list's filters."""
-    equal = {
-        Deal.owner_id: filters.owner_id,
-        Deal.stage_id: filters.stage_id,
-        Deal.pipeline_id: filters.pipeline_id,
-        Deal.company_id: filters.company_id,
-    }
-    for column, value in equal.items():
-        if value is not None:
-            query = query.where(column == value)
-    if filters.amount_min is not None:
-        query = query.where(Deal.amount >= filters.amount_min)
-    if filters.amount_max is not None:
-        query = query.where(Deal.amount <= filters.amount_max)
-    if filters.close_from is not None:
-        query = query.where(Deal.expected_close_date >= filters.close_from)
-    if filters.close_to is not None:
-        query = query.where(Deal.expected_close_date <= filters.close_to)
-    archived = Deal.archived_at.is_not(None) if filters.archived else Deal.archived_at.is_(None)
-    return query.where(archived)
-
-
-# Sort keys of the list: each a non-null column with an index that serves it in both directions.
-SORTS: dict[str, tuple[Any, Any]] = {
-    "created_at": (Deal.created_at, datetime.fromisoformat),
-    "updated_at": (Deal.updated_at, datetime.fromisoformat),
-    "title": (Deal.title, str),
-}
 
 
 def _today() -> date:
@@ -90,71 +60,42 @@ def refused(refusal: RequirementsUnmet, identity: Identity) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
 
 
-async def _public(sessions: Sessions, deals: list[Deal]) -> list[DealPublic]:
-    """Deals with their contacts, in one query for the whole page."""
-    async with sessions() as session:
-        links = (
-            await session.execute(
-                select(DealContact).where(DealContact.deal_id.in_([d.id for d in deals]))
-            )
-        ).scalars()
-        contacts: dict[UUID, list[UUID]] = {}
-        for link in links:
-            contacts.setdefault(link.deal_id, []).append(link.contact_id)
-    return [
-        DealPublic.model_validate(deal).model_copy(
-            update={"contact_ids": contacts.get(deal.id, [])}
-        )
-        for deal in deals
-    ]
+def _answer(deals: list[dict[str, Any]]) -> Response:
+    return json_answer(deals[0])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=DealPublic)
 async def create_deal(
-    body: DealCreate, sessions: Sessions, identity: CurrentIdentity
-) -> DealPublic:
+    body: DealCreate, sessions: Sessions, reads: Reads, identity: CurrentIdentity
+) -> Response:
     try:
         deal = await usecases.create_deal(sessions, identity=identity, deal=body, today=_today())
     except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
-    return (await _public(sessions, [deal]))[0]
+    created = await deal_reads.deals_public(reads, [deal.id])
+    return json_answer(created[0], status.HTTP_201_CREATED)
 
 
-@router.get("")
+@router.get("", response_model=Page[DealPublic])
 async def list_deals(
-    sessions: Sessions,
+    reads: Reads,
     identity: CurrentIdentity,
     filters: Annotated[DealFilters, Query()],
     sort: Sort = "-created_at",
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[DealPublic]:
+) -> Response:
     """Newest first unless `sort` says otherwise; every filter optional; only visible deals."""
-    query = filtered(select(Deal).where(usecases.visible_deals(identity)), filters)
-    column, read = SORTS[sort.lstrip("-")]
-    query = keyset(
-        query,
-        (column, Deal.id),
-        cursor=cursor,
-        types=(read, UUID),
-        limit=limit,
-        descending=sort.startswith("-"),
+    page = await deal_reads.deal_page(
+        reads, identity, filters, sort=sort, limit=limit, cursor=cursor
     )
-    async with sessions() as session:
-        rows = list((await session.scalars(query)).all())
-    items = await _public(sessions, rows)
-    name = sort.lstrip("-")
-    return page_of(items, limit, key=lambda deal: (_cursor_value(getattr(deal, name)), deal.id))
+    return json_answer(page)
 
 
-def _cursor_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-@router.post("/bulk-move")
+@router.post("/bulk-move", response_model=list[DealPublic])
 async def bulk_move(
-    body: BulkMove, sessions: Sessions, identity: CurrentIdentity
-) -> list[DealPublic]:
+    body: BulkMove, sessions: Sessions, reads: Reads, identity: CurrentIdentity
+) -> Response:
     """Move several deals; if any of them may not enter the stage, none moves."""
     try:
         moved = await usecases.bulk_move(
@@ -166,20 +107,18 @@ async def bulk_move(
         )
     except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
-    return await _public(sessions, moved)
+    return json_answer(await deal_reads.deals_public(reads, [deal.id for deal in moved]))
 
 
-@router.get("/{deal_id}")
-async def get_deal(deal_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> DealPublic:
-    async with sessions() as session:
-        deal = await usecases.visible_deal(session, identity, deal_id)
-    return (await _public(sessions, [deal]))[0]
+@router.get("/{deal_id}", response_model=DealPublic)
+async def get_deal(deal_id: UUID, reads: Reads, identity: CurrentIdentity) -> Response:
+    return json_answer(await deal_reads.deal_public(reads, identity, deal_id))
 
 
-@router.patch("/{deal_id}")
+@router.patch("/{deal_id}", response_model=DealPublic)
 async def update_deal(
-    deal_id: UUID, body: DealUpdate, sessions: Sessions, identity: CurrentIdentity
-) -> DealPublic:
+    deal_id: UUID, body: DealUpdate, sessions: Sessions, reads: Reads, identity: CurrentIdentity
+) -> Response:
     changes = body.model_dump(exclude_unset=True)
     try:
         deal = await usecases.update_deal(
@@ -187,7 +126,7 @@ async def update_deal(
         )
     except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
-    return (await _public(sessions, [deal]))[0]
+    return _answer(await deal_reads.deals_public(reads, [deal.id]))
 
 
 @router.get("/{deal_id}/requirements")
@@ -228,22 +167,26 @@ async def list_documents(
         return [DocumentPublic.model_validate(row) for row in await session.scalars(query)]
 
 
-@router.post("/{deal_id}/archive")
-async def archive_deal(deal_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> DealPublic:
+@router.post("/{deal_id}/archive", response_model=DealPublic)
+async def archive_deal(
+    deal_id: UUID, sessions: Sessions, reads: Reads, identity: CurrentIdentity
+) -> Response:
     """Out of the board, its totals, the lists and the plans (`crm.deal.archived.v1`)."""
     deal = await archiving.set_deal_archived(
         sessions, identity=identity, deal_id=deal_id, archive=True, now=datetime.now(UTC)
     )
-    return (await _public(sessions, [deal]))[0]
+    return _answer(await deal_reads.deals_public(reads, [deal.id]))
 
 
-@router.post("/{deal_id}/restore")
-async def restore_deal(deal_id: UUID, sessions: Sessions, identity: CurrentIdentity) -> DealPublic:
+@router.post("/{deal_id}/restore", response_model=DealPublic)
+async def restore_deal(
+    deal_id: UUID, sessions: Sessions, reads: Reads, identity: CurrentIdentity
+) -> Response:
     """Back where it stood (`crm.deal.restored.v1`)."""
     deal = await archiving.set_deal_archived(
         sessions, identity=identity, deal_id=deal_id, archive=False, now=datetime.now(UTC)
     )
-    return (await _public(sessions, [deal]))[0]
+    return _answer(await deal_reads.deals_public(reads, [deal.id]))
 
 
 @router.get("/{deal_id}/timeline")

@@ -16,12 +16,12 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import undefer
 
-from services.deals.api.deals import filtered
 from services.deals.domain import sheet as csv_sheet
 from services.deals.imports_table import ImportJob
 from services.deals.schemas import DealFilters, ImportJobPublic
 from services.deals.tables import Company, Contact, CustomField, Deal, Stage
 from services.deals.usecases import imports as usecases
+from services.deals.usecases.deal_reads import filtered
 from services.deals.usecases.deals import visible_deals
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
 from services.deals.domain.fields import RecordType
@@ -20,10 +20,11 @@ from services.deals.schemas import (
     StagePublic,
     StageUpdate,
 )
-from services.deals.tables import CustomField, LostReason, Pipeline, Stage
-from services.deals.usecases import pipelines
+from services.deals.tables import CustomField, LostReason
+from services.deals.usecases import deal_reads, pipelines
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
+from shared.reads import Reads, json_answer
 
 router = APIRouter(prefix="/api", tags=["pipelines"])
 
@@ -33,49 +34,42 @@ def require_admin(identity: Identity) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only an administrator may change this")
 
 
-@router.get("/pipelines")
-async def list_pipelines(sessions: Sessions, _: CurrentIdentity) -> list[PipelinePublic]:
-    async with sessions() as session:
-        found = (
-            await session.scalars(
-                select(Pipeline).order_by(Pipeline.is_default.desc(), Pipeline.name)
-            )
-        ).all()
-        stages = (await session.scalars(select(Stage).order_by(Stage.position))).all()
-    return [
-        PipelinePublic(
-            id=pipeline.id,
-            name=pipeline.name,
-            is_default=pipeline.is_default,
-            stages=[
-                StagePublic.model_validate(stage)
-                for stage in stages
-                if stage.pipeline_id == pipeline.id
-            ],
-        )
-        for pipeline in found
-    ]
+@router.get("/pipelines", response_model=list[PipelinePublic])
+async def list_pipelines(reads: Reads, _: CurrentIdentity) -> Response:
+    """Every pipeline with its stages, the default first."""
+    return json_answer(await deal_reads.pipelines(reads))
 
 
-@router.post("/pipelines", status_code=status.HTTP_201_CREATED)
+async def _pipeline(reads: Reads, pipeline_id: UUID) -> Response:
+    found = await deal_reads.pipelines(reads)
+    return json_answer(next(p for p in found if p["id"] == str(pipeline_id)))
+
+
+@router.post("/pipelines", status_code=status.HTTP_201_CREATED, response_model=PipelinePublic)
 async def create_pipeline(
-    body: PipelineCreate, sessions: Sessions, identity: CurrentIdentity
-) -> PipelinePublic:
+    body: PipelineCreate, sessions: Sessions, reads: Reads, identity: CurrentIdentity
+) -> Response:
     require_admin(identity)
     specs = [
         pipelines.StageSpec(stage.name, stage.probability, stage.kind) for stage in body.stages
     ]
     pipeline = await pipelines.create_pipeline(sessions, name=body.name, stages=specs)
-    return next(p for p in await list_pipelines(sessions, identity) if p.id == pipeline.id)
+    answer = await _pipeline(reads, pipeline.id)
+    answer.status_code = status.HTTP_201_CREATED
+    return answer
 
 
-@router.patch("/pipelines/{pipeline_id}")
+@router.patch("/pipelines/{pipeline_id}", response_model=PipelinePublic)
 async def rename_pipeline(
-    pipeline_id: UUID, body: PipelineUpdate, sessions: Sessions, identity: CurrentIdentity
-) -> PipelinePublic:
+    pipeline_id: UUID,
+    body: PipelineUpdate,
+    sessions: Sessions,
+    reads: Reads,
+    identity: CurrentIdentity,
+) -> Response:
     require_admin(identity)
     await pipelines.rename_pipeline(sessions, pipeline_id=pipeline_id, name=body.name)
-    return next(p for p in await list_pipelines(sessions, identity) if p.id == pipeline_id)
+    return await _pipeline(reads, pipeline_id)
 
 
 @router.put("/pipelines/{pipeline_id}/stages/{stage_id}/requirements")

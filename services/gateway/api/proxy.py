@@ -16,7 +16,7 @@ router = APIRouter()
 
 # Headers that describe one hop, not the message, and the caller's credentials (services get the
 # signed identity instead): never forwarded either way.
-_HOP_BY_HOP = {
+HOP_BY_HOP = {
     "authorization",
     "cookie",
     "set-cookie",
@@ -41,7 +41,7 @@ DOT_SEGMENTS = frozenset({".", ".."})
 
 
 def forwardable(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
+    return {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
 
 
 def _unavailable(service: str, reason: str) -> JSONResponse:

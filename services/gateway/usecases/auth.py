@@ -7,6 +7,7 @@ from uuid import UUID
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.gateway.callers import forget_callers
 from services.gateway.credentials import (
     API_TOKEN_PREFIX,
     SESSION_PREFIX,
@@ -23,6 +24,7 @@ MAX_FAILURES = 5  # for one e-mail from one address
 MAX_ADDRESS_FAILURES = 20  # from one address, whatever the e-mails
 FAILURE_WINDOW = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=12)
+LAST_USE_PRECISION = timedelta(minutes=1)
 
 
 class InvalidCredentials(Exception):
@@ -149,25 +151,44 @@ async def end_credentials(session: AsyncSession, user_id: UUID, *, but: str | No
 
 async def sign_out(sessions: SessionFactory, token: str) -> None:
     async with unit_of_work(sessions) as session:
-        await session.execute(
-            delete(UserSession).where(UserSession.token_hash == hash_token(token))
+        ended = await session.scalar(
+            delete(UserSession)
+            .where(UserSession.token_hash == hash_token(token))
+            .returning(UserSession.user_id)
         )
+        if ended is not None:
+            await forget_callers(session, ended)
 
 
-async def user_for_token(sessions: SessionFactory, token: str) -> User | None:
-    """The active user a session or API token belongs to; None when it is unknown or ended."""
-    token_hash, now = hash_token(token), datetime.now(UTC)
-    if token.startswith(API_TOKEN_PREFIX):
-        owner = select(ApiToken.user_id).where(
-            ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None)
-        )
-    else:
+async def user_for_token(sessions: SessionFactory, token: str, *, now: datetime) -> User | None:
+    """The active user a session or API token belongs to; None when it is unknown or ended.
+
+    An API token's `last_used_at` is written at most once a minute: it says when a token was
+    last in use, not how often, and a write per request would cost more than the request."""
+    token_hash = hash_token(token)
+    if not token.startswith(API_TOKEN_PREFIX):
         owner = select(UserSession.user_id).where(
             UserSession.token_hash == token_hash, UserSession.expires_at > now
         )
+        async with sessions() as session:
+            return await session.scalar(
+                select(User).where(User.id.in_(owner), User.active.is_(True))
+            )
+    query = (
+        select(User, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == token_hash,
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+        )
+    )
     async with sessions() as session:
-        user = await session.scalar(select(User).where(User.id.in_(owner), User.active.is_(True)))
-        if user is not None and token.startswith(API_TOKEN_PREFIX):
+        found = (await session.execute(query)).first()
+        if found is None:
+            return None
+        user, last_used_at = found
+        if last_used_at is None or last_used_at < now - LAST_USE_PRECISION:
             await session.execute(
                 update(ApiToken).where(ApiToken.token_hash == token_hash).values(last_used_at=now)
             )
@@ -203,3 +224,4 @@ async def revoke_api_token(sessions: SessionFactory, *, user_id: UUID, token_id:
         )
         if revoked.rowcount == 0:  # type: ignore[attr-defined]
             raise NotFound("API token")
+        await forget_callers(session, user_id)

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.gateway.callers import forget_callers
 from services.gateway.credentials import hash_password
 from services.gateway.domain.people import (
     Role,
@@ -52,6 +53,7 @@ async def _team_change(session: AsyncSession, team: Team) -> None:
         team_id=team.id, name=team.name, parent_id=team.parent_id, head_id=team.head_id
     )
     await add_event(session, new_event(change, subject=team.id))
+    await forget_callers(session, None)  # a head's identity names the groups under theirs
 
 
 async def _check_placement(
@@ -158,6 +160,7 @@ async def update_user(
             await end_credentials(session, user_id, but=keep_token)
         await session.flush()
         await add_event(session, new_event(UserUpdated(**_snapshot(user)), subject=user.id))
+        await forget_callers(session, user_id)
     return user
 
 

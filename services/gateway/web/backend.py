@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
+import pydantic_core
 from fastapi import Request
 
 from services.gateway.backends import Backends, ServiceUnavailable, origin
@@ -51,7 +52,7 @@ async def read(request: Request, user: User, service: str, path: str, **params: 
     """The JSON of a GET the page needs; any refusal raises `Refused` with the service's reasons."""
     answer = await ask(request, user, service, "GET", path, params=params)
     if answer.is_success:
-        return answer.json()
+        return pydantic_core.from_json(answer.content)  # twice as fast as `json` on a board
     raise Refused(service, answer.status_code, problems(answer))
 
 

@@ -1,8 +1,11 @@
 """Polish and English in pages: the language of a request, and dates, numbers, money per locale."""
 
 import contextvars
-from datetime import date, datetime
-from decimal import Decimal
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale as BabelLocale
@@ -24,6 +27,13 @@ def negotiate(accept_language: str | None) -> str:
     return str(best) if best else DEFAULT_LOCALE
 
 
+@cache
+def babel_locale(locale: str) -> BabelLocale:
+    """The Babel locale, parsed once (parsing it for every formatted value cost more than the
+    formatting)."""
+    return BabelLocale.parse(locale)
+
+
 def format_date(value: date | datetime | None) -> str:
     """`27.11.2026` in Polish, `Nov 27, 2026` in English, in the user's time zone."""
     if value is None:
@@ -33,37 +43,97 @@ def format_date(value: date | datetime | None) -> str:
     return day_in(value, current_locale.get())
 
 
+@lru_cache(maxsize=8192)
 def day_in(value: date, locale: str) -> str:
     """A day as `locale` writes it: `27.11.2026` in Polish, `Nov 27, 2026` in English."""
     pattern = "dd.MM.yyyy" if locale == "pl" else "medium"
-    return dates.format_date(value, format=pattern, locale=locale)
+    return dates.format_date(value, format=pattern, locale=babel_locale(locale))
+
+
+def format_day(value: str) -> str:
+    """A day given as ISO text, as JSON has it (`2026-11-27`), as the reader writes it."""
+    return _day_of(value, current_locale.get())
+
+
+@lru_cache(maxsize=8192)
+def _day_of(value: str, locale: str) -> str:
+    return day_in(date.fromisoformat(value), locale)
+
+
+@lru_cache(maxsize=4096)
+def _time_in(hour: int, minute: int, locale: str) -> str:
+    return dates.format_time(time(hour, minute), format="short", locale=babel_locale(locale))
 
 
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(current_time_zone.get()))
-    return f"{format_date(local)} {dates.format_time(local, format='short', locale=current_locale.get())}"
+    locale = current_locale.get()
+    return f"{day_in(local.date(), locale)} {_time_in(local.hour, local.minute, locale)}"
+
+
+@dataclass(frozen=True)
+class _MoneyStyle:
+    """How a locale writes amounts of a currency, learnt from Babel once: `1 234,50 zł`."""
+
+    prefix: str
+    suffix: str
+    group: str
+    decimal: str
+    digits: int
+
+    def format(self, amount: Decimal) -> str:
+        rounded = amount.quantize(Decimal(1).scaleb(-self.digits), rounding=ROUND_HALF_EVEN)
+        text = f"{rounded:,.{self.digits}f}".translate({44: self.group, 46: self.decimal})
+        return f"{self.prefix}{text}{self.suffix}"
+
+
+_SAMPLES = ("0", "0.005", "0.015", "7.5", "999.995", "1234.5", "98765.4321", "1234567.891")
+
+
+@cache
+def _money_style(locale: str, currency: str) -> _MoneyStyle | None:
+    """The style Babel writes `currency` in for `locale`, or None when it is not this simple
+    one (then Babel formats each amount); checked against Babel on sample amounts."""
+    sample = numbers.format_currency(Decimal("1234567.25"), currency, locale=babel_locale(locale))
+    found = re.fullmatch(r"(\D*)1(?P<group>\D)234(?P=group)567(?:(\D)(\d+))?(\D*)", sample)
+    if found is None:
+        return None
+    prefix, group, decimal, fraction, suffix = found.groups()
+    style = _MoneyStyle(prefix, suffix, group, decimal or ".", len(fraction or ""))
+    for text in _SAMPLES:
+        expected = numbers.format_currency(Decimal(text), currency, locale=babel_locale(locale))
+        if style.format(Decimal(text)) != expected:
+            return None
+    return style
 
 
 def format_money(amount: Decimal | int | float | str, currency: str = "PLN") -> str:
     """`1 234,50 zł` in Polish, `PLN 1,234.50` in English (amounts from JSON come as strings)."""
-    return numbers.format_currency(Decimal(str(amount)), currency, locale=current_locale.get())
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    locale = current_locale.get()
+    style = _money_style(locale, currency) if value.is_finite() and value >= 0 else None
+    if style is None:
+        return numbers.format_currency(value, currency, locale=babel_locale(locale))
+    return style.format(value)
 
 
 def format_number(value: Decimal | int | float) -> str:
-    return numbers.format_decimal(value, locale=current_locale.get())
+    return numbers.format_decimal(value, locale=babel_locale(current_locale.get()))
 
 
 def format_percent(value: Decimal | int | float | str) -> str:
     """`75%` from 75, as the locale writes percentages."""
-    return numbers.format_percent(Decimal(str(value)) / 100, locale=current_locale.get())
+    return numbers.format_percent(
+        Decimal(str(value)) / 100, locale=babel_locale(current_locale.get())
+    )
 
 
 def format_amount(value: Decimal | int | float | str) -> str:
     """An amount as typed in a form: `1 000,50` in Polish, `1,000.50` in English."""
     return numbers.format_decimal(
-        Decimal(str(value)), format="#,##0.00", locale=current_locale.get()
+        Decimal(str(value)), format="#,##0.00", locale=babel_locale(current_locale.get())
     )
 
 

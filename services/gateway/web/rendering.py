@@ -31,6 +31,7 @@ templates = Environment(
 templates.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.globals.update(
     format_date=i18n.format_date,
+    format_day=i18n.format_day,
     format_datetime=i18n.format_datetime,
     format_money=i18n.format_money,
     format_amount=i18n.format_amount,

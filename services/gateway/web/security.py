@@ -2,10 +2,12 @@
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
 
 from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.identity import SESSION_COOKIE
 
@@ -70,51 +72,82 @@ def needs_csrf_token(request: Request) -> bool:
     return not (request.url.path.startswith("/api/") and SESSION_COOKIE not in request.cookies)
 
 
-def _inline_document(request: Request, response: Response) -> bool:
+def _inline_document(path: str, headers: MutableHeaders) -> bool:
     """A knowledge document's content the service chose to show inline (its preview)."""
-    return request.url.path.startswith("/api/documents/") and response.headers.get(
-        "content-disposition", ""
-    ).startswith("inline")
-
-
-def _set_csrf_cookie(request: Request, response: Response, token: str, secure: bool) -> None:
-    response.set_cookie(
-        CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=secure or request.url.scheme == "https",
+    return path.startswith("/api/documents/") and headers.get("content-disposition", "").startswith(
+        "inline"
     )
 
 
 def renew_csrf_token(request: Request, response: Response) -> None:
     """A new CSRF token with a new session: a token known before signing in (planted in the
     browser, or read over its shoulder) is worth nothing after it."""
-    secure = request.app.state.settings.secure_cookies
-    _set_csrf_cookie(request, response, secrets.token_urlsafe(32), secure)
+    secure = request.app.state.settings.secure_cookies or request.url.scheme == "https"
+    response.headers.append("set-cookie", csrf_cookie(secrets.token_urlsafe(32), secure=secure))
 
 
-def install_browser_security(app: FastAPI, *, secure_cookies: bool) -> None:
-    @app.middleware("http")
-    async def browser_security(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+def csrf_cookie(token: str, *, secure: bool) -> str:
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[CSRF_COOKIE] = token
+    cookie[CSRF_COOKIE]["path"] = "/"
+    cookie[CSRF_COOKIE]["httponly"] = True
+    cookie[CSRF_COOKIE]["samesite"] = "strict"
+    if secure:
+        cookie[CSRF_COOKIE]["secure"] = True
+    return cookie.output(header="").strip()
+
+
+class BrowserSecurity:
+    """The CSRF check and cookie, and the security headers on every answer (plain ASGI: no
+    task and no copied body per request, as `BaseHTTPMiddleware` would add)."""
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         cookie = request.cookies.get(CSRF_COOKIE)
         if needs_csrf_token(request):
             presented = request.headers.get(CSRF_HEADER, "")
             if not cookie or not hmac.compare_digest(presented, cookie):
-                return JSONResponse(
+                refusal = JSONResponse(
                     {"detail": "the CSRF token is missing or wrong; reload the page and try again"},
                     status.HTTP_403_FORBIDDEN,
+                    headers=SECURITY_HEADERS,
                 )
-        request.state.csrf_token = cookie or secrets.token_urlsafe(32)
-        response = await call_next(request)
-        if cookie is None and not request.url.path.startswith(CALENDAR_CLIENT_PATHS):
-            _set_csrf_cookie(request, response, request.state.csrf_token, secure_cookies)
-        response.headers.update(SECURITY_HEADERS)
-        if _inline_document(request, response):
-            response.headers["Content-Security-Policy"] = INLINE_CONTENT_POLICY
-            response.headers["X-Frame-Options"] = "SAMEORIGIN"
-        if request.url.path in API_EXPLORER:  # FastAPI's explorer pages use inline scripts
-            del response.headers["Content-Security-Policy"]
-        return response
+                await refusal(scope, receive, send)
+                return
+        token = cookie or secrets.token_urlsafe(32)
+        request.state.csrf_token = token
+        # A client with a bearer token needs no CSRF cookie (and sends none back).
+        new_cookie = (
+            None
+            if cookie
+            or request.headers.get("authorization", "").lower().startswith("bearer ")
+            or scope["path"].startswith(CALENDAR_CLIENT_PATHS)
+            else csrf_cookie(token, secure=self.secure_cookies or scope["scheme"] == "https")
+        )
+        path = scope["path"]
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if new_cookie:
+                    headers.append("set-cookie", new_cookie)
+                headers.update(SECURITY_HEADERS)
+                if _inline_document(path, headers):
+                    headers["Content-Security-Policy"] = INLINE_CONTENT_POLICY
+                    headers["X-Frame-Options"] = "SAMEORIGIN"
+                if path in API_EXPLORER:  # FastAPI's explorer pages use inline scripts
+                    del headers["Content-Security-Policy"]
+            await send(message)
+
+        await self.app(scope, receive, secured)
+
+
+def install_browser_security(app: FastAPI, *, secure_cookies: bool) -> None:
+    app.add_middleware(BrowserSecurity, secure_cookies=secure_cookies)

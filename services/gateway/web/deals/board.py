@@ -11,6 +11,7 @@ from services.gateway.tables import User
 from services.gateway.web.backend import ask, problems, read
 from services.gateway.web.common import PageSeller
 from services.gateway.web.deals import forms
+from services.gateway.web.deals.cards import card_html
 from services.gateway.web.deals.people import led_by
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import complaint, render
@@ -38,14 +39,20 @@ async def board_page(
     sellers = await led_by(request, user)
     owner_id = str(owner) if owner and any(s.id == str(owner) for s in sellers) else ""
     params = {"owner_id": owner_id} if owner_id else {}
-    board = await read(request, user, "deals", f"/api/pipelines/{chosen['id']}/board", **params)
+    path = f"/api/pipelines/{chosen['id']}/board"
+    board = await read(request, user, "deals", path, brief="true", **params)
+    now = datetime.now(UTC)
+    for column in board["columns"]:
+        open_stage = column["stage"]["kind"] == "open"
+        column["cards"] = [
+            card_html(deal, open_stage=open_stage, now=now) for deal in column["deals"]
+        ]
     context = {
         "pipelines": pipelines,
         "chosen": chosen,
         "board": board,
         "sellers": sellers,
         "owner_id": owner_id,
-        "now": datetime.now(UTC),
     }
     return render(request, "deals/board.html", user, **context)
 

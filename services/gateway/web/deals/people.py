@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
-from services.gateway.identity import identity_of
+from services.gateway.identity import caller_identity
 from services.gateway.tables import User
-from shared.db import SessionFactory
+from shared.reads import ReadPool, Statement
 
 
 @dataclass(frozen=True)
@@ -16,18 +18,26 @@ class Seller:
     name: str
 
 
+_SELLERS = select(User.id, User.name).where(
+    User.active.is_(True), or_(User.role == "manager", User.role == "head")
+)
+_EVERY_SELLER = Statement.of(_SELLERS.order_by(User.name, User.id))
+_GROUPS_SELLERS = Statement.of(
+    _SELLERS.where(User.team_id == func.any(bindparam("teams", type_=ARRAY(PG_UUID())))).order_by(
+        User.name, User.id
+    )
+)
+
+
 async def led_by(request: Request, user: User) -> list[Seller]:
     """The active managers and heads of a head's groups (all of them for an administrator);
     nobody for a manager, who works only their own deals."""
     if user.role not in ("head", "admin"):
         return []
-    sessions: SessionFactory = request.app.state.sessions
-    query = select(User.id, User.name).where(
-        User.active.is_(True), User.role.in_(("manager", "head"))
-    )
+    reads: ReadPool = request.app.state.reads
     if user.role == "head":
-        identity = await identity_of(sessions, user)
-        query = query.where(User.team_id.in_(identity.team_ids))
-    async with sessions() as session:
-        rows = await session.execute(query.order_by(User.name, User.id))
-        return [Seller(str(row.id), row.name) for row in rows]
+        identity = (await caller_identity(request, user)).identity
+        rows = await reads.rows(_GROUPS_SELLERS, teams=identity.team_ids)
+    else:
+        rows = await reads.rows(_EVERY_SELLER)
+    return [Seller(row["id"], row["name"]) for row in rows]

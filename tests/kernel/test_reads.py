@@ -1,0 +1,129 @@
+"""Reads at database speed: statements compiled once, a pool of plain connections, and an
+answer of 503 (never 500) when every connection stays in use."""
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from sqlalchemy import bindparam, column, select, table
+
+from services.deals.app import create_app
+from services.deals.settings import DealsSettings
+from shared.auth import Identity, InvalidIdentity, VerifiedTokens, sign_identity
+from shared.bus import InProcessBus
+from shared.postgres import async_url
+from shared.reads import DatabaseBusy, ReadPool, Statement
+from shared.testing.apps import ADMIN, TEST_SECRET, identity_headers, running
+
+letters = table("pg_class", column("relname"), column("relkind"))
+
+
+def test_a_statement_takes_named_parameters_and_keeps_its_own_literals() -> None:
+    query = select(letters.c.relname).where(
+        letters.c.relkind == "r", letters.c.relname == bindparam("name")
+    )
+
+    statement = Statement.of(query.limit(1))
+
+    assert statement.sql.count("$") == 3
+    arguments = statement.arguments({"name": "deal"})
+    assert sorted(map(str, arguments)) == ["1", "deal", "r"]
+
+
+def test_a_statement_refuses_a_list_it_would_have_to_spell_out() -> None:
+    with pytest.raises(ValueError, match="any"):
+        Statement.of(select(letters.c.relname).where(letters.c.relkind.in_(["r", "v"])))
+
+
+async def test_the_read_pool_answers_rows_with_ids_as_text_and_json_decoded(
+    new_database: Any,
+) -> None:
+    reads = ReadPool(async_url(await new_database("reads")), size=1, wait_seconds=1)
+    await reads.start()
+    try:
+        statement = Statement("SELECT $1::uuid AS id, $2::jsonb AS data", ("id", "data"), fixed={})
+        row = await reads.row(statement, id=uuid4(), data={"a": [1]})
+    finally:
+        await reads.close()
+
+    assert row is not None and isinstance(row["id"], str) and row["data"] == {"a": [1]}
+
+
+async def test_a_read_waits_briefly_for_a_connection_then_gives_up(new_database: Any) -> None:
+    reads = ReadPool(async_url(await new_database("busy")), size=1, wait_seconds=0.2)
+    await reads.start()
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold(_: asyncpg.Connection) -> None:
+        holding.set()
+        await release.wait()
+
+    held = asyncio.create_task(reads.run(hold))
+    await holding.wait()
+    started = time.monotonic()
+    try:
+        with pytest.raises(DatabaseBusy):
+            await reads.rows(Statement("SELECT 1", (), {}))
+    finally:
+        release.set()
+        await held
+        await reads.close()
+    assert 0.15 < time.monotonic() - started < 2
+
+
+async def test_a_service_with_every_connection_in_use_answers_503_not_500(
+    service_database: Any, settings_for: Any, bus: InProcessBus
+) -> None:
+    settings = DealsSettings(
+        **settings_for(await service_database("deals")),
+        database_connections=6,
+        database_wait_seconds=0.2,
+    )
+    app = create_app(settings, bus)
+    async with running(app) as deals:
+        deals.headers.update(identity_headers())
+        budget = app.state.budget
+        release = asyncio.Event()
+        taken = asyncio.Event()
+        holders = budget.reads + budget.sessions
+
+        async def hold_read(_: asyncpg.Connection) -> None:
+            taken.set()
+            await release.wait()
+
+        async def hold_session() -> None:
+            async with app.state.engine.connect():
+                await release.wait()
+
+        tasks = [asyncio.create_task(app.state.reads.run(hold_read)) for _ in range(budget.reads)]
+        tasks += [asyncio.create_task(hold_session()) for _ in range(budget.sessions)]
+        await taken.wait()
+        await asyncio.sleep(0.05)
+        try:
+            listed = await deals.get("/api/deals")
+            created = await deals.post("/api/companies", json={"name": "Zajęta sp. z o.o."})
+        finally:
+            release.set()
+            await asyncio.gather(*tasks)
+
+    assert holders == 6 - budget.listeners - budget.events
+    assert (listed.status_code, created.status_code) == (503, 503)
+    assert listed.headers["retry-after"] == "1"
+
+
+async def test_a_verified_token_is_remembered_but_never_past_its_expiry() -> None:
+    tokens = VerifiedTokens(TEST_SECRET)
+    brief = sign_identity(ADMIN, TEST_SECRET, ttl=timedelta(seconds=1))
+
+    assert tokens.identity(brief) == ADMIN
+    assert tokens.identity(brief) == ADMIN  # the second time from memory
+    await asyncio.sleep(2.1)  # the token's expiry has whole seconds
+    with pytest.raises(InvalidIdentity):
+        tokens.identity(brief)
+    with pytest.raises(InvalidIdentity):
+        tokens.identity(sign_identity(Identity(user_id="x", role="admin"), "another" * 6))
