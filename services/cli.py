@@ -24,6 +24,7 @@ import shared.contracts  # noqa: F401  (registers every event contract)
 from services.catalog import SERVICES, Entry
 from services.deals import import_cli
 from services.gateway.usecases.people import FirstAdministrator
+from shared import contract_schemas
 from shared.asyncapi import asyncapi_document
 from shared.db import new_engine, new_session_factory
 from shared.migrations import upgrade, upgrade_async
@@ -235,10 +236,26 @@ async def prepare_gateway_database(server_url: str) -> str:
     return await ensure_database(server_url, DATABASE_PREFIX + "gateway")
 
 
-@app.command()
-def events() -> None:
+events_app = typer.Typer(help="The events the services publish.")
+app.add_typer(events_app, name="events")
+
+
+@events_app.callback(invoke_without_command=True)
+def events(context: typer.Context) -> None:
     """Print the AsyncAPI document of every event the services publish."""
-    typer.echo(json.dumps(asyncapi_document(), indent=2, ensure_ascii=False))
+    if context.invoked_subcommand is None:
+        typer.echo(json.dumps(asyncapi_document(), indent=2, ensure_ascii=False))
+
+
+@events_app.command("schemas")
+def event_schemas() -> None:
+    """Write the JSON Schema of every event version to shared/contracts/schemas/; refuse a
+    change a published version's readers would not survive (it needs a new version)."""
+    try:
+        written = contract_schemas.write()
+    except ValueError as incompatible:
+        _fail(f"crm: incompatible with the committed schemas:\n{incompatible}")
+    typer.echo(f"{len(written)} schemas written", err=True)
 
 
 def _entry(service: str) -> Entry:

@@ -1,6 +1,6 @@
 """HTTP routers of the gateway's own JSON API; the proxy to the services is `proxy.router`."""
 
-from services.gateway.api import auth, dav, notifications, openapi, people, search
+from services.gateway.api import auth, dav, events, notifications, openapi, people, search
 
 ROUTERS = [
     auth.router,
@@ -8,5 +8,6 @@ ROUTERS = [
     notifications.router,
     search.router,
     openapi.router,
+    events.router,
     dav.router,
 ]
