@@ -56,7 +56,6 @@ def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
     return KafkaBus(
         settings.kafka_bootstrap_servers,
         client_id=client_id,
-        partitions=settings.kafka_partitions,
         replication_factor=settings.kafka_replication_factor,
         namespace=settings.kafka_namespace,
     )

@@ -38,7 +38,6 @@ class ServiceSettings(BaseSettings):
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",
         description="Kafka brokers; unset means in-process delivery (embedded mode only)",
     )
-    kafka_partitions: int = Field(default=3, ge=1, validation_alias="KAFKA_PARTITIONS")
     kafka_namespace: str = Field(
         default="",
         pattern=r"^[A-Za-z0-9_-]*$",
@@ -46,7 +45,10 @@ class ServiceSettings(BaseSettings):
         description="a prefix of every topic and consumer group, for CRMs sharing a broker",
     )
     kafka_replication_factor: int = Field(
-        default=1, ge=1, validation_alias="KAFKA_REPLICATION_FACTOR", description="for new topics"
+        default=1,
+        ge=1,
+        validation_alias="KAFKA_REPLICATION_FACTOR",
+        description="the most copies of a topic the cluster keeps (the declaration asks 3)",
     )
     identity_secret: SecretStr = Field(
         validation_alias="CRM_IDENTITY_SECRET",
