@@ -11,6 +11,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -256,6 +257,54 @@ def event_schemas() -> None:
     except ValueError as incompatible:
         _fail(f"crm: incompatible with the committed schemas:\n{incompatible}")
     typer.echo(f"{len(written)} schemas written", err=True)
+
+
+@events_app.command("republish")
+def republish(
+    service: Annotated[str, typer.Argument(help="the producing service: deals")],
+    aggregate: Annotated[str, typer.Argument(help="company | contact | deal")],
+    since: Annotated[
+        str | None, typer.Option(help="only records changed since (ISO 8601; UTC if no offset)")
+    ] = None,
+) -> None:
+    """Publish the current state of every record of an aggregate (changed since `--since`) from
+    the service's database to its snapshot topic; archived ones as tombstones. Reads the
+    service's settings (its *_DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, ...)."""
+    from services.deals.usecases import republish as deals_republish
+    from shared.service import new_bus
+
+    republishers = {"deals": deals_republish}
+    if service not in republishers:
+        _fail(f"crm: {service!r} has no snapshot topics to republish; one of: deals")
+    module = republishers[service]
+    if aggregate not in module.AGGREGATES:
+        _fail(f"crm: unknown aggregate {aggregate!r}; one of: {', '.join(module.AGGREGATES)}")
+    settings = load_settings(_entry(service).settings)
+    if not settings.kafka_bootstrap_servers:
+        _fail("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
+    try:
+        given = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        _fail(f"crm: --since {since!r} is not an ISO 8601 time")
+    moment = given.replace(tzinfo=given.tzinfo or UTC) if given else None
+
+    async def run_it() -> int:
+        engine = new_engine(settings.async_database_url)
+        bus = new_bus(settings, f"{service}-republish")
+        await bus.start()
+        sent = 0
+        try:
+            async for batch in module.snapshots(
+                new_session_factory(engine), aggregate, since=moment
+            ):
+                await bus.publish(batch)
+                sent += len(batch)
+        finally:
+            await bus.stop()
+            await engine.dispose()
+        return sent
+
+    typer.echo(f"{service} {aggregate}: {asyncio.run(run_it())} snapshots published")
 
 
 topics_app = typer.Typer(help="Kafka topics as declared in shared/topics.py.", no_args_is_help=True)

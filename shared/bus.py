@@ -13,16 +13,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Message:
-    """One outbox row on its way: the topic, the key (the event's subject) and the envelope
-    (None: a tombstone, on a snapshot topic)."""
+    """One outbox row on its way: the topic, the key (the event's subject) and the envelope;
+    or, on a snapshot topic, a tombstone (a null value: the record is archived)."""
 
     topic: str
     key: str
-    envelope: dict[str, Any] | None
+    envelope: dict[str, Any]
+    tombstone: bool = False
 
     @property
     def body(self) -> bytes | None:
-        if self.envelope is None:
+        if self.tombstone:
             return None
         return json.dumps(self.envelope, separators=(",", ":"), ensure_ascii=False).encode()
 

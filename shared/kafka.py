@@ -85,7 +85,7 @@ class KafkaBus:
                 self._prefix + message.topic,
                 key=message.key.encode(),
                 # A tombstone (no body) has no content.
-                headers={"content-type": CLOUDEVENTS_JSON} if message.envelope is not None else {},
+                headers={} if message.tombstone else {"content-type": CLOUDEVENTS_JSON},
                 no_confirm=True,
             )
             for message in messages

@@ -77,11 +77,11 @@ _BY_TYPE = {type_: (topic, rule) for topic, rule in SNAPSHOTS.items() for type_ 
 
 
 def snapshot_message(type_: str, key: str, envelope: dict[str, Any]) -> Message | None:
-    """What an outbox row of `type_` puts on its snapshot topic: the envelope, a tombstone
-    (`envelope` None), or nothing."""
+    """What an outbox row of `type_` puts on its snapshot topic: the envelope, a tombstone,
+    or nothing."""
     found = _BY_TYPE.get(type_)
     if found is None:
         return None
     topic, rule = found
-    state = envelope if type_ in rule.states else None
-    return Message(topic=topic + SNAPSHOT_SUFFIX, key=key, envelope=state)
+    ends = type_ in rule.tombstones
+    return Message(topic=topic + SNAPSHOT_SUFFIX, key=key, envelope=envelope, tombstone=ends)
