@@ -21,6 +21,7 @@ from services.gateway.consumers import handlers
 from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
 from services.gateway.settings import BACKENDS, GatewaySettings
+from services.gateway.usecases import webhooks
 from services.gateway.usecases.people import ensure_company_and_admin
 from services.gateway.web.errors import install_page_errors
 from services.gateway.web.security import install_browser_security
@@ -57,12 +58,21 @@ async def serving(app: FastAPI) -> AsyncIterator[None]:
     )
     hub: NotificationHub = app.state.hub
     listening = asyncio.create_task(hub.run(asyncpg_dsn(settings.async_database_url)))
+    delivering = asyncio.create_task(
+        webhooks.run_worker(
+            app.state.sessions,
+            webhooks.policy_of(settings),
+            poll_seconds=settings.webhook_poll_seconds,
+        ),
+        name="webhook-deliveries",
+    )
     try:
         yield
     finally:
-        listening.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listening
+        for task in (listening, delivering):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await app.state.backends.close()
 
 
@@ -70,7 +80,7 @@ def create_app(
     settings: GatewaySettings, bus: Bus | None = None, backends: Backends | None = None
 ) -> FastAPI:
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
-    spec = dataclasses.replace(SPEC, handlers=handlers(Mailer(settings)))
+    spec = dataclasses.replace(SPEC, handlers=webhooks.handlers(handlers(Mailer(settings))))
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
     app.state.first_administrator = None

@@ -1,6 +1,15 @@
 """HTTP routers of the gateway's own JSON API; the proxy to the services is `proxy.router`."""
 
-from services.gateway.api import auth, dav, events, notifications, openapi, people, search
+from services.gateway.api import (
+    auth,
+    dav,
+    events,
+    notifications,
+    openapi,
+    people,
+    search,
+    webhooks,
+)
 
 ROUTERS = [
     auth.router,
@@ -9,5 +18,6 @@ ROUTERS = [
     search.router,
     openapi.router,
     events.router,
+    webhooks.router,
     dav.router,
 ]

@@ -96,6 +96,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
             ("/admin/teams", _("Sales groups")),
             ("/admin/departments", _("Departments")),
             ("/admin/pipelines", _("Pipelines")),
+            ("/admin/webhooks", _("Webhooks")),
         ]
     return [
         NavItem(href, label, path == href or path.startswith(f"{href}/")) for href, label in entries
