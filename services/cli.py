@@ -324,11 +324,22 @@ def apply_topics(
     """Create the missing topics and bring the others to their declared partitions and settings;
     report drift that needs an operator (fewer partitions, another replication factor).
     Exits 1 when something differs and was not (or could not be) changed."""
+    from shared.kafka_security import KafkaSecurity
     from shared.topic_admin import apply_topics as apply
 
     prefix = f"{namespace}." if namespace else ""
+    try:
+        security = KafkaSecurity.from_environment()  # KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, ...
+    except ValueError as missing:
+        _fail(f"crm: {missing}")
     changes = asyncio.run(
-        apply(bootstrap_servers, replicas=replication_factor, prefix=prefix, dry_run=dry_run)
+        apply(
+            bootstrap_servers,
+            replicas=replication_factor,
+            prefix=prefix,
+            dry_run=dry_run,
+            security=security,
+        )
     )
     for change in changes:
         typer.echo(str(change))

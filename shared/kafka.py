@@ -15,6 +15,7 @@ from faststream.kafka.message import KafkaMessage as RawKafkaMessage
 from shared.bus import Message
 from shared.consumer import Consumer, Dead
 from shared.events import BINARY_PREFIX, CLOUDEVENTS_JSON, DLQ_SUFFIX, binary_attributes
+from shared.kafka_security import KafkaSecurity
 from shared.metrics import EVENTS_DEAD
 from shared.topic_admin import ensure_topics
 
@@ -30,6 +31,7 @@ class KafkaBus:
         *,
         client_id: str,
         replication_factor: int = 1,
+        security: KafkaSecurity = KafkaSecurity(),
         publish_timeout: float = 10.0,
         redelivery_delay: float = 1.0,
         namespace: str = "",
@@ -39,6 +41,7 @@ class KafkaBus:
         self.broker = KafkaBroker(
             bootstrap_servers,
             client_id=client_id,
+            security=security.faststream(),
             acks="all",
             enable_idempotence=True,
             request_timeout_ms=int(publish_timeout * 1000),
@@ -50,6 +53,7 @@ class KafkaBus:
         )
         self._bootstrap_servers = bootstrap_servers
         self._replication_factor = replication_factor
+        self._security = security
         self._publish_timeout = publish_timeout
         self._redelivery_delay = redelivery_delay
         self._offsets = OffsetCommits()
@@ -58,7 +62,10 @@ class KafkaBus:
 
     async def start(self) -> None:
         await ensure_topics(
-            self._bootstrap_servers, replicas=self._replication_factor, prefix=self._prefix
+            self._bootstrap_servers,
+            replicas=self._replication_factor,
+            prefix=self._prefix,
+            security=self._security,
         )
         await self.broker.start()
         self._committing = asyncio.create_task(self._offsets.run(), name="kafka-offset-commits")

@@ -50,6 +50,7 @@ class ServiceSpec:
 def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
     """The Kafka bus named by the settings (distributed mode)."""
     from shared.kafka import KafkaBus
+    from shared.kafka_security import KafkaSecurity
 
     if not settings.kafka_bootstrap_servers:
         raise SystemExit("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
@@ -57,6 +58,7 @@ def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
         settings.kafka_bootstrap_servers,
         client_id=client_id,
         replication_factor=settings.kafka_replication_factor,
+        security=KafkaSecurity.of(settings),
         namespace=settings.kafka_namespace,
     )
 

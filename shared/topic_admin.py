@@ -9,6 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
+from shared.kafka_security import KafkaSecurity
 from shared.topics import Topic, declared_topics
 
 
@@ -33,10 +34,16 @@ def _new_topic(topic: Topic) -> NewTopic:
     return NewTopic(topic.name, topic.partitions, topic.replicas, topic_configs=topic.config())
 
 
-async def ensure_topics(bootstrap_servers: str, *, replicas: int, prefix: str = "") -> None:
+async def ensure_topics(
+    bootstrap_servers: str,
+    *,
+    replicas: int,
+    prefix: str = "",
+    security: KafkaSecurity = KafkaSecurity(),
+) -> None:
     """Create every declared topic that does not exist yet (a service's start); changing the
     ones that exist is `crm topics apply`'s."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security.client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -50,12 +57,17 @@ async def ensure_topics(bootstrap_servers: str, *, replicas: int, prefix: str = 
 
 
 async def apply_topics(
-    bootstrap_servers: str, *, replicas: int, prefix: str = "", dry_run: bool = False
+    bootstrap_servers: str,
+    *,
+    replicas: int,
+    prefix: str = "",
+    dry_run: bool = False,
+    security: KafkaSecurity = KafkaSecurity(),
 ) -> list[Change]:
     """Create missing topics, raise partitions and set the declared settings of existing ones;
     report what cannot be changed in place (fewer partitions, another replication factor).
     With `dry_run`, report only."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security.client_options())
     await admin.start()
     try:
         wanted = topics_on_cluster(replicas, prefix)

@@ -32,6 +32,7 @@ class Bootstrapped:
         self.consumer = AIOKafkaConsumer(
             *topics,
             bootstrap_servers=kafka.bootstrap_servers,
+            **kafka.client_options(),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )

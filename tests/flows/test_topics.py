@@ -8,6 +8,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from typer.testing import CliRunner
 
 from services import cli
+from shared.kafka_security import KafkaSecurity
 from shared.testing.kafka import KafkaBroker
 from shared.topic_admin import _configs, apply_topics
 from shared.topics import declared_topics
@@ -21,7 +22,7 @@ async def test_apply_creates_every_declared_topic_then_finds_nothing_to_do(
     prefix = f"t{uuid4().hex[:8]}."
     # Made before, by hand: too few partitions, kept an hour; too many partitions.
     deal, company = f"{prefix}crm.deals.deal", f"{prefix}crm.deals.company.snapshot"
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, **kafka.client_options())
     await admin.start()
     try:
         await admin.create_topics(
@@ -31,8 +32,18 @@ async def test_apply_creates_every_declared_topic_then_finds_nothing_to_do(
             ]
         )
 
-        changes = await apply_topics(kafka.bootstrap_servers, replicas=1, prefix=prefix)
-        again = await apply_topics(kafka.bootstrap_servers, replicas=1, prefix=prefix)
+        changes = await apply_topics(
+            kafka.bootstrap_servers,
+            replicas=1,
+            prefix=prefix,
+            security=KafkaSecurity.from_environment(),
+        )
+        again = await apply_topics(
+            kafka.bootstrap_servers,
+            replicas=1,
+            prefix=prefix,
+            security=KafkaSecurity.from_environment(),
+        )
 
         shapes = {d["topic"]: len(d["partitions"]) for d in await admin.describe_topics([deal])}
         configs = await _configs(admin, [deal, company])
