@@ -30,6 +30,7 @@ class CompanyCreated(Contract):
         default=None, description="Polish NIP, 10 digits", examples=["5260250274"]
     )
     address: Address | None = None
+    owner_id: UUID | None = Field(default=None, description="the account manager; null: nobody's")
 
 
 CONTACT_TOPIC = "crm.deals.contact"
@@ -44,6 +45,7 @@ class CompanyUpdated(Contract):
     name: str
     tax_id: str | None = None
     address: Address | None = None
+    owner_id: UUID | None = Field(default=None, description="the account manager; null: nobody's")
 
 
 @contract("crm.company.archived.v1", topic=COMPANY_TOPIC, source=SOURCE)
@@ -63,6 +65,7 @@ class ContactSnapshot(Contract):
     position: str | None = Field(default=None, examples=["Dyrektor zakupów"])
     phone: str | None = None
     email: str | None = None
+    owner_id: UUID | None = Field(default=None, description="who looks after the contact")
 
 
 @contract("crm.contact.created.v1", topic=CONTACT_TOPIC, source=SOURCE)
@@ -141,3 +144,27 @@ class DealArchived(DealSnapshot):
 @contract("crm.deal.restored.v1", topic=DEAL_TOPIC, source=SOURCE)
 class DealRestored(DealSnapshot):
     """An archived deal is back where it stood (`archived` is false)."""
+
+
+COMPANY_EVENTS = (CompanyCreated, CompanyUpdated, CompanyArchived, CompanyRestored)
+CONTACT_EVENTS = (ContactCreated, ContactUpdated, ContactArchived, ContactRestored)
+DEAL_EVENTS = (
+    DealCreated,
+    DealUpdated,
+    DealStageChanged,
+    DealWon,
+    DealLost,
+    DealArchived,
+    DealRestored,
+)
+
+SETTINGS_TOPIC = "crm.deals.settings"
+
+
+@contract("crm.customer_access.changed.v1", topic=SETTINGS_TOPIC, source=SOURCE)
+class CustomerAccessChanged(Contract):
+    """The administrator chose who reads companies and contacts (and so may link them)."""
+
+    readers: Literal["sales", "group"] = Field(
+        description="`sales`: every salesperson; `group`: the owner's group (a head: the subtree)"
+    )

@@ -22,6 +22,7 @@ from services.deals.imports_table import ImportJob
 from services.deals.schemas import DealFilters, ImportJobPublic
 from services.deals.tables import Company, Contact, CustomField, Deal, Stage
 from services.deals.usecases import imports as usecases
+from services.deals.usecases.customer_access import customer_readers, visible_customers
 from services.deals.usecases.deals import visible_deals
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
@@ -253,14 +254,14 @@ async def _stream(sessions: Sessions, query: AnySelect, key: tuple[Any, Any]) ->
         after = tuple(rows[-1]._mapping[column.key] for column in key)
 
 
-def _companies() -> AnySelect:
+def _companies(visible: Any) -> AnySelect:
     """The companies not archived (an archived one is history, not a customer to take along)."""
     columns = ["id", "name", "tax_id", "street", "postal_code", "city", "country"]
     query = select(*(Company.__table__.c[name] for name in [*columns, *TIMES]))
-    return query.where(Company.archived_at.is_(None))
+    return query.where(Company.archived_at.is_(None), visible)
 
 
-def _contacts(company_id: UUID | None) -> AnySelect:
+def _contacts(company_id: UUID | None, visible: Any) -> AnySelect:
     query = select(
         Contact.id,
         Contact.name,
@@ -273,7 +274,7 @@ def _contacts(company_id: UUID | None) -> AnySelect:
         Contact.created_at,
         Contact.updated_at,
     ).outerjoin(Company, Company.id == Contact.company_id)
-    query = query.where(Contact.archived_at.is_(None))
+    query = query.where(Contact.archived_at.is_(None), visible)
     return query if company_id is None else query.where(Contact.company_id == company_id)
 
 
@@ -329,15 +330,20 @@ async def export(
     identity: CurrentIdentity,
     filters: Annotated[DealFilters, Query()],
 ) -> StreamingResponse:
-    """Every record (deals: the ones the caller may see) as CSV: UTF-8 with BOM, ISO dates.
+    """Every record the caller may see as CSV: UTF-8 with BOM, ISO dates.
 
     The filters are those of the lists: all of them for deals, `company_id` for contacts.
     The file's columns are import fields, so it can be imported again (ids aside).
     """
+    async with sessions() as session:
+        readers = await customer_readers(session)
     if record_type == "company":
-        body = _stream(sessions, _companies(), (Company.name, Company.id))
+        visible = visible_customers(identity, Company.owner_id, readers)
+        body = _stream(sessions, _companies(visible), (Company.name, Company.id))
     elif record_type == "contact":
-        body = _stream(sessions, _contacts(filters.company_id), (Contact.name, Contact.id))
+        visible = visible_customers(identity, Contact.owner_id, readers)
+        query = _contacts(filters.company_id, visible)
+        body = _stream(sessions, query, (Contact.name, Contact.id))
     else:
         query = _deals(identity, filters, await _custom_keys(sessions))
         body = _stream(sessions, query, (Deal.created_at, Deal.id))
