@@ -11,11 +11,12 @@ from argon2 import PasswordHasher, profiles
 import shared.contracts  # noqa: F401  (registers every event contract)
 from services.catalog import SERVICES
 from services.gateway import credentials
-from shared.bus import InProcessBus
+from shared.bus import InProcessBus, Message
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
 from shared.testing.kafka import KafkaBroker, KafkaUnavailable, start_kafka
 from shared.testing.postgres import fresh_database, migrated_database, postgres_server
 from shared.testing.processes import RunningCrm, crm_run
+from shared.testing.records import Announce
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -120,6 +121,17 @@ async def bus() -> AsyncIterator[InProcessBus]:
     await in_process.start()
     yield in_process
     await in_process.stop()
+
+
+@pytest.fixture
+def announce(bus: InProcessBus) -> Announce:
+    """Publish on `bus` what deals would (a deal, a company, a contact); the record's id."""
+
+    async def publish(message: Message) -> str:
+        await bus.publish([message])
+        return message.key
+
+    return publish
 
 
 @pytest.fixture(scope="session")
