@@ -1,5 +1,6 @@
 """Session fixtures: a real PostgreSQL, a real Kafka for event flows, the CRM as `crm run` serves it."""
 
+import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -10,6 +11,7 @@ from argon2 import PasswordHasher, profiles
 
 import shared.contracts  # noqa: F401  (registers every event contract)
 from services.catalog import SERVICES
+from services.cli import settle_garbage_collector
 from services.gateway import credentials
 from shared.bus import InProcessBus, Message
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
@@ -132,6 +134,17 @@ def announce(bus: InProcessBus) -> Announce:
         return message.key
 
     return publish
+
+
+@pytest.fixture
+def settled_gc() -> Iterator[None]:
+    """The garbage collector as `crm` processes run it (`settle_garbage_collector`): a test that
+    measures how long requests wait must not measure a full collection of the test process."""
+    thresholds = gc.get_threshold()
+    settle_garbage_collector()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 @pytest.fixture(scope="session")

@@ -102,7 +102,7 @@ def test_a_window_reads_the_same_occurrences_as_a_walk_from_the_first(
 
 
 async def test_healthz_answers_within_100_ms_while_the_worst_allowed_rules_are_read(
-    calendar: Calendar, hire: Hire
+    calendar: Calendar, hire: Hire, settled_gc: None
 ) -> None:
     anna = await hire("manager", group())
     worst = {  # daily for ten years, kept in COUNT, read from its first day: the longest walk

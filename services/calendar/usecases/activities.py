@@ -194,7 +194,7 @@ def _whole_days(
     return start, datetime.combine(end_day, time(), zone)
 
 
-def _check_times(values: dict[str, Any]) -> None:
+def check_times(values: dict[str, Any]) -> None:
     """The start, end and recurrence agree with the kind; fills `recurs_until`."""
     if values.get("time_zone") not in zones():
         raise Invalid({"time_zone": N_("unknown time zone")})
@@ -259,7 +259,7 @@ async def add_activity(
     await _check_links(session, identity, values, before)
     if not values.get("time_zone"):
         values["time_zone"] = await _zone_of(session, values["owner_id"], policy)
-    _check_times(values)
+    check_times(values)
     if values.get("reminders") is None:
         values["reminders"] = await default_reminders(session, values["owner_id"], values["kind"])
     activity_id = values.pop("id", None) or uuid4()
@@ -310,7 +310,7 @@ async def change(
         values["reminders"] = await default_reminders(session, values["owner_id"], values["kind"])
     if activity.rrule and "exdates" not in changes and "starts_at" in changes:
         values["exdates"] = _moved_with_the_series(activity, values["starts_at"])
-    _check_times(values)
+    check_times(values)
     changed = {name for name, value in values.items() if current.get(name) != value}
     if not changed:
         return activity
