@@ -425,7 +425,10 @@ class ImportJobPublic(BaseModel):
     record_type: str
     file_name: str | None = Field(description="the uploaded file's name, when it had one")
     created_by: str
-    status: Literal["running", "done", "failed"]
+    status: Literal["running", "done", "failed", "interrupted"] = Field(
+        description="`interrupted`: its worker stopped or died; `POST .../resume` takes it up"
+        " again from the first row not committed (as a `failed` one)"
+    )
     total: int = Field(description="rows in the file")
     processed: int
     imported: int = Field(description="new records")

@@ -7,6 +7,7 @@ their English or Polish headers (`headers.py`), unless the caller maps them expl
 
 import csv
 import io
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
@@ -242,6 +243,17 @@ def _explicit(
         else:
             pairs[positions[column.strip()][0]] = target
     return pairs
+
+
+# A cell starting like a formula that is only a phone number or a number stays as it is.
+_HARMLESS = re.compile(r"^[+-][0-9 ()./,-]*$")
+
+
+def defused(text: str) -> str:
+    """Text a spreadsheet would run as a formula, with a `'` before it (`unescape` undoes it)."""
+    if text.startswith(FORMULA_STARTS) and not _HARMLESS.match(text):
+        return "'" + text
+    return text
 
 
 def unescape(value: str) -> str:
