@@ -1,7 +1,9 @@
 """Session fixtures: a real PostgreSQL, a real Kafka for event flows, the CRM as `crm run` serves it."""
 
+import contextlib
 import gc
 import os
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -14,10 +16,11 @@ from services.catalog import SERVICES
 from services.cli import settle_garbage_collector
 from services.gateway import credentials
 from shared.bus import InProcessBus, Message
+from shared.postgres import stop_embedded_servers
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
-from shared.testing.kafka import KafkaBroker, KafkaUnavailable, start_kafka
+from shared.testing.kafka import STARTED_HOMES, KafkaBroker, KafkaUnavailable, start_kafka
 from shared.testing.postgres import fresh_database, migrated_database, postgres_server
-from shared.testing.processes import RunningCrm, crm_run
+from shared.testing.processes import RunningCrm, crm_run, processes_mentioning
 from shared.testing.records import Announce
 
 
@@ -87,6 +90,31 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     ):
         starting = ThreadPoolExecutor(1, "kafka-start").submit(start_kafka)
         session.config.stash[KAFKA_STARTING] = starting
+
+
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """No PostgreSQL, Kafka or `crm` process of the suite outlives it: one that does fails the
+    run, named, and is stopped."""
+    if session.config.option.collectonly:
+        return
+    starting = session.config.stash.get(KAFKA_STARTING, None)
+    if starting is not None and starting.done() and starting.exception() is None:
+        starting.result().close()  # started for tests that were then not run
+    stop_embedded_servers()  # those this process started itself (a RunningCrm's database)
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    marks = [*STARTED_HOMES, *([factory.getbasetemp()] if factory else [])]
+    left = processes_mentioning(marks)
+    if not left:
+        return
+    report = "\n".join(f"  {pid}: {command[:200]}" for pid, command in left)
+    session.config.get_terminal_writer().line(
+        f"\nprocesses of the test session left running (now stopped):\n{report}", red=True
+    )
+    for pid, _ in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
