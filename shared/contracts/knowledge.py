@@ -1,7 +1,8 @@
-"""Events published by the knowledge service: documents, their versions, links and must-reads."""
+"""Events published by the knowledge service: documents, their versions, links and must-reads;
+company services and the requests raised to departments."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -85,3 +86,149 @@ class DocumentAcknowledged(Contract):
     version: int
     user_id: UUID
     acknowledged_at: datetime
+
+
+# --- company services and requests to other departments ----------------------------------------
+
+SERVICE_TOPIC = "crm.knowledge.service"
+REQUEST_TOPIC = "crm.knowledge.request"
+
+FieldType = Literal[
+    "text",
+    "number",
+    "money",
+    "date",
+    "boolean",
+    "select",
+    "user",
+    "document",
+    "file",
+    "company",
+    "contact",
+    "deal",
+]
+RequestStatus = Literal["submitted", "accepted", "returned", "delivered", "rejected", "cancelled"]
+
+
+class FormField(Contract):
+    """One field of a service's input or output form."""
+
+    key: str = Field(examples=["decision"])
+    label: str = Field(examples=["Decyzja"])
+    type: FieldType
+    required: bool = False
+    options: list[str] = Field(default_factory=list, description="the choices of a select")
+    minimum: str | None = Field(default=None, description="a number or a date, by the type")
+    maximum: str | None = None
+    pattern: str | None = Field(default=None, description="a regular expression a text matches")
+    prefill: str | None = Field(
+        default=None, description="filled from the record raised from", examples=["deal.amount"]
+    )
+    help: str = ""
+
+
+@contract("crm.service.published.v1", topic=SERVICE_TOPIC, source=SOURCE)
+class ServicePublished(Contract):
+    """A company service was published or changed (a new form version when its forms changed)."""
+
+    service_id: UUID
+    department_id: UUID
+    name: str = Field(examples=["Weryfikacja kredytowa klienta"])
+    description: str = ""
+    version: int = Field(ge=1, description="the current form version")
+    inputs: list[FormField]
+    outputs: list[FormField]
+    sla_hours: int = Field(description="working hours of the department to deliver")
+    requesters: list[str] = Field(description="principals who may request it", examples=[["everyone"]])
+    active: bool
+    url: str = Field(examples=["/services/6f1c…"])
+
+
+class RequestSnapshot(Contract):
+    """A service request as it stands after the step the event reports, inputs and outputs whole.
+
+    Values are JSON: text, numbers and money as strings, dates as ISO strings, booleans, ids of
+    users, companies, contacts and deals as strings, files as `{document_id, file_name}`."""
+
+    request_id: UUID
+    service_id: UUID
+    service_name: str
+    service_version: int
+    department_id: UUID
+    requester_id: UUID
+    assignee_id: UUID | None
+    status: RequestStatus
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    deal_id: UUID | None = Field(description="the deal it was raised from")
+    company_id: UUID | None
+    contact_id: UUID | None = None
+    submitted_at: datetime
+    due_at: datetime | None = Field(description="when the SLA runs out; null while returned")
+    actor_id: UUID = Field(description="who took the step")
+    url: str = Field(examples=["/requests/6f1c…"])
+
+
+@contract("crm.request.submitted.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestSubmitted(RequestSnapshot):
+    """A request reached the department's queue."""
+
+
+@contract("crm.request.accepted.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestAccepted(RequestSnapshot):
+    """Someone of the department took the request (`assignee_id`)."""
+
+
+@contract("crm.request.returned.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestReturned(RequestSnapshot):
+    """The department asks the requester for more information; the SLA clock stops."""
+
+    comment: str
+
+
+@contract("crm.request.resubmitted.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestResubmitted(RequestSnapshot):
+    """The requester amended a returned request and sent it back; the SLA clock runs again."""
+
+    comment: str = ""
+
+
+@contract("crm.request.delivered.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestDelivered(RequestSnapshot):
+    """The department delivered every required output."""
+
+    output_fields: list[FormField] = Field(description="the output form, to show the outputs")
+
+
+@contract("crm.request.rejected.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestRejected(RequestSnapshot):
+    """The department refused the request, saying why."""
+
+    reason: str
+
+
+@contract("crm.request.cancelled.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestCancelled(RequestSnapshot):
+    """The requester withdrew the request."""
+
+    reason: str = ""
+
+
+@contract("crm.request.commented.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestCommented(RequestSnapshot):
+    """Someone commented on the request (with files, perhaps)."""
+
+    comment_id: UUID
+    author_id: UUID
+    body: str
+    files: list[dict[str, Any]] = Field(default_factory=list)
+
+
+@contract("crm.request.due_soon.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestDueSoon(RequestSnapshot):
+    """Most of the SLA's working time is gone (sent once per submission)."""
+
+
+@contract("crm.request.overdue.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestOverdue(RequestSnapshot):
+    """The SLA ran out before delivery: the department's head is told (sent once per request)."""
