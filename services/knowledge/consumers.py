@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.knowledge.service_consumers import HANDLERS as SERVICE_HANDLERS
 from services.knowledge.tables import Member, Team
 from shared.consumer import Handler
 from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
@@ -37,4 +38,5 @@ HANDLERS: Mapping[str, Handler] = {
     UserCreated.type: on_user_snapshot,
     UserUpdated.type: on_user_snapshot,
     TeamChanged.type: on_team_changed,
+    **SERVICE_HANDLERS,
 }

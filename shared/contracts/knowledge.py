@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import Contract, contract
 
@@ -110,8 +110,10 @@ FieldType = Literal[
 RequestStatus = Literal["submitted", "accepted", "returned", "delivered", "rejected", "cancelled"]
 
 
-class FormField(Contract):
+class FormField(BaseModel):
     """One field of a service's input or output form."""
+
+    model_config = ConfigDict(frozen=True)
 
     key: str = Field(examples=["decision"])
     label: str = Field(examples=["Decyzja"])
@@ -139,7 +141,9 @@ class ServicePublished(Contract):
     inputs: list[FormField]
     outputs: list[FormField]
     sla_hours: int = Field(description="working hours of the department to deliver")
-    requesters: list[str] = Field(description="principals who may request it", examples=[["everyone"]])
+    requesters: list[str] = Field(
+        description="principals who may request it", examples=[["everyone"]]
+    )
     active: bool
     url: str = Field(examples=["/services/6f1c…"])
 
@@ -165,7 +169,7 @@ class RequestSnapshot(Contract):
     contact_id: UUID | None = None
     submitted_at: datetime
     due_at: datetime | None = Field(description="when the SLA runs out; null while returned")
-    actor_id: UUID = Field(description="who took the step")
+    actor_id: UUID | None = Field(description="who took the step; null: the CRM (the SLA)")
     url: str = Field(examples=["/requests/6f1c…"])
 
 
