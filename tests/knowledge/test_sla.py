@@ -25,7 +25,7 @@ WEEK = week_of(DEFAULT_HOURS)
 
 
 def warsaw(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=WARSAW)  # type: ignore[misc]
+    return datetime(*parts, tzinfo=WARSAW)  # type: ignore[arg-type,misc]
 
 
 def test_eight_hours_from_a_friday_afternoon_before_easter_monday_end_on_tuesday() -> None:
