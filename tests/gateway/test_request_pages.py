@@ -3,6 +3,7 @@ request raised from a deal with its inputs filled in, the department's queue, th
 output on the deal's timeline."""
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("people")
 
 
 @pytest.fixture(scope="module")
-async def finance(crm: httpx.AsyncClient, api: dict[str, str]) -> dict[str, Any]:
+async def finance(crm: httpx.AsyncClient, api: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
     """A finance department with a clerk in a browser of their own."""
     department = (await crm.post("/api/departments", json={"name": "Finanse"}, headers=api)).json()
     body = {
