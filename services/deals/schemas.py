@@ -166,7 +166,8 @@ class RequirementsAnswer(BaseModel):
 class TimelineItem(BaseModel):
     id: UUID
     kind: str = Field(
-        description="created | field_changed | stage_changed | outcome | document_added"
+        description="created | field_changed | stage_changed | outcome | document_added | "
+        "request_delivered"
     )
     at: datetime
     actor_id: str | None

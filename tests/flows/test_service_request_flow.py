@@ -38,7 +38,8 @@ async def _until(call: Any, wanted: int) -> httpx.Response:
         answer: httpx.Response = await call()
         return answer if answer.status_code == wanted else None
 
-    return await eventually(answered, timeout=45, interval=0.3)  # type: ignore[no-any-return]
+    found: httpx.Response = await eventually(answered, timeout=45, interval=0.3)  # type: ignore[arg-type]
+    return found
 
 
 async def test_a_stage_gated_by_an_approved_credit_check_opens_once_it_is_delivered(
