@@ -4,11 +4,19 @@ output on the deal's timeline."""
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from services.knowledge.usecases import requests
+from services.knowledge.usecases.requests import Origin
+from services.knowledge.usecases.sla import watch_deadlines
+from shared.auth import Identity
+from shared.testing.waiting import eventually
 from tests.gateway.conftest import PASSWORD, Browser, browser_sign_in
 
 pytestmark = pytest.mark.usefixtures("people")
@@ -148,3 +156,54 @@ async def test_the_administrator_names_a_departments_head_and_hours(
     assert page.status_code == 200 and "Krystyna Księgowa" in page.text
     assert wrong.status_code == 422
     assert saved.headers.get("HX-Redirect") == "/admin/departments"
+
+
+async def test_a_request_past_its_sla_tells_the_departments_head_once(
+    crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser], finance: dict[str, Any]
+) -> None:
+    """From knowledge's scheduler through the event to the head's bell, in the whole CRM: raised
+    on Friday 3 April 2026 at 14:00 before Easter Monday, due Tuesday at 14:00."""
+    app = crm._transport.app  # type: ignore[attr-defined]
+    sessions = app.state.embedded_apps["knowledge"].state.sessions
+    users = (await crm.get("/api/users", headers=api, params={"limit": 200})).json()["items"]
+    by_email = {u["email"]: u for u in users}
+    clerk, anna = by_email["ksiegowa@contentum.pl"], by_email["anna@contentum.pl"]
+    department = finance["department"]["id"]
+    named = await crm.patch(
+        f"/api/departments/{department}", json={"head_id": clerk["id"]}, headers=api
+    )
+    assert named.status_code == 200, named.text
+    service = await crm.post(
+        "/api/services",
+        json={"department_id": department, "name": "Wycena transportu", "sla_hours": 8},
+        headers=api,
+    )
+    requester = Identity(
+        user_id=anna["id"], role="manager", team_ids=[anna["team_id"]], locale="en"
+    )
+    friday = datetime(2026, 4, 3, 14, tzinfo=ZoneInfo("Europe/Warsaw"))
+    raised = await requests.submit_request(
+        sessions,
+        identity=requester,
+        service_id=UUID(service.json()["id"]),
+        inputs={},
+        origin=Origin(),
+        comment="",
+        now=friday,
+    )
+
+    tuesday = datetime(2026, 4, 7, 14, 1, tzinfo=ZoneInfo("Europe/Warsaw"))
+    first = await watch_deadlines(sessions, now=tuesday)
+    again = await watch_deadlines(sessions, now=tuesday + timedelta(hours=1))
+
+    async def told() -> list[Any]:
+        found = await finance["clerk"].get("/api/notifications")
+        overdue = [n for n in found.json()["items"] if n["title"].startswith("Request overdue")]
+        return overdue
+
+    [notice] = await eventually(told, timeout=10, interval=0.1)
+    assert (first, again) == (2, 0)  # the warning and the breach, each once
+    assert raised.due_at == datetime(2026, 4, 7, 14, tzinfo=ZoneInfo("Europe/Warsaw"))
+    assert notice["title"] == "Request overdue: Wycena transportu"
+    assert len(await told()) == 1
+    assert notice["link"] == f"/requests/{raised.id}"
