@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from services.knowledge.domain.sla import (
     DEFAULT_HOURS,
     add_working_time,
@@ -137,3 +139,10 @@ async def test_the_clock_stops_while_the_request_is_returned(world: World) -> No
     assert nothing == 0
     # 2 of the 8 hours were used on Tuesday; 6 are left from Thursday 15:00.
     assert resubmitted.due_at == warsaw(2026, 12, 4, 13, 0).astimezone(UTC)
+
+
+def test_a_week_without_working_time_has_no_deadline() -> None:
+    closed = week_of([None] * 7)
+
+    with pytest.raises(ValueError, match="no working time"):
+        add_working_time(warsaw(2026, 12, 1, 8, 0), timedelta(hours=1), closed)

@@ -28,8 +28,8 @@ from services.knowledge.service_tables import (
     ServiceVersion,
 )
 from services.knowledge.tables import Member
-from services.knowledge.usecases.request_access import sides_of
-from services.knowledge.usecases.services import may_request
+from services.knowledge.usecases.request_access import principals, sides_of
+from services.knowledge.usecases.services import may_request_as
 from shared.auth import Identity
 
 REFERRING = ("user", "company", "contact", "deal")
@@ -60,6 +60,7 @@ async def services_public(
         )
         versions = {(v.service_id, v.number): v for v in found}
     departments = await department_names(session, (s.department_id for s in services))
+    mine = await principals(session, identity)
     answer = []
     for service in services:
         version = versions[(service.id, service.version)]
@@ -76,7 +77,7 @@ async def services_public(
                 inputs=fields_public(version.inputs),
                 outputs=fields_public(version.outputs),
                 active=service.active,
-                may_request=await may_request(session, identity, service),
+                may_request=may_request_as(identity, mine, service),
                 created_at=service.created_at,
                 updated_at=service.updated_at,
             )

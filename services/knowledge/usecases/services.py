@@ -181,6 +181,11 @@ async def _published(session: AsyncSession, service: Service, version: ServiceVe
 
 async def may_request(session: AsyncSession, identity: Identity, service: Service) -> bool:
     """Whether the caller is among those the service names (the administrator always is)."""
+    return may_request_as(identity, await principals(session, identity), service)
+
+
+def may_request_as(identity: Identity, mine: list[str], service: Service) -> bool:
+    """The same, for a caller whose principals are known (a whole catalogue at once)."""
     if identity.role == "admin":
         return True
-    return service.active and among(await principals(session, identity), service.requesters)
+    return service.active and among(mine, service.requesters)

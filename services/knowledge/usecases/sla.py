@@ -47,7 +47,13 @@ async def run_clock(
     """Start (or restart, with `left` of it to go) the request's SLA clock."""
     total = timedelta(hours=request.sla_hours)
     week = await week_of_department(session, request.department_id)
-    clock: Clock = start_clock(now, left=total if left is None else left, total=total, week=week)
+    try:
+        clock: Clock = start_clock(
+            now, left=total if left is None else left, total=total, week=week
+        )
+    except ValueError:  # a department without a working hour: its requests have no deadline
+        request.warn_at = request.due_at = request.sla_left = None
+        return
     request.warn_at, request.due_at, request.sla_left = clock.warn_at, clock.due_at, None
 
 
