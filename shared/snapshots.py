@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.bus import Message
 from shared.contracts import calendar, deals, gateway, knowledge, planning
+from shared.events import REGISTRY
 
 SNAPSHOT_SUFFIX = ".snapshot"
 
@@ -70,7 +71,20 @@ SNAPSHOTS: dict[str, Snapshots] = {
         _types(knowledge.DocumentCreated, knowledge.DocumentVersioned),
         _types(knowledge.DocumentArchived),
     ),
+    knowledge.SERVICE_TOPIC: Snapshots("service", _types(knowledge.ServicePublished)),
+    knowledge.REQUEST_TOPIC: Snapshots(
+        "request",
+        _types(
+            *(
+                contract
+                for contract in REGISTRY.values()
+                if contract.topic == knowledge.REQUEST_TOPIC
+                and issubclass(contract, knowledge.RequestSnapshot)
+            )
+        ),
+    ),
     gateway.USER_TOPIC: Snapshots("user", _types(gateway.UserCreated, gateway.UserUpdated)),
+    gateway.DEPARTMENT_TOPIC: Snapshots("department", _types(gateway.DepartmentChanged)),
     gateway.TEAM_TOPIC: Snapshots("team", _types(gateway.TeamChanged)),
 }
 _BY_TYPE = {type_: (topic, rule) for topic, rule in SNAPSHOTS.items() for type_ in rule.types}

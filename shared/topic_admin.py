@@ -143,21 +143,23 @@ async def _apply(admin: Any, wanted: Sequence[Topic], *, dry_run: bool) -> list[
     return changes
 
 
-async def _settled(admin: Any, wanted: Sequence[Topic], timeout: float = 15.0) -> None:
+async def _settled(admin: Any, wanted: Sequence[Topic], timeout: float = 60.0) -> None:
     """Wait until the broker answers with what the controller has accepted: a broker applies
     new topics and partitions to its metadata a moment after the request returns."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         shapes = {d["topic"]: d for d in await admin.describe_topics([t.name for t in wanted])}
-        if all(
-            shapes.get(t.name, {}).get("error_code") == 0
-            and len(shapes[t.name]["partitions"]) >= t.partitions
+        behind = [
+            t.name
             for t in wanted
-        ):
+            if shapes.get(t.name, {}).get("error_code") != 0
+            or len(shapes[t.name]["partitions"]) < t.partitions
+        ]
+        if not behind:
             return
         if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("the broker did not show the topics as declared in time")
-        await asyncio.sleep(0.1)
+            raise TimeoutError(f"the broker does not show these as declared yet: {behind}")
+        await asyncio.sleep(0.2)
 
 
 async def _configs(admin: Any, names: list[str]) -> dict[str, dict[str, str]]:

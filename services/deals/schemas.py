@@ -184,7 +184,8 @@ class RequirementsAnswer(BaseModel):
 class TimelineItem(BaseModel):
     id: UUID
     kind: str = Field(
-        description="created | field_changed | stage_changed | outcome | document_added"
+        description="created | field_changed | stage_changed | outcome | document_added | "
+        "request_delivered"
     )
     at: datetime
     actor_id: str | None
@@ -207,6 +208,10 @@ class CompanyCreate(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["Kowalski i Synowie sp. z o.o."])
     tax_id: str | None = Field(default=None, description="Polish NIP", examples=["526-025-02-74"])
     address: AddressIn | None = None
+    owner_id: UUID | None = Field(
+        default=None,
+        description="the account manager; defaults to the caller (others: heads, admins)",
+    )
 
     @field_validator("tax_id")
     @classmethod
@@ -218,6 +223,7 @@ class CompanyUpdate(Strict):
     name: Changed[Annotated[str, Field(min_length=1, max_length=200)]] = None
     tax_id: str | None = Field(default=None, description="Polish NIP")
     address: AddressIn | None = None
+    owner_id: UUID | None = Field(default=None, description="another owner: heads, admins")
 
     @field_validator("tax_id")
     @classmethod
@@ -230,6 +236,7 @@ class CompanyPublic(BaseModel):
     name: str
     tax_id: str | None
     address: AddressIn | None
+    owner_id: UUID | None = Field(description="the account manager; null: nobody's")
     created_by: str
     updated_at: datetime
     archived_at: datetime | None = None
@@ -249,10 +256,21 @@ class CompanyPublic(BaseModel):
             name=company.name,
             tax_id=company.tax_id,
             address=address,
+            owner_id=company.owner_id,
             created_by=company.created_by,
             updated_at=company.updated_at,
             archived_at=company.archived_at,
         )
+
+
+class CustomerAccess(Strict):
+    """Who reads companies and contacts (and so may link activities, plans and documents to
+    them); changing them stays with their owner, the owner's heads and administrators."""
+
+    readers: Literal["sales", "group"] = Field(
+        description="`sales`: every salesperson (default); `group`: the owner's group"
+        " (a head: the subtree's)"
+    )
 
 
 class NipCheck(BaseModel):
@@ -274,6 +292,9 @@ class ContactCreate(Strict):
     position: Annotated[str, Field(max_length=100)] | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
+    owner_id: UUID | None = Field(
+        default=None, description="who looks after the contact; defaults to the caller"
+    )
 
 
 class ContactUpdate(Strict):
@@ -282,6 +303,7 @@ class ContactUpdate(Strict):
     position: Annotated[str, Field(max_length=100)] | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
+    owner_id: UUID | None = Field(default=None, description="another owner: heads, admins")
 
 
 class ContactPublic(BaseModel):
@@ -293,6 +315,7 @@ class ContactPublic(BaseModel):
     position: str | None
     phone: str | None
     email: str | None
+    owner_id: UUID | None = Field(description="who looks after the contact; null: nobody")
     created_by: str
     updated_at: datetime
     archived_at: datetime | None = None
@@ -312,6 +335,9 @@ class StagePublic(BaseModel):
     document: bool
     no_skipping: bool
     close_date_not_past: bool
+    service_requirements: list[dict[str, Any]] = Field(
+        description="delivered requests needed: `service_id`, `output`, `value`"
+    )
 
 
 class PipelinePublic(BaseModel):
@@ -352,6 +378,25 @@ class Requirements(Strict):
     no_skipping: bool = Field(default=False, description="only from the stage right before")
     close_date_not_past: bool = Field(
         default=False, description="the expected close date is today or later"
+    )
+    services: list["ServiceRequirementIn"] = Field(
+        default_factory=list,
+        max_length=20,
+        description="requests of company services that must be delivered for the deal",
+    )
+
+
+class ServiceRequirementIn(Strict):
+    """A company service whose request must be delivered, perhaps with an output's value."""
+
+    service_id: UUID
+    output: Annotated[str | None, Field(max_length=40)] = Field(
+        default=None, description="an output's key", examples=["decision"]
+    )
+    value: Annotated[str | None, Field(max_length=200)] = Field(
+        default=None,
+        description="the value it must have (`true`/`false` for yes or no)",
+        examples=["approved"],
     )
 
 
@@ -453,7 +498,10 @@ class ImportJobPublic(BaseModel):
     record_type: str
     file_name: str | None = Field(description="the uploaded file's name, when it had one")
     created_by: str
-    status: Literal["running", "done", "failed"]
+    status: Literal["running", "done", "failed", "interrupted"] = Field(
+        description="`interrupted`: its worker stopped or died; `POST .../resume` takes it up"
+        " again from the first row not committed (as a `failed` one)"
+    )
     total: int = Field(description="rows in the file")
     processed: int
     imported: int = Field(description="new records")

@@ -35,6 +35,7 @@ class Company(Base):
     postal_code: Mapped[str | None] = mapped_column(Text)
     city: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[UUID | None] = mapped_column(index=True, comment="the account manager")
     created_by: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -45,6 +46,15 @@ class Company(Base):
     __table_args__ = (Index("ix_company_name_id", "name", "id"),)
     # `updated_at` comes back with every INSERT and UPDATE: answers carry it after the session.
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
+
+
+class CustomerSettings(Base):
+    """The administrator's choice of who reads companies and contacts (one row)."""
+
+    __tablename__ = "customer_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    readers: Mapped[str] = mapped_column(Text, default="sales", comment="sales | group")
 
 
 class Pipeline(Base):
@@ -74,6 +84,9 @@ class Stage(Base):
     document: Mapped[bool] = mapped_column(default=False)
     no_skipping: Mapped[bool] = mapped_column(default=False)
     close_date_not_past: Mapped[bool] = mapped_column(default=False)
+    service_requirements: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, comment="[{service_id, output, value}]: delivered requests needed"
+    )
 
     __table_args__ = (UniqueConstraint("pipeline_id", "position"),)
 
@@ -114,6 +127,7 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
     custom: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    owner_id: Mapped[UUID | None] = mapped_column(index=True, comment="who looks after the contact")
     created_by: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -266,3 +280,29 @@ class DealActivity(Base):
             postgresql_where=text("status = 'scheduled'"),
         ),
     )
+
+
+class ServiceRef(Base):
+    """Deals' replica of a company service (knowledge's catalogue): what stage requirements name."""
+
+    __tablename__ = "service_ref"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    outputs: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, comment="the output form")
+    active: Mapped[bool]
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DealRequest(Base):
+    """Deals' replica of a request raised from a deal: where it stands and, once delivered, its
+    outputs (stage evidence)."""
+
+    __tablename__ = "deal_request"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)  # knowledge's request id
+    deal_id: Mapped[UUID] = mapped_column(index=True)
+    service_id: Mapped[UUID]
+    status: Mapped[str] = mapped_column(Text)
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -20,6 +20,7 @@ from services.gateway.callers import CALLERS
 from services.gateway.consumers import handlers
 from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
+from services.gateway.request_consumers import request_handlers
 from services.gateway.settings import BACKENDS, GatewaySettings
 from services.gateway.usecases import webhooks
 from services.gateway.usecases.people import ensure_company_and_admin
@@ -80,7 +81,9 @@ def create_app(
     settings: GatewaySettings, bus: Bus | None = None, backends: Backends | None = None
 ) -> FastAPI:
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
-    spec = dataclasses.replace(SPEC, handlers=webhooks.handlers(handlers(Mailer(settings))))
+    mailer = Mailer(settings)
+    own = {**handlers(mailer), **request_handlers(mailer)}
+    spec = dataclasses.replace(SPEC, handlers=webhooks.handlers(own))
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
     app.state.first_administrator = None

@@ -55,6 +55,18 @@ FOR_EVERYONE |= {
     "/knowledge/documents/{document_id}/must-read",
     "/knowledge/documents/{document_id}/archive",
 }
+# Requests to departments: staff work on them, everyone raises them and reads the catalogue.
+FOR_EVERYONE |= {
+    "/services",
+    "/requests",
+    "/requests/load",
+    "/requests/new",
+    "/requests/desk",
+    "/requests/accept",
+    "/requests/{request_id}",
+    "/requests/{request_id}/accept",
+    "/requests/{request_id}/{step}",
+}
 # What each backend's label reads on a page in English.
 LABELS = {
     "deals": "deals",

@@ -15,6 +15,7 @@ from services.deals.tables import (
     Deal,
     DealContact,
     DealDocument,
+    DealRequest,
     Member,
     TimelineEntry,
 )
@@ -65,6 +66,7 @@ class Evidence:
     contact_ids: list[UUID]
     completed_activities: int
     documents: int
+    delivered: list[rules.Delivered]
 
 
 def visible_owners(identity: Identity, owner: Any) -> Any:
@@ -93,7 +95,7 @@ async def visible_deal(
 
 async def _evidence(session: AsyncSession, deal_id: UUID | None) -> Evidence:
     if deal_id is None:
-        return Evidence([], 0, 0)
+        return Evidence([], 0, 0, [])
     contacts = await session.scalars(
         select(DealContact.contact_id).where(DealContact.deal_id == deal_id)
     )
@@ -105,7 +107,17 @@ async def _evidence(session: AsyncSession, deal_id: UUID | None) -> Evidence:
         )
     )
     documents = await session.scalar(select(func.count()).where(DealDocument.deal_id == deal_id))
-    return Evidence(list(contacts), completed or 0, documents or 0)
+    delivered = await session.execute(
+        select(DealRequest.service_id, DealRequest.outputs).where(
+            DealRequest.deal_id == deal_id, DealRequest.status == "delivered"
+        )
+    )
+    return Evidence(
+        list(contacts),
+        completed or 0,
+        documents or 0,
+        [rules.Delivered(str(service_id), outputs) for service_id, outputs in delivered],
+    )
 
 
 def _values(deal: Deal, contact_ids: list[UUID]) -> dict[str, Any]:
@@ -137,6 +149,7 @@ async def _unmet(
         current_position=current.position,
         completed_activities=evidence.completed_activities,
         documents=evidence.documents + new_documents,
+        delivered=evidence.delivered,
         lost_reason=deal.lost_reason,
         lost_reasons=catalogue.lost_reasons,
     )
@@ -158,6 +171,7 @@ async def _check_links(
     reassigned = "owner_id" in changes and owner_id != deal.owner_id
     known = await load_known(
         session,
+        identity,
         companies=[company_id] if company_id else [],
         contacts=contact_ids,
         people=[owner_id] if reassigned and owner_id else [],
@@ -218,7 +232,11 @@ async def create_deal(
         owner_id = deal.owner_id or UUID(identity.user_id)
         catalogue = await load_catalogue(session)
         known = await load_known(
-            session, companies=[deal.company_id], contacts=deal.contact_ids, people=[owner_id]
+            session,
+            identity,
+            companies=[deal.company_id],
+            contacts=deal.contact_ids,
+            people=[owner_id],
         )
         new = check_new_deal(deal, identity=identity, catalogue=catalogue, known=known, today=today)
         await write_deals(session, rows_of([new], actor=identity.user_id))
