@@ -1,6 +1,7 @@
 """The knowledge service application: the API, the content store and the text extractor."""
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.knowledge.api import ROUTERS
 from services.knowledge.consumers import HANDLERS
+from services.knowledge.feed_consumers import feed_handlers
 from services.knowledge.settings import KnowledgeSettings
 from services.knowledge.storage import ContentStore
 from services.knowledge.storage.postgres import PostgresStore
@@ -75,6 +77,9 @@ def create_app(settings: KnowledgeSettings, bus: Bus | None = None) -> FastAPI:
             await store.close()
             await searching.dispose()
 
-    app = create_service_app(SPEC, settings, bus, running=working)
+    # The feed writes its automatic posts in the company's language.
+    handlers = {**SPEC.handlers, **feed_handlers(settings.admin_locale)}
+    spec = dataclasses.replace(SPEC, handlers=handlers)
+    app = create_service_app(spec, settings, bus, running=working)
     app.state.max_upload_bytes = settings.max_upload_bytes
     return app

@@ -108,7 +108,7 @@ class Found:
     next_cursor: str | None
 
 
-def _query(words: list[QueryWord], typed: str) -> Any:
+def query_of(words: list[QueryWord], typed: str) -> Any:
     """Polish lemmas (any document), or English stems (documents written in English)."""
     polish = cast(tsquery(words), TSQUERY)
     return polish.op("||")(func.plainto_tsquery("english", fold(typed)))
@@ -129,7 +129,7 @@ async def search(
     words = await asyncio.to_thread(query_words, text, language.query_lexemes)
     if not words:
         return Found([], None)
-    tsq = _query(words, text)
+    tsq = query_of(words, text)
     rank = cast(func.ts_rank(Document.summary, tsq), Float)
     async with sessions() as session:  # the app's search sessions (see `app.search_engine`)
         reader = await reader_of(session, identity)
@@ -152,7 +152,7 @@ async def search(
                 .order_by(top.c.rank.desc(), top.c.updated_at.desc(), top.c.id.desc())
             )
         ).all()
-    pattern = await asyncio.to_thread(_forms, words)
+    pattern = await asyncio.to_thread(marker_of, words)
     page = rows[:limit]
     hits = [_hit(row, pattern=pattern) for row in page]
     last = page[-1] if len(rows) > limit else None
@@ -160,7 +160,8 @@ async def search(
     return Found(hits, next_cursor)
 
 
-def _forms(words: list[QueryWord]) -> Any:
+def marker_of(words: list[QueryWord]) -> Any:
+    """A matcher of every form the query's words may take in a text (for marking them)."""
     forms: set[str] = set()
     for word in words:
         forms |= language.query_forms(word.typed)
