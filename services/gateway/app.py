@@ -14,6 +14,7 @@ from services.gateway import api, web
 from services.gateway.api import proxy
 from services.gateway.backends import Backends
 from services.gateway.consumers import handlers
+from services.gateway.feed_consumers import feed_handlers
 from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
 from services.gateway.settings import BACKENDS, GatewaySettings
@@ -63,7 +64,8 @@ def create_app(
     settings: GatewaySettings, bus: Bus | None = None, backends: Backends | None = None
 ) -> FastAPI:
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
-    spec = dataclasses.replace(SPEC, handlers=handlers(Mailer(settings)))
+    mailer = Mailer(settings)
+    spec = dataclasses.replace(SPEC, handlers={**handlers(mailer), **feed_handlers(mailer)})
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
     app.state.first_administrator = None

@@ -180,6 +180,7 @@ class PostReacted(Contract):
     """Someone added or took back a reaction to a post."""
 
     post_id: UUID
+    post_author_id: UUID
     user_id: UUID
     reaction: str = Field(examples=["like"])
     added: bool = Field(description="false: the reaction was taken back")
@@ -193,6 +194,7 @@ class PostPromoted(Contract):
     """A post, with its comments and attachments, became a document in a folder."""
 
     post_id: UUID
+    post_author_id: UUID
     document_id: UUID
     folder_id: UUID
     promoted_by: UUID

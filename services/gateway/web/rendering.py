@@ -88,6 +88,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
             ("/plans", _("Plan")),
             ("/imports", _("Import")),
         ]
+    entries.append(("/feed", _("Feed")))
     entries.append(("/knowledge", _("Knowledge base")))
     if user.role == "admin":
         entries += [

@@ -142,6 +142,7 @@ async def _attachment_documents(
 def _promoted(post: Post, document: Document, by: UUID, now: datetime) -> PostPromoted:
     return PostPromoted(
         post_id=post.id,
+        post_author_id=post.author_id,
         document_id=document.id,
         folder_id=document.folder_id,
         promoted_by=by,

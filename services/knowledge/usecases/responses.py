@@ -122,6 +122,7 @@ async def react(
         if changed:
             event = PostReacted(
                 post_id=post.id,
+                post_author_id=post.author_id,
                 user_id=reader.user_id,
                 reaction=reaction,
                 added=add,
