@@ -218,10 +218,25 @@ class Written:
     reactions: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-POST_COLUMNS = (
-    "id kind author_id text tags audience mentions important pinned_at record_kind record_id "
-    "comment_count revision facts language search created_at"
-).split()
+POST_COLUMNS = [
+    "id",
+    "kind",
+    "author_id",
+    "text",
+    "tags",
+    "audience",
+    "mentions",
+    "important",
+    "pinned_at",
+    "record_kind",
+    "record_id",
+    "comment_count",
+    "revision",
+    "facts",
+    "language",
+    "search",
+    "created_at",
+]
 
 
 def posts(count: int, pool: list[tuple[str, str]]) -> Iterator[Written]:

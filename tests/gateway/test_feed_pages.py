@@ -210,3 +210,17 @@ async def test_the_administrator_switches_automatic_posts_off(
     assert refused.status_code == 403
     assert re.search(r'name="deal_won"\s*>', page.text)  # unchecked
     assert re.search(r'name="plan_approved" checked', page.text)
+
+
+async def test_a_pinned_post_is_listed_on_top_of_everyones_feed(
+    crm: httpx.AsyncClient, people: dict[str, Browser]
+) -> None:
+    admin, ewa = people["admin"], people["ewa"]
+    post_id = await written(admin, "**Inwentaryzacja** magazynu 31 grudnia\nszczegóły w środku")
+
+    pinned = await admin.post(f"/feed/posts/{post_id}/pin", {"pinned": "1"})
+    page = await ewa.get("/feed")
+    on_top = page.text.split('class="card pinned-posts"', 1)[1].split("</section>", 1)[0]
+
+    assert "Unpin" in pinned.text
+    assert f'<a href="/feed/posts/{post_id}">Inwentaryzacja magazynu 31 grudnia</a>' in on_top
