@@ -120,7 +120,7 @@ def readers() -> list[tuple[str, Identity]]:
 
 
 async def _people(connection: asyncpg.Connection, now: datetime) -> None:
-    teams = [(COMPANY, "Firma", None, None, now)]
+    teams: list[tuple[Any, ...]] = [(COMPANY, "Firma", None, None, now)]
     teams += [(r, f"Region {i}", COMPANY, _id("head", i), now) for i, r in enumerate(REGION_IDS)]
     teams += [
         (g, f"Grupa {i}", REGION_IDS[region_of(i)], None, now) for i, g in enumerate(GROUP_IDS)
@@ -129,7 +129,7 @@ async def _people(connection: asyncpg.Connection, now: datetime) -> None:
         "INSERT INTO team (id, name, parent_id, head_id, changed_at) VALUES ($1, $2, $3, $4, $5)",
         teams,
     )
-    members = [
+    members: list[tuple[Any, ...]] = [
         (manager(g, n), f"Handlowiec {g}-{n}", "manager", GROUP_IDS[g], None)
         for g in range(len(GROUP_IDS))
         for n in range(MANAGERS_PER_GROUP)
