@@ -1,7 +1,7 @@
 """Whom a change of the feed may reach: a post's audience names principals (`everyone`,
 `team:<id>`, `department:<id>`, `user:<id>`), and a person stands for their own."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from uuid import UUID
 
 from services.gateway.domain.teams import subtree
@@ -30,7 +30,3 @@ def principals_of(
     if department_id is not None:
         mine.add(f"department:{department_id}")
     return frozenset(mine)
-
-
-def reaches(principals: frozenset[str], audience: Iterable[str]) -> bool:
-    return not principals.isdisjoint(audience)

@@ -10,7 +10,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.knowledge.domain.access import (
-    EVERYONE,
     among,
     groups_of,
     principals_of,
@@ -154,7 +153,3 @@ async def audience_members(
         if named and (record is None or sees_record(viewer, record.kind, owner_id, owner_team)):
             chosen.append(member)
     return chosen
-
-
-def everyone() -> list[str]:
-    return [EVERYONE]
