@@ -18,6 +18,7 @@ from services.gateway.backends import Backends
 from services.gateway.body_limits import BodyLimit
 from services.gateway.callers import CALLERS
 from services.gateway.consumers import handlers
+from services.gateway.feed_consumers import feed_handlers
 from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
 from services.gateway.request_consumers import request_handlers
@@ -27,6 +28,7 @@ from services.gateway.usecases.people import ensure_company_and_admin
 from services.gateway.web.errors import install_page_errors
 from services.gateway.web.security import install_browser_security
 from shared.bus import Bus
+from shared.consumer import combined
 from shared.postgres import asyncpg_dsn
 from shared.service import ServiceSpec, create_service_app
 
@@ -82,7 +84,7 @@ def create_app(
 ) -> FastAPI:
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
     mailer = Mailer(settings)
-    own = {**handlers(mailer), **request_handlers(mailer)}
+    own = combined(handlers(mailer), request_handlers(mailer), feed_handlers(mailer))
     spec = dataclasses.replace(SPEC, handlers=webhooks.handlers(own))
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings

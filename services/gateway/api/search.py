@@ -28,7 +28,7 @@ async def search(
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchAnswer:
-    """Search everything the caller may see: today the knowledge base."""
+    """Search everything the caller may see: today the knowledge base and the feed."""
     results = await search_everywhere(
         request.app.state.backends,
         identity=await signed_identity(request, user),

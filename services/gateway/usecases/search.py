@@ -11,8 +11,9 @@ from typing import Any
 from services.gateway.backends import Backends, ServiceUnavailable
 from services.gateway.domain.routing import may_use
 
-# Each service's search endpoint; more services join as their search arrives.
-SEARCHES: dict[str, str] = {"knowledge": "/api/documents/search"}
+# Each service's search endpoints (knowledge: documents, and posts of the feed); more services
+# join as their search arrives.
+SEARCHES: dict[str, tuple[str, ...]] = {"knowledge": ("/api/documents/search", "/api/feed/search")}
 
 
 @dataclass(frozen=True)
@@ -31,20 +32,21 @@ async def search_everywhere(
     timeout: float,
 ) -> Results:
     """Every service's best hits for `text`, merged best first; who did not answer is named."""
-    asked = {
-        name: path for name, path in SEARCHES.items() if may_use(role, path.removeprefix("/api/"))
-    }
+    asked = [
+        (name, path)
+        for name, paths in SEARCHES.items()
+        for path in paths
+        if may_use(role, path.removeprefix("/api/"))
+    ]
     answers = await asyncio.gather(
-        *(
-            _ask(backends, name, path, identity, text, limit, timeout)
-            for name, path in asked.items()
-        )
+        *(_ask(backends, name, path, identity, text, limit, timeout) for name, path in asked)
     )
     items: list[dict[str, Any]] = []
     unavailable: list[str] = []
-    for name, hits in zip(asked, answers, strict=True):
+    for (name, _path), hits in zip(asked, answers, strict=True):
         if hits is None:
-            unavailable.append(name)
+            if name not in unavailable:
+                unavailable.append(name)
         else:
             items += [{**hit, "service": name} for hit in hits]
     items.sort(key=lambda hit: float(hit.get("score", 0)), reverse=True)

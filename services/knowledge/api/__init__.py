@@ -1,6 +1,15 @@
 """HTTP routers of the knowledge service (the fixed paths under /api/documents come first)."""
 
-from services.knowledge.api import documents, folders, must_read, requests, search, services
+from services.knowledge.api import (
+    documents,
+    feed,
+    folders,
+    must_read,
+    posts,
+    requests,
+    search,
+    services,
+)
 
 ROUTERS = [
     search.router,
@@ -9,4 +18,6 @@ ROUTERS = [
     folders.router,
     services.router,
     requests.router,
+    feed.router,
+    posts.router,
 ]
