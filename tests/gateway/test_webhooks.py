@@ -254,7 +254,13 @@ async def test_the_administrator_adds_a_webhook_in_the_page_and_reads_its_delive
             company = uuid4()
             await bus.publish([as_message(CompanyCreated(company_id=company, name=name), company)])
         await eventually(lambda: len(receiver.received) == 1, timeout=10)
-        log = await gateway.get(f"/admin/webhooks/{hook['id']}")
+
+        async def logged() -> httpx.Response | None:  # the attempt is written once answered
+            page = await gateway.get(f"/admin/webhooks/{hook['id']}")
+            return page if "HTTP 200" in page.text else None
+
+        log = await eventually(logged, timeout=10)
+        assert log is not None
         switched = await gateway.post(
             f"/admin/webhooks/{hook['id']}/active", data={"active": "false"}, headers=form
         )
