@@ -1,9 +1,11 @@
-"""Tables of the gateway: people, sales groups, departments, credentials, notifications."""
+"""Tables of the gateway: people, sales groups, departments, credentials, notifications, desks."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -113,3 +115,30 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_notification_user_id_created_at", "user_id", "created_at"),)
+
+
+class DeskLayout(Base):
+    """A user's own desk: the widgets in their order with their sizes, and pinned shortcuts."""
+
+    __tablename__ = "desk_layout"
+
+    user_id: Mapped[UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    widgets: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    shortcuts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class DeskDefault(Base):
+    """The administrator's desk for everyone of a role who has not arranged their own."""
+
+    __tablename__ = "desk_default"
+
+    role: Mapped[str] = mapped_column(Text, primary_key=True)
+    widgets: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

@@ -55,6 +55,18 @@ FOR_EVERYONE |= {
     "/knowledge/documents/{document_id}/must-read",
     "/knowledge/documents/{document_id}/archive",
 }
+# The desk and the search box are everyone's; what is in them follows the role.
+FOR_EVERYONE |= {
+    "/desk/widgets",
+    "/desk/widgets/{name}",
+    "/desk/widgets/{name}/remove",
+    "/desk/layout",
+    "/desk/reset",
+    "/desk/shortcuts",
+    "/desk/shortcuts/{shortcut_id}/remove",
+    "/search",
+    "/search/quick",
+}
 # What each backend's label reads on a page in English.
 LABELS = {
     "deals": "deals",

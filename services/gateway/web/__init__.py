@@ -25,6 +25,7 @@ from services.gateway.web.plans import grid as plan_grid
 from services.gateway.web.plans import history as plan_history
 from services.gateway.web.plans import review as plan_review
 from services.gateway.web.plans import settings as plan_settings
+from services.gateway.web.search import routes as search
 
 ROUTERS = [
     account.router,
@@ -54,4 +55,5 @@ ROUTERS = [
     knowledge_upload.router,
     knowledge_documents.router,
     knowledge_deals.router,
+    search.router,
 ]
