@@ -41,8 +41,20 @@ class Viewer:
     role: str
     team_id: UUID | None
     time_zone: str
+    # Reads already asked for by another widget of the same desk, shared rather than repeated.
+    asked: dict[tuple[str, str, str], "asyncio.Future[Any]"] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
+        """The JSON of a successful GET; `Failed` otherwise. Widgets of one desk asking the
+        same share one call (shielded: one widget's time running out cancels no other's)."""
+        key = (service, path, repr(sorted(params.items())))
+        if key not in self.asked:
+            self.asked[key] = asyncio.ensure_future(self._get(service, path, params))
+        return await asyncio.shield(self.asked[key])
+
+    async def _get(self, service: str, path: str, params: dict[str, Any]) -> Any:
         try:
             answer = await self.backends.request(
                 service, "GET", path, identity=self.identity, params=params
