@@ -159,15 +159,17 @@ async def import_files(sessions: SessionFactory, contents: list[bytes]) -> Impor
     job_ids = []
     for content in contents:
         sheet = await asyncio.to_thread(read_sheet, content, "deal", None, [], locale="pl")
-        job = await imports.start_job(
+        job, lock = await imports.start_job(
             sessions,
             record_type="deal",
             file_name="bench.csv",
             created_by=ADMIN.user_id,
-            total=len(sheet.rows),
+            sheet=sheet,
+            content=content,
+            mapping=None,
         )
         await imports.run_job(
-            sessions, job_id=job.id, record_type="deal", sheet=sheet, identity=ADMIN, today=TODAY
+            sessions, job=job, lock=lock, sheet=sheet, identity=ADMIN, today=TODAY
         )
         job_ids.append(job.id)
     seconds = time.perf_counter() - started

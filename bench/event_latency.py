@@ -265,7 +265,12 @@ def company_sender(engine: AsyncEngine) -> Send:
 
     async def send() -> tuple[str, float]:
         company = await create_company(
-            sessions, name="Bench Sp. z o.o.", tax_id=None, address=None, created_by=ADMIN.user_id
+            sessions,
+            identity=ADMIN,
+            name="Bench Sp. z o.o.",
+            tax_id=None,
+            address=None,
+            owner_id=None,
         )
         return str(company.id), commits[-1]
 

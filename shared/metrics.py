@@ -1,6 +1,6 @@
 """Prometheus metrics of the kernel, labelled by service so one process can host them all."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Histogram(
     "crm_http_request_seconds",
@@ -17,4 +17,9 @@ EVENTS_DUPLICATE = Counter(
 )
 EVENTS_DEAD = Counter(
     "crm_events_dead_lettered_total", "Messages sent to a dead-letter topic", ["consumer", "topic"]
+)
+BUS_UP = Gauge(
+    "crm_bus_up",
+    "1 while the service's event bus (Kafka) answers, 0 while it does not",
+    ["service"],
 )

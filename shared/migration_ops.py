@@ -42,3 +42,28 @@ def drop_kernel_tables() -> None:
     op.drop_table("inbox")
     op.drop_index("ix_outbox_pending", table_name="outbox")
     op.drop_table("outbox")
+
+
+def create_link_replicas() -> None:
+    """A service's replicas of who owns deals, companies and contacts, and of who reads customers
+    (`shared/links.py`): what it needs to check a reference to one of them."""
+    op.create_table(
+        "linked_record",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.Text(), nullable=False, comment="deal | company | contact"),
+        sa.Column("owner_id", sa.Uuid(), nullable=True),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_linked_record"),
+    )
+    op.create_table(
+        "customer_access",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("readers", sa.Text(), nullable=False, comment="sales | group"),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_customer_access"),
+    )
+
+
+def drop_link_replicas() -> None:
+    op.drop_table("customer_access")
+    op.drop_table("linked_record")

@@ -27,9 +27,10 @@ def _not_kernel_table(name: str | None, type_: str, _: object) -> bool:
     return not (type_ == "table" and name in KERNEL_TABLES)
 
 
-def upgrade(script_location: Path, url: str) -> None:
-    """Bring the database at `url` to the newest revision (blocking; run it in a thread)."""
-    command.upgrade(_config(script_location, url), "head")
+def upgrade(script_location: Path, url: str, revision: str = "head") -> None:
+    """Bring the database at `url` to the newest revision, or to `revision` (blocking; run it in
+    a thread)."""
+    command.upgrade(_config(script_location, url), revision)
 
 
 async def upgrade_async(script_location: Path, url: str) -> None:

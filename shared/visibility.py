@@ -4,7 +4,7 @@ One rule for every service, in two forms: a check for one record, and a SQL filt
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, false, or_, true
@@ -62,3 +62,50 @@ def visible_by_owner(
     if identity.role == "head" and identity.team_ids:
         return or_(own, owner.in_(people_in([UUID(team) for team in identity.team_ids])))
     return own
+
+
+# Who reads companies and contacts, as the administrator set it: every salesperson (a customer
+# is often sold to by several), or only the owner's group.
+CustomerReaders = Literal["sales", "group"]
+CUSTOMER_READERS: tuple[CustomerReaders, ...] = ("sales", "group")
+
+
+def may_read_customer(
+    identity: Identity,
+    *,
+    owner_id: object,
+    owner_team_id: object,
+    readers: CustomerReaders,
+) -> bool:
+    """True when `identity` may see a company or contact owned by `owner_id` (in `owner_team_id`).
+
+    Staff of other departments see none (a request shows them what they need); with `group`, a
+    salesperson sees the owner's group's (a head: the subtree's), and one without owner like
+    `sales`.
+    """
+    if identity.role == "admin":
+        return True
+    if identity.role == "staff":
+        return False
+    if readers == "sales" or owner_id is None or str(owner_id) == identity.user_id:
+        return True
+    return owner_team_id is not None and str(owner_team_id) in identity.team_ids
+
+
+def customers_visible_to(
+    identity: Identity,
+    owner: Any,
+    people_in: Callable[[list[UUID]], Any],
+    readers: CustomerReaders,
+) -> ColumnElement[bool]:
+    """`may_read_customer` as a WHERE clause over an owner column (`people_in` as above)."""
+    if identity.role == "admin":
+        return true()
+    if identity.role == "staff":
+        return false()
+    if readers == "sales":
+        return true()
+    allowed: list[ColumnElement[bool]] = [owner.is_(None), owner == UUID(identity.user_id)]
+    if identity.team_ids:
+        allowed.append(owner.in_(people_in([UUID(team) for team in identity.team_ids])))
+    return or_(*allowed)

@@ -1,6 +1,9 @@
 """Session fixtures: a real PostgreSQL, a real Kafka for event flows, the CRM as `crm run` serves it."""
 
+import contextlib
+import gc
 import os
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -10,12 +13,15 @@ from argon2 import PasswordHasher, profiles
 
 import shared.contracts  # noqa: F401  (registers every event contract)
 from services.catalog import SERVICES
+from services.cli import settle_garbage_collector
 from services.gateway import credentials
-from shared.bus import InProcessBus
+from shared.bus import InProcessBus, Message
+from shared.postgres import stop_embedded_servers
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
-from shared.testing.kafka import KafkaBroker, KafkaUnavailable, start_kafka
+from shared.testing.kafka import STARTED_HOMES, KafkaBroker, KafkaUnavailable, start_kafka
 from shared.testing.postgres import fresh_database, migrated_database, postgres_server
-from shared.testing.processes import RunningCrm, crm_run
+from shared.testing.processes import RunningCrm, crm_run, processes_mentioning
+from shared.testing.records import Announce
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -86,6 +92,31 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         session.config.stash[KAFKA_STARTING] = starting
 
 
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """No PostgreSQL, Kafka or `crm` process of the suite outlives it: one that does fails the
+    run, named, and is stopped."""
+    if session.config.option.collectonly:
+        return
+    starting = session.config.stash.get(KAFKA_STARTING, None)
+    if starting is not None and starting.done() and starting.exception() is None:
+        starting.result().close()  # started for tests that were then not run
+    stop_embedded_servers()  # those this process started itself (a RunningCrm's database)
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    marks = [*STARTED_HOMES, *([factory.getbasetemp()] if factory else [])]
+    left = processes_mentioning(marks)
+    if not left:
+        return
+    report = "\n".join(f"  {pid}: {command[:200]}" for pid, command in left)
+    session.config.get_terminal_writer().line(
+        f"\nprocesses of the test session left running (now stopped):\n{report}", red=True
+    )
+    for pid, _ in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
 def kafka(pytestconfig: pytest.Config) -> Iterator[KafkaBroker]:
     """A real Apache Kafka broker; skipped when none can be had, except under CI=true."""
@@ -120,6 +151,28 @@ async def bus() -> AsyncIterator[InProcessBus]:
     await in_process.start()
     yield in_process
     await in_process.stop()
+
+
+@pytest.fixture
+def announce(bus: InProcessBus) -> Announce:
+    """Publish on `bus` what deals would (a deal, a company, a contact); the record's id."""
+
+    async def publish(message: Message) -> str:
+        await bus.publish([message])
+        return message.key
+
+    return publish
+
+
+@pytest.fixture
+def settled_gc() -> Iterator[None]:
+    """The garbage collector as `crm` processes run it (`settle_garbage_collector`): a test that
+    measures how long requests wait must not measure a full collection of the test process."""
+    thresholds = gc.get_threshold()
+    settle_garbage_collector()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from services import cli
 from shared.db import new_engine
 from shared.postgres import async_url
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
-from shared.testing.processes import RunningCrm, crm_run
+from shared.testing.processes import RunningCrm, crm_run, processes_mentioning
 from shared.testing.waiting import eventually_sync
 
 pytestmark = pytest.mark.slow
@@ -118,6 +119,24 @@ def test_the_first_start_shows_a_generated_password_once_and_each_run_stops_its_
     assert len(password) >= 12 and signed_in.status_code == 200
     assert again == [f"Contentum CRM is running on {second.url}"]
     assert database_stopped and not (second.data_dir / "postmaster.pid").exists()
+
+
+def test_run_stops_its_database_on_ctrl_c_even_after_a_run_was_killed(tmp_path: Path) -> None:
+    env = {"CRM_ADMIN_EMAIL": ADMIN_EMAIL, "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    with crm_run(tmp_path, env) as killed:
+        assert killed.process is not None
+        killed.process.kill()  # kill -9: its PostgreSQL is orphaned, its pid left in the list
+        killed.process.wait(10)
+    orphaned = (killed.data_dir / "postmaster.pid").exists()
+
+    with crm_run(tmp_path, env) as interrupted:
+        assert interrupted.process is not None
+        interrupted.process.send_signal(signal.SIGINT)  # Ctrl+C
+        interrupted.process.wait(30)
+
+    assert orphaned
+    assert not (interrupted.data_dir / "postmaster.pid").exists()  # stopped, and no stale file
+    assert processes_mentioning([interrupted.data_dir]) == []
 
 
 async def test_users_create_adds_a_user_a_script_can_sign_in_with(new_database: Any) -> None:

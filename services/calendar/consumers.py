@@ -1,15 +1,17 @@
-"""Events calendar applies to its replicas of users and groups (the inbox drops repeats)."""
+"""Events calendar applies to its replicas of users, groups and the records activities are
+about (the inbox drops repeats)."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.calendar.tables import Member, Team
+from services.calendar.tables import CustomerAccess, LinkedRecord, Member, Team
 from services.calendar.usecases.feeds import end_feeds
 from shared.consumer import Handler
 from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
+from shared.links import link_handlers
 from shared.replicas import upsert_newer
 
 
@@ -21,6 +23,7 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
         "name": user.name,
         "role": user.role,
         "team_id": user.team_id,
+        "department_id": user.department_id,
         "time_zone": user.time_zone,
         "active": user.active,
         "email": user.email,
@@ -41,4 +44,5 @@ HANDLERS: Mapping[str, Handler] = {
     UserCreated.type: on_user_snapshot,
     UserUpdated.type: on_user_snapshot,
     TeamChanged.type: on_team_changed,
+    **link_handlers(LinkedRecord, CustomerAccess),
 }

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
+from shared.links import CustomerAccessTable, LinkedRecordTable
 
 
 class Base(DeclarativeBase):
@@ -34,10 +35,19 @@ class Member(Base):
     name: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(Text)
     team_id: Mapped[UUID | None] = mapped_column(index=True)
+    department_id: Mapped[UUID | None]
     time_zone: Mapped[str] = mapped_column(Text)
     active: Mapped[bool]
     email: Mapped[str | None] = mapped_column(Text, comment="for ORGANIZER; null until known")
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LinkedRecord(LinkedRecordTable, Base):
+    """Deals' deals, companies and contacts and their owners: what an activity may be about."""
+
+
+class CustomerAccess(CustomerAccessTable, Base):
+    """Who reads companies and contacts, as deals' administrator chose."""
 
 
 class Team(Base):

@@ -164,8 +164,8 @@ def import_command(
         except httpx.TransportError as error:
             _fail(f"cannot reach {url}: {error}")
     typer.echo(summary(job))
-    if job["status"] == "failed":
-        _fail(f"the import stopped: {job['error']}")
+    if job["status"] in ("failed", "interrupted"):
+        _fail(f"the import stopped: {job['error']} (POST /api/imports/{job['id']}/resume goes on)")
     if rejected is not None:
         typer.echo(f"rejected rows, with the line and the reason: {rejected}")
         raise SystemExit(1)

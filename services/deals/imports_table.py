@@ -1,16 +1,18 @@
 """The `import_job` table: one CSV import, its progress for polling clients and its rejected rows."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import CheckConstraint, DateTime, Index, Text, func
+from sqlalchemy import CheckConstraint, DateTime, Index, LargeBinary, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.deals.tables import Base
 
 
 class ImportJob(Base):
-    """An import of companies, contacts or deals; `processed` grows while it runs."""
+    """An import of companies, contacts or deals; `processed` grows with every committed batch."""
 
     __tablename__ = "import_job"
 
@@ -27,14 +29,17 @@ class ImportJob(Base):
     rejected: Mapped[int] = mapped_column(default=0)
     # Up to the size of the file, so loaded only when asked for (not on every poll).
     rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # The file and its column mapping, kept until the job is done: an unfinished job resumes.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    mapping: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    # Written with every batch: a running job whose heartbeat stopped lost its process.
+    # Written with every batch: when the job last moved.
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        CheckConstraint("status IN ('running', 'done', 'failed')", name="status"),
+        CheckConstraint("status IN ('running', 'done', 'failed', 'interrupted')", name="status"),
         # the history: one person's imports, or everyone's (the administrator), newest first
         Index("ix_import_job_created_by_created_at_id", "created_by", "created_at", "id"),
         Index("ix_import_job_created_at_id", "created_at", "id"),

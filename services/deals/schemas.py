@@ -193,6 +193,10 @@ class CompanyCreate(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["Kowalski i Synowie sp. z o.o."])
     tax_id: str | None = Field(default=None, description="Polish NIP", examples=["526-025-02-74"])
     address: AddressIn | None = None
+    owner_id: UUID | None = Field(
+        default=None,
+        description="the account manager; defaults to the caller (others: heads, admins)",
+    )
 
     @field_validator("tax_id")
     @classmethod
@@ -204,6 +208,7 @@ class CompanyUpdate(Strict):
     name: Changed[Annotated[str, Field(min_length=1, max_length=200)]] = None
     tax_id: str | None = Field(default=None, description="Polish NIP")
     address: AddressIn | None = None
+    owner_id: UUID | None = Field(default=None, description="another owner: heads, admins")
 
     @field_validator("tax_id")
     @classmethod
@@ -216,6 +221,7 @@ class CompanyPublic(BaseModel):
     name: str
     tax_id: str | None
     address: AddressIn | None
+    owner_id: UUID | None = Field(description="the account manager; null: nobody's")
     created_by: str
     archived_at: datetime | None = None
 
@@ -234,9 +240,20 @@ class CompanyPublic(BaseModel):
             name=company.name,
             tax_id=company.tax_id,
             address=address,
+            owner_id=company.owner_id,
             created_by=company.created_by,
             archived_at=company.archived_at,
         )
+
+
+class CustomerAccess(Strict):
+    """Who reads companies and contacts (and so may link activities, plans and documents to
+    them); changing them stays with their owner, the owner's heads and administrators."""
+
+    readers: Literal["sales", "group"] = Field(
+        description="`sales`: every salesperson (default); `group`: the owner's group"
+        " (a head: the subtree's)"
+    )
 
 
 class NipCheck(BaseModel):
@@ -258,6 +275,9 @@ class ContactCreate(Strict):
     position: Annotated[str, Field(max_length=100)] | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
+    owner_id: UUID | None = Field(
+        default=None, description="who looks after the contact; defaults to the caller"
+    )
 
 
 class ContactUpdate(Strict):
@@ -266,6 +286,7 @@ class ContactUpdate(Strict):
     position: Annotated[str, Field(max_length=100)] | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
+    owner_id: UUID | None = Field(default=None, description="another owner: heads, admins")
 
 
 class ContactPublic(BaseModel):
@@ -277,6 +298,7 @@ class ContactPublic(BaseModel):
     position: str | None
     phone: str | None
     email: str | None
+    owner_id: UUID | None = Field(description="who looks after the contact; null: nobody")
     created_by: str
     archived_at: datetime | None = None
     company_name: str | None = Field(default=None, description="in lists: the company's name")
@@ -436,7 +458,10 @@ class ImportJobPublic(BaseModel):
     record_type: str
     file_name: str | None = Field(description="the uploaded file's name, when it had one")
     created_by: str
-    status: Literal["running", "done", "failed"]
+    status: Literal["running", "done", "failed", "interrupted"] = Field(
+        description="`interrupted`: its worker stopped or died; `POST .../resume` takes it up"
+        " again from the first row not committed (as a `failed` one)"
+    )
     total: int = Field(description="rows in the file")
     processed: int
     imported: int = Field(description="new records")

@@ -35,6 +35,7 @@ class Company(Base):
     postal_code: Mapped[str | None] = mapped_column(Text)
     city: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[UUID | None] = mapped_column(index=True, comment="the account manager")
     created_by: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -43,6 +44,15 @@ class Company(Base):
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_company_name_id", "name", "id"),)
+
+
+class CustomerSettings(Base):
+    """The administrator's choice of who reads companies and contacts (one row)."""
+
+    __tablename__ = "customer_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    readers: Mapped[str] = mapped_column(Text, default="sales", comment="sales | group")
 
 
 class Pipeline(Base):
@@ -112,6 +122,7 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
     custom: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    owner_id: Mapped[UUID | None] = mapped_column(index=True, comment="who looks after the contact")
     created_by: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -1,14 +1,16 @@
-"""Events knowledge applies to its replicas of people and groups (who may read what)."""
+"""Events knowledge applies to its replicas of people and groups (who may read what) and of the
+deals, companies and contacts documents are linked to (who may link them)."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.knowledge.tables import Member, Team
+from services.knowledge.tables import CustomerAccess, LinkedRecord, Member, Team
 from shared.consumer import Handler
 from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
+from shared.links import link_handlers
 from shared.replicas import upsert_newer
 
 
@@ -37,4 +39,5 @@ HANDLERS: Mapping[str, Handler] = {
     UserCreated.type: on_user_snapshot,
     UserUpdated.type: on_user_snapshot,
     TeamChanged.type: on_team_changed,
+    **link_handlers(LinkedRecord, CustomerAccess),
 }

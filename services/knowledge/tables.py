@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
+from shared.links import CustomerAccessTable, LinkedRecordTable
 
 
 class Base(DeclarativeBase):
@@ -36,6 +37,14 @@ class Member(Base):
     department_id: Mapped[UUID | None] = mapped_column(index=True)
     active: Mapped[bool]
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LinkedRecord(LinkedRecordTable, Base):
+    """Deals' deals, companies and contacts and their owners: what a document may be linked to."""
+
+
+class CustomerAccess(CustomerAccessTable, Base):
+    """Who reads companies and contacts, as deals' administrator chose."""
 
 
 class Team(Base):

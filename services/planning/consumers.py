@@ -7,7 +7,14 @@ from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.planning.tables import Client, DealReplica, Member, Team
+from services.planning.tables import (
+    Client,
+    CustomerAccess,
+    DealReplica,
+    LinkedRecord,
+    Member,
+    Team,
+)
 from services.planning.usecases.locks import COMPANY_TIME_ZONE
 from shared.consumer import Handler
 from shared.contracts.deals import (
@@ -23,6 +30,7 @@ from shared.contracts.deals import (
 )
 from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
+from shared.links import with_links
 from shared.replicas import upsert_newer
 
 
@@ -99,10 +107,12 @@ DEAL_EVENTS = (
     DealRestored,
 )
 
-HANDLERS: Mapping[str, Handler] = {
+OWN_HANDLERS: Mapping[str, Handler] = {
     **{contract.type: on_deal_snapshot for contract in DEAL_EVENTS},
     CompanyCreated.type: on_company_created,
     TeamChanged.type: on_team_changed,
     UserCreated.type: on_user_snapshot,
     UserUpdated.type: on_user_snapshot,
 }
+# and who owns each client, to check a plan line's client against what the planner sees
+HANDLERS = with_links(OWN_HANDLERS, LinkedRecord, CustomerAccess)

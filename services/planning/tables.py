@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
+from shared.links import CustomerAccessTable, LinkedRecordTable
 
 
 class Base(DeclarativeBase):
@@ -37,6 +38,14 @@ class Client(Base):
     )
 
     __table_args__ = (Index("ix_client_name_id", "name", "id"),)
+
+
+class LinkedRecord(LinkedRecordTable, Base):
+    """Deals' companies (and deals, contacts) and their owners: whose clients one may plan."""
+
+
+class CustomerAccess(CustomerAccessTable, Base):
+    """Who reads companies and contacts, as deals' administrator chose."""
 
 
 class Team(Base):

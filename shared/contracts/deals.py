@@ -32,6 +32,7 @@ class CompanyCreated(Contract):
         default=None, description="Polish NIP, 10 digits", examples=["5260250274"]
     )
     address: Address | None = Field(default=None, description="where it is; null: not given")
+    owner_id: UUID | None = Field(default=None, description="the account manager; null: nobody's")
 
 
 CONTACT_TOPIC = "crm.deals.contact"
@@ -46,6 +47,7 @@ class CompanyUpdated(Contract):
     name: str = Field(description="the company's name")
     tax_id: str | None = Field(default=None, description="Polish NIP, 10 digits")
     address: Address | None = Field(default=None, description="where it is; null: not given")
+    owner_id: UUID | None = Field(default=None, description="the account manager; null: nobody's")
 
 
 @contract("crm.company.archived.v1", topic=COMPANY_TOPIC, source=SOURCE)
@@ -67,6 +69,7 @@ class ContactSnapshot(Contract):
     )
     phone: str | None = Field(default=None, description="as written")
     email: str | None = Field(default=None, description="their e-mail address")
+    owner_id: UUID | None = Field(default=None, description="who looks after the contact")
 
 
 @contract("crm.contact.created.v1", topic=CONTACT_TOPIC, source=SOURCE)
@@ -145,3 +148,27 @@ class DealArchived(DealSnapshot):
 @contract("crm.deal.restored.v1", topic=DEAL_TOPIC, source=SOURCE)
 class DealRestored(DealSnapshot):
     """An archived deal is back where it stood (`archived` is false)."""
+
+
+COMPANY_EVENTS = (CompanyCreated, CompanyUpdated, CompanyArchived, CompanyRestored)
+CONTACT_EVENTS = (ContactCreated, ContactUpdated, ContactArchived, ContactRestored)
+DEAL_EVENTS = (
+    DealCreated,
+    DealUpdated,
+    DealStageChanged,
+    DealWon,
+    DealLost,
+    DealArchived,
+    DealRestored,
+)
+
+SETTINGS_TOPIC = "crm.deals.settings"
+
+
+@contract("crm.customer_access.changed.v1", topic=SETTINGS_TOPIC, source=SOURCE)
+class CustomerAccessChanged(Contract):
+    """The administrator chose who reads companies and contacts (and so may link them)."""
+
+    readers: Literal["sales", "group"] = Field(
+        description="`sales`: every salesperson; `group`: the owner's group (a head: the subtree)"
+    )

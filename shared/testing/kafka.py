@@ -200,8 +200,13 @@ def _run_runner(command: str, env: dict[str, str], timeout: float) -> str:
     return done.stdout
 
 
+# The state directories of the brokers this process started: their processes name them.
+STARTED_HOMES: list[Path] = []
+
+
 def _start_local() -> KafkaBroker:
     home = Path(tempfile.mkdtemp(prefix="crm-kafka-"))
+    STARTED_HOMES.append(home)
     port = _free_port_pair()
     env = {
         **os.environ,

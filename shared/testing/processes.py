@@ -4,7 +4,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,11 +97,12 @@ def _wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float, lo
 
 @dataclass(frozen=True)
 class RunningCrm:
-    """The whole CRM as `crm run` serves it: its address, data and console output."""
+    """The whole CRM as `crm run` serves it: its address, data, console output and process."""
 
     url: str
     data_dir: Path
     log: Path
+    process: subprocess.Popen[bytes] | None = None
 
     def database_url(self, service: str) -> str:
         """The URL of a service's database on the embedded server `crm run` started."""
@@ -116,7 +117,22 @@ class RunningCrm:
 def crm_run(scratch: Path, env: Mapping[str, str]) -> Iterator[RunningCrm]:
     """`crm run` on a free port with a fresh embedded PostgreSQL under `scratch`."""
     url = f"http://127.0.0.1:{free_port()}"
-    crm = RunningCrm(url, scratch / "pg", scratch / "crm.log")
-    args = ["run", "--port", url.rsplit(":", 1)[1], "--data-dir", str(crm.data_dir)]
-    with crm_process(args, env={"DATABASE_URL": "", **env}, log=crm.log, url=url):
-        yield crm
+    data_dir, log = scratch / "pg", scratch / "crm.log"
+    args = ["run", "--port", url.rsplit(":", 1)[1], "--data-dir", str(data_dir)]
+    with crm_process(args, env={"DATABASE_URL": "", **env}, log=log, url=url) as process:
+        yield RunningCrm(url, data_dir, log, process)
+
+
+def processes_mentioning(paths: Iterable[Path]) -> list[tuple[int, str]]:
+    """The running processes (pid, command line) whose command line names one of `paths`:
+    what a test session started and may have left behind (Linux; none elsewhere)."""
+    marks = [str(path) for path in paths]
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if int(entry.name) != os.getpid() and any(mark in command for mark in marks):
+            found.append((int(entry.name), command.strip()))
+    return found

@@ -5,6 +5,8 @@ from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+from shared.testing.apps import ADMIN
+from shared.testing.records import Announce, company_created, deal_created
 from tests.calendar.conftest import Calendar, Hire, group
 
 SOON = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
@@ -21,10 +23,10 @@ def call(**overrides: Any) -> dict[str, Any]:
 
 
 async def test_a_call_is_planned_with_the_default_reminder_and_announced(
-    calendar: Calendar, hire: Hire
+    calendar: Calendar, hire: Hire, announce: Announce
 ) -> None:
     anna = await hire("manager", group())
-    deal = str(uuid4())
+    deal = await announce(deal_created(anna.user_id))
     created = await calendar.call(anna, "POST", "/api/activities", json=call(deal_id=deal))
     assert created.status_code == 201, created.text
     body = created.json()
@@ -85,8 +87,8 @@ async def test_managers_see_their_own_heads_their_group_participants_what_they_j
     north = group()
     head = await hire("head", north)
     anna, bogdan = await hire("manager", north), await hire("manager", group())
-    meeting = call(kind="meeting", participant_ids=[bogdan.user_id])
-    annas = (await calendar.call(anna, "POST", "/api/activities", json=meeting)).json()
+    meeting = call(kind="meeting", owner_id=anna.user_id, participant_ids=[bogdan.user_id])
+    annas = (await calendar.call(ADMIN, "POST", "/api/activities", json=meeting)).json()
     private = (await calendar.call(anna, "POST", "/api/activities", json=call())).json()
 
     def ids(answer: Any) -> set[str]:
@@ -145,10 +147,11 @@ async def test_rescheduling_raises_the_sequence_and_is_announced(
 
 
 async def test_done_only_with_an_outcome_which_can_plan_the_next_activity(
-    calendar: Calendar, hire: Hire
+    calendar: Calendar, hire: Hire, announce: Announce
 ) -> None:
     anna = await hire("manager", group())
-    deal, company = str(uuid4()), str(uuid4())
+    deal = await announce(deal_created(anna.user_id))
+    company = await announce(company_created(anna.user_id))
     past = datetime.now(UTC) - timedelta(hours=2)
     created = await calendar.plan(anna, past, minutes=20, deal_id=deal, company_id=company)
     assert created["awaiting_outcome"] is True
@@ -271,12 +274,13 @@ async def test_occurrences_expand_a_series_without_its_exceptions(
 
 
 async def test_an_occurrence_of_a_series_is_reported_on_as_an_activity_of_its_own(
-    calendar: Calendar, hire: Hire
+    calendar: Calendar, hire: Hire, announce: Announce
 ) -> None:
     anna = await hire("manager", group())
     monday = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    deal = await announce(deal_created(anna.user_id))
     series = await calendar.plan(
-        anna, monday, minutes=15, rrule="FREQ=WEEKLY;COUNT=4", deal_id=str(uuid4())
+        anna, monday, minutes=15, rrule="FREQ=WEEKLY;COUNT=4", deal_id=deal
     )
     url = f"/api/activities/{series['id']}/outcome"
     report = {"result": "no_answer", "note": "Nie odebrał."}

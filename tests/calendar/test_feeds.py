@@ -14,6 +14,7 @@ from sqlalchemy import text
 from shared.auth import Identity
 from shared.bus import InProcessBus, Message
 from shared.contracts.gateway import UserUpdated
+from shared.testing.apps import ADMIN
 from shared.testing.people import as_message
 from tests.calendar.conftest import Calendar, Hire, group
 from tests.calendar.test_activities import SOON, call
@@ -152,11 +153,11 @@ async def test_a_feed_never_shows_what_its_owner_may_not_see(
     anna, bogdan = await hire("manager", north), await hire("manager", south)
     annas = (await calendar.call(anna, "POST", "/api/activities", json=call())).json()
     bogdans = (await calendar.call(bogdan, "POST", "/api/activities", json=call())).json()
-    joined = (
-        await calendar.call(
-            bogdan, "POST", "/api/activities", json=call(participant_ids=[anna.user_id])
-        )
-    ).json()
+    joined = (await calendar.call(bogdan, "POST", "/api/activities", json=call())).json()
+    invited = {"participant_ids": [anna.user_id]}  # by the administrator: anna is not bogdan's
+    assert (
+        await calendar.call(ADMIN, "PATCH", f"/api/activities/{joined['id']}", json=invited)
+    ).is_success
 
     def uids(answer: Any) -> set[str]:
         return {str(e["UID"]) for e in vevents(answer.text)}

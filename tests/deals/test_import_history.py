@@ -1,14 +1,15 @@
-"""The import history: one's own imports newest first; jobs whose process died end as failed."""
+"""The import history: one's own imports newest first; jobs whose worker died are interrupted."""
 
 from typing import Any
 
+import asyncpg
 import httpx
 from sqlalchemy import text
 
 from services.deals.app import create_app
 from services.deals.settings import DealsSettings
-from services.deals.usecases.imports import fail_stale_jobs
 from shared.bus import InProcessBus
+from shared.postgres import asyncpg_dsn
 from shared.testing.apps import identity_headers, running
 from tests.deals.conftest import NORTH, SOUTH, headers, rejected_rows, upload
 
@@ -48,31 +49,32 @@ async def write(client: httpx.AsyncClient, statement: str, **values: Any) -> Non
         await session.execute(text(statement), values)
 
 
-async def test_a_job_whose_process_died_is_failed_when_the_service_starts_again(
+async def test_a_job_whose_worker_is_gone_is_interrupted_when_the_service_starts_again(
     new_database: Any, settings_for: Any, bus: InProcessBus
 ) -> None:
-    settings = DealsSettings(**settings_for(await new_database("deals")))
+    url = await new_database("deals")
+    settings = DealsSettings(**settings_for(url))
     left_running = "UPDATE import_job SET status = 'running', finished_at = NULL"
     async with running(create_app(settings, bus)) as deals:
         deals.headers.update(identity_headers())
         dead = (await upload(deals, "name\nFirma\n", "company")).json()
         alive = (await upload(deals, "name\nInna\n", "company")).json()
-        await write(deals, left_running + ", heartbeat_at = now() - interval '1 hour'")
-        await write(
-            deals, "UPDATE import_job SET heartbeat_at = now() WHERE id = :id", id=alive["id"]
-        )
+        await write(deals, left_running)
+    worker = await asyncpg.connect(asyncpg_dsn(url))  # another process's worker holds its lock
+    await worker.execute(
+        "SELECT pg_advisory_lock(hashtextextended($1, 0))", f"import_job:{alive['id']}"
+    )
 
     async with running(create_app(settings, bus)) as deals:  # the service starts again
         deals.headers.update(identity_headers())
         jobs = {job["id"]: job for job in (await deals.get("/api/imports")).json()["items"]}
-        sessions = deals._transport.app.state.sessions  # type: ignore[attr-defined]
-        await write(deals, "UPDATE import_job SET heartbeat_at = now() - interval '11 minutes'")
-        failed_later = await fail_stale_jobs(sessions)
+        await worker.close()  # that worker dies too
+        alive_later = (await deals.get(f"/api/imports/{alive['id']}")).json()
 
     assert (jobs[dead["id"]]["status"], jobs[dead["id"]]["error"]) == (
-        "failed",
+        "interrupted",
         "the import stopped: the service running it ended unexpectedly",
     )
     assert jobs[dead["id"]]["finished_at"] is not None
-    assert jobs[alive["id"]]["status"] == "running"  # its heartbeat is fresh: someone runs it
-    assert failed_later == 1  # once its heartbeat stops too
+    assert jobs[alive["id"]]["status"] == "running"  # its worker holds its lock: it runs
+    assert alive_later["status"] == "interrupted"  # looked at once its worker is gone

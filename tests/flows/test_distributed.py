@@ -56,7 +56,8 @@ async def test_a_company_created_through_the_gateway_reaches_planning_across_pro
             return any(client["id"] == created.json()["id"] for client in clients)
 
         await eventually(listed, timeout=30, interval=0.1)
-        assert (await gateway.get("/readyz")).json() == {"database": "ok", "bus": "ok"}
+        assert (await gateway.get("/readyz")).json() == {"database": "ok"}
+        assert (await gateway.get("/healthz")).json() == {"status": "ok", "bus": "ok"}
 
 
 async def test_an_outcome_report_reaches_the_deal_timeline_across_processes(

@@ -54,7 +54,7 @@ async def test_a_duplicate_nip_is_refused_with_a_link_to_the_company_that_has_it
     assert f'href="/companies/{holder_id}"' in answer.text
 
 
-async def test_a_company_is_changed_by_whoever_added_it_not_by_another_manager(
+async def test_a_company_is_changed_by_its_owner_not_by_another_manager(
     people: dict[str, Browser],
 ) -> None:
     anna, ewa = people["anna"], people["ewa"]
@@ -68,7 +68,7 @@ async def test_a_company_is_changed_by_whoever_added_it_not_by_another_manager(
     assert 'value="Stara Nazwa"' in form.text
     assert redirected_to(changed) == f"/companies/{company}"
     assert "Łódź" in (await anna.get(f"/companies/{company}")).text
-    assert refused.status_code == 422 and "only whoever added this record" in refused.text
+    assert refused.status_code == 422 and "only the owner, their head" in refused.text
     assert empty.status_code == 422 and "invalid" in empty.text
 
 

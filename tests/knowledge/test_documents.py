@@ -10,6 +10,7 @@ from services.knowledge.app import create_app
 from services.knowledge.settings import KnowledgeSettings
 from shared.bus import InProcessBus
 from shared.testing.apps import identity_headers, running
+from shared.testing.records import Announce, deal_created
 from tests.knowledge.conftest import Hire, Knowledge
 from tests.knowledge.files import docx, pdf
 
@@ -149,10 +150,10 @@ async def test_an_archived_document_leaves_lists_and_search_but_keeps_its_versio
 
 
 async def test_a_document_uploaded_for_a_deal_is_linked_to_it(
-    knowledge: Knowledge, hire: Hire
+    knowledge: Knowledge, hire: Hire, announce: Announce
 ) -> None:
     manager = await hire("manager", uuid4())
-    deal = str(uuid4())
+    deal = await announce(deal_created(manager.user_id))
     document = await knowledge.upload(manager, "oferta.pdf", pdf(["Oferta"]), deal_id=deal)
 
     [linked] = await knowledge.events("crm.document.linked.v1")

@@ -1,5 +1,7 @@
 """`/api/calendar`: the calendar view, iCalendar feeds, `.ics` import, outcome types, defaults."""
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
@@ -66,7 +68,13 @@ async def occurrences(
         query = query.where(Activity.status != "cancelled")
     async with sessions() as session:
         rows = (await session.scalars(query.order_by(Activity.starts_at))).all()
-    now = datetime.now(start.tzinfo)
+    # Expanding many series is work for the processor: in a thread, so other requests go on.
+    return await asyncio.to_thread(_occurrences, rows, start, end, datetime.now(start.tzinfo))
+
+
+def _occurrences(
+    rows: Sequence[Activity], start: datetime, end: datetime, now: datetime
+) -> list[Occurrence]:
     found: list[Occurrence] = []
     for activity in rows:
         length = activity.ends_at - activity.starts_at
@@ -107,10 +115,8 @@ async def awaiting(
                 single.order_by(Activity.ends_at).limit(MAX_AWAITING)
             )
         ]
-        for activity in await session.scalars(series):
-            length = activity.ends_at - activity.starts_at
-            starts = usecases.starts_between(activity, now - SERIES_LOOKBACK - length, now - length)
-            found += [_occurrence(activity, start, awaiting=True) for start in starts]
+        recurring = (await session.scalars(series)).all()
+    found += await asyncio.to_thread(_awaiting_occurrences, recurring, now)
     found.sort(key=lambda occurrence: occurrence.end)
     return found[:MAX_AWAITING]
 
@@ -129,6 +135,15 @@ def _span(activity: Activity, start: datetime) -> tuple[datetime, datetime]:
         datetime.combine(day, time(), zone),
         datetime.combine(day + (last - first), time(), zone),
     )
+
+
+def _awaiting_occurrences(series: Sequence[Activity], now: datetime) -> list[Occurrence]:
+    found = []
+    for activity in series:
+        length = activity.ends_at - activity.starts_at
+        starts = usecases.starts_between(activity, now - SERIES_LOOKBACK - length, now - length)
+        found += [_occurrence(activity, start, awaiting=True) for start in starts]
+    return found
 
 
 def _occurrence(activity: Activity, start: datetime, *, awaiting: bool) -> Occurrence:

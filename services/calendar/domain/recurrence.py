@@ -3,19 +3,30 @@ expanded in local time.
 
 A series repeats in its own time zone, so a weekly 9:00 call stays at 9:00 across daylight
 saving changes. Rules are kept as text without DTSTART; the activity's start is the series start.
+
+Expanding costs what is looked at, never what came before: a series is read from a period
+boundary just before the window asked for (not from its first occurrence), and every walk
+through the calendar gives up after a known year, also when nothing matches (dateutil on its
+own walks to the year 9999 looking for a rule that never matches).
 """
 
+import datetime as calendar_module
 import re
-from collections.abc import Iterable
+import types
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rruleset, rrulestr
+from dateutil import rrule as dateutil_rrule
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, rrulestr
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 MAX_RULE_LENGTH = 500
 MAX_COUNT = 1000
-MAX_SPAN = timedelta(days=366 * 10)  # a series ends (UNTIL) within ten years of its start
+MAX_SPAN = timedelta(days=366 * 10)  # a series ends (COUNT, UNTIL) within ten years of its start
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # when a series may start
 # Finer than a day is not an activity's rhythm, and would make thousands of occurrences a day.
 FORBIDDEN_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART")
 _UNTIL = re.compile(r"UNTIL=(\d{8})(T(\d{6})(Z?))?", re.IGNORECASE)
@@ -55,7 +66,9 @@ def normalise(rule: str, zone: ZoneInfo) -> str:
 
 
 def parse(rule: str, start: datetime) -> rrule:
-    """The rule applied to a series starting at `start` (aware, in the series' time zone)."""
+    """The rule applied to a series starting at `start` (aware, in the series' time zone), or
+    `BadRule`: also for a rule with no occurrence, or with COUNT occurrences not all, within
+    ten years (found out by looking at those ten years only)."""
     parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
     if parts.get("FREQ") not in FREQUENCIES:
         raise BadRule("a recurrence repeats daily, weekly, monthly or yearly (FREQ)")
@@ -69,6 +82,8 @@ def parse(rule: str, start: datetime) -> rrule:
         raise BadRule("a recurrence repeats every 1 to 999 days, weeks, months or years (INTERVAL)")
     if "COUNT" in parts and not (parts["COUNT"].isdigit() and 0 < int(parts["COUNT"]) <= MAX_COUNT):
         raise BadRule(f"a series has between 1 and {MAX_COUNT} occurrences (COUNT)")
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise BadRule(f"a series starts between {FIRST_YEAR} and {LAST_YEAR}")
     try:
         parsed = rrulestr(rule, dtstart=start)
     except (ValueError, TypeError) as error:
@@ -78,27 +93,30 @@ def parse(rule: str, start: datetime) -> rrule:
     until = getattr(parsed, "_until", None)
     if until is not None and until > start + MAX_SPAN:
         raise BadRule("a series ends (UNTIL) at most ten years after it starts")
-    # Looked for within ten years: a rule that never matches (30 February) is refused quickly.
-    probe = parsed.replace(until=until or start + MAX_SPAN, count=None)
-    if probe.after(start, inc=True) is None:
-        raise BadRule("the recurrence rule yields no occurrence")
+    _check_ten_years(parsed, start, until)
     return parsed
 
 
-def _series(
-    start: datetime,
-    rule: str,
-    exdates: Iterable[datetime],
-    rdates: Iterable[datetime],
-    zone: ZoneInfo,
-) -> rruleset:
-    series = rruleset()
-    series.rrule(parse(rule, start.astimezone(zone)))
-    for extra in rdates:
-        series.rdate(extra.astimezone(zone))
-    for skipped in exdates:
-        series.exdate(skipped)
-    return series
+def _check_ten_years(parsed: rrule, start: datetime, until: datetime | None) -> None:
+    """A rule that never matches (30 February) or whose COUNT runs past ten years is refused,
+    having looked at ten years of the calendar and no more."""
+    last_year = (start + MAX_SPAN).year
+    count = getattr(parsed, "_count", None)
+    if count is not None:
+        if len(list(_bounded(parsed, last_year))) < count:
+            raise BadRule("a series ends (COUNT) at most ten years after it starts")
+        return
+    probe = _bounded(parsed, last_year, until=min(until or start + MAX_SPAN, start + MAX_SPAN))
+    if next(iter(probe), None) is None:
+        raise BadRule("the recurrence rule yields no occurrence")
+
+
+@lru_cache(maxsize=1024)
+def _series(rule: str, start: datetime) -> rrule:
+    """A kept rule (checked by `parse` when it was saved) applied to its series' start."""
+    parsed = rrulestr(rule, dtstart=start)
+    assert isinstance(parsed, rrule)
+    return parsed
 
 
 def starts_between(
@@ -111,8 +129,12 @@ def starts_between(
     rdates: Iterable[datetime] = (),
 ) -> list[datetime]:
     """The starts of the occurrences in [after, before), without the exceptions."""
-    series = _series(start, rule, exdates, rdates, zone)
-    return [s for s in series.between(after, before, inc=True) if s < before]
+    skipped = set(exdates)
+    begin = start.astimezone(zone)
+    series = _from(_series(rule, begin), begin, after, last_year=before.year + 1)
+    found = {moment for moment in series.between(after, before, inc=True) if begin <= moment}
+    found |= {extra.astimezone(zone) for extra in rdates if after <= extra}
+    return sorted(moment for moment in found if moment < before and moment not in skipped)
 
 
 def next_start(
@@ -123,9 +145,15 @@ def next_start(
     after: datetime,
     rdates: Iterable[datetime] = (),
 ) -> datetime | None:
-    """The first occurrence starting after `after` that is not an exception."""
-    moment: datetime | None = _series(start, rule, exdates, rdates, zone).after(after)
-    return moment
+    """The first occurrence starting after `after` that is not an exception (within ten years)."""
+    skipped = set(exdates)
+    begin = start.astimezone(zone)
+    series = _from(_series(rule, begin), begin, after, last_year=(after + MAX_SPAN).year)
+    moment: datetime | None = series.after(after)
+    while moment is not None and moment in skipped:
+        moment = series.after(moment)
+    extras = [e.astimezone(zone) for e in rdates if e > after and e not in skipped]
+    return min([*extras, moment] if moment is not None else extras, default=None)
 
 
 def last_end(
@@ -135,11 +163,110 @@ def last_end(
     zone: ZoneInfo,
     rdates: Iterable[datetime] = (),
 ) -> datetime | None:
-    """When the last occurrence ends; None for a series without COUNT or UNTIL."""
-    parse(rule, start.astimezone(zone))  # refuses a bad rule either way
+    """When the last occurrence ends; None for a series without COUNT or UNTIL. Checks the rule."""
+    begin = start.astimezone(zone)
+    series = parse(rule, begin)
     if "COUNT=" not in rule and "UNTIL=" not in rule:
         return None
     last = None
-    for last in _series(start, rule, (), rdates, zone):  # noqa: B007 - bounded by COUNT or UNTIL
+    for last in _bounded(series, (begin + MAX_SPAN).year):  # noqa: B007 - ten years at most
         pass
-    return None if last is None else last + duration
+    ends = [moment for moment in [last, *rdates] if moment is not None]
+    return max(ends) + duration if ends else None
+
+
+# --- Walking the calendar within bounds ---------------------------------------------------------
+
+
+def _from(parsed: rrule, start: datetime, moment: datetime, *, last_year: int) -> rrule:
+    """The series as read from a period boundary shortly before `moment`: the same occurrences
+    from there on, without walking from its first one. A COUNT series (ten years at most) is
+    walked whole: what came before counts."""
+    local = moment.astimezone(start.tzinfo)
+    if getattr(parsed, "_count", None) is not None or local <= start:
+        return _bounded(parsed, last_year)
+    shifted = _period_before(parsed._freq, parsed._interval, start, local)
+    if shifted is None:
+        return _bounded(parsed, last_year)
+    return _bounded(parsed, last_year, dtstart=shifted, **_implied(parsed))
+
+
+def _period_before(freq: int, interval: int, start: datetime, local: datetime) -> datetime | None:
+    """The start of a whole period of the series (counted in INTERVALs from `start`) a period or
+    more before `local`; None when that is `start` itself. Wall-clock arithmetic in the zone."""
+    days = (local.date() - start.date()).days
+    if freq == DAILY:
+        steps = (days - 1) // interval
+        return start + timedelta(days=steps * interval) if steps > 0 else None
+    if freq == WEEKLY:
+        steps = (days - 7) // (7 * interval)
+        return start + timedelta(weeks=steps * interval) if steps > 0 else None
+    if freq == MONTHLY:
+        months = (local.year - start.year) * 12 + local.month - start.month
+        steps = months // interval - 1
+        index = start.month - 1 + steps * interval
+        return (
+            start.replace(year=start.year + index // 12, month=index % 12 + 1, day=1)
+            if (steps > 0)
+            else None
+        )
+    steps = (local.year - start.year) // interval - 1
+    return start.replace(year=start.year + steps * interval, month=1, day=1) if steps > 0 else None
+
+
+def _implied(parsed: rrule) -> dict[str, Any]:
+    """The parts dateutil takes from the first start when the rule does not say (the weekday of
+    a weekly rule, the day of a monthly one, the day and month of a yearly one), said outright,
+    so a series read from a later start keeps them."""
+    original: dict[str, Any] = parsed._original_rule
+    implied: dict[str, Any] = {}
+    if "bymonth" in original and original["bymonth"] is None:
+        implied["bymonth"] = parsed._bymonth
+    if "bymonthday" in original and original["bymonthday"] is None:
+        implied["bymonthday"] = parsed._bymonthday + parsed._bynmonthday
+    if "byweekday" in original and original["byweekday"] is None:
+        implied["byweekday"] = parsed._byweekday
+    return implied
+
+
+class _Calendar:
+    """The `datetime` module as dateutil's walk sees it, but for the last year it may reach."""
+
+    def __init__(self, last_year: int) -> None:
+        self.MAXYEAR = last_year
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(calendar_module, name)
+
+
+@cache
+def _walk_until(last_year: int) -> Callable[[rrule], Iterator[datetime]]:
+    """dateutil's own walk through the calendar, ending after `last_year` (it ends after the
+    year 9999 otherwise, however long nothing matches)."""
+    walk: Any = rrule._iter
+    scope = {**vars(dateutil_rrule), "datetime": _Calendar(last_year)}
+    return types.FunctionType(walk.__code__, scope, walk.__name__, walk.__defaults__)
+
+
+class _BoundedRule(rrule):  # type: ignore[misc]  # dateutil ships no types
+    def __init__(self, *, last_year: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._last_year = min(last_year, calendar_module.MAXYEAR)
+
+    def _iter(self) -> Iterator[datetime]:
+        return _walk_until(self._last_year)(self)
+
+
+def _bounded(parsed: rrule, last_year: int, **changes: Any) -> rrule:
+    """`parsed` (with `changes`), walked no further than `last_year`."""
+    kwargs = {
+        "freq": parsed._freq,
+        "dtstart": parsed._dtstart,
+        "interval": parsed._interval,
+        "wkst": parsed._wkst,
+        "count": parsed._count,
+        "until": parsed._until,
+        **parsed._original_rule,
+        **changes,
+    }
+    return _BoundedRule(last_year=last_year, **kwargs)

@@ -1,6 +1,6 @@
 """Activities: planned, moved, cancelled, and closed only with an outcome report."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.calendar.domain import recurrence
 from services.calendar.domain.kinds import TIMED
-from services.calendar.tables import Activity, Member, OutcomeType, ReminderDefault
+from services.calendar.tables import (
+    Activity,
+    CustomerAccess,
+    LinkedRecord,
+    Member,
+    OutcomeType,
+    ReminderDefault,
+)
 from services.calendar.usecases import tombstones
 from services.calendar.usecases.alarms import drop_pending, plan_alarms
 from shared.auth import Identity
@@ -26,6 +33,7 @@ from shared.contracts.calendar import (
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import new_event
+from shared.links import check_may_link
 from shared.outbox import add_event
 from shared.text import N_
 from shared.visibility import visible_by_owner
@@ -109,23 +117,67 @@ def snapshot(activity: Activity) -> dict[str, Any]:
     }
 
 
+LINKS = ("company_id", "contact_id", "deal_id")
+NOT_YOUR_PEOPLE = N_("only people of your group or department may be invited")
+
+
 async def _check_people(
-    session: AsyncSession, identity: Identity, owner_id: UUID, participant_ids: list[UUID]
+    session: AsyncSession,
+    identity: Identity,
+    owner_id: UUID,
+    participant_ids: list[UUID],
+    invited_before: Collection[UUID] = (),
 ) -> None:
+    """The owner is the caller or someone they plan for; newly invited participants are active
+    people the caller sees: their group's (a head's: the subtree's), their department's, anyone
+    for the administrator (reminders go to all of them)."""
     if str(owner_id) != identity.user_id:
         owner = await session.get(Member, owner_id)
         if owner is None or not owner.active:
             raise Invalid({"owner_id": N_("no such active user")})
         if not await _may_manage(session, identity, owner_id):
             raise Forbidden("only a head (within the group) or the admin plans for others")
-    if participant_ids:
-        known = set(
-            await session.scalars(
-                select(Member.id).where(Member.id.in_(participant_ids), Member.active)
-            )
+    invited = set(participant_ids) - set(invited_before)
+    if invited:
+        people = list(
+            await session.scalars(select(Member).where(Member.id.in_(invited), Member.active))
         )
-        if set(participant_ids) - known:
+        if invited - {person.id for person in people}:
             raise Invalid({"participant_ids": N_("no such active user")})
+        if not all(_sees(identity, person) for person in people):
+            raise Invalid({"participant_ids": NOT_YOUR_PEOPLE})
+
+
+def _sees(identity: Identity, person: Member) -> bool:
+    if identity.role == "admin" or str(person.id) == identity.user_id:
+        return True
+    if person.team_id is not None and str(person.team_id) in identity.team_ids:
+        return True
+    department = identity.department_id
+    return department is not None and str(person.department_id) == department
+
+
+async def _check_links(
+    session: AsyncSession,
+    identity: Identity,
+    values: Mapping[str, Any],
+    before: Mapping[str, Any] | None = None,
+) -> None:
+    """A deal, company or contact an activity newly names is one the caller may see (a link
+    kept from before is not asked about again)."""
+    made = {
+        name.removesuffix("_id"): values.get(name)
+        for name in LINKS
+        if values.get(name) is not None and (before is None or before.get(name) != values[name])
+    }
+    await check_may_link(
+        session,
+        identity,
+        made,  # type: ignore[arg-type]
+        records=LinkedRecord,
+        access=CustomerAccess,
+        members=Member,
+    )
 
 
 @cache
@@ -150,7 +202,7 @@ def _whole_days(
     return start, datetime.combine(end_day, time(), zone)
 
 
-def _check_times(values: dict[str, Any]) -> None:
+def check_times(values: dict[str, Any]) -> None:
     """The start, end and recurrence agree with the kind; fills `recurs_until`."""
     if values.get("time_zone") not in zones():
         raise Invalid({"time_zone": N_("unknown time zone")})
@@ -204,16 +256,30 @@ async def add_activity(
     values: dict[str, Any],
     *,
     now: datetime,
+    copied_from: Activity | None = None,
 ) -> Activity:
-    """Validate and add one activity in the caller's transaction, with its alarms and event."""
+    """Validate and add one activity in the caller's transaction, with its alarms and event.
+
+    `copied_from`: the activity it continues (an occurrence reported on, the next step after a
+    report), whose links and participants are not asked about again.
+    """
     values = dict(values)
     if values.get("owner_id") is None:
         values["owner_id"] = UUID(identity.user_id)
     values["participant_ids"] = list(dict.fromkeys(values.get("participant_ids") or []))
-    await _check_people(session, identity, values["owner_id"], values["participant_ids"])
+    before = (
+        {name: getattr(copied_from, name) for name in (*LINKS, "participant_ids")}
+        if (copied_from is not None)
+        else None
+    )
+    invited_before = before["participant_ids"] if before else ()
+    await _check_people(
+        session, identity, values["owner_id"], values["participant_ids"], invited_before
+    )
+    await _check_links(session, identity, values, before)
     if not values.get("time_zone"):
         values["time_zone"] = await _zone_of(session, values["owner_id"], policy)
-    _check_times(values)
+    check_times(values)
     if values.get("reminders") is None:
         values["reminders"] = await _reminders_for(session, values)
     activity_id = values.pop("id", None) or uuid4()
@@ -252,7 +318,14 @@ async def change(
     values = {**current, **changes}
     if "owner_id" in changes or "participant_ids" in changes:
         values["participant_ids"] = list(dict.fromkeys(values["participant_ids"]))
-        await _check_people(session, identity, values["owner_id"], values["participant_ids"])
+        await _check_people(
+            session,
+            identity,
+            values["owner_id"],
+            values["participant_ids"],
+            current["participant_ids"],
+        )
+    await _check_links(session, identity, values, current)
     new_defaults = {"kind", "all_day"} & {k for k in changes if changes[k] != current.get(k)}
     if new_defaults and "reminders" not in changes:
         values["reminders"] = await _reminders_for(session, values)
@@ -262,7 +335,7 @@ async def change(
         for dates in ("exdates", "rdates"):
             if dates not in changes:
                 values[dates] = _moved_with_the_series(activity, getattr(activity, dates), values)
-    _check_times(values)
+    check_times(values)
     changed = {name for name, value in values.items() if current.get(name) != value}
     if not changed:
         return activity
@@ -421,7 +494,9 @@ async def report_outcome(
                 for name in ("company_id", "contact_id", "deal_id", "owner_id")
             }
             values = {**links, **{k: v for k, v in next_values.items() if v is not None}}
-            following = await add_activity(session, identity, policy, values, now=now)
+            following = await add_activity(
+                session, identity, policy, values, now=now, copied_from=activity
+            )
     return activity, following
 
 
@@ -474,7 +549,7 @@ async def add_occurrence(
         "series_id": series.id,
         "recurrence_id": occurrence,
     }
-    return await add_activity(session, identity, policy, values, now=now)
+    return await add_activity(session, identity, policy, values, now=now, copied_from=series)
 
 
 def starts_between(activity: Activity, after: datetime, before: datetime) -> list[datetime]:

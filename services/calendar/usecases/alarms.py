@@ -115,15 +115,19 @@ async def plan_alarms(
             )
         ).all()
     )
+    session.add_all(
+        alarm
+        for alarm in alarms_of(activity, now=now, escalation_hours=escalation_hours)
+        if (alarm.kind, alarm.occurrence_starts_at, alarm.minutes_before or 0) not in fired
+    )
+
+
+def alarms_of(activity: Activity, *, now: datetime, escalation_hours: float | None) -> list[Alarm]:
+    """The alarms a scheduled activity's current state calls for (none fired yet)."""
     alarms = [_reminder(activity, minutes, now) for minutes in activity.reminders]
     if activity.ends_at > now or activity.rrule:
         alarms += _outcome_alarms(activity, now, escalation_hours)
-    session.add_all(
-        alarm
-        for alarm in alarms
-        if alarm is not None
-        and (alarm.kind, alarm.occurrence_starts_at, alarm.minutes_before or 0) not in fired
-    )
+    return [alarm for alarm in alarms if alarm is not None]
 
 
 async def _head_of(session: AsyncSession, user_id: UUID) -> UUID | None:

@@ -13,18 +13,24 @@ from services.deals.schemas import (
     CompanyCreate,
     CompanyPublic,
     CompanyUpdate,
+    CustomerAccess,
     NipCheck,
     TimelineItem,
 )
 from services.deals.tables import Company, Deal, TimelineEntry
 from services.deals.usecases import archiving
 from services.deals.usecases import companies as usecases
+from services.deals.usecases.customer_access import (
+    customer_readers,
+    set_customer_readers,
+    visible_company,
+    visible_customers,
+)
 from services.deals.usecases.deals import visible_deals
 from shared.auth import CurrentIdentity
 from shared.contracts.deals import Address
 from shared.db import contains, folded
 from shared.deps import Sessions
-from shared.errors import NotFound
 from shared.i18n import translate
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
@@ -44,33 +50,55 @@ async def create_company(
     address = Address(**body.address.model_dump()) if body.address else None
     company = await usecases.create_company(
         sessions,
+        identity=identity,
         name=body.name,
         tax_id=body.tax_id,
         address=address,
-        created_by=identity.user_id,
+        owner_id=body.owner_id,
     )
     return CompanyPublic.of(company)
+
+
+@router.get("/access")
+async def customer_access(sessions: Sessions, _: CurrentIdentity) -> CustomerAccess:
+    """Who reads companies and contacts: every salesperson, or only the owner's group."""
+    async with sessions() as session:
+        return CustomerAccess(readers=await customer_readers(session))
+
+
+@router.put("/access")
+async def set_customer_access(
+    body: CustomerAccess, sessions: Sessions, identity: CurrentIdentity
+) -> CustomerAccess:
+    """The administrator's choice (`crm.customer_access.changed.v1`); anyone else: 403."""
+    readers = await set_customer_readers(sessions, identity=identity, readers=body.readers)
+    return CustomerAccess(readers=readers)
 
 
 @router.get("")
 async def list_companies(
     sessions: Sessions,
-    _: CurrentIdentity,
+    identity: CurrentIdentity,
     q: Search = None,
     archived: Archived = False,
+    owner_id: Annotated[UUID | None, Query(description="one account manager's")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CompanyPublic]:
-    """By name; the archived ones only when asked for (`archived=true`)."""
+    """The companies the caller may see, by name; the archived ones only when asked for."""
     query = select(Company).where(
         Company.archived_at.is_not(None) if archived else Company.archived_at.is_(None)
     )
+    if owner_id is not None:
+        query = query.where(Company.owner_id == owner_id)
     if q and q.strip():
         digits = "".join(c for c in q if c.isdigit())
         found = folded(Company.name).like(contains(q.strip()))
         query = query.where(or_(found, Company.tax_id.contains(digits)) if digits else found)
     query = keyset(query, (Company.name, Company.id), cursor=cursor, types=(str, UUID), limit=limit)
     async with sessions() as session:
+        readers = await customer_readers(session)
+        query = query.where(visible_customers(identity, Company.owner_id, readers))
         rows = (await session.scalars(query)).all()
     companies = [CompanyPublic.of(row) for row in rows]
     return page_of(companies, limit, key=lambda company: (company.name, company.id))
@@ -88,7 +116,12 @@ async def check_nip(
     except ValueError as wrong:
         return NipCheck(tax_id=None, problem=translate(str(wrong), identity.locale), company=None)
     async with sessions() as session:
-        holder = await session.scalar(select(Company).where(Company.tax_id == digits))
+        readers = await customer_readers(session)
+        holder = await session.scalar(
+            select(Company).where(
+                Company.tax_id == digits, visible_customers(identity, Company.owner_id, readers)
+            )
+        )
     return NipCheck(
         tax_id=digits,
         problem=None,
@@ -97,12 +130,12 @@ async def check_nip(
 
 
 @router.get("/{company_id}")
-async def get_company(company_id: UUID, sessions: Sessions, _: CurrentIdentity) -> CompanyPublic:
+async def get_company(
+    company_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> CompanyPublic:
+    """A company the caller may see (404 otherwise, as a missing one)."""
     async with sessions() as session:
-        company = await session.get(Company, company_id)
-    if company is None:
-        raise NotFound("company")
-    return CompanyPublic.of(company)
+        return CompanyPublic.of(await visible_company(session, identity, company_id))
 
 
 @router.get("/{company_id}/timeline")
@@ -115,8 +148,7 @@ async def company_timeline(
         TimelineEntry.deal_id.in_(select(Deal.id).where(visible_deals(identity))),
     )
     async with sessions() as session:
-        if await session.get(Company, company_id) is None:
-            raise NotFound("company")
+        await visible_company(session, identity, company_id)
         return await timeline(session, and_(TimelineEntry.company_id == company_id, visible), limit)
 
 
@@ -124,7 +156,8 @@ async def company_timeline(
 async def update_company(
     company_id: UUID, body: CompanyUpdate, sessions: Sessions, identity: CurrentIdentity
 ) -> CompanyPublic:
-    """Whoever added the company, their head or an administrator changes it (else 403)."""
+    """The owner, their heads or an administrator changes it (else 403); only heads and
+    administrators give it another owner."""
     changes = body.model_dump(exclude_unset=True)
     if body.address is not None:
         changes["address"] = Address(**body.address.model_dump())

@@ -11,10 +11,14 @@ from services.deals.schemas import ContactCreate, ContactPublic, ContactUpdate
 from services.deals.tables import Company, Contact
 from services.deals.usecases import archiving
 from services.deals.usecases import contacts as usecases
+from services.deals.usecases.customer_access import (
+    customer_readers,
+    visible_contact,
+    visible_customers,
+)
 from shared.auth import CurrentIdentity
 from shared.db import contains, folded
 from shared.deps import Sessions
-from shared.errors import NotFound
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
@@ -24,7 +28,8 @@ router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 async def create_contact(
     body: ContactCreate, sessions: Sessions, identity: CurrentIdentity
 ) -> ContactPublic:
-    contact = await usecases.create_contact(sessions, contact=body, created_by=identity.user_id)
+    """A new contact, the caller's unless a head or an administrator names its owner."""
+    contact = await usecases.create_contact(sessions, identity=identity, contact=body)
     return ContactPublic.model_validate(contact)
 
 
@@ -41,7 +46,7 @@ def _search(q: str) -> ColumnElement[bool]:
 @router.get("")
 async def list_contacts(
     sessions: Sessions,
-    _: CurrentIdentity,
+    identity: CurrentIdentity,
     company_id: UUID | None = None,
     q: Annotated[
         str | None, Query(max_length=100, description="part of the name, e-mail or phone")
@@ -50,7 +55,8 @@ async def list_contacts(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ContactPublic]:
-    """By name, each with its company's name; the archived ones only when asked for."""
+    """The contacts the caller may see, by name, each with its company's name; the archived ones
+    only when asked for."""
     named = select(Contact, Company.name).outerjoin(Company, Company.id == Contact.company_id)
     query = cast("Select[Any]", named).where(
         Contact.archived_at.is_not(None) if archived else Contact.archived_at.is_(None)
@@ -61,6 +67,8 @@ async def list_contacts(
         query = query.where(_search(q.strip()))
     query = keyset(query, (Contact.name, Contact.id), cursor=cursor, types=(str, UUID), limit=limit)
     async with sessions() as session:
+        readers = await customer_readers(session)
+        query = query.where(visible_customers(identity, Contact.owner_id, readers))
         rows = (await session.execute(query)).all()
     contacts = [
         ContactPublic.model_validate(contact).model_copy(update={"company_name": company_name})
@@ -70,19 +78,20 @@ async def list_contacts(
 
 
 @router.get("/{contact_id}")
-async def get_contact(contact_id: UUID, sessions: Sessions, _: CurrentIdentity) -> ContactPublic:
+async def get_contact(
+    contact_id: UUID, sessions: Sessions, identity: CurrentIdentity
+) -> ContactPublic:
+    """A contact the caller may see (404 otherwise, as a missing one)."""
     async with sessions() as session:
-        contact = await session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound("contact")
-    return ContactPublic.model_validate(contact)
+        return ContactPublic.model_validate(await visible_contact(session, identity, contact_id))
 
 
 @router.patch("/{contact_id}")
 async def update_contact(
     contact_id: UUID, body: ContactUpdate, sessions: Sessions, identity: CurrentIdentity
 ) -> ContactPublic:
-    """Whoever added the contact, their head or an administrator changes it (else 403)."""
+    """The owner, their heads or an administrator changes it (else 403); only heads and
+    administrators give it another owner."""
     contact = await usecases.update_contact(
         sessions,
         identity=identity,

@@ -3,14 +3,23 @@
 import asyncio
 import csv
 import io
-import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Select, select, tuple_
@@ -21,6 +30,7 @@ from services.deals.imports_table import ImportJob
 from services.deals.schemas import DealFilters, ImportJobPublic
 from services.deals.tables import Company, Contact, CustomField, Deal, Stage
 from services.deals.usecases import imports as usecases
+from services.deals.usecases.customer_access import customer_readers, visible_customers
 from services.deals.usecases.deal_reads import filtered
 from services.deals.usecases.deals import visible_deals
 from shared.auth import CurrentIdentity, Identity
@@ -32,15 +42,10 @@ from shared.text import N_
 
 router = APIRouter(prefix="/api", tags=["import and export"])
 
-# Imports running in the background; the set holds each task until it ends (asyncio keeps only a
-# weak reference, so an unreferenced task could be collected mid-import).
-_RUNNING: set[asyncio.Task[None]] = set()
 _MAPPING = TypeAdapter(dict[str, str])
 AnySelect = Select[*tuple[Any, ...]]
 BATCH = 1000
 TIMES = ["created_at", "updated_at"]
-# A cell a spreadsheet would run as a formula, unless it is only a phone number or a number.
-_HARMLESS = re.compile(r"^[+-][0-9 ()./,-]*$")
 
 
 def _today() -> date:
@@ -89,6 +94,7 @@ def _mapping(mapping: str | None, locale: str) -> dict[str, str] | None:
 async def start_import(
     file: Annotated[UploadFile, File(description="CSV, UTF-8, `,` or `;` separated, a header")],
     record_type: Annotated[csv_sheet.RecordType, Form()],
+    request: Request,
     sessions: Sessions,
     identity: CurrentIdentity,
     response: Response,
@@ -104,38 +110,93 @@ async def start_import(
         raise _bad_file(csv_sheet.TooLarge(too_large), identity.locale)
     data = await file.read(csv_sheet.MAX_BYTES + 1)
     columns = _mapping(mapping, identity.locale)
-    try:
-        keys = await usecases.custom_field_keys(sessions, record_type)
-        # parsing 10 MB takes a moment: in a thread, so other requests are served meanwhile
-        sheet = await asyncio.to_thread(
-            csv_sheet.read_sheet, data, record_type, columns, keys, locale=identity.locale
-        )
-    except csv_sheet.BadFile as bad:
-        raise _bad_file(bad, identity.locale) from None
-    job = await usecases.start_job(
+    sheet = await _sheet(sessions, data, record_type, columns, identity.locale)
+    job, lock = await usecases.start_job(
         sessions,
         record_type=record_type,
         file_name=file.filename,
         created_by=identity.user_id,
-        total=len(sheet.rows),
-    )
-    run = usecases.run_job(
-        sessions,
-        job_id=job.id,
-        record_type=record_type,
         sheet=sheet,
-        identity=identity,
-        today=_today(),
+        content=data,
+        mapping=columns,
+    )
+    return await _run(request, job, lock, sheet, identity, response, wait=wait)
+
+
+async def _sheet(
+    sessions: Sessions,
+    data: bytes,
+    record_type: str,
+    columns: dict[str, str] | None,
+    locale: str,
+) -> csv_sheet.Sheet:
+    keys = await usecases.custom_field_keys(sessions, record_type)
+    try:
+        # parsing 10 MB takes a moment: in a thread, so other requests are served meanwhile
+        return await asyncio.to_thread(
+            csv_sheet.read_sheet, data, record_type, columns, keys, locale=locale
+        )
+    except csv_sheet.BadFile as bad:
+        raise _bad_file(bad, locale) from None
+
+
+async def _run(
+    request: Request,
+    job: ImportJob,
+    lock: usecases.WorkerLock,
+    sheet: csv_sheet.Sheet,
+    identity: Identity,
+    response: Response,
+    *,
+    wait: bool,
+) -> ImportJobPublic:
+    """Run the job now (`wait`) or in the background, kept in the app's running imports (which
+    a stopping service interrupts)."""
+    sessions = request.app.state.sessions
+    run = usecases.run_job(
+        sessions, job=job, lock=lock, sheet=sheet, identity=identity, today=_today()
     )
     if wait:
         await run
         response.status_code = status.HTTP_201_CREATED
         job = await _job(sessions, identity, job.id)
     else:
+        # The set holds each task until it ends (asyncio keeps only a weak reference).
+        running: set[asyncio.Task[None]] = request.app.state.imports
         task = asyncio.create_task(run, name=f"import-{job.id}")
-        _RUNNING.add(task)
-        task.add_done_callback(_RUNNING.discard)
+        running.add(task)
+        task.add_done_callback(running.discard)
     return _public(job, identity.locale)
+
+
+@router.post(
+    "/imports/{job_id}/resume",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        201: {"description": "with `wait=true`: the import is done", "model": ImportJobPublic},
+        409: {"description": "the import is running, or done"},
+    },
+)
+async def resume_import(
+    job_id: UUID,
+    request: Request,
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    response: Response,
+    wait: Annotated[bool, Query(description="import before answering")] = False,
+) -> ImportJobPublic:
+    """Take up an interrupted (or failed) import from the first row it had not committed."""
+    await usecases.interrupt_orphans(sessions)
+    resumed = await usecases.resume_job(sessions, identity=identity, job_id=job_id)
+    try:
+        job = resumed.job
+        sheet = await _sheet(
+            sessions, resumed.content, job.record_type, resumed.mapping, identity.locale
+        )
+    except BaseException:
+        await usecases.abandon(sessions, resumed)
+        raise
+    return await _run(request, job, resumed.lock, sheet, identity, response, wait=wait)
 
 
 def _public(job: ImportJob, locale: str) -> ImportJobPublic:
@@ -151,6 +212,7 @@ async def list_imports(
     sessions: Sessions, identity: CurrentIdentity, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[ImportJobPublic]:
     """The caller's imports (an administrator's: everyone's), newest first, with their counts."""
+    await usecases.interrupt_orphans(sessions)
     query = select(ImportJob)
     if identity.role != "admin":
         query = query.where(ImportJob.created_by == identity.user_id)
@@ -187,7 +249,11 @@ async def _job(
 async def get_import(
     job_id: UUID, sessions: Sessions, identity: CurrentIdentity
 ) -> ImportJobPublic:
-    return _public(await _job(sessions, identity, job_id), identity.locale)
+    """The job and its progress; one whose worker is gone reads `interrupted`, never `running`."""
+    job = await _job(sessions, identity, job_id)
+    if job.status == "running" and await usecases.interrupt_orphans(sessions):
+        job = await _job(sessions, identity, job_id)
+    return _public(job, identity.locale)
 
 
 @router.get(
@@ -221,10 +287,7 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, Decimal | int | float | UUID):
         return str(value)
-    text = str(value)
-    if text.startswith(csv_sheet.FORMULA_STARTS) and not _HARMLESS.match(text):
-        return "'" + text
-    return text
+    return csv_sheet.defused(str(value))
 
 
 def _csv(rows: Sequence[Sequence[Any]]) -> str:
@@ -253,14 +316,14 @@ async def _stream(sessions: Sessions, query: AnySelect, key: tuple[Any, Any]) ->
         after = tuple(rows[-1]._mapping[column.key] for column in key)
 
 
-def _companies() -> AnySelect:
+def _companies(visible: Any) -> AnySelect:
     """The companies not archived (an archived one is history, not a customer to take along)."""
     columns = ["id", "name", "tax_id", "street", "postal_code", "city", "country"]
     query = select(*(Company.__table__.c[name] for name in [*columns, *TIMES]))
-    return query.where(Company.archived_at.is_(None))
+    return query.where(Company.archived_at.is_(None), visible)
 
 
-def _contacts(company_id: UUID | None) -> AnySelect:
+def _contacts(company_id: UUID | None, visible: Any) -> AnySelect:
     query = select(
         Contact.id,
         Contact.name,
@@ -273,7 +336,7 @@ def _contacts(company_id: UUID | None) -> AnySelect:
         Contact.created_at,
         Contact.updated_at,
     ).outerjoin(Company, Company.id == Contact.company_id)
-    query = query.where(Contact.archived_at.is_(None))
+    query = query.where(Contact.archived_at.is_(None), visible)
     return query if company_id is None else query.where(Contact.company_id == company_id)
 
 
@@ -329,15 +392,20 @@ async def export(
     identity: CurrentIdentity,
     filters: Annotated[DealFilters, Query()],
 ) -> StreamingResponse:
-    """Every record (deals: the ones the caller may see) as CSV: UTF-8 with BOM, ISO dates.
+    """Every record the caller may see as CSV: UTF-8 with BOM, ISO dates.
 
     The filters are those of the lists: all of them for deals, `company_id` for contacts.
     The file's columns are import fields, so it can be imported again (ids aside).
     """
+    async with sessions() as session:
+        readers = await customer_readers(session)
     if record_type == "company":
-        body = _stream(sessions, _companies(), (Company.name, Company.id))
+        visible = visible_customers(identity, Company.owner_id, readers)
+        body = _stream(sessions, _companies(visible), (Company.name, Company.id))
     elif record_type == "contact":
-        body = _stream(sessions, _contacts(filters.company_id), (Contact.name, Contact.id))
+        visible = visible_customers(identity, Contact.owner_id, readers)
+        query = _contacts(filters.company_id, visible)
+        body = _stream(sessions, query, (Contact.name, Contact.id))
     else:
         query = _deals(identity, filters, await _custom_keys(sessions))
         body = _stream(sessions, query, (Deal.created_at, Deal.id))

@@ -9,6 +9,7 @@ from sqlalchemy import func, literal_column, select
 
 from services.deals.schemas import SearchHit, SearchHits
 from services.deals.tables import Company, Contact, Deal
+from services.deals.usecases.customer_access import customer_readers, visible_customers
 from services.deals.usecases.deals import visible_deals
 from shared.auth import CurrentIdentity
 from shared.db import matches_words, word_vector
@@ -43,8 +44,9 @@ async def search(
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> SearchHits:
-    """Companies, contacts and deals whose names have words starting with every word typed
-    (`kowal` finds "Kowalski", `lodz` finds "Łódź"), each kind best first, at most `limit`."""
+    """Companies, contacts and deals the caller may see whose names have words starting with
+    every word typed (`kowal` finds "Kowalski", `lodz` finds "Łódź"), each kind best first,
+    at most `limit` of each."""
     query = prefix_query(q)
     if query is None:
         return SearchHits(items=[])
@@ -72,6 +74,9 @@ async def search(
     )
     items: list[SearchHit] = []
     async with sessions() as session:
+        readers = await customer_readers(session)
+        companies = companies.where(visible_customers(identity, Company.owner_id, readers))
+        contacts = contacts.where(visible_customers(identity, Contact.owner_id, readers))
         kinds: tuple[tuple[Kind, Any], ...] = (
             ("company", companies),
             ("contact", contacts),

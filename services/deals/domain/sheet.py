@@ -249,6 +249,17 @@ def _explicit(
     return pairs
 
 
+# A cell starting like a formula that is only a phone number or a number stays as it is.
+_HARMLESS = re.compile(r"^[+-][0-9 ()./,-]*$")
+
+
+def defused(text: str) -> str:
+    """Text a spreadsheet would run as a formula, with a `'` before it (`unescape` undoes it)."""
+    if text.startswith(FORMULA_STARTS) and not _HARMLESS.match(text):
+        return "'" + text
+    return text
+
+
 def unescape(value: str) -> str:
     """A cell as it was before an export defused it as a formula (`'=x` -> `=x`)."""
     if value[:1] == "'" and value[1:2] and value[1] in FORMULA_STARTS:

@@ -10,8 +10,9 @@ from typing import Any
 from uuid import UUID
 
 from services.deals.tables import Company, Contact, Deal, Stage, TimelineEntry
-from services.deals.usecases.companies import company_address
+from services.deals.usecases.companies import company_snapshot
 from services.deals.usecases.contacts import contact_snapshot
+from services.deals.usecases.customer_access import visible_company, visible_contact
 from services.deals.usecases.deal_writes import add_to_tally, snapshot, tally_changes
 from services.deals.usecases.deals import timeline_entry, visible_deal
 from services.deals.usecases.ownership import check_may_change
@@ -25,7 +26,6 @@ from shared.contracts.deals import (
     DealRestored,
 )
 from shared.db import SessionFactory, unit_of_work
-from shared.errors import NotFound
 from shared.events import new_event
 from shared.outbox import add_event
 
@@ -43,22 +43,15 @@ async def set_company_archived(
 ) -> Company:
     """Archive (or restore) a company; asking twice changes nothing and announces nothing."""
     async with unit_of_work(sessions) as session:
-        company = await session.get(Company, company_id, with_for_update=True)
-        if company is None:
-            raise NotFound("company")
-        await check_may_change(session, identity, company.created_by)
+        company = await visible_company(session, identity, company_id, lock=True)
+        await check_may_change(session, identity, company.owner_id)
         change = _change(company.archived_at, archive, now)
         if change is None:
             return company
         company.archived_at = now if archive else None
         session.add(_company_entry(company.id, identity, now, change))
         contract = CompanyArchived if archive else CompanyRestored
-        data = contract(
-            company_id=company.id,
-            name=company.name,
-            tax_id=company.tax_id,
-            address=company_address(company),
-        )
+        data = contract(**company_snapshot(company))
         await add_event(session, new_event(data, subject=company.id))
     return company
 
@@ -68,10 +61,8 @@ async def set_contact_archived(
 ) -> Contact:
     """Archive (or restore) a contact; the audit lands on the company's timeline."""
     async with unit_of_work(sessions) as session:
-        contact = await session.get(Contact, contact_id, with_for_update=True)
-        if contact is None:
-            raise NotFound("contact")
-        await check_may_change(session, identity, contact.created_by)
+        contact = await visible_contact(session, identity, contact_id, lock=True)
+        await check_may_change(session, identity, contact.owner_id)
         change = _change(contact.archived_at, archive, now)
         if change is None:
             return contact

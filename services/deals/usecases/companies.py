@@ -10,11 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.tables import Company
-from services.deals.usecases.ownership import check_may_change
+from services.deals.usecases.customer_access import (
+    customer_readers,
+    visible_company,
+    visible_customers,
+)
+from services.deals.usecases.ownership import check_may_change, check_new_owner
 from shared.auth import Identity
 from shared.contracts.deals import Address, CompanyCreated, CompanyUpdated
 from shared.db import SessionFactory, unit_of_work
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 from shared.events import new_event
 from shared.ids import time_ordered_id
 from shared.outbox import add_event, add_events
@@ -31,15 +36,18 @@ class NewCompany:
     tax_id: str | None
     address: Address | None
     created_by: str
+    owner_id: UUID | None
     id: UUID = field(default_factory=time_ordered_id)
 
 
 # Many companies in one statement; a NIP already taken (also by a concurrent import) is skipped.
 _INSERT = text(
-    "INSERT INTO company (id, name, tax_id, street, postal_code, city, country, created_by)"
+    "INSERT INTO company"
+    " (id, name, tax_id, street, postal_code, city, country, created_by, owner_id)"
     " SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:names AS text[]),"
     " CAST(:tax_ids AS text[]), CAST(:streets AS text[]), CAST(:postal_codes AS text[]),"
-    " CAST(:cities AS text[]), CAST(:countries AS text[]), CAST(:created_by AS text[]))"
+    " CAST(:cities AS text[]), CAST(:countries AS text[]), CAST(:created_by AS text[]),"
+    " CAST(:owner_ids AS uuid[]))"
     " ON CONFLICT (tax_id) DO NOTHING RETURNING id"
 )
 
@@ -61,6 +69,7 @@ async def insert_companies(session: AsyncSession, companies: Sequence[NewCompany
             "cities": [a.city for a in addresses],
             "countries": [c.address.country if c.address else None for c in companies],
             "created_by": [c.created_by for c in companies],
+            "owner_ids": [c.owner_id for c in companies],
         },
     )
     added = set(result.scalars())
@@ -68,7 +77,13 @@ async def insert_companies(session: AsyncSession, companies: Sequence[NewCompany
         session,
         [
             new_event(
-                CompanyCreated(company_id=c.id, name=c.name, tax_id=c.tax_id, address=c.address),
+                CompanyCreated(
+                    company_id=c.id,
+                    name=c.name,
+                    tax_id=c.tax_id,
+                    address=c.address,
+                    owner_id=c.owner_id,
+                ),
                 subject=c.id,
             )
             for c in companies
@@ -81,28 +96,40 @@ async def insert_companies(session: AsyncSession, companies: Sequence[NewCompany
 async def create_company(
     sessions: SessionFactory,
     *,
+    identity: Identity,
     name: str,
     tax_id: str | None,
     address: Address | None,
-    created_by: str,
+    owner_id: UUID | None,
 ) -> Company:
-    """Add a customer company and announce it with `crm.company.created.v1`."""
-    company = NewCompany(name=name, tax_id=tax_id, address=address, created_by=created_by)
+    """Add a customer company (the caller's unless a head or administrator names its owner) and
+    announce it with `crm.company.created.v1`."""
+    owner_id = owner_id or UUID(identity.user_id)
+    company = NewCompany(
+        name=name, tax_id=tax_id, address=address, created_by=identity.user_id, owner_id=owner_id
+    )
     async with unit_of_work(sessions) as session:
+        await check_new_owner(session, identity, owner_id)
         added = (
             await session.get(Company, company.id)
             if await insert_companies(session, [company])
             else None
         )
     if added is None:
-        raise await nip_taken(sessions, tax_id)
+        raise await nip_taken(sessions, tax_id, identity)
     return added
 
 
-async def nip_taken(sessions: SessionFactory, tax_id: str | None) -> Conflict:
-    """The refusal of a NIP another company has, naming that company (`ctx`: its id and name)."""
+async def nip_taken(sessions: SessionFactory, tax_id: str | None, identity: Identity) -> Conflict:
+    """The refusal of a NIP another company has, naming that company (`ctx`: its id and name)
+    when the caller may see it."""
     async with sessions() as session:
-        holder = await session.scalar(select(Company).where(Company.tax_id == tax_id))
+        readers = await customer_readers(session)
+        holder = await session.scalar(
+            select(Company).where(
+                Company.tax_id == tax_id, visible_customers(identity, Company.owner_id, readers)
+            )
+        )
     context = {"company_id": str(holder.id), "name": holder.name} if holder else {}
     return Conflict(
         {"tax_id": NIP_TAKEN},
@@ -113,13 +140,14 @@ async def nip_taken(sessions: SessionFactory, tax_id: str | None) -> Conflict:
 async def update_company(
     sessions: SessionFactory, *, identity: Identity, company_id: UUID, changes: dict[str, Any]
 ) -> Company:
-    """Change a company's details; emits `crm.company.updated.v1` with the whole snapshot."""
+    """Change a company's details or owner (the owner, their heads, an administrator; another
+    owner: a head or an administrator); emits `crm.company.updated.v1` with the snapshot."""
     try:
         async with unit_of_work(sessions) as session:
-            company = await session.get(Company, company_id, with_for_update=True)
-            if company is None:
-                raise NotFound("company")
-            await check_may_change(session, identity, company.created_by)
+            company = await visible_company(session, identity, company_id, lock=True)
+            await check_may_change(session, identity, company.owner_id)
+            if changes.get("owner_id", company.owner_id) != company.owner_id:
+                await check_new_owner(session, identity, changes["owner_id"])
             address = changes.pop("address", None)
             for name, value in changes.items():
                 setattr(company, name, value)
@@ -127,18 +155,24 @@ async def update_company(
                 company.street, company.postal_code = address.street, address.postal_code
                 company.city, company.country = address.city, address.country
             await session.flush()
-            snapshot = CompanyUpdated(
-                company_id=company.id,
-                name=company.name,
-                tax_id=company.tax_id,
-                address=company_address(company),
-            )
+            snapshot = CompanyUpdated(**company_snapshot(company))
             await add_event(session, new_event(snapshot, subject=company.id))
     except IntegrityError as error:
         if "uq_company_tax_id" in str(error.orig):
-            raise await nip_taken(sessions, changes.get("tax_id")) from None
+            raise await nip_taken(sessions, changes.get("tax_id"), identity) from None
         raise
     return company
+
+
+def company_snapshot(company: Company) -> dict[str, Any]:
+    """What every company event carries."""
+    return {
+        "company_id": company.id,
+        "name": company.name,
+        "tax_id": company.tax_id,
+        "address": company_address(company),
+        "owner_id": company.owner_id,
+    }
 
 
 def company_address(company: Company) -> Address | None:

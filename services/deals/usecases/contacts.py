@@ -10,17 +10,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.schemas import ContactCreate
 from services.deals.tables import Company, Contact
-from services.deals.usecases.ownership import check_may_change
+from services.deals.usecases.customer_access import (
+    customer_readers,
+    visible_contact,
+    visible_customers,
+)
+from services.deals.usecases.ownership import check_may_change, check_new_owner
 from shared.auth import Identity
 from shared.contracts.deals import ContactCreated, ContactUpdated
 from shared.db import SessionFactory, copy_rows, unit_of_work
-from shared.errors import Invalid, NotFound
+from shared.errors import Invalid
 from shared.events import new_event
 from shared.ids import time_ordered_id
 from shared.outbox import add_event, add_events
 from shared.text import N_
+from shared.visibility import CustomerReaders
 
-COLUMNS = ("id", "company_id", "name", "position", "phone", "email", "custom", "created_by")
+COLUMNS = (
+    "id",
+    "company_id",
+    "name",
+    "position",
+    "phone",
+    "email",
+    "custom",
+    "created_by",
+    "owner_id",
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,7 @@ class ContactRecord:
     position: str | None
     phone: str | None
     email: str | None
+    owner_id: UUID | None
     id: UUID = field(default_factory=time_ordered_id)
 
 
@@ -43,19 +60,26 @@ def contact_snapshot(contact: Contact | ContactRecord) -> dict[str, Any]:
         "position": contact.position,
         "phone": contact.phone,
         "email": contact.email,
+        "owner_id": contact.owner_id,
     }
 
 
 async def existing_companies(
-    session: AsyncSession, ids: Collection[UUID | None]
+    session: AsyncSession,
+    ids: Collection[UUID | None],
+    identity: Identity,
+    readers: CustomerReaders | None = None,
 ) -> dict[UUID, bool]:
-    """Which of these companies exist, each with whether it is archived (one query; none for
-    no ids)."""
+    """Which of these companies exist for `identity` (those it may not see do not), each with
+    whether it is archived (one query; none for no ids)."""
     wanted = {company_id for company_id in ids if company_id is not None}
     if not wanted:
         return {}
+    readers = readers or await customer_readers(session)
     found = await session.execute(
-        select(Company.id, Company.archived_at.is_not(None)).where(Company.id.in_(wanted))
+        select(Company.id, Company.archived_at.is_not(None)).where(
+            Company.id.in_(wanted), visible_customers(identity, Company.owner_id, readers)
+        )
     )
     return {company_id: archived for company_id, archived in found}
 
@@ -75,7 +99,7 @@ async def insert_contacts(
 ) -> None:
     """Add `contacts` with a `crm.contact.created.v1` each."""
     rows = [
-        (c.id, c.company_id, c.name, c.position, c.phone, c.email, "{}", created_by)
+        (c.id, c.company_id, c.name, c.position, c.phone, c.email, "{}", created_by, c.owner_id)
         for c in contacts
     ]
     await copy_rows(session, "contact", COLUMNS, rows)
@@ -83,7 +107,7 @@ async def insert_contacts(
     await add_events(session, events)
 
 
-# Many contacts changed in one statement, each to its whole new state.
+# Many contacts changed in one statement, each to its whole new state (not their owner).
 _UPDATE = text(
     "UPDATE contact SET name = new.name, company_id = new.company_id,"
     " position = new.position, phone = new.phone, updated_at = now()"
@@ -112,19 +136,23 @@ async def change_contacts(session: AsyncSession, contacts: Sequence[ContactRecor
 
 
 async def create_contact(
-    sessions: SessionFactory, *, contact: ContactCreate, created_by: str
+    sessions: SessionFactory, *, identity: Identity, contact: ContactCreate
 ) -> Contact:
-    """Add a person at a customer (at no company, or one that exists)."""
+    """Add a person at a customer (at no company, or one the caller sees), the caller's unless
+    a head or an administrator names the owner."""
     record = ContactRecord(
         name=contact.name,
         company_id=contact.company_id,
         position=contact.position,
         phone=contact.phone,
         email=contact.email,
+        owner_id=contact.owner_id or UUID(identity.user_id),
     )
     async with unit_of_work(sessions) as session:
-        check_company(await existing_companies(session, [record.company_id]), record.company_id)
-        await insert_contacts(session, [record], created_by=created_by)
+        await check_new_owner(session, identity, record.owner_id)
+        known = await existing_companies(session, [record.company_id], identity)
+        check_company(known, record.company_id)
+        await insert_contacts(session, [record], created_by=identity.user_id)
         created = await session.get(Contact, record.id)
     assert created is not None
     return created
@@ -133,14 +161,15 @@ async def create_contact(
 async def update_contact(
     sessions: SessionFactory, *, identity: Identity, contact_id: UUID, changes: dict[str, Any]
 ) -> Contact:
+    """Change a contact's details or owner, as a company's (see `update_company`)."""
     async with unit_of_work(sessions) as session:
-        contact = await session.get(Contact, contact_id, with_for_update=True)
-        if contact is None:
-            raise NotFound("contact")
-        await check_may_change(session, identity, contact.created_by)
-        company_id = changes.get("company_id")
+        contact = await visible_contact(session, identity, contact_id, lock=True)
+        await check_may_change(session, identity, contact.owner_id)
+        if changes.get("owner_id", contact.owner_id) != contact.owner_id:
+            await check_new_owner(session, identity, changes["owner_id"])
+        company_id = changes.get("company_id", contact.company_id)
         if company_id != contact.company_id:
-            check_company(await existing_companies(session, [company_id]), company_id)
+            check_company(await existing_companies(session, [company_id], identity), company_id)
         for name, value in changes.items():
             setattr(contact, name, value)
         await session.flush()

@@ -21,6 +21,7 @@ from services.deals.domain import requirements as rules
 from services.deals.domain.fields import BadValue, FieldType, read_value
 from services.deals.schemas import DealCreate
 from services.deals.tables import Company, Contact, CustomField, LostReason, Member, Pipeline, Stage
+from services.deals.usecases.customer_access import customer_readers, visible_customers
 from shared.auth import Identity
 from shared.errors import Forbidden, Invalid
 from shared.ids import time_ordered_id
@@ -156,22 +157,29 @@ async def load_catalogue(session: AsyncSession) -> Catalogue:
 
 async def load_known(
     session: AsyncSession,
+    identity: Identity,
     *,
     companies: Collection[UUID],
     contacts: Collection[UUID] = (),
     people: Collection[UUID] = (),
 ) -> Known:
-    """Which of these exist: one query per kind named (none for an empty one)."""
+    """Which of these exist for `identity` (a company or contact it may not see does not): one
+    query per kind named (none for an empty one)."""
+    readers = await customer_readers(session) if companies or contacts else "sales"
     found_companies: dict[UUID, bool] = {}
     if companies:
         companies_found = select(Company.id, Company.archived_at.is_not(None)).where(
-            Company.id == any_(_IDS)
+            Company.id == any_(_IDS), visible_customers(identity, Company.owner_id, readers)
         )
         rows = await session.execute(companies_found, {"ids": list(set(companies))})
         found_companies = {company_id: archived for company_id, archived in rows}
     found_contacts: Collection[UUID] = ()
     if contacts:
-        query = select(Contact.id).where(Contact.id == any_(_IDS), Contact.archived_at.is_(None))
+        query = select(Contact.id).where(
+            Contact.id == any_(_IDS),
+            Contact.archived_at.is_(None),
+            visible_customers(identity, Contact.owner_id, readers),
+        )
         found_contacts = set(await session.scalars(query, {"ids": list(set(contacts))}))
     found_people: dict[UUID, Person] = {}
     if people:

@@ -158,6 +158,7 @@ async def _check_links(
     reassigned = "owner_id" in changes and owner_id != deal.owner_id
     known = await load_known(
         session,
+        identity,
         companies=[company_id] if company_id else [],
         contacts=contact_ids,
         people=[owner_id] if reassigned and owner_id else [],
@@ -218,7 +219,11 @@ async def create_deal(
         owner_id = deal.owner_id or UUID(identity.user_id)
         catalogue = await load_catalogue(session)
         known = await load_known(
-            session, companies=[deal.company_id], contacts=deal.contact_ids, people=[owner_id]
+            session,
+            identity,
+            companies=[deal.company_id],
+            contacts=deal.contact_ids,
+            people=[owner_id],
         )
         new = check_new_deal(deal, identity=identity, catalogue=catalogue, known=known, today=today)
         await write_deals(session, rows_of([new], actor=identity.user_id))

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.domain.sheet import ADDRESS, COMPANY_REFS, CUSTOM
 from services.deals.schemas import CompanyCreate, ContactCreate, DealImport
-from services.deals.tables import Company, Contact
+from services.deals.tables import Company, Contact, Member
 from services.deals.usecases.companies import NIP_TAKEN, NewCompany, insert_companies
 from services.deals.usecases.contacts import (
     ContactRecord,
@@ -50,9 +50,12 @@ from services.deals.usecases.import_rows import (
     validate,
     without_refs,
 )
+from services.deals.usecases.ownership import NOT_YOURS
+from shared.auth import Identity
 from shared.contracts.deals import Address
 from shared.errors import Forbidden, Invalid
 from shared.text import N_
+from shared.visibility import can_see
 
 # Writes a prepared batch in the given session's transaction.
 Write = Callable[[AsyncSession], Awaitable[None]]
@@ -100,6 +103,7 @@ class CompanyImporter:
                 body.tax_id,
                 Address(**body.address.model_dump()) if body.address else None,
                 created_by=self.context.identity.user_id,
+                owner_id=UUID(self.context.identity.user_id),
             )
             companies.append(company)
             by_id[company.id] = row
@@ -163,10 +167,14 @@ class ContactImporter:
     ) -> Write:
         """New contacts, changed ones and unchanged ones; refusals to the batch."""
         emails = [body.email.lower() for _, body, _ in drafts if body.email]
+        identity = self.context.identity
         async with self.context.sessions() as session:
-            companies = await existing_companies(session, [b.company_id for _, b, _ in drafts])
+            named = [b.company_id for _, b, _ in drafts]
+            companies = await existing_companies(session, named, identity)
             on_file = await _by_email(session, emails)
+            mine = await _changeable(session, identity, on_file)
         new, changed = [], []
+        me = UUID(identity.user_id)
         for row, body, names in drafts:
             matches = on_file.get(body.email.lower(), []) if body.email else []
             reasons: list[Reason] = []
@@ -176,20 +184,23 @@ class ContactImporter:
                 reasons = reasons_of(refusal)
             if len(matches) > 1:
                 reasons.append(("email", N_("more than one contact has this e-mail"), {}))
+            elif matches and matches[0].id not in mine:
+                reasons.append(("email", NOT_YOURS, {}))
             if reasons:
                 batch.rejections.append(
                     rejection(self.context, row.line, row.cells, reasons, names)
                 )
             elif not matches:
-                new.append(
-                    ContactRecord(body.name, body.company_id, body.position, body.phone, body.email)
+                record = ContactRecord(
+                    body.name, body.company_id, body.position, body.phone, body.email, me
                 )
+                new.append(record)
             elif (merged := _merged(matches[0], body)) != _record(matches[0]):
                 changed.append(merged)
             else:
                 batch.skipped += 1
         batch.imported, batch.updated = len(new), len(changed)
-        actor = self.context.identity.user_id
+        actor = identity.user_id
 
         async def write(session: AsyncSession) -> None:
             await insert_contacts(session, new, created_by=actor)
@@ -213,9 +224,36 @@ async def _by_email(session: AsyncSession, emails: list[str]) -> dict[str, list[
     return found
 
 
+async def _changeable(
+    session: AsyncSession, identity: Identity, on_file: dict[str, list[Contact]]
+) -> set[UUID]:
+    """Which contacts found by e-mail the importer may change (see `ownership`): one query."""
+    found = [contact for contacts in on_file.values() for contact in contacts]
+    owners = {contact.owner_id for contact in found if contact.owner_id is not None}
+    teams = {}
+    if owners and identity.role == "head":
+        rows = await session.execute(select(Member.id, Member.team_id).where(Member.id.in_(owners)))
+        teams = dict(rows.tuples().all())
+    return {
+        contact.id
+        for contact in found
+        if identity.role == "admin"
+        or (
+            contact.owner_id is not None
+            and can_see(identity, owner_id=contact.owner_id, team_id=teams.get(contact.owner_id))
+        )
+    }
+
+
 def _record(contact: Contact) -> ContactRecord:
     return ContactRecord(
-        contact.name, contact.company_id, contact.position, contact.phone, contact.email, contact.id
+        contact.name,
+        contact.company_id,
+        contact.position,
+        contact.phone,
+        contact.email,
+        contact.owner_id,
+        contact.id,
     )
 
 
@@ -227,6 +265,7 @@ def _merged(contact: Contact, body: ContactCreate) -> ContactRecord:
         position=body.position or contact.position,
         phone=body.phone or contact.phone,
         email=contact.email,
+        owner_id=contact.owner_id,
         id=contact.id,
     )
 
@@ -263,6 +302,7 @@ class DealImporter:
         async with self.context.sessions() as session:
             known = await load_known(
                 session,
+                self.context.identity,
                 companies={body.company_id for _, body, _ in drafts},
                 people={body.owner_id for _, body, _ in drafts if body.owner_id},
             )

@@ -1,4 +1,4 @@
-"""Who may change a company or a contact: whoever added it, the head of their group, an admin."""
+"""Who owns a company or a contact (its account manager), who may change it and give it away."""
 
 from uuid import UUID
 
@@ -6,26 +6,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.tables import Member
 from shared.auth import Identity
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Invalid
 from shared.text import N_
+from shared.visibility import can_see
+
+NOT_YOURS = N_("only the owner, their head or an administrator may change this record")
+GIVEN_AWAY = N_("only a head or an administrator may give a customer to someone else")
+OUTSIDE_GROUP = N_("a head may give customers only to people of the group")
 
 
-async def check_may_change(session: AsyncSession, identity: Identity, created_by: str) -> None:
-    """Raise `Forbidden` unless `identity` may change a record added by `created_by`.
-
-    Everyone sees every customer (two managers may sell to one company), but a manager changes
-    only what they added; a head also what the group added.
-    """
-    if identity.role == "admin" or created_by == identity.user_id:
+async def check_may_change(
+    session: AsyncSession, identity: Identity, owner_id: UUID | None
+) -> None:
+    """Raise `Forbidden` unless `identity` is the owner, a head over the owner's group or an
+    administrator (a record without owner: the administrator only)."""
+    if identity.role == "admin":
         return
-    if identity.role == "head":
-        try:
-            author = await session.get(Member, UUID(created_by))
-        except ValueError:  # added by something that is not a person (an import tool)
-            author = None
-        if author is not None and str(author.team_id) in identity.team_ids:
-            return
-    raise Forbidden(NOT_YOURS)
+    owner = await session.get(Member, owner_id) if owner_id is not None else None
+    team_id = owner.team_id if owner is not None else None
+    if owner_id is None or not can_see(identity, owner_id=owner_id, team_id=team_id):
+        raise Forbidden(NOT_YOURS)
 
 
-NOT_YOURS = N_("only whoever added this record, their head or an administrator may change it")
+async def check_new_owner(session: AsyncSession, identity: Identity, owner_id: UUID | None) -> None:
+    """The caller may make `owner_id` a customer's owner: themselves; a head, someone of the
+    group; an administrator, anyone active."""
+    if owner_id is None:
+        raise Invalid({"owner_id": N_("may not be null")})
+    if str(owner_id) == identity.user_id:
+        return
+    if identity.role not in ("head", "admin"):
+        raise Forbidden(GIVEN_AWAY)
+    person = await session.get(Member, owner_id)
+    if person is None or not person.active:
+        raise Invalid({"owner_id": N_("no such active user")})
+    if identity.role == "head" and str(person.team_id) not in identity.team_ids:
+        raise Forbidden(OUTSIDE_GROUP)

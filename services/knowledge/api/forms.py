@@ -15,6 +15,7 @@ from starlette.formparsers import FormParser, MultiPartException, MultiPartParse
 from services.knowledge.uploads import Staged, TooLarge, stage_file, stage_text
 from services.knowledge.usecases.documents import Details, Target
 from shared.errors import Invalid
+from shared.links import LinkKind
 from shared.schemas import Strict
 from shared.text import N_
 
@@ -58,11 +59,12 @@ class UploadForm(Strict):
         return Details(title[:300], self.description, tags, self.valid_until)
 
     def target(self) -> Target | None:
-        for kind, id_ in (
+        named: tuple[tuple[LinkKind, UUID | None], ...] = (
             ("deal", self.deal_id),
             ("company", self.company_id),
             ("contact", self.contact_id),
-        ):
+        )
+        for kind, id_ in named:
             if id_ is not None:
                 return Target(kind, id_)
         return None

@@ -11,7 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.knowledge.extractors import can_extract
 from services.knowledge.storage import ContentStore
-from services.knowledge.tables import Document, DocumentLink, DocumentVersion, Extraction, Folder
+from services.knowledge.tables import (
+    CustomerAccess,
+    Document,
+    DocumentLink,
+    DocumentVersion,
+    Extraction,
+    Folder,
+    LinkedRecord,
+    Member,
+)
 from services.knowledge.uploads import ContentInfo, Staged
 from services.knowledge.usecases.access import Reader, find_document, reader_of
 from services.knowledge.usecases.acknowledgements import ask_to_confirm
@@ -26,6 +35,7 @@ from shared.contracts.knowledge import (
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.events import new_event
+from shared.links import LinkKind, check_may_link
 from shared.outbox import add_event
 from shared.text import N_
 
@@ -51,7 +61,7 @@ class Changes:
 class Target:
     """What a document is attached to."""
 
-    kind: str  # deal | company | contact
+    kind: LinkKind
     id: UUID
 
 
@@ -138,6 +148,7 @@ async def create_document(
     """Keep the content, then the document and its first version in one transaction."""
     async with sessions() as session:  # refuse before storing anything
         await _check_folder(session, await reader_of(session, identity), folder_id)
+        await _check_target(session, identity, target)
     await store.put(content.sha256, content.size, content.chunks())
     async with unit_of_work(sessions) as session:
         reader = await reader_of(session, identity)
@@ -169,6 +180,7 @@ async def create_document(
             session, new_event(DocumentCreated(**snapshot(document)), subject=document.id)
         )
         if target is not None:
+            await _check_target(session, identity, target)
             await _link(session, document, target, reader.user_id, now)
     return document
 
@@ -291,7 +303,24 @@ async def link_document(
         reader = await reader_of(session, identity)
         document = await find_document(session, reader, document_id)
         _refuse_archived(document)
+        await _check_target(session, identity, target, "target_id")
         return await _link(session, document, target, reader.user_id, now)
+
+
+async def _check_target(
+    session: AsyncSession, identity: Identity, target: Target | None, field: str | None = None
+) -> None:
+    """A document is attached only to a deal, company or contact the caller may see."""
+    if target is not None:
+        await check_may_link(
+            session,
+            identity,
+            {target.kind: target.id},
+            records=LinkedRecord,
+            access=CustomerAccess,
+            members=Member,
+            field=field,
+        )
 
 
 async def _link(

@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.planning.domain.periods import Period
 from services.planning.domain.prorata import crosses, share
 from services.planning.tables import Client, GridClient, Member, PlanLine
-from services.planning.usecases.lines import may_plan_for, overlapping
+from services.planning.usecases.lines import check_client, may_plan_for, overlapping
 from services.planning.usecases.locks import dates_of
 from shared.auth import Identity
 from shared.db import SessionFactory, unit_of_work
-from shared.errors import Forbidden, Invalid, NotFound
-from shared.text import N_
+from shared.errors import Forbidden, NotFound
 
 NOTHING = Decimal("0.00")
 
@@ -145,8 +144,7 @@ async def keep_client(
     """Keep a client in the manager's grid, before anything is planned for it."""
     async with unit_of_work(sessions) as session:
         await _plannable(session, identity, manager_id)
-        if await session.get(Client, company_id) is None:
-            raise Invalid({"company_id": N_("no such client")})
+        await check_client(session, identity, company_id)
         await session.execute(
             insert(GridClient)
             .values(manager_id=manager_id, company_id=company_id, added_by=identity.user_id)

@@ -10,13 +10,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.planning.domain.periods import Period, previous
-from services.planning.tables import Client, Member, PlanChange, PlanLine
+from services.planning.tables import (
+    Client,
+    CustomerAccess,
+    LinkedRecord,
+    Member,
+    PlanChange,
+    PlanLine,
+)
 from services.planning.usecases.locks import dates_of, ensure_open
 from shared.auth import Identity
 from shared.contracts.planning import PlanReviewed, PlanSubmitted
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import new_event
+from shared.links import check_may_link
 from shared.outbox import add_event
 from shared.text import N_
 from shared.visibility import visible_by_owner
@@ -40,6 +48,20 @@ async def _team_of(session: AsyncSession, manager_id: UUID) -> UUID | None:
     if member is None or not member.active:
         raise Invalid({"manager_id": N_("no such active user")})
     return member.team_id
+
+
+async def check_client(session: AsyncSession, identity: Identity, company_id: UUID) -> None:
+    """A client is a company deals announced, one the caller may see (by who reads customers)."""
+    if await session.get(Client, company_id) is None:
+        raise Invalid({"company_id": N_("no such client")})
+    await check_may_link(
+        session,
+        identity,
+        {"company": company_id},
+        records=LinkedRecord,
+        access=CustomerAccess,
+        members=Member,
+    )
 
 
 def may_plan_for(identity: Identity, manager_id: UUID, team_id: UUID | None) -> bool:
@@ -137,8 +159,7 @@ async def create_line(
             if not may_plan_for(identity, manager_id, team_id):
                 raise Forbidden("a manager plans only their own lines; a head those of the group")
             await ensure_open(session, identity, start, end)
-            if await session.get(Client, company_id) is None:
-                raise Invalid({"company_id": N_("no such client")})
+            await check_client(session, identity, company_id)
             await _ensure_free(session, manager_id, company_id, period, start, end)
             line = PlanLine(
                 manager_id=manager_id,
