@@ -41,3 +41,11 @@ def marked(text: str, query: str) -> list[tuple[str, bool]]:
         else:
             pieces.append((piece, match))
     return pieces
+
+
+def matched_share(pieces: list[tuple[str, bool]]) -> float:
+    """How much of a name the typed words matched (0-1), as `marked` cut it: a hit's score,
+    cheap to compute for the few hits shown."""
+    total = sum(len(text.strip()) for text, _ in pieces)
+    matched = sum(len(text.strip()) for text, match in pieces if match)
+    return round(matched / total, 3) if total else 0.0

@@ -10,7 +10,7 @@ from services.calendar.domain import limits
 from services.calendar.domain.kinds import TIMED
 from shared.errors import Invalid
 from shared.schemas import Moment, Strict
-from shared.text import N_, marked
+from shared.text import N_, marked, matched_share
 
 if TYPE_CHECKING:
     from services.calendar.tables import Activity
@@ -325,15 +325,14 @@ class SearchHit(BaseModel):
     status: str
 
     @classmethod
-    def of(cls, activity: "Activity", score: float, query: str) -> "SearchHit":
+    def of(cls, activity: "Activity", query: str) -> "SearchHit":
+        title = marked(activity.title, query)
         return cls(
             id=activity.id,
             url=f"/calendar?activity={activity.id}",
-            title=[
-                Fragment(text=text, match=match) for text, match in marked(activity.title, query)
-            ],
+            title=[Fragment(text=text, match=match) for text, match in title],
             snippet=[],
-            score=score,
+            score=matched_share(title),
             activity_kind=activity.kind,
             starts_at=activity.starts_at,
             status=activity.status,

@@ -1,6 +1,6 @@
 """Search text: a query of word beginnings, diacritics ignored, and the matched words marked."""
 
-from shared.text import marked, prefix_query
+from shared.text import marked, matched_share, prefix_query
 
 
 def test_a_query_asks_for_every_word_by_its_beginning_without_diacritics() -> None:
@@ -16,3 +16,9 @@ def test_the_words_a_query_begins_are_marked_as_written() -> None:
         ("Mebli", True),
     ]
     assert marked("Stoły", "") == [("Stoły", False)]
+
+
+def test_a_hits_score_is_the_share_of_its_name_the_words_matched() -> None:
+    assert matched_share(marked("Łódź", "lodz")) == 1.0
+    assert 0 < matched_share(marked("Łódzka Fabryka Mebli", "lodz")) < 0.5
+    assert matched_share(marked("Stoły", "krzes")) == 0.0

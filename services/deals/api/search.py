@@ -5,35 +5,31 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import select
 
 from services.deals.schemas import SearchHit, SearchHits
 from services.deals.tables import Company, Contact, Deal
 from services.deals.usecases.customer_access import customer_readers, visible_customers
 from services.deals.usecases.deals import visible_deals
 from shared.auth import CurrentIdentity
-from shared.db import matches_words, word_vector
+from shared.db import matches_words
 from shared.deps import Sessions
-from shared.text import marked, prefix_query
+from shared.text import marked, matched_share, prefix_query
 
 router = APIRouter(prefix="/api/deals", tags=["search"])
 Kind = Literal["company", "contact", "deal"]
 
 
-def _rank(column: Any, query: str) -> Any:
-    found = func.to_tsquery(literal_column("'simple'::regconfig"), query)
-    return func.ts_rank(word_vector(column), found).label("score")
-
-
-def _hit(kind: Kind, id_: UUID, title: str, snippet: str, score: float, q: str) -> SearchHit:
+def _hit(kind: Kind, id_: UUID, title: str, snippet: str, q: str) -> SearchHit:
     urls = {"company": "/companies/", "contact": "/contacts/", "deal": "/deals/"}
+    pieces = marked(title, q)
     return SearchHit.of(
         kind=kind,
         id=id_,
         url=f"{urls[kind]}{id_}",
-        title=marked(title, q),
+        title=pieces,
         snippet=snippet,
-        score=score,
+        score=matched_share(pieces),
     )
 
 
@@ -45,31 +41,33 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> SearchHits:
     """Companies, contacts and deals the caller may see whose names have words starting with
-    every word typed (`kowal` finds "Kowalski", `lodz` finds "Łódź"), each kind best first,
-    at most `limit` of each."""
+    every word typed (`kowal` finds "Kowalski", `lodz` finds "Łódź"): at most `limit` of each
+    kind, companies and contacts by name, deals newest first. Not ranked in the database:
+    ranking every match would cost in proportion to the matches; `score` says how much of the
+    name the words matched."""
     query = prefix_query(q)
     if query is None:
         return SearchHits(items=[])
     companies = (
-        select(Company.id, Company.name, Company.city, _rank(Company.name, query))
+        select(Company.id, Company.name, Company.city)
         .where(matches_words(Company.name, query), Company.archived_at.is_(None))
-        .order_by(literal_column("score").desc(), Company.name)
+        .order_by(Company.name, Company.id)
         .limit(limit)
     )
     contacts = (
-        select(Contact.id, Contact.name, Company.name, _rank(Contact.name, query))
+        select(Contact.id, Contact.name, Company.name)
         .outerjoin(Company, Company.id == Contact.company_id)
         .where(matches_words(Contact.name, query), Contact.archived_at.is_(None))
-        .order_by(literal_column("score").desc(), Contact.name)
+        .order_by(Contact.name, Contact.id)
         .limit(limit)
     )
     deals = (
-        select(Deal.id, Deal.title, Company.name, _rank(Deal.title, query))
+        select(Deal.id, Deal.title, Company.name)
         .join(Company, Company.id == Deal.company_id)
         .where(
             matches_words(Deal.title, query), Deal.archived_at.is_(None), visible_deals(identity)
         )
-        .order_by(literal_column("score").desc(), Deal.created_at.desc())
+        .order_by(Deal.created_at.desc(), Deal.id.desc())
         .limit(limit)
     )
     items: list[SearchHit] = []
@@ -83,6 +81,6 @@ async def search(
             ("deal", deals),
         )
         for kind, statement in kinds:
-            for id_, title, snippet, score in (await session.execute(statement)).all():
-                items.append(_hit(kind, id_, title, snippet or "", score, q))
+            for id_, title, snippet in (await session.execute(statement)).all():
+                items.append(_hit(kind, id_, title, snippet or "", q))
     return SearchHits(items=items)
