@@ -19,6 +19,28 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
 
+
+def combined(*tables: Mapping[str, Handler]) -> dict[str, Handler]:
+    """One table of handlers from several kept apart by purpose: an event type named in more
+    than one is applied by each of them, in the order given, in the same transaction."""
+    found: dict[str, list[Handler]] = {}
+    for handlers in tables:
+        for event_type, handler in handlers.items():
+            found.setdefault(event_type, []).append(handler)
+    return {event_type: _in_turn(handlers) for event_type, handlers in found.items()}
+
+
+def _in_turn(handlers: list[Handler]) -> Handler:
+    if len(handlers) == 1:
+        return handlers[0]
+
+    async def each(session: AsyncSession, event: Envelope[Any]) -> None:
+        for handler in handlers:
+            await handler(session, event)
+
+    return each
+
+
 inbox = table("inbox", column("consumer"), column("event_id"), column("type"))
 # Built once: the statement is the same for every event (only the parameters change).
 _RECORD = (

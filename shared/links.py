@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.auth import Identity
-from shared.consumer import Handler
+from shared.consumer import Handler, combined
 from shared.contracts.deals import (
     COMPANY_EVENTS,
     CONTACT_EVENTS,
@@ -66,19 +66,7 @@ def link_handlers(records: Any, access: Any) -> dict[str, Handler]:
 def with_links(handlers: Mapping[str, Handler], records: Any, access: Any) -> dict[str, Handler]:
     """A service's own `handlers` and `link_handlers`; a type both handle runs both, in that
     order, in the one transaction."""
-    merged = dict(handlers)
-    for type_, keep in link_handlers(records, access).items():
-        own = merged.get(type_)
-        merged[type_] = keep if own is None else _both(own, keep)
-    return merged
-
-
-def _both(first: Handler, then: Handler) -> Handler:
-    async def handle(session: AsyncSession, event: Envelope[Any]) -> None:
-        await first(session, event)
-        await then(session, event)
-
-    return handle
+    return combined(handlers, link_handlers(records, access))
 
 
 async def readers_of(session: AsyncSession, access: Any) -> CustomerReaders:

@@ -1,6 +1,7 @@
 """Events deals applies: people (names, a head's view), outcome reports (the timeline), the
-calendar's activities on deals (each card's next planned activity) and documents from the
-knowledge base attached to deals and companies (stage evidence)."""
+calendar's activities on deals (each card's next planned activity), documents from the
+knowledge base attached to deals and companies (stage evidence), company services and the
+requests raised from deals (stage evidence; outputs on the timeline)."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -10,7 +11,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deals.tables import Company, Deal, DealActivity, DealDocument, Member, TimelineEntry
+from services.deals.tables import (
+    Company,
+    Deal,
+    DealActivity,
+    DealDocument,
+    DealRequest,
+    Member,
+    ServiceRef,
+    TimelineEntry,
+)
 from shared.consumer import Handler
 from shared.contracts.calendar import (
     ActivityCancelled,
@@ -20,7 +30,19 @@ from shared.contracts.calendar import (
     ActivitySnapshot,
 )
 from shared.contracts.gateway import UserCreated, UserSnapshot, UserUpdated
-from shared.contracts.knowledge import DocumentArchived, DocumentLinked
+from shared.contracts.knowledge import (
+    DocumentArchived,
+    DocumentLinked,
+    RequestAccepted,
+    RequestCancelled,
+    RequestDelivered,
+    RequestRejected,
+    RequestResubmitted,
+    RequestReturned,
+    RequestSnapshot,
+    RequestSubmitted,
+    ServicePublished,
+)
 from shared.events import Envelope
 from shared.replicas import upsert_newer
 
@@ -145,6 +167,66 @@ async def on_document_linked(session: AsyncSession, event: Envelope[Any]) -> Non
     )
 
 
+async def on_service_published(session: AsyncSession, event: Envelope[Any]) -> None:
+    """A company service as knowledge publishes it: what stage requirements may name."""
+    service: ServicePublished = event.data
+    values = {
+        "name": service.name,
+        "outputs": [one.model_dump() for one in service.outputs],
+        "active": service.active,
+        "changed_at": event.time,
+    }
+    await upsert_newer(session, ServiceRef, service.service_id, values)
+
+
+async def on_request_step(session: AsyncSession, event: Envelope[Any]) -> None:
+    """A request raised from a deal: where it stands (a delivered one is stage evidence), and
+    once delivered, its outputs on the deal's and the company's timeline (once per request)."""
+    request: RequestSnapshot = event.data
+    if request.deal_id is None:
+        return
+    values = {
+        "deal_id": request.deal_id,
+        "service_id": request.service_id,
+        "status": request.status,
+        "outputs": request.outputs,
+        "changed_at": event.time,
+    }
+    await upsert_newer(session, DealRequest, request.request_id, values)
+    if isinstance(request, RequestDelivered):
+        await _outputs_on_timeline(session, request, event.time)
+
+
+async def _outputs_on_timeline(session: AsyncSession, request: RequestDelivered, at: Any) -> None:
+    deal = await session.get(Deal, request.deal_id)
+    if deal is None:
+        return  # a deal this service never had
+    outputs = [
+        {"label": one.label, "type": one.type, "value": request.outputs[one.key]}
+        for one in request.output_fields
+        if request.outputs.get(one.key) is not None
+    ]
+    data = {
+        "request_id": str(request.request_id),
+        "service": request.service_name,
+        "url": request.url,
+        "outputs": outputs,
+    }
+    await session.execute(
+        insert(TimelineEntry)
+        .values(
+            deal_id=deal.id,
+            company_id=deal.company_id,
+            kind="request_delivered",
+            actor_id=str(request.actor_id) if request.actor_id else None,
+            at=at,
+            data=data,
+            source_id=uuid5(NAMESPACE_URL, f"{request.url}#delivered"),
+        )
+        .on_conflict_do_nothing(index_elements=[TimelineEntry.source_id])
+    )
+
+
 async def on_document_archived(session: AsyncSession, event: Envelope[Any]) -> None:
     """An archived document no longer counts as a deal's document."""
     document: DocumentArchived = event.data
@@ -160,4 +242,17 @@ HANDLERS: Mapping[str, Handler] = {
     ActivityCancelled.type: on_activity_snapshot,
     DocumentLinked.type: on_document_linked,
     DocumentArchived.type: on_document_archived,
+    ServicePublished.type: on_service_published,
+    **{
+        contract.type: on_request_step
+        for contract in (
+            RequestSubmitted,
+            RequestAccepted,
+            RequestReturned,
+            RequestResubmitted,
+            RequestDelivered,
+            RequestRejected,
+            RequestCancelled,
+        )
+    },
 }

@@ -170,7 +170,8 @@ class RequirementsAnswer(BaseModel):
 class TimelineItem(BaseModel):
     id: UUID
     kind: str = Field(
-        description="created | field_changed | stage_changed | outcome | document_added"
+        description="created | field_changed | stage_changed | outcome | document_added | "
+        "request_delivered"
     )
     at: datetime
     actor_id: str | None
@@ -317,6 +318,9 @@ class StagePublic(BaseModel):
     document: bool
     no_skipping: bool
     close_date_not_past: bool
+    service_requirements: list[dict[str, Any]] = Field(
+        description="delivered requests needed: `service_id`, `output`, `value`"
+    )
 
 
 class PipelinePublic(BaseModel):
@@ -357,6 +361,25 @@ class Requirements(Strict):
     no_skipping: bool = Field(default=False, description="only from the stage right before")
     close_date_not_past: bool = Field(
         default=False, description="the expected close date is today or later"
+    )
+    services: list["ServiceRequirementIn"] = Field(
+        default_factory=list,
+        max_length=20,
+        description="requests of company services that must be delivered for the deal",
+    )
+
+
+class ServiceRequirementIn(Strict):
+    """A company service whose request must be delivered, perhaps with an output's value."""
+
+    service_id: UUID
+    output: Annotated[str | None, Field(max_length=40)] = Field(
+        default=None, description="an output's key", examples=["decision"]
+    )
+    value: Annotated[str | None, Field(max_length=200)] = Field(
+        default=None,
+        description="the value it must have (`true`/`false` for yes or no)",
+        examples=["approved"],
     )
 
 

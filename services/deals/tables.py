@@ -82,6 +82,9 @@ class Stage(Base):
     document: Mapped[bool] = mapped_column(default=False)
     no_skipping: Mapped[bool] = mapped_column(default=False)
     close_date_not_past: Mapped[bool] = mapped_column(default=False)
+    service_requirements: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, comment="[{service_id, output, value}]: delivered requests needed"
+    )
 
     __table_args__ = (UniqueConstraint("pipeline_id", "position"),)
 
@@ -274,3 +277,29 @@ class DealActivity(Base):
             postgresql_where=text("status = 'scheduled'"),
         ),
     )
+
+
+class ServiceRef(Base):
+    """Deals' replica of a company service (knowledge's catalogue): what stage requirements name."""
+
+    __tablename__ = "service_ref"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    outputs: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, comment="the output form")
+    active: Mapped[bool]
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DealRequest(Base):
+    """Deals' replica of a request raised from a deal: where it stands and, once delivered, its
+    outputs (stage evidence)."""
+
+    __tablename__ = "deal_request"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)  # knowledge's request id
+    deal_id: Mapped[UUID] = mapped_column(index=True)
+    service_id: Mapped[UUID]
+    status: Mapped[str] = mapped_column(Text)
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -20,6 +20,7 @@ from services.gateway.callers import CALLERS
 from services.gateway.consumers import handlers
 from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
+from services.gateway.request_consumers import request_handlers
 from services.gateway.settings import BACKENDS, GatewaySettings
 from services.gateway.usecases.people import ensure_company_and_admin
 from services.gateway.web.errors import install_page_errors
@@ -70,7 +71,8 @@ def create_app(
     settings: GatewaySettings, bus: Bus | None = None, backends: Backends | None = None
 ) -> FastAPI:
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
-    spec = dataclasses.replace(SPEC, handlers=handlers(Mailer(settings)))
+    mailer = Mailer(settings)
+    spec = dataclasses.replace(SPEC, handlers={**handlers(mailer), **request_handlers(mailer)})
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
     app.state.first_administrator = None

@@ -133,4 +133,5 @@ async def desk_viewer(request: Request, user: User) -> Viewer:
         role=user.role,
         team_id=user.team_id,
         time_zone=user.time_zone,
+        department_id=user.department_id,
     )

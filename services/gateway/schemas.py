@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from services.gateway.domain.people import Role
 from shared.schemas import Changed, Strict
@@ -87,12 +87,37 @@ class TeamPublic(BaseModel):
     head_id: UUID | None
 
 
+class WorkingDay(Strict):
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["08:00"])
+    end: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", examples=["16:00"])
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> "WorkingDay":
+        if self.end <= self.start:
+            raise ValueError("the day must end after it starts")
+        return self
+
+
+WorkingHours = Annotated[
+    list[WorkingDay | None],
+    Field(
+        min_length=7,
+        max_length=7,
+        description="Monday first; null: a day off. The SLA of the department's requests "
+        "counts these hours, Polish public holidays off",
+    ),
+]
+
+
 class DepartmentCreate(Strict):
     name: Name
+    working_hours: WorkingHours | None = Field(default=None, description="default: 8-16 Mon-Fri")
 
 
 class DepartmentUpdate(Strict):
-    name: Name
+    name: Name | None = None
+    head_id: UUID | None = Field(default=None, description="one of its staff; null: none")
+    working_hours: WorkingHours | None = None
 
 
 class DepartmentPublic(BaseModel):
@@ -100,6 +125,8 @@ class DepartmentPublic(BaseModel):
 
     id: UUID
     name: str
+    head_id: UUID | None
+    working_hours: list[dict[str, str] | None]
 
 
 class TokenAnswer(BaseModel):

@@ -42,6 +42,12 @@ class Department(Timestamps, Base):
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     name: Mapped[str] = mapped_column(Text, unique=True)
+    head_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("app_user.id", use_alter=True, name="fk_department_head_id_app_user")
+    )
+    working_hours: Mapped[list[Any]] = mapped_column(
+        JSONB, comment="7 x {start, end} or null, Monday first"
+    )
 
 
 class User(Timestamps, Base):

@@ -1,4 +1,5 @@
-"""The knowledge service application: the API, the content store and the text extractor."""
+"""The knowledge service application: the API, the content store, the text extractor and the
+scheduler watching requests' SLA."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from services.knowledge.storage import ContentStore
 from services.knowledge.storage.postgres import PostgresStore
 from services.knowledge.storage.s3 import S3Store
 from services.knowledge.usecases.extraction import Extractor
+from services.knowledge.usecases.sla import Scheduler
 from shared.bus import Bus
 from shared.db import SessionFactory, new_session_factory
 from shared.service import ServiceSpec, create_service_app
@@ -69,11 +71,15 @@ def create_app(settings: KnowledgeSettings, bus: Bus | None = None) -> FastAPI:
         extractor = Extractor(app.state.sessions, store, settings.extraction_interval)
         app.state.store, app.state.extractor = store, extractor
         task = asyncio.create_task(extractor.run(), name="knowledge-extractor")
+        scheduler = Scheduler(app.state.sessions, settings.sla_interval)
+        watching = asyncio.create_task(scheduler.run(), name="knowledge-sla")
         try:
             yield
         finally:
             extractor.stop()
+            scheduler.stop()
             await task
+            await watching
             await store.close()
             await searching.dispose()
 

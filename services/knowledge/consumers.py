@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.knowledge.service_consumers import HANDLERS as SERVICE_HANDLERS
 from services.knowledge.tables import CustomerAccess, LinkedRecord, Member, Team
-from shared.consumer import Handler
+from shared.consumer import Handler, combined
 from shared.contracts.gateway import TeamChanged, UserCreated, UserSnapshot, UserUpdated
 from shared.events import Envelope
 from shared.links import link_handlers
@@ -35,9 +36,9 @@ async def on_team_changed(session: AsyncSession, event: Envelope[Any]) -> None:
     await upsert_newer(session, Team, team.team_id, {**values, "changed_at": event.time})
 
 
-HANDLERS: Mapping[str, Handler] = {
+OWN_HANDLERS: Mapping[str, Handler] = {
     UserCreated.type: on_user_snapshot,
     UserUpdated.type: on_user_snapshot,
     TeamChanged.type: on_team_changed,
-    **link_handlers(LinkedRecord, CustomerAccess),
 }
+HANDLERS = combined(OWN_HANDLERS, link_handlers(LinkedRecord, CustomerAccess), SERVICE_HANDLERS)

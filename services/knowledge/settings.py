@@ -19,6 +19,9 @@ class KnowledgeSettings(ServiceSettings):
     extraction_interval: float = Field(
         default=2.0, gt=0, le=60, description="seconds between looks for text to extract"
     )
+    sla_interval: float = Field(
+        default=60, gt=0, le=3600, description="seconds between looks for requests near their SLA"
+    )
     s3_bucket: str | None = Field(default=None, description="the bucket (storage=s3)")
     s3_endpoint_url: str | None = Field(
         default=None, description="an S3-compatible server, e.g. http://minio:9000; unset: AWS"

@@ -50,3 +50,31 @@ class TeamChanged(Contract):
     name: str = Field(description="the group's name", examples=["Sprzedaż Północ"])
     parent_id: UUID | None = Field(description="null only for the company at the root")
     head_id: UUID | None = Field(description="the user who leads the group; null: nobody")
+
+
+DEPARTMENT_TOPIC = "crm.gateway.department"
+
+
+class WorkingDay(Contract):
+    """A department's working time on one weekday, in its time zone."""
+
+    start: str = Field(pattern=r"^\d{2}:\d{2}$", description="work begins", examples=["08:00"])
+    end: str = Field(pattern=r"^\d{2}:\d{2}$", description="work ends", examples=["16:00"])
+
+
+@contract("crm.department.changed.v1", topic=DEPARTMENT_TOPIC, source=SOURCE)
+class DepartmentChanged(Contract):
+    """A department was created or changed: its name, head and working hours."""
+
+    department_id: UUID = Field(description="the department")
+    name: str = Field(description="its name", examples=["Dział finansowy"])
+    head_id: UUID | None = Field(description="the staff member told when a request's SLA runs out")
+    working_hours: list[WorkingDay | None] = Field(
+        min_length=7,
+        max_length=7,
+        description="Monday first; null: a day off",
+        examples=[[{"start": "08:00", "end": "16:00"}] * 5 + [None, None]],
+    )
+    time_zone: str = Field(
+        default="Europe/Warsaw", description="of its working hours", examples=["Europe/Warsaw"]
+    )

@@ -1,10 +1,11 @@
-"""Events published by the knowledge service: documents, their versions, links and must-reads."""
+"""Events published by the knowledge service: documents, their versions, links and must-reads;
+company services and the requests raised to departments."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import Contract, contract
 
@@ -95,3 +96,157 @@ class DocumentAcknowledged(Contract):
     version: int = Field(description="the version read")
     user_id: UUID = Field(description="who confirmed")
     acknowledged_at: datetime = Field(description="when")
+
+
+# --- company services and requests to other departments ----------------------------------------
+
+SERVICE_TOPIC = "crm.knowledge.service"
+REQUEST_TOPIC = "crm.knowledge.request"
+
+FieldType = Literal[
+    "text",
+    "number",
+    "money",
+    "date",
+    "boolean",
+    "select",
+    "user",
+    "document",
+    "file",
+    "company",
+    "contact",
+    "deal",
+]
+RequestStatus = Literal["submitted", "accepted", "returned", "delivered", "rejected", "cancelled"]
+
+
+class FormField(BaseModel):
+    """One field of a service's input or output form."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str = Field(description="the field's name in `inputs` / `outputs`", examples=["decision"])
+    label: str = Field(description="what the form shows", examples=["Decyzja"])
+    type: FieldType = Field(description="what the field holds")
+    required: bool = Field(default=False, description="true: the form is refused without it")
+    options: list[str] = Field(default_factory=list, description="the choices of a select")
+    minimum: str | None = Field(default=None, description="a number or a date, by the type")
+    maximum: str | None = Field(default=None, description="a number or a date, by the type")
+    pattern: str | None = Field(default=None, description="a regular expression a text matches")
+    prefill: str | None = Field(
+        default=None, description="filled from the record raised from", examples=["deal.amount"]
+    )
+    help: str = Field(default="", description="a hint shown under the field")
+
+
+@contract("crm.service.published.v1", topic=SERVICE_TOPIC, source=SOURCE)
+class ServicePublished(Contract):
+    """A company service was published or changed (a new form version when its forms changed)."""
+
+    service_id: UUID = Field(description="the service")
+    department_id: UUID = Field(description="the department that delivers it")
+    name: str = Field(description="its name", examples=["Weryfikacja kredytowa klienta"])
+    description: str = Field(default="", description="what it is for, for requesters")
+    version: int = Field(ge=1, description="the current form version")
+    inputs: list[FormField] = Field(description="what a requester fills in")
+    outputs: list[FormField] = Field(description="what the department delivers")
+    sla_hours: int = Field(description="working hours of the department to deliver")
+    requesters: list[str] = Field(
+        description="principals who may request it", examples=[["everyone"]]
+    )
+    active: bool = Field(description="false: withdrawn, no new requests")
+    url: str = Field(description="its page, from the CRM's address", examples=["/services/6f1c…"])
+
+
+class RequestSnapshot(Contract):
+    """A service request as it stands after the step the event reports, inputs and outputs whole.
+
+    Values are JSON: text, numbers and money as strings, dates as ISO strings, booleans, ids of
+    users, companies, contacts and deals as strings, files as `{document_id, file_name}`."""
+
+    request_id: UUID = Field(description="the request")
+    service_id: UUID = Field(description="the service requested")
+    service_name: str = Field(description="its name when the request was made")
+    service_version: int = Field(description="the form version the request was made with")
+    department_id: UUID = Field(description="the department that delivers it")
+    requester_id: UUID = Field(description="who raised it")
+    assignee_id: UUID | None = Field(
+        description="who of the department works on it; null: nobody yet"
+    )
+    status: RequestStatus = Field(description="where it stands after this step")
+    inputs: dict[str, Any] = Field(description="the input form's values by field key")
+    outputs: dict[str, Any] = Field(description="the output form's values by field key, so far")
+    deal_id: UUID | None = Field(description="the deal it was raised from")
+    company_id: UUID | None = Field(description="the company it concerns; null: none")
+    contact_id: UUID | None = Field(default=None, description="the contact it concerns; null: none")
+    submitted_at: datetime = Field(description="when it was first submitted")
+    due_at: datetime | None = Field(description="when the SLA runs out; null while returned")
+    actor_id: UUID | None = Field(description="who took the step; null: the CRM (the SLA)")
+    url: str = Field(description="its page, from the CRM's address", examples=["/requests/6f1c…"])
+
+
+@contract("crm.request.submitted.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestSubmitted(RequestSnapshot):
+    """A request reached the department's queue."""
+
+
+@contract("crm.request.accepted.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestAccepted(RequestSnapshot):
+    """Someone of the department took the request (`assignee_id`)."""
+
+
+@contract("crm.request.returned.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestReturned(RequestSnapshot):
+    """The department asks the requester for more information; the SLA clock stops."""
+
+    comment: str = Field(description="what the department asks")
+
+
+@contract("crm.request.resubmitted.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestResubmitted(RequestSnapshot):
+    """The requester amended a returned request and sent it back; the SLA clock runs again."""
+
+    comment: str = Field(default="", description="what the requester says of the change")
+
+
+@contract("crm.request.delivered.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestDelivered(RequestSnapshot):
+    """The department delivered every required output."""
+
+    output_fields: list[FormField] = Field(description="the output form, to show the outputs")
+
+
+@contract("crm.request.rejected.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestRejected(RequestSnapshot):
+    """The department refused the request, saying why."""
+
+    reason: str = Field(description="why")
+
+
+@contract("crm.request.cancelled.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestCancelled(RequestSnapshot):
+    """The requester withdrew the request."""
+
+    reason: str = Field(default="", description="why, when given")
+
+
+@contract("crm.request.commented.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestCommented(RequestSnapshot):
+    """Someone commented on the request (with files, perhaps)."""
+
+    comment_id: UUID = Field(description="the comment")
+    author_id: UUID = Field(description="who wrote it")
+    body: str = Field(description="its text")
+    files: list[dict[str, Any]] = Field(
+        default_factory=list, description="files attached: `{document_id, file_name}` each"
+    )
+
+
+@contract("crm.request.due_soon.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestDueSoon(RequestSnapshot):
+    """Most of the SLA's working time is gone (sent once per submission)."""
+
+
+@contract("crm.request.overdue.v1", topic=REQUEST_TOPIC, source=SOURCE)
+class RequestOverdue(RequestSnapshot):
+    """The SLA ran out before delivery: the department's head is told (sent once per request)."""

@@ -13,7 +13,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from services.gateway.backends import Backends
-from services.gateway.domain.desk import BUILT_IN, CATALOGUE
+from services.gateway.domain.desk import BUILT_IN, CATALOGUE, available
 from services.gateway.usecases.widgets import READERS
 from shared.testing.waiting import eventually
 from tests.gateway.conftest import Browser, pipeline
@@ -229,16 +229,19 @@ async def test_every_widget_renders_in_the_page(
     people: dict[str, Browser], sales: dict[str, Any]
 ) -> None:
     head = people["head"]
-    await put(head, "/api/desk/layout", {"widgets": [{"name": n} for n in CATALOGUE]})
+    names = [widget.name for widget in available("head")]
+    saved = await put(head, "/api/desk/layout", {"widgets": [{"name": n} for n in names]})
     page = await head.get("/")
-    parts = {name: await head.get(f"/desk/widgets/{name}") for name in CATALOGUE}
+    parts = {name: await head.get(f"/desk/widgets/{name}") for name in names}
     missing = await head.get("/desk/widgets/weather")
+    not_for_heads = await head.get("/desk/widgets/department_queue")
 
-    assert page.status_code == 200 and page.text.count('class="widget ') == len(CATALOGUE)
+    assert saved.is_success and set(CATALOGUE) - set(names) == {"department_queue"}
+    assert page.status_code == 200 and page.text.count('class="widget ') == len(names)
     assert 'hx-trigger="load, crm:notified from:body' in page.text  # live widgets
-    assert {name: part.status_code for name, part in parts.items()} == dict.fromkeys(CATALOGUE, 200)
+    assert {name: part.status_code for name, part in parts.items()} == dict.fromkeys(names, 200)
     assert "Piotr Kowal" in parts["plan"].text and "Ewa Obca" not in parts["plan"].text
-    assert missing.status_code == 404
+    assert missing.status_code == 404 and not_for_heads.status_code == 404
 
 
 async def test_the_page_reorders_pins_and_adds_widgets(people: dict[str, Browser]) -> None:

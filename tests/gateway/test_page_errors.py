@@ -67,6 +67,17 @@ FOR_EVERYONE |= {
     "/search",
     "/search/quick",
 }
+# Requests to departments: staff work on them, everyone raises them and reads the catalogue.
+FOR_EVERYONE |= {
+    "/services",
+    "/requests",
+    "/requests/load",
+    "/requests/new",
+    "/requests/accept",
+    "/requests/{request_id}",
+    "/requests/{request_id}/accept",
+    "/requests/{request_id}/{step}",
+}
 # What each backend's label reads on a page in English.
 LABELS = {
     "deals": "deals",

@@ -14,12 +14,12 @@ import pytest
 from cloudevents.core.bindings import kafka
 from cloudevents.core.formats.json import JSONFormat
 from jsonschema import Draft7Validator
+from pydantic import BaseModel
 
 from shared.asyncapi import asyncapi_document
 from shared.contracts.deals import CompanyCreated
 from shared.events import (
     REGISTRY,
-    Contract,
     MalformedEvent,
     binary_attributes,
     new_event,
@@ -91,11 +91,15 @@ def value_of(annotation: Any) -> Any:
         return value_of(next(a for a in arguments if a is not type(None)))
     if origin is list:
         return [value_of(arguments[0])]
-    if isinstance(annotation, type) and issubclass(annotation, Contract):
+    if origin is dict:
+        return {"pole": value_of(arguments[1])}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return example_of(annotation)
     simple: dict[Any, Callable[[], Any]] = {
         UUID: uuid4,
         str: lambda: "Żółw",
+        Any: lambda: "Żółw",
+        float: lambda: 1.5,
         int: lambda: 1,
         bool: lambda: True,
         Decimal: lambda: Decimal("1250.50"),
@@ -105,8 +109,14 @@ def value_of(annotation: Any) -> Any:
     return simple[annotation]()
 
 
-def example_of(model: type[Contract]) -> Contract:
-    return model(**{name: value_of(f.annotation) for name, f in model.model_fields.items()})
+def example_of(model: type[BaseModel]) -> Any:
+    """The contract's own examples where it gives them, a value of each field's type elsewhere."""
+    return model(
+        **{
+            name: f.examples[0] if f.examples else value_of(f.annotation)
+            for name, f in model.model_fields.items()
+        }
+    )
 
 
 def every_event() -> list[bytes]:

@@ -39,7 +39,13 @@ def _today() -> date:
 
 
 def _requirement(unmet: Unmet, locale: str) -> Requirement:
-    return Requirement(code=unmet.code, field=unmet.field, message=translate(unmet.message, locale))
+    return Requirement(code=unmet.code, field=unmet.field, message=said(unmet, locale))
+
+
+def said(unmet: Unmet, locale: str) -> str:
+    """An unmet requirement in `locale`, with what it names filled in."""
+    message = translate(unmet.message, locale)
+    return message % dict(unmet.params) if unmet.params else message
 
 
 def refused(refusal: RequirementsUnmet, identity: Identity) -> HTTPException:
@@ -51,7 +57,7 @@ def refused(refusal: RequirementsUnmet, identity: Identity) -> HTTPException:
                 *([] if deal_id is None else ["deal_ids", str(deal_id)]),
                 unmet.field or "stage_id",
             ],
-            "msg": translate(unmet.message, identity.locale),
+            "msg": said(unmet, identity.locale),
             "type": unmet.code,
         }
         for deal_id, unmets in refusal.unmet.items()

@@ -1,5 +1,6 @@
 """Stage requirements: what a deal must have before it may enter a stage. Pure rules, no I/O."""
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +16,26 @@ BUILT_IN_FIELDS = ("amount", "expected_close_date", "contact_ids", "source", "pr
 
 
 @dataclass(frozen=True)
+class ServiceRequirement:
+    """A delivered request of a company service the stage asks for, with an output's value
+    perhaps (a credit check delivered with decision = approved)."""
+
+    service_id: str
+    service_name: str
+    output: str | None = None
+    output_label: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A request delivered on the deal: its service and outputs."""
+
+    service_id: str
+    outputs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Stage:
     """A stage as the rules see it: where it stands and what it asks for."""
 
@@ -26,6 +47,7 @@ class Stage:
     document: bool = False
     no_skipping: bool = False
     close_date_not_past: bool = False
+    services: tuple[ServiceRequirement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,15 +60,18 @@ class Deal:
     documents: int = 0
     lost_reason: str | None = None
     lost_reasons: Sequence[str] = field(default_factory=tuple)
+    delivered: Sequence[Delivered] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
 class Unmet:
-    """One requirement the deal does not meet; `message` is an English msgid, translated when shown."""
+    """One requirement the deal does not meet; `message` is an English msgid, translated when
+    shown, with `params` filled in (`%(service)s`)."""
 
     code: str
     field: str | None
     message: str
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def is_filled(value: object) -> bool:
@@ -100,9 +125,45 @@ def unmet_requirements(deal: Deal, target: Stage, *, today: date) -> list[Unmet]
                 N_("the expected close date is in the past"),
             )
         )
+    unmet += [_service_unmet(need) for need in target.services if not _met(need, deal.delivered)]
     if target.kind == "lost":
         unmet += _lost_reason(deal)
     return unmet
+
+
+def shown(value: Any) -> str:
+    """An output's value as a requirement compares it: `true`/`false`, else its text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _met(need: ServiceRequirement, delivered: Sequence[Delivered]) -> bool:
+    return any(
+        request.service_id == need.service_id
+        and (need.output is None or shown(request.outputs.get(need.output)) == need.value)
+        for request in delivered
+    )
+
+
+def _service_unmet(need: ServiceRequirement) -> Unmet:
+    if need.output is None:
+        return Unmet(
+            "service_required",
+            "services",
+            N_("%(service)s must be delivered for this deal first"),
+            {"service": need.service_name},
+        )
+    return Unmet(
+        "service_required",
+        "services",
+        N_("%(service)s must be delivered for this deal with %(output)s = %(value)s first"),
+        {
+            "service": need.service_name,
+            "output": need.output_label or need.output,
+            "value": need.value or "",
+        },
+    )
 
 
 def _lost_reason(deal: Deal) -> list[Unmet]:

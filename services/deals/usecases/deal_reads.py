@@ -238,6 +238,7 @@ STAGE_COLUMNS = (
     Stage.document,
     Stage.no_skipping,
     Stage.close_date_not_past,
+    Stage.service_requirements,
 )
 
 

@@ -20,7 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.deals.domain import requirements as rules
 from services.deals.domain.fields import BadValue, FieldType, read_value
 from services.deals.schemas import DealCreate
-from services.deals.tables import Company, Contact, CustomField, LostReason, Member, Pipeline, Stage
+from services.deals.tables import (
+    Company,
+    Contact,
+    CustomField,
+    LostReason,
+    Member,
+    Pipeline,
+    ServiceRef,
+    Stage,
+)
 from services.deals.usecases.customer_access import customer_readers, visible_customers
 from shared.auth import Identity
 from shared.errors import Forbidden, Invalid
@@ -114,7 +123,37 @@ class NewDeal:
 # --- Loading what the checks look at --------------------------------------------------------
 
 
-def stage_ref(stage: Stage) -> StageRef:
+# What the stages' service requirements are called: each service's name and its outputs' labels.
+ServiceNames = Mapping[str, tuple[str, Mapping[str, str]]]
+
+
+def _needs(stage: Stage, services: ServiceNames) -> tuple[rules.ServiceRequirement, ...]:
+    needs = []
+    for wanted in stage.service_requirements:
+        name, labels = services.get(str(wanted["service_id"]), ("?", {}))
+        output = wanted.get("output")
+        needs.append(
+            rules.ServiceRequirement(
+                service_id=str(wanted["service_id"]),
+                service_name=name,
+                output=output,
+                output_label=labels.get(output) if output else None,
+                value=wanted.get("value"),
+            )
+        )
+    return tuple(needs)
+
+
+async def service_names(session: AsyncSession) -> ServiceNames:
+    """Every service deals knows, with its outputs' labels."""
+    rows = await session.execute(select(ServiceRef.id, ServiceRef.name, ServiceRef.outputs))
+    return {
+        str(id_): (name, {one["key"]: one["label"] for one in outputs})
+        for id_, name, outputs in rows
+    }
+
+
+def stage_ref(stage: Stage, services: ServiceNames | None = None) -> StageRef:
     rule = rules.Stage(
         id=stage.id,
         position=stage.position,
@@ -124,6 +163,7 @@ def stage_ref(stage: Stage) -> StageRef:
         document=stage.document,
         no_skipping=stage.no_skipping,
         close_date_not_past=stage.close_date_not_past,
+        services=_needs(stage, services or {}),
     )
     return StageRef(
         stage.id, stage.pipeline_id, stage.name, stage.position, stage.probability, stage.kind, rule
@@ -131,7 +171,8 @@ def stage_ref(stage: Stage) -> StageRef:
 
 
 async def load_catalogue(session: AsyncSession) -> Catalogue:
-    """Every stage, the deals' custom fields and the active lost reasons: three queries."""
+    """Every stage, the deals' custom fields and the active lost reasons: three queries (and
+    the services' names when a stage asks for one)."""
     rows = (
         await session.execute(
             select(Stage, Pipeline.is_default)
@@ -139,7 +180,8 @@ async def load_catalogue(session: AsyncSession) -> Catalogue:
             .order_by(Stage.pipeline_id, Stage.position)
         )
     ).all()
-    stages = {stage.id: stage_ref(stage) for stage, _ in rows}
+    services = await service_names(session) if any(s.service_requirements for s, _ in rows) else {}
+    stages = {stage.id: stage_ref(stage, services) for stage, _ in rows}
     first: dict[UUID, StageRef] = {}
     for ref in stages.values():
         first.setdefault(ref.pipeline_id, ref)

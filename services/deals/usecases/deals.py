@@ -15,6 +15,7 @@ from services.deals.tables import (
     Deal,
     DealContact,
     DealDocument,
+    DealRequest,
     Member,
     TimelineEntry,
 )
@@ -65,6 +66,7 @@ class Evidence:
     contact_ids: list[UUID]
     completed_activities: int
     documents: int
+    delivered: list[rules.Delivered]
 
 
 def visible_owners(identity: Identity, owner: Any) -> Any:
@@ -93,7 +95,7 @@ async def visible_deal(
 
 async def _evidence(session: AsyncSession, deal_id: UUID | None) -> Evidence:
     if deal_id is None:
-        return Evidence([], 0, 0)
+        return Evidence([], 0, 0, [])
     contacts = await session.scalars(
         select(DealContact.contact_id).where(DealContact.deal_id == deal_id)
     )
@@ -105,7 +107,17 @@ async def _evidence(session: AsyncSession, deal_id: UUID | None) -> Evidence:
         )
     )
     documents = await session.scalar(select(func.count()).where(DealDocument.deal_id == deal_id))
-    return Evidence(list(contacts), completed or 0, documents or 0)
+    delivered = await session.execute(
+        select(DealRequest.service_id, DealRequest.outputs).where(
+            DealRequest.deal_id == deal_id, DealRequest.status == "delivered"
+        )
+    )
+    return Evidence(
+        list(contacts),
+        completed or 0,
+        documents or 0,
+        [rules.Delivered(str(service_id), outputs) for service_id, outputs in delivered],
+    )
 
 
 def _values(deal: Deal, contact_ids: list[UUID]) -> dict[str, Any]:
@@ -137,6 +149,7 @@ async def _unmet(
         current_position=current.position,
         completed_activities=evidence.completed_activities,
         documents=evidence.documents + new_documents,
+        delivered=evidence.delivered,
         lost_reason=deal.lost_reason,
         lost_reasons=catalogue.lost_reasons,
     )

@@ -179,7 +179,7 @@ def _field_of(loc: tuple[int | str, ...]) -> str | None:
 def reasons_of(refusal: Invalid | Forbidden | RequirementsUnmet) -> list[Reason]:
     """A use case's refusal as reasons, as the API would name the fields."""
     if isinstance(refusal, RequirementsUnmet):
-        return [(u.field or "stage_id", u.message, {}) for u in refusal.unmet[None]]
+        return [(u.field or "stage_id", u.message, dict(u.params)) for u in refusal.unmet[None]]
     if isinstance(refusal, Invalid):
         return [(name, message, {}) for name, message in refusal.problems.items()]
     return [("owner_id", str(refusal), {})]  # the one thing a new record may be forbidden

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.domain.fields import KEY, FieldType, RecordType
 from services.deals.domain.requirements import BUILT_IN_FIELDS
-from services.deals.tables import CustomField, LostReason, Pipeline, Stage
+from services.deals.tables import CustomField, LostReason, Pipeline, ServiceRef, Stage
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict, Invalid, NotFound
 from shared.i18n import translate
@@ -124,7 +124,46 @@ async def set_requirements(
         stage.required_fields = list(dict.fromkeys(requirements["fields"]))
         for flag in ("completed_activity", "document", "no_skipping", "close_date_not_past"):
             setattr(stage, flag, requirements[flag])
+        stage.service_requirements = await _service_requirements(
+            session, requirements.get("services") or []
+        )
     return stage
+
+
+async def _service_requirements(
+    session: AsyncSession, wanted: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The delivered requests a stage asks for, each naming a service (and an output) deals
+    has heard of from knowledge, with a value the output may have."""
+    problems: dict[str, str] = {}
+    kept = []
+    for position, need in enumerate(wanted):
+        service = await session.get(ServiceRef, need["service_id"])
+        output, value = need.get("output") or None, need.get("value")
+        if service is None:
+            problems[f"services.{position}.service_id"] = N_("no such service")
+            continue
+        outputs = {one["key"]: one for one in service.outputs}
+        if output is not None and output not in outputs:
+            problems[f"services.{position}.output"] = N_("the service has no such output")
+        elif output is not None and value in (None, ""):
+            problems[f"services.{position}.value"] = N_("say which value the output must have")
+        elif (
+            output is not None
+            and outputs[output]["type"] == "select"
+            and value not in outputs[output]["options"]
+        ):
+            problems[f"services.{position}.value"] = N_("one of the output's options expected")
+        kept.append(
+            {
+                "service_id": str(need["service_id"]),
+                "output": output,
+                "value": value if output else None,
+            }
+        )
+    if problems:
+        raise Invalid(problems)
+    return kept
 
 
 async def create_custom_field(

@@ -23,8 +23,9 @@ from services.gateway.schemas import (
 from services.gateway.tables import Department, Team, User
 from services.gateway.usecases import people
 from shared.deps import Sessions
-from shared.errors import NotFound
+from shared.errors import Invalid, NotFound
 from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.text import N_
 
 router = APIRouter(prefix="/api", tags=["people"])
 
@@ -152,12 +153,19 @@ async def list_departments(_: CurrentUser, sessions: Sessions) -> list[Departmen
 async def create_department(
     body: DepartmentCreate, _: Administrator, sessions: Sessions
 ) -> DepartmentPublic:
-    return DepartmentPublic.model_validate(await people.create_department(sessions, name=body.name))
+    hours = body.model_dump()["working_hours"]
+    department = await people.create_department(sessions, name=body.name, working_hours=hours)
+    return DepartmentPublic.model_validate(department)
 
 
 @router.patch("/departments/{department_id}")
-async def rename_department(
+async def update_department(
     department_id: UUID, body: DepartmentUpdate, _: Administrator, sessions: Sessions
 ) -> DepartmentPublic:
-    department = await people.rename_department(sessions, department_id, name=body.name)
+    """Rename it, name its head (one of its staff; null: none), change its working hours."""
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("name", "working_hours"):
+        if required in changes and changes[required] is None:
+            raise Invalid({required: N_("may not be null")})
+    department = await people.update_department(sessions, department_id, changes)
     return DepartmentPublic.model_validate(department)

@@ -4,7 +4,7 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,13 @@ from services.gateway.domain.people import (
 from services.gateway.domain.teams import creates_cycle
 from services.gateway.tables import Department, Team, User
 from services.gateway.usecases.auth import end_credentials
-from shared.contracts.gateway import TeamChanged, UserCreated, UserUpdated
+from shared.contracts.gateway import (
+    DepartmentChanged,
+    TeamChanged,
+    UserCreated,
+    UserUpdated,
+    WorkingDay,
+)
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import new_event
@@ -259,24 +265,69 @@ async def team_parents(session: AsyncSession) -> dict[UUID, UUID | None]:
     return {row.id: row.parent_id for row in await session.execute(select(Team.id, Team.parent_id))}
 
 
-async def create_department(sessions: SessionFactory, *, name: str) -> Department:
+DEFAULT_WORKING_HOURS: list[dict[str, str] | None] = [
+    *[{"start": "08:00", "end": "16:00"}] * 5,
+    None,
+    None,
+]
+
+
+async def _department_change(session: AsyncSession, department: Department) -> None:
+    """Tell the other services the department as it now stands (knowledge: the SLA's hours)."""
+    change = DepartmentChanged(
+        department_id=department.id,
+        name=department.name,
+        head_id=department.head_id,
+        working_hours=[WorkingDay(**day) if day else None for day in department.working_hours],
+    )
+    await add_event(session, new_event(change, subject=department.id))
+
+
+async def _check_head(session: AsyncSession, department_id: UUID, head_id: UUID | None) -> None:
+    """A department's head is one of its active staff."""
+    if head_id is None:
+        return
+    head = await session.get(User, head_id)
+    if head is None or not head.active or head.department_id != department_id:
+        raise Invalid({"head_id": N_("choose an active member of the department's staff")})
+
+
+async def create_department(
+    sessions: SessionFactory,
+    *,
+    name: str,
+    working_hours: list[dict[str, str] | None] | None = None,
+) -> Department:
+    """A new department (its head comes once it has staff), working 8-16 Monday to Friday
+    unless said otherwise."""
     async with unit_of_work(sessions) as session:
         await _check_department_name(session, name)
-        department = Department(name=name)
+        department = Department(
+            id=uuid4(), name=name, working_hours=working_hours or DEFAULT_WORKING_HOURS
+        )
         session.add(department)
+        await session.flush()
+        await _department_change(session, department)
     return department
 
 
-async def rename_department(
-    sessions: SessionFactory, department_id: UUID, *, name: str
+async def update_department(
+    sessions: SessionFactory, department_id: UUID, changes: dict[str, Any]
 ) -> Department:
-    """Give a department another name; names stay unique whatever their case."""
+    """Rename a department (names stay unique whatever their case), name its head, change its
+    working hours."""
     async with unit_of_work(sessions) as session:
         department = await session.get(Department, department_id, with_for_update=True)
         if department is None:
             raise NotFound("department")
-        await _check_department_name(session, name, but=department_id)
-        department.name = name
+        if "name" in changes:
+            await _check_department_name(session, changes["name"], but=department_id)
+        if "head_id" in changes:
+            await _check_head(session, department_id, changes["head_id"])
+        for name, value in changes.items():
+            setattr(department, name, value)
+        await session.flush()
+        await _department_change(session, department)
     return department
 
 

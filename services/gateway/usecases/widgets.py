@@ -41,6 +41,7 @@ class Viewer:
     role: str
     team_id: UUID | None
     time_zone: str
+    department_id: UUID | None = None
     # Reads already asked for by another widget of the same desk, shared rather than repeated.
     asked: dict[tuple[str, str, str], "asyncio.Future[Any]"] = field(
         default_factory=dict, compare=False, repr=False
@@ -200,6 +201,38 @@ async def must_read(viewer: Viewer, now: datetime) -> dict[str, Any]:
     return _listed(waiting)
 
 
+OPEN_REQUESTS = ["submitted", "accepted", "returned"]
+
+
+def _requests(page: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "service_name", "department_name", "status", "due_at", "sla")
+    items = [{key: found.get(key) for key in keys} for found in page["items"]]
+    return {"items": items, "more": page.get("next_cursor") is not None}
+
+
+async def my_requests(viewer: Viewer, now: datetime) -> dict[str, Any]:
+    """The user's own requests to departments that are not closed, the newest first."""
+    page = await viewer.get(
+        "knowledge", "/api/requests", mine="true", status=OPEN_REQUESTS, limit=LISTED
+    )
+    return _requests(page)
+
+
+async def department_queue(viewer: Viewer, now: datetime) -> dict[str, Any]:
+    """Open requests to the user's department, the nearest deadline first."""
+    if viewer.department_id is None:
+        return {"items": [], "more": False}
+    page = await viewer.get(
+        "knowledge",
+        "/api/requests",
+        department=str(viewer.department_id),
+        status=OPEN_REQUESTS,
+        sort="due_at",
+        limit=LISTED,
+    )
+    return _requests(page)
+
+
 async def nothing(viewer: Viewer, now: datetime) -> dict[str, Any]:
     """Widgets made by the gateway alone (quick actions, shortcuts) read no service."""
     return {}
@@ -212,6 +245,8 @@ READERS: dict[str, Callable[[Viewer, datetime], Awaitable[dict[str, Any]]]] = {
     "plan": plan,
     "idle_deals": idle_deals,
     "must_read": must_read,
+    "my_requests": my_requests,
+    "department_queue": department_queue,
     "quick_actions": nothing,
     "shortcuts": nothing,
 }

@@ -26,6 +26,9 @@ from services.gateway.web.plans import history as plan_history
 from services.gateway.web.plans import review as plan_review
 from services.gateway.web.plans import settings as plan_settings
 from services.gateway.web.search import routes as search
+from services.gateway.web.services import catalogue as service_catalogue
+from services.gateway.web.services import parts as request_parts
+from services.gateway.web.services import requests as service_requests
 
 ROUTERS = [
     account.router,
@@ -55,5 +58,8 @@ ROUTERS = [
     knowledge_upload.router,
     knowledge_documents.router,
     knowledge_deals.router,
+    service_catalogue.router,
+    request_parts.router,
+    service_requests.router,
     search.router,
 ]

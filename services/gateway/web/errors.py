@@ -11,6 +11,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from services.gateway.backends import ServiceUnavailable
 from services.gateway.identity import signed_in_user
@@ -125,6 +126,12 @@ async def sign_in_first(request: Request, _: Exception) -> Response:
     return redirect(request, "/login")
 
 
+async def gone(_: Request, __: Exception) -> Response:
+    """The browser left before sending its whole form (a page closed, a live preview superseded):
+    nobody is there to read an answer, and nothing went wrong here."""
+    return Response(status_code=status.HTTP_400_BAD_REQUEST)
+
+
 def install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(ServiceUnavailable, service_down)
     app.add_exception_handler(Refused, refused)
@@ -133,3 +140,4 @@ def install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(SignInFirst, sign_in_first)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Invalid, invalid)
+    app.add_exception_handler(ClientDisconnect, gone)

@@ -70,6 +70,22 @@ def status_label(status: str) -> str:
 templates.globals["status_label"] = status_label
 
 
+def request_status(status: str) -> str:
+    """Where a request to a department stands, as the reader says it."""
+    labels = {
+        "submitted": _("waiting"),
+        "accepted": _("in progress"),
+        "returned": _("returned for information"),
+        "delivered": _("delivered"),
+        "rejected": _("rejected"),
+        "cancelled": _("cancelled"),
+    }
+    return labels.get(status, status)
+
+
+templates.globals["request_status"] = request_status
+
+
 @dataclass(frozen=True)
 class NavItem:
     href: str
@@ -90,12 +106,14 @@ def navigation(user: User, path: str) -> list[NavItem]:
             ("/imports", _("Import")),
         ]
     entries.append(("/knowledge", _("Knowledge base")))
+    entries.append(("/requests", _("Requests")))
     if user.role == "admin":
         entries += [
             ("/admin/users", _("Users")),
             ("/admin/teams", _("Sales groups")),
             ("/admin/departments", _("Departments")),
             ("/admin/pipelines", _("Pipelines")),
+            ("/services", _("Services")),
         ]
     return [
         NavItem(href, label, path == href or path.startswith(f"{href}/")) for href, label in entries

@@ -1,5 +1,12 @@
 """HTTP routers of the knowledge service (the fixed paths under /api/documents come first)."""
 
-from services.knowledge.api import documents, folders, must_read, search
+from services.knowledge.api import documents, folders, must_read, requests, search, services
 
-ROUTERS = [search.router, must_read.router, documents.router, folders.router]
+ROUTERS = [
+    search.router,
+    must_read.router,
+    documents.router,
+    folders.router,
+    services.router,
+    requests.router,
+]

@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 
 from services.gateway.tables import User
-from services.gateway.web.backend import ask, problems, read, reasons
+from services.gateway.web.backend import ask, part, problems, read, reasons
 from services.gateway.web.common import PageAdmin, form_fields
 from services.gateway.web.deals.board import INPUTS
 from services.gateway.web.i18n import gettext as _
@@ -41,6 +41,11 @@ async def _page(
     pipelines = await read(request, user, "deals", "/api/pipelines")
     fields = await read(request, user, "deals", "/api/fields")
     reasons = await read(request, user, "deals", "/api/pipelines/lost-reasons")
+    # The catalogue is knowledge's: without it, the page still sets everything else.
+    catalogue = await part(
+        read(request, user, "knowledge", "/api/services", limit=200), {"items": []}
+    )
+    services = catalogue.value["items"]
     deal_fields = [(name, _(label)) for name, (_kind, label) in INPUTS.items()]
     deal_fields += [(f["key"], f["label"]) for f in fields if f["record_type"] == "deal"]
     context = {
@@ -53,6 +58,12 @@ async def _page(
         "stage_kinds": labels(STAGE_KINDS),
         "errors": errors,
         "form": form,
+        "services": services,
+        "services_missing": catalogue.missing,
+        "service_names": {s["id"]: s["name"] for s in services},
+        "output_names": {
+            f"{s['id']}/{o['key']}": o["label"] for s in services for o in s["outputs"]
+        },
     }
     return render(request, "admin/pipelines.html", user, status_code=status, **context)
 
@@ -69,12 +80,32 @@ async def save_requirements(
     form = await request.form()
     body: dict[str, Any] = {"fields": [str(v) for v in form.getlist("fields")]}
     body |= {flag: form.get(flag) == "on" for flag in EVIDENCE}
+    body["services"] = _service_requirements(form)
     path = f"/api/pipelines/{pipeline_id}/stages/{stage_id}/requirements"
     answer = await ask(request, user, "deals", "PUT", path, json=body)
     if answer.status_code == 200:
-        return Response(_("Saved."), media_type="text/plain")
+        added = {"HX-Refresh": "true"} if form.get("new_service") else {}
+        return Response(_("Saved."), media_type="text/plain", headers=added)
     refused = "; ".join(reasons(answer))
     return Response(f"{_('Not saved:')} {refused}", media_type="text/plain", status_code=422)
+
+
+def _service_requirements(form: Any) -> list[dict[str, Any]]:
+    """The delivered requests a stage keeps (ticked) and the one added, each once."""
+    wanted: list[dict[str, Any]] = []
+    for kept in form.getlist("service_requirement"):
+        service_id, output, value = [*str(kept).split("|", 2), "", ""][:3]
+        wanted.append({"service_id": service_id, "output": output or None, "value": value or None})
+    if form.get("new_service"):
+        wanted.append(
+            {
+                "service_id": str(form["new_service"]),
+                "output": str(form.get("new_output", "")) or None,
+                "value": str(form.get("new_value", "")).strip() or None,
+            }
+        )
+    unique = {(w["service_id"], w["output"], w["value"]): w for w in wanted}
+    return list(unique.values())
 
 
 @router.post("/admin/fields")

@@ -92,7 +92,23 @@ def _line(entry: dict[str, Any], names: Names, currency: str) -> Line:
         return Line(kind, at, actor, label=label, new=result, text=str(data.get("note", "")))
     if kind == "document_added":
         return Line(kind, at, actor, text=str(data.get("title", "")), url=str(data.get("url", "")))
+    if kind == "request_delivered":
+        outputs = "; ".join(
+            f"{one.get('label', '')}: {_output(one, names, currency)}"
+            for one in data.get("outputs") or []
+        )
+        service = str(data.get("service", ""))
+        return Line(kind, at, actor, label=service, text=outputs, url=str(data.get("url", "")))
     return Line(kind, at, actor)
+
+
+def _output(one: dict[str, Any], names: Names, currency: str) -> str:
+    """A delivered request's output as the reader writes it (a file by its name)."""
+    value = one.get("value")
+    if isinstance(value, dict):
+        return str(value.get("file_name", ""))
+    kinds = {"money": "money", "number": "number", "date": "date", "boolean": "boolean"}
+    return _shown(kinds.get(str(one.get("type")), "text"), value, names, currency)
 
 
 def _field_value(field: str, value: Any, names: Names, currency: str) -> tuple[str, str]:

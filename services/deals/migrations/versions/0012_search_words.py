@@ -1,8 +1,8 @@
 """The global search finds companies, contacts and deals by the words of their names: GIN
 indexes over the folded words, so a search costs the same with a thousand deals or 100,000.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from shared.db import word_vector_sql
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
