@@ -127,9 +127,24 @@ def scope_of(viewer: Viewer) -> str:
     return "all" if viewer.role == "admin" else "own"
 
 
+# The pipelines change seldom and are the same for every seller: remembered for a minute per
+# gateway process, so the pipeline widget makes one call (the board), not two in a row.
+PIPELINES_KEPT = timedelta(minutes=1)
+_pipelines: dict[int, tuple[datetime, list[dict[str, Any]]]] = {}
+
+
+async def _pipelines_of(viewer: Viewer, now: datetime) -> list[dict[str, Any]]:
+    kept = _pipelines.get(id(viewer.backends))
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    pipelines: list[dict[str, Any]] = await viewer.get("deals", "/api/pipelines")
+    _pipelines[id(viewer.backends)] = (now + PIPELINES_KEPT, pipelines)
+    return pipelines
+
+
 async def pipeline(viewer: Viewer, now: datetime) -> dict[str, Any]:
     """The first pipeline's open stages with the count and amounts of the deals in each."""
-    pipelines = await viewer.get("deals", "/api/pipelines")
+    pipelines = await _pipelines_of(viewer, now)
     if not pipelines:
         return {"pipeline": None, "stages": [], "scope": scope_of(viewer)}
     first = pipelines[0]
