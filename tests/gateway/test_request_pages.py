@@ -138,6 +138,24 @@ async def test_staff_find_their_queue_on_the_desk_and_sellers_their_own_requests
     assert by_seller.status_code == 403
 
 
+async def test_the_global_search_finds_a_request_for_its_requester_and_department_only(
+    people: dict[str, Browser], finance: dict[str, Any]
+) -> None:
+    def requests_in(answer: httpx.Response) -> list[str]:
+        groups = {group["kind"]: group["items"] for group in answer.json()["groups"]}
+        return ["".join(p["text"] for p in hit["title"]) for hit in groups.get("request", [])]
+
+    anna = await people["anna"].get("/api/search", params={"q": "weryfikacja"})
+    by_deal = await people["anna"].get("/api/search", params={"q": "huta labedy"})
+    clerk = await finance["clerk"].get("/api/search", params={"q": "weryfik"})
+    ewa = await people["ewa"].get("/api/search", params={"q": "weryfikacja"})
+
+    assert requests_in(anna) == ["Weryfikacja kredytowa"]
+    assert requests_in(by_deal) == ["Weryfikacja kredytowa"]
+    assert requests_in(clerk) == ["Weryfikacja kredytowa"]
+    assert requests_in(ewa) == []
+
+
 async def test_the_administrator_names_a_departments_head_and_hours(
     people: dict[str, Browser], finance: dict[str, Any]
 ) -> None:

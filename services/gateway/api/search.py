@@ -35,8 +35,8 @@ async def search(
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchAnswer:
-    """Search everything the caller may see: companies, contacts, deals, activities and
-    documents, each service asked at once; diacritics are ignored."""
+    """Search everything the caller may see: companies, contacts, deals, activities,
+    documents and requests, each service asked at once; diacritics are ignored."""
     results = await search_everywhere(
         request.app.state.backends,
         identity=await signed_identity(request, user),

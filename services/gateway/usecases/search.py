@@ -13,12 +13,13 @@ from services.gateway.domain.routing import may_use
 
 # A search that waits longer than this for a service answers without it.
 SEARCH_TIMEOUT = 3.0
-# Each service's search endpoint; more services join as their search arrives.
-SEARCHES: dict[str, str] = {
-    "deals": "/api/deals/search",  # companies, contacts, deals
-    "calendar": "/api/activities/search",
-    "knowledge": "/api/documents/search",
-}
+# Each service's search endpoints; more join as their search arrives.
+SEARCHES: tuple[tuple[str, str], ...] = (
+    ("deals", "/api/deals/search"),  # companies, contacts, deals
+    ("calendar", "/api/activities/search"),
+    ("knowledge", "/api/documents/search"),
+    ("knowledge", "/api/requests/search"),
+)
 
 
 # The order of the groups a search answer shows; a kind not named here comes last.
@@ -51,20 +52,16 @@ async def search_everywhere(
     timeout: float,
 ) -> Results:
     """Every service's best hits for `text`, merged best first; who did not answer is named."""
-    asked = {
-        name: path for name, path in SEARCHES.items() if may_use(role, path.removeprefix("/api/"))
-    }
+    asked = [(name, path) for name, path in SEARCHES if may_use(role, path.removeprefix("/api/"))]
     answers = await asyncio.gather(
-        *(
-            _ask(backends, name, path, identity, text, limit, timeout)
-            for name, path in asked.items()
-        )
+        *(_ask(backends, name, path, identity, text, limit, timeout) for name, path in asked)
     )
     items: list[dict[str, Any]] = []
     unavailable: list[str] = []
-    for name, hits in zip(asked, answers, strict=True):
+    for (name, _), hits in zip(asked, answers, strict=True):
         if hits is None:
-            unavailable.append(name)
+            if name not in unavailable:
+                unavailable.append(name)
         else:
             items += [{**hit, "service": name} for hit in hits]
     groups = grouped(items, limit)

@@ -1,6 +1,14 @@
 """HTTP routers of the knowledge service (the fixed paths under /api/documents come first)."""
 
-from services.knowledge.api import documents, folders, must_read, requests, search, services
+from services.knowledge.api import (
+    documents,
+    folders,
+    must_read,
+    request_search,
+    requests,
+    search,
+    services,
+)
 
 ROUTERS = [
     search.router,
@@ -8,5 +16,6 @@ ROUTERS = [
     documents.router,
     folders.router,
     services.router,
+    request_search.router,  # before the requests' `/{request_id}`
     requests.router,
 ]
