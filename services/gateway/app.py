@@ -18,6 +18,7 @@ from services.gateway.backends import Backends
 from services.gateway.body_limits import BodyLimit
 from services.gateway.callers import CALLERS
 from services.gateway.consumers import handlers
+from services.gateway.feed_consumers import feed_handlers
 from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
 from services.gateway.request_consumers import request_handlers
@@ -26,6 +27,7 @@ from services.gateway.usecases.people import ensure_company_and_admin
 from services.gateway.web.errors import install_page_errors
 from services.gateway.web.security import install_browser_security
 from shared.bus import Bus
+from shared.consumer import combined
 from shared.postgres import asyncpg_dsn
 from shared.service import ServiceSpec, create_service_app
 
@@ -72,7 +74,9 @@ def create_app(
 ) -> FastAPI:
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
     mailer = Mailer(settings)
-    spec = dataclasses.replace(SPEC, handlers={**handlers(mailer), **request_handlers(mailer)})
+    spec = dataclasses.replace(
+        SPEC, handlers=combined(handlers(mailer), request_handlers(mailer), feed_handlers(mailer))
+    )
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
     app.state.first_administrator = None

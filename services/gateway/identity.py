@@ -134,4 +134,5 @@ async def desk_viewer(request: Request, user: User) -> Viewer:
         team_id=user.team_id,
         time_zone=user.time_zone,
         department_id=user.department_id,
+        sessions=request.app.state.sessions,
     )

@@ -3,13 +3,16 @@
 A notification is written with `pg_notify` in the same transaction; every gateway replica listens
 and forwards it to the streams it holds, so a user is reached whichever replica serves the tab.
 Marking notifications read announces the new unread count the same way, so every open tab's
-bell shows it.
+bell shows it. Changes of the feed (a new post, a comment, a reaction) ride the same channel and
+streams: each goes to the open tabs of the people its audience names, who then ask for what
+changed as themselves.
 """
 
 import asyncio
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -31,33 +34,56 @@ IDENTITY_EVENT = "identity"  # a notice on the channel that a caller changed (ca
 QUEUE_SIZE = 100
 
 
+@dataclass(frozen=True)
+class Listener:
+    """What an open tab may hear of the feed: changes whose audience names one of its user's
+    principals (all of them for the administrator, who reads every post)."""
+
+    principals: frozenset[str] = frozenset()
+    everything: bool = False
+
+    def hears(self, user_id: str, change: dict[str, Any]) -> bool:
+        if self.everything or change.get("author_id") == user_id:
+            return True
+        return not self.principals.isdisjoint(change.get("audience", []))
+
+
 class NotificationHub:
     """The open notification streams of this process, by user; notices that callers changed
     (`IDENTITY_EVENT`, see `callers.py`) go to `forget_callers` instead."""
 
     def __init__(self, forget_callers: Callable[[str | None], None] = lambda _: None) -> None:
-        self._streams: dict[str, set[asyncio.Queue[str]]] = {}
+        self._streams: dict[str, dict[asyncio.Queue[str], Listener]] = {}
         self._forget_callers = forget_callers
 
-    def subscribe(self, user_id: UUID) -> asyncio.Queue[str]:
+    def subscribe(self, user_id: UUID, listener: Listener | None = None) -> asyncio.Queue[str]:
         queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
-        self._streams.setdefault(str(user_id), set()).add(queue)
+        self._streams.setdefault(str(user_id), {})[queue] = listener or Listener()
         return queue
 
     def unsubscribe(self, user_id: UUID, queue: asyncio.Queue[str]) -> None:
-        streams = self._streams.get(str(user_id), set())
-        streams.discard(queue)
+        streams = self._streams.get(str(user_id), {})
+        streams.pop(queue, None)
         if not streams:
             self._streams.pop(str(user_id), None)
 
     def deliver(self, payload: str) -> None:
-        """Hand one notification (JSON with `user_id`) to each open stream of its user."""
+        """Hand one notification (JSON with `user_id`) to each open stream of its user, or a
+        change of the feed to the streams of those its audience names."""
         data = json.loads(payload)
-        user_id = data.get("user_id")
         if data.get("event") == IDENTITY_EVENT:
-            self._forget_callers(user_id)
+            self._forget_callers(data.get("user_id"))
             return
-        for queue in self._streams.get(str(user_id), set()):
+        if data.get("event") == "feed":
+            queues = [
+                queue
+                for user_id, streams in self._streams.items()
+                for queue, listener in streams.items()
+                if listener.hears(user_id, data)
+            ]
+        else:
+            queues = list(self._streams.get(str(data.get("user_id")), {}))
+        for queue in queues:
             if queue.full():  # a stalled tab loses the oldest, never blocks the others
                 queue.get_nowait()
             queue.put_nowait(payload)
@@ -94,11 +120,11 @@ async def add_notification(
     session.add(notification)
     await session.flush()
     await session.refresh(notification)
-    await _announce(session, public(notification, await _unread(session, user_id)))
+    await announce(session, public(notification, await _unread(session, user_id)))
     return notification
 
 
-async def _announce(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def announce(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Tell every replica's open tabs of `payload["user_id"]`, once the transaction commits."""
     await session.execute(
         text("SELECT pg_notify(:channel, :payload)"),
@@ -122,7 +148,7 @@ async def mark_read(sessions: SessionFactory, *, user_id: UUID, notification_id:
         if marked.rowcount == 0:  # type: ignore[attr-defined]
             raise NotFound("notification")
         unread = await _unread(session, user_id)
-        await _announce(session, unread_event(user_id, unread))
+        await announce(session, unread_event(user_id, unread))
     return unread
 
 
@@ -134,7 +160,7 @@ async def mark_all_read(sessions: SessionFactory, *, user_id: UUID) -> None:
             .where(Notification.user_id == user_id, Notification.read_at.is_(None))
             .values(read_at=func.now())
         )
-        await _announce(session, unread_event(user_id, 0))
+        await announce(session, unread_event(user_id, 0))
 
 
 async def notification(

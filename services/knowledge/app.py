@@ -2,6 +2,7 @@
 scheduler watching requests' SLA."""
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.knowledge.api import ROUTERS
 from services.knowledge.consumers import HANDLERS
+from services.knowledge.feed_consumers import feed_handlers
 from services.knowledge.settings import KnowledgeSettings
 from services.knowledge.storage import ContentStore
 from services.knowledge.storage.postgres import PostgresStore
@@ -18,6 +20,7 @@ from services.knowledge.storage.s3 import S3Store
 from services.knowledge.usecases.extraction import Extractor
 from services.knowledge.usecases.sla import Scheduler
 from shared.bus import Bus
+from shared.consumer import combined
 from shared.db import SessionFactory, new_session_factory
 from shared.service import ServiceSpec, create_service_app
 
@@ -83,6 +86,9 @@ def create_app(settings: KnowledgeSettings, bus: Bus | None = None) -> FastAPI:
             await store.close()
             await searching.dispose()
 
-    app = create_service_app(SPEC, settings, bus, running=working)
+    # The feed writes its automatic posts in the company's language.
+    handlers = combined(SPEC.handlers, feed_handlers(settings.admin_locale))
+    spec = dataclasses.replace(SPEC, handlers=handlers)
+    app = create_service_app(spec, settings, bus, running=working)
     app.state.max_upload_bytes = settings.max_upload_bytes
     return app

@@ -250,3 +250,122 @@ class RequestDueSoon(RequestSnapshot):
 @contract("crm.request.overdue.v1", topic=REQUEST_TOPIC, source=SOURCE)
 class RequestOverdue(RequestSnapshot):
     """The SLA ran out before delivery: the department's head is told (sent once per request)."""
+
+
+# --- the feed ("taśma"): posts, comments, reactions, promotion -------------------------------
+
+POST_TOPIC = "crm.knowledge.post"
+
+PostKind = Literal["note", "deal_won", "plan_approved", "request_delivered", "document_added"]
+
+
+class PostRecord(Contract):
+    """The company, contact or deal a post is a note on (its thread on the record)."""
+
+    target: Literal["deal", "company", "contact"] = Field(description="the kind of record")
+    target_id: UUID = Field(description="the record")
+
+
+class PostSnapshot(Contract):
+    """A post as it stands after the change."""
+
+    post_id: UUID = Field(description="the post")
+    author_id: UUID = Field(description="who wrote it; for an automatic post, who caused it")
+    kind: PostKind = Field(description="`note`: written by a person; else the automatic kind")
+    text: str = Field(description="light Markdown", examples=["Klient prosi o #rabat do piątku"])
+    tags: list[str] = Field(
+        default_factory=list, description="its #tags, without the #", examples=[["rabat"]]
+    )
+    audience: list[str] = Field(
+        description="principals who may read it: `everyone`, `team:<id>`, `department:<id>`, "
+        "`user:<id>`",
+        examples=[["everyone"]],
+    )
+    important: bool = Field(default=False, description="the audience is asked to confirm it")
+    pinned: bool = Field(default=False, description="shown on top of the feed")
+    record: PostRecord | None = Field(default=None, description="the record it is a note on")
+    mentioned_ids: list[UUID] = Field(default_factory=list, description="people @mentioned")
+    attachments: int = Field(default=0, ge=0, description="files attached")
+    document_id: UUID | None = Field(default=None, description="the document it was promoted to")
+    created_at: datetime = Field(description="when it was written")
+    edited_at: datetime | None = Field(default=None, description="its last edit; null: never")
+    url: str = Field(description="the post's page in the CRM", examples=["/feed/posts/6f1c…"])
+
+
+@contract("crm.post.created.v1", topic=POST_TOPIC, source=SOURCE)
+class PostCreated(PostSnapshot):
+    """A post was written (or made from an event: a deal won, a plan approved, ...)."""
+
+    asked_ids: list[UUID] = Field(
+        default_factory=list, description="an important post: the people asked to confirm it"
+    )
+
+
+@contract("crm.post.edited.v1", topic=POST_TOPIC, source=SOURCE)
+class PostEdited(PostSnapshot):
+    """A post's text, audience, importance or pin changed (the old text stays in its history)."""
+
+    edited_by: UUID = Field(description="who edited it")
+    new_mention_ids: list[UUID] = Field(
+        default_factory=list, description="people mentioned by this change, not before"
+    )
+    asked_ids: list[UUID] = Field(
+        default_factory=list, description="people asked to confirm it by this change"
+    )
+
+
+@contract("crm.post.deleted.v1", topic=POST_TOPIC, source=SOURCE)
+class PostDeleted(Contract):
+    """A post was deleted by its author or an administrator: gone from the feed and search."""
+
+    post_id: UUID = Field(description="the post")
+    author_id: UUID = Field(description="who wrote it")
+    deleted_by: UUID = Field(description="who deleted it")
+    deleted_at: datetime = Field(description="when")
+    audience: list[str] = Field(description="the post's audience")
+    record: PostRecord | None = Field(default=None, description="the record it was a note on")
+
+
+@contract("crm.post.commented.v1", topic=POST_TOPIC, source=SOURCE)
+class PostCommented(Contract):
+    """Someone commented on a post."""
+
+    post_id: UUID = Field(description="the post")
+    comment_id: UUID = Field(description="the comment")
+    author_id: UUID = Field(description="who wrote the comment")
+    post_author_id: UUID = Field(description="who wrote the post")
+    text: str = Field(description="the comment, light Markdown")
+    mentioned_ids: list[UUID] = Field(default_factory=list, description="people @mentioned")
+    audience: list[str] = Field(description="the post's audience")
+    record: PostRecord | None = Field(default=None, description="the record the post is on")
+    created_at: datetime = Field(description="when it was written")
+    url: str = Field(description="the post's page in the CRM")
+
+
+@contract("crm.post.reacted.v1", topic=POST_TOPIC, source=SOURCE)
+class PostReacted(Contract):
+    """Someone added or took back a reaction to a post."""
+
+    post_id: UUID = Field(description="the post")
+    post_author_id: UUID = Field(description="who wrote the post")
+    user_id: UUID = Field(description="who reacted")
+    reaction: str = Field(description="the kind of reaction", examples=["like"])
+    added: bool = Field(description="false: the reaction was taken back")
+    counts: dict[str, int] = Field(description="the post's reactions by kind, after the change")
+    audience: list[str] = Field(description="the post's audience")
+    record: PostRecord | None = Field(default=None, description="the record the post is on")
+
+
+@contract("crm.post.promoted.v1", topic=POST_TOPIC, source=SOURCE)
+class PostPromoted(Contract):
+    """A post, with its comments and attachments, became a document in a folder."""
+
+    post_id: UUID = Field(description="the post")
+    post_author_id: UUID = Field(description="who wrote the post")
+    document_id: UUID = Field(description="the document made of it")
+    folder_id: UUID = Field(description="the document's folder")
+    promoted_by: UUID = Field(description="who made the document")
+    promoted_at: datetime = Field(description="when")
+    url: str = Field(description="the document's page in the CRM")
+    audience: list[str] = Field(description="the post's audience")
+    record: PostRecord | None = Field(default=None, description="the record the post is on")

@@ -286,3 +286,29 @@ async def test_search_finds_a_company_without_diacritics_and_never_another_manag
     assert company["unavailable"] == []
     assert quick.status_code == 200 and "<mark>Łódzka</mark>" in quick.text
     assert f'href="/companies/{sales["company"]}"' in quick.text
+
+
+async def test_a_mention_reaches_the_mentioned_persons_desk_until_it_is_opened(
+    people: dict[str, Browser], sales: dict[str, Any]
+) -> None:
+    anna, piotr = people["anna"], people["piotr"]
+    body = {"text": "Piotrze, zobacz krzesła #oferta", "mentions": [sales["me"]["piotr"]]}
+    posted = await anna.client.post("/api/posts", json=body, headers={"X-CSRF-Token": anna.token})
+    assert posted.status_code == 201, posted.text
+
+    async def mentioned() -> dict[str, Any]:
+        widget = await api_get(piotr, "/api/desk/widgets/mentions")
+        return widget if widget["data"]["count"] else {}
+
+    found = await eventually(mentioned, timeout=10)
+    posts = await piotr.get("/desk/widgets/latest_posts")
+    part = await piotr.get("/desk/widgets/mentions")
+    [item] = found["data"]["items"]
+    opened = await piotr.get(f"/notifications/{item['id']}/open")
+    after = await api_get(piotr, "/api/desk/widgets/mentions")
+    anna_mentions = await api_get(anna, "/api/desk/widgets/mentions")
+
+    assert "Piotrze, zobacz krzesła" in posts.text and "Anna Nowak" in posts.text
+    assert f'href="/notifications/{item["id"]}/open"' in part.text
+    assert opened.status_code in (200, 303, 307)
+    assert after["data"]["count"] == 0 and anna_mentions["data"]["count"] == 0

@@ -78,6 +78,24 @@ FOR_EVERYONE |= {
     "/requests/{request_id}/accept",
     "/requests/{request_id}/{step}",
 }
+
+# So is the feed, but for the notes on sales records (their threads) and the administrator's
+# switches.
+FOR_EVERYONE |= {
+    "/feed",
+    "/feed/more",
+    "/feed/people",
+    "/feed/posts",
+    "/feed/posts/{post_id}",
+    "/feed/posts/{post_id}/card",
+    "/feed/posts/{post_id}/comments",
+    "/feed/posts/{post_id}/reactions",
+    "/feed/posts/{post_id}/acknowledge",
+    "/feed/posts/{post_id}/pin",
+    "/feed/posts/{post_id}/delete",
+    "/feed/posts/{post_id}/edit",
+    "/feed/posts/{post_id}/promote",
+}
 # What each backend's label reads on a page in English.
 LABELS = {
     "deals": "deals",

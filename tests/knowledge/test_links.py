@@ -3,6 +3,9 @@
 from typing import Any
 from uuid import uuid4
 
+from sqlalchemy import text
+
+from shared.bus import InProcessBus
 from shared.testing.records import (
     Announce,
     company_created,
@@ -10,8 +13,9 @@ from shared.testing.records import (
     customer_access_changed,
     deal_created,
 )
-from tests.knowledge.conftest import Hire, Knowledge
+from tests.knowledge.conftest import Hire, Knowledge, add_group
 from tests.knowledge.files import pdf
+from tests.knowledge.services_world import announce_deal
 
 
 def refused_on(answer: Any) -> set[str]:
@@ -86,3 +90,21 @@ async def test_a_document_is_attached_to_a_contact_by_who_reads_customers(
 
     assert refused_on(await upload(anna)) == refused_on(await upload(lawyer)) == {"contact_id"}
     assert (await upload(ola)).status_code == 201
+
+
+async def test_a_deal_announced_reaches_every_replica_of_records_knowledge_keeps(
+    knowledge: Knowledge, hire: Hire, bus: InProcessBus
+) -> None:
+    """Links, requests and the feed each keep their own replica of deals and companies: one
+    event is applied to all of them, none taking the others' place."""
+    owner = await hire("manager", await add_group(bus))
+    company, deal = await announce_deal(bus, owner)
+
+    async with knowledge.sessions() as session:
+        found = {
+            table: await session.scalar(
+                text(f"SELECT count(*) FROM {table} WHERE id = ANY(:ids)"), {"ids": [company, deal]}
+            )
+            for table in ("linked_record", "deal_ref", "company_ref", "record")
+        }
+    assert found == {"linked_record": 2, "deal_ref": 1, "company_ref": 1, "record": 2}

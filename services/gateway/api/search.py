@@ -36,7 +36,7 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchAnswer:
     """Search everything the caller may see: companies, contacts, deals, activities,
-    documents and requests, each service asked at once; diacritics are ignored."""
+    documents, requests and posts, each service asked at once; diacritics are ignored."""
     results = await search_everywhere(
         request.app.state.backends,
         identity=await signed_identity(request, user),

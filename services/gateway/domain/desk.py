@@ -9,6 +9,11 @@ SELLERS = frozenset({"admin", "head", "manager"})
 EVERYONE = SELLERS | {"staff"}
 SIZES = (1, 2, 3)  # columns of the desk's grid a widget spans
 MAX_SHORTCUTS = 30
+# What makes a live widget load again, as the page's events say it (HTMX triggers): a
+# notification over the stream, an outcome reported, a change of the feed.
+NOTIFIED = "crm:notified from:body"
+CALENDAR = f"{NOTIFIED}, crm:awaiting-changed from:body, crm:calendar-changed from:body"
+FEED = "crm:feed from:body throttle:3s"
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,11 @@ class Widget:
     services: tuple[str, ...]  # none: the gateway's own
     roles: frozenset[str] = SELLERS
     size: int = 1
-    live: bool = False  # refreshed when a notification says its data changed
+    refresh: str = ""  # the page's events that load it again (empty: not live)
+
+    @property
+    def live(self) -> bool:
+        return bool(self.refresh)
 
 
 CATALOGUE: dict[str, Widget] = {
@@ -32,14 +41,14 @@ CATALOGUE: dict[str, Widget] = {
             N_("Today's agenda"),
             N_("Your calls, meetings, letters and tasks today, and what is overdue."),
             ("calendar",),
-            live=True,
+            refresh=CALENDAR,
         ),
         Widget(
             "awaiting",
             N_("Outcomes to report"),
             N_("Activities that ended and wait for a short report of how they went."),
             ("calendar",),
-            live=True,
+            refresh=CALENDAR,
         ),
         Widget(
             "pipeline",
@@ -67,7 +76,7 @@ CATALOGUE: dict[str, Widget] = {
             N_("Documents you are asked to read and confirm."),
             ("knowledge",),
             roles=EVERYONE,
-            live=True,
+            refresh=NOTIFIED,
         ),
         Widget(
             "my_requests",
@@ -75,7 +84,7 @@ CATALOGUE: dict[str, Widget] = {
             N_("Requests you raised to other departments that are not closed yet."),
             ("knowledge",),
             roles=EVERYONE,
-            live=True,
+            refresh=NOTIFIED,
         ),
         Widget(
             "department_queue",
@@ -83,12 +92,29 @@ CATALOGUE: dict[str, Widget] = {
             N_("Open requests to your department, the nearest deadline first."),
             ("knowledge",),
             roles=frozenset({"staff"}),
-            live=True,
+            refresh=NOTIFIED,
+        ),
+        Widget(
+            "latest_posts",
+            N_("Latest posts"),
+            N_("The newest posts of the feed you may read."),
+            ("knowledge",),
+            roles=EVERYONE,
+            size=2,
+            refresh=FEED,
+        ),
+        Widget(
+            "mentions",
+            N_("Unread mentions"),
+            N_("Posts and comments that mention you and that you have not opened yet."),
+            (),
+            roles=EVERYONE,
+            refresh=NOTIFIED,
         ),
         Widget(
             "quick_actions",
             N_("Quick actions"),
-            N_("A new deal, activity, request or document in one click."),
+            N_("A new deal, activity, post, request or document in one click."),
             (),
             roles=EVERYONE,
         ),
@@ -111,6 +137,8 @@ BUILT_IN: dict[str, tuple[str, ...]] = {
         "plan",
         "idle_deals",
         "my_requests",
+        "mentions",
+        "latest_posts",
         "must_read",
         "quick_actions",
         "shortcuts",
@@ -122,12 +150,22 @@ BUILT_IN: dict[str, tuple[str, ...]] = {
         "pipeline",
         "idle_deals",
         "my_requests",
+        "mentions",
+        "latest_posts",
         "must_read",
         "quick_actions",
         "shortcuts",
     ),
-    "admin": ("pipeline", "plan", "must_read", "quick_actions", "shortcuts"),
-    "staff": ("department_queue", "my_requests", "must_read", "quick_actions", "shortcuts"),
+    "admin": ("pipeline", "plan", "latest_posts", "must_read", "quick_actions", "shortcuts"),
+    "staff": (
+        "department_queue",
+        "my_requests",
+        "mentions",
+        "latest_posts",
+        "must_read",
+        "quick_actions",
+        "shortcuts",
+    ),
 }
 
 

@@ -14,6 +14,7 @@ ROUTES: dict[str, str] = {
     "documents": "knowledge",
     "folders": "knowledge",
     "feed": "knowledge",
+    "posts": "knowledge",
     "services": "knowledge",
     "requests": "knowledge",
 }

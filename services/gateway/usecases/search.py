@@ -19,6 +19,7 @@ SEARCHES: tuple[tuple[str, str], ...] = (
     ("calendar", "/api/activities/search"),
     ("knowledge", "/api/documents/search"),
     ("knowledge", "/api/requests/search"),
+    ("knowledge", "/api/feed/search"),  # posts of the feed
 )
 
 

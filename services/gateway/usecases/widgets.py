@@ -14,9 +14,12 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pydantic_core
+from sqlalchemy import func, select
 
 from services.gateway.backends import Backends, ServiceUnavailable
 from services.gateway.domain.desk import CATALOGUE
+from services.gateway.tables import Notification
+from shared.db import SessionFactory
 
 log = logging.getLogger(__name__)
 LISTED = 8  # items a list widget shows; the rest are counted
@@ -42,6 +45,7 @@ class Viewer:
     team_id: UUID | None
     time_zone: str
     department_id: UUID | None = None
+    sessions: SessionFactory | None = None  # the gateway's own database (mentions)
     # Reads already asked for by another widget of the same desk, shared rather than repeated.
     asked: dict[tuple[str, str, str], "asyncio.Future[Any]"] = field(
         default_factory=dict, compare=False, repr=False
@@ -248,6 +252,37 @@ async def department_queue(viewer: Viewer, now: datetime) -> dict[str, Any]:
     return _requests(page)
 
 
+async def latest_posts(viewer: Viewer, now: datetime) -> dict[str, Any]:
+    """The newest posts of the feed the user may read."""
+    page = await viewer.get("knowledge", "/api/feed", limit=5)
+    keys = ("id", "author_name", "text", "record_name", "comment_count", "created_at", "important")
+    return {"items": [{key: post.get(key) for key in keys} for post in page["items"]]}
+
+
+async def mentions(viewer: Viewer, now: datetime) -> dict[str, Any]:
+    """Mentions of the user in posts and comments not opened yet: their notifications, kept by
+    the gateway itself."""
+    assert viewer.sessions is not None
+    unread = (
+        Notification.user_id == viewer.user_id,
+        Notification.kind == "mention",
+        Notification.read_at.is_(None),
+    )
+    async with viewer.sessions() as session:
+        count = await session.scalar(select(func.count()).where(*unread))
+        rows = await session.scalars(
+            select(Notification)
+            .where(*unread)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(LISTED)
+        )
+        items = [
+            {"id": str(row.id), "title": row.title, "body": row.body, "created_at": row.created_at}
+            for row in rows
+        ]
+    return {"count": int(count or 0), "items": items}
+
+
 async def nothing(viewer: Viewer, now: datetime) -> dict[str, Any]:
     """Widgets made by the gateway alone (quick actions, shortcuts) read no service."""
     return {}
@@ -262,6 +297,8 @@ READERS: dict[str, Callable[[Viewer, datetime], Awaitable[dict[str, Any]]]] = {
     "must_read": must_read,
     "my_requests": my_requests,
     "department_queue": department_queue,
+    "latest_posts": latest_posts,
+    "mentions": mentions,
     "quick_actions": nothing,
     "shortcuts": nothing,
 }

@@ -12,6 +12,10 @@ from services.gateway.web.calendar import sync as calendar_sync
 from services.gateway.web.deals import board as deal_board
 from services.gateway.web.deals import companies, contacts, deals
 from services.gateway.web.desk import routes as desk
+from services.gateway.web.feed import pages as feed_pages
+from services.gateway.web.feed import posts as feed_posts
+from services.gateway.web.feed import records as feed_records
+from services.gateway.web.feed import settings as feed_settings
 from services.gateway.web.imports import routes as imports
 from services.gateway.web.knowledge import deals as knowledge_deals
 from services.gateway.web.knowledge import documents as knowledge_documents
@@ -61,5 +65,9 @@ ROUTERS = [
     service_catalogue.router,
     request_parts.router,
     service_requests.router,
+    feed_settings.router,
+    feed_pages.router,
+    feed_posts.router,
+    feed_records.router,
     search.router,
 ]

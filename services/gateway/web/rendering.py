@@ -105,6 +105,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
             ("/plans", _("Plan")),
             ("/imports", _("Import")),
         ]
+    entries.append(("/feed", _("Feed")))
     entries.append(("/knowledge", _("Knowledge base")))
     entries.append(("/requests", _("Requests")))
     if user.role == "admin":

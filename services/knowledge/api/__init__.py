@@ -2,8 +2,10 @@
 
 from services.knowledge.api import (
     documents,
+    feed,
     folders,
     must_read,
+    posts,
     request_search,
     requests,
     search,
@@ -18,4 +20,6 @@ ROUTERS = [
     services.router,
     request_search.router,  # before the requests' `/{request_id}`
     requests.router,
+    feed.router,
+    posts.router,
 ]

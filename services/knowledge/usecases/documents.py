@@ -152,36 +152,60 @@ async def create_document(
     await store.put(content.sha256, content.size, content.chunks())
     async with unit_of_work(sessions) as session:
         reader = await reader_of(session, identity)
-        await _check_folder(session, reader, folder_id)
-        document = Document(
-            id=uuid4(),
+        document = await insert_document(
+            session,
+            reader,
             folder_id=folder_id,
             kind=kind,
-            title=details.title,
-            description=details.description,
-            tags=list(details.tags),
-            valid_until=details.valid_until,
-            owner_id=reader.user_id,
-            version=1,
-            sha256=content.sha256,
-            size=content.size,
-            media_type=content.media_type,
-            file_name=content.file_name,
-            must_read=[],
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(document)
-        await session.flush()
-        session.add(_version(document, content, author=reader.user_id, note=note, now=now))
-        await _queue_extraction(session, content, now)
-        await index_document(session, document, await text_of(session, content.sha256))
-        await add_event(
-            session, new_event(DocumentCreated(**snapshot(document)), subject=document.id)
+            details=details,
+            content=content,
+            note=note,
+            now=now,
         )
         if target is not None:
             await _check_target(session, identity, target)
             await _link(session, document, target, reader.user_id, now)
+    return document
+
+
+async def insert_document(
+    session: AsyncSession,
+    reader: Reader,
+    *,
+    folder_id: UUID | None,
+    kind: str,
+    details: Details,
+    content: ContentInfo,
+    note: str,
+    now: datetime,
+) -> Document:
+    """A document and its first version, of content already kept, in the caller's transaction
+    (the folder's editors only); its text is asked for, it is indexed and announced."""
+    await _check_folder(session, reader, folder_id)
+    document = Document(
+        id=uuid4(),
+        folder_id=folder_id,
+        kind=kind,
+        title=details.title,
+        description=details.description,
+        tags=list(details.tags),
+        valid_until=details.valid_until,
+        owner_id=reader.user_id,
+        version=1,
+        sha256=content.sha256,
+        size=content.size,
+        media_type=content.media_type,
+        file_name=content.file_name,
+        must_read=[],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(document)
+    await session.flush()
+    session.add(_version(document, content, author=reader.user_id, note=note, now=now))
+    await _queue_extraction(session, content, now)
+    await index_document(session, document, await text_of(session, content.sha256))
+    await add_event(session, new_event(DocumentCreated(**snapshot(document)), subject=document.id))
     return document
 
 

@@ -35,14 +35,20 @@ SUMMARY_TEXT = 3000  # characters of an English text its summary keeps
 async def index_document(session: AsyncSession, document: Document, text: str) -> None:
     """Polish by its lemmas (written here); English through PostgreSQL's `english` stemmer."""
     fields = _fields(document, text)
-    document.language = language_of(" ".join(field.text[:20000] for field in fields))
+    document.language, document.search, summary = await vectors_of(fields)
     if document.language == "en":
-        document.search = _english(fields)
-        document.summary = _english([*fields[:-1], Field(text[:SUMMARY_TEXT], "D")])
-        return
+        summary = _english([*fields[:-1], Field(text[:SUMMARY_TEXT], "D")])
+    document.summary = summary
+
+
+async def vectors_of(fields: list[Field]) -> tuple[str, Any, Any]:
+    """The language of the fields, and the expressions of their full and summary vectors
+    (English: both the whole text through PostgreSQL's stemmer)."""
+    spoken = language_of(" ".join(field.text[:20000] for field in fields))
+    if spoken == "en":
+        return spoken, _english(fields), _english(fields)
     vectors = await asyncio.to_thread(document_vectors, fields, language.lexemes)
-    document.search = cast(vectors.full, TSVECTOR)
-    document.summary = cast(vectors.summary, TSVECTOR)
+    return spoken, cast(vectors.full, TSVECTOR), cast(vectors.summary, TSVECTOR)
 
 
 def _english(fields: list[Field]) -> Any:

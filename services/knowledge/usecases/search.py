@@ -110,7 +110,7 @@ class Found:
     next_cursor: str | None
 
 
-def _query(words: list[QueryWord], typed: str) -> Any:
+def query_of(words: list[QueryWord], typed: str) -> Any:
     """Polish lemmas (any document), or English stems (documents written in English)."""
     polish = cast(tsquery(words), TSQUERY)
     return polish.op("||")(func.plainto_tsquery("english", fold(typed)))
@@ -131,7 +131,7 @@ class Prepared:
 
 def _prepare(text: str) -> Prepared:
     words = query_words(text, language.query_lexemes)
-    return Prepared(words, _forms(words) if words else None)
+    return Prepared(words, marker_of(words) if words else None)
 
 
 async def prepared(text: str) -> Prepared:
@@ -164,7 +164,7 @@ async def search(
     query = await prepared(text)
     if not query.words:
         return Found([], None)
-    tsq = _query(query.words, text)
+    tsq = query_of(query.words, text)
     rank = cast(func.ts_rank(Document.summary, tsq), Float)
     matches = filtered(select(Document.id, rank.label("rank")), filters).where(
         Document.search.op("@@")(tsq), readable_by(identity)
@@ -193,7 +193,8 @@ async def search(
     return Found(hits, next_cursor)
 
 
-def _forms(words: list[QueryWord]) -> Matcher | None:
+def marker_of(words: list[QueryWord]) -> Matcher | None:
+    """A matcher of every form the query's words may take in a text (for marking them)."""
     forms: set[str] = set()
     for word in words:
         forms |= language.query_forms(word.typed)

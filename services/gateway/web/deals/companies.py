@@ -11,7 +11,8 @@ from services.gateway.web.backend import ask, part, problems, read
 from services.gateway.web.common import PageSeller, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
-from services.gateway.web.deals.timeline import readable
+from services.gateway.web.deals.timeline import readable, with_notes
+from services.gateway.web.feed.records import post_lines
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -101,6 +102,7 @@ async def company_page(request: Request, company_id: UUID, user: PageSeller) -> 
     deals = await read(request, user, "deals", "/api/deals", company_id=str(company_id))
     currencies = {deal["id"]: deal["currency"] for deal in deals["items"]}
     timeline = await readable(request, user, entries, currencies)
+    timeline = with_notes(timeline, await post_lines(request, user, "company", company_id))
     contacts = await read(request, user, "deals", "/api/contacts", company_id=str(company_id))
     context = {"company": company, "timeline": timeline, "deals": deals, "contacts": contacts}
     return render(request, "deals/company.html", user, **context)

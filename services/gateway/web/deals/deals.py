@@ -12,7 +12,8 @@ from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.companies import company_choices
 from services.gateway.web.deals.people import Seller, led_by
-from services.gateway.web.deals.timeline import readable
+from services.gateway.web.deals.timeline import readable, with_notes
+from services.gateway.web.feed.records import post_lines
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -147,6 +148,7 @@ async def deal_page(request: Request, deal_id: UUID, user: PageSeller) -> Respon
     deal = await read(request, user, "deals", f"/api/deals/{deal_id}")
     entries = await read(request, user, "deals", f"/api/deals/{deal_id}/timeline")
     timeline = await readable(request, user, entries, {deal["id"]: deal["currency"]})
+    timeline = with_notes(timeline, await post_lines(request, user, "deal", deal_id))
     company = await read(request, user, "deals", f"/api/companies/{deal['company_id']}")
     documents = await read(request, user, "deals", f"/api/deals/{deal_id}/documents")
     pipelines = await read(request, user, "deals", "/api/pipelines")

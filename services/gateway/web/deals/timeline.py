@@ -70,6 +70,11 @@ async def readable(
     return lines
 
 
+def with_notes(lines: list[Line], notes: list[Line]) -> list[Line]:
+    """The timeline with the record's notes from the feed in their place, the newest first."""
+    return sorted([*lines, *notes], key=lambda line: line.at, reverse=True)
+
+
 def _line(entry: dict[str, Any], names: Names, currency: str) -> Line:
     data: dict[str, Any] = entry["data"]
     at = datetime.fromisoformat(entry["at"])

@@ -15,6 +15,7 @@ from services.gateway.usecases import desk as usecases
 from services.gateway.usecases.widgets import fill
 from services.gateway.web.backend import service_label
 from services.gateway.web.common import PageAdmin, PageUser, form_fields, redirect
+from services.gateway.web.feed.shown import title_of
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import fragment, render, role_label
 
@@ -57,6 +58,8 @@ async def widget(request: Request, user: PageUser, name: str) -> Response:
     context = dict(filled.data)
     if name == "shortcuts":
         context["shortcuts"] = (await _layout(request, user)).shortcuts
+    if name == "latest_posts":
+        context["items"] = [{**post, "title": title_of(post["text"])} for post in context["items"]]
     return HTMLResponse(fragment(request, f"desk/widgets/{name}.html", user, **context))
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.gateway import notifications
+from services.gateway.feed import listener_of
 from services.gateway.notifications import NotificationHub, unread_count
 from services.gateway.tables import User
 from services.gateway.web.common import PageUser, redirect
@@ -25,10 +26,14 @@ PAGE_SIZE = 25
 
 
 def _sse(payload: str) -> str:
-    """A pushed payload as an SSE event: a new notification, or the unread count after reading."""
+    """A pushed payload as an SSE event: a new notification, the unread count after reading,
+    or a change of the feed (which post, what happened; the page asks for the rest)."""
     data = json.loads(payload)
     if data.get("event") == "unread":
         return f"event: unread\ndata: {json.dumps({'count': data['count']})}\n\n"
+    if data.get("event") == "feed":
+        change = {key: data.get(key) for key in ("change", "post_id", "record")}
+        return f"event: feed\ndata: {json.dumps(change)}\n\n"
     return f"event: notification\ndata: {payload}\n\n"
 
 
@@ -38,7 +43,7 @@ async def notification_stream(
 ) -> StreamingResponse:
     """Server-Sent Events: the unread count at once, then each new notification as it comes."""
     hub: NotificationHub = request.app.state.hub
-    queue = hub.subscribe(user.id)
+    queue = hub.subscribe(user.id, await listener_of(sessions, user))
 
     async def events() -> AsyncIterator[str]:
         try:

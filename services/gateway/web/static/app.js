@@ -29,6 +29,10 @@
     stream.addEventListener("unread", function (event) {
       showCount(JSON.parse(event.data).count);
     });
+    // A change of the feed (a new post, a comment, a reaction): feed.js updates what is shown.
+    stream.addEventListener("feed", function (event) {
+      document.body.dispatchEvent(new CustomEvent("crm:feed", { detail: JSON.parse(event.data) }));
+    });
     stream.addEventListener("notification", function (event) {
       var notification = JSON.parse(event.data);
       showCount(notification.unread);

@@ -1,0 +1,1 @@
+"""The feed ("taśma"): posts, comments and mentions, live in the page."""
