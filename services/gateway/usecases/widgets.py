@@ -56,7 +56,10 @@ class Viewer:
         same share one call (shielded: one widget's time running out cancels no other's)."""
         key = (service, path, repr(sorted(params.items())))
         if key not in self.asked:
-            self.asked[key] = asyncio.ensure_future(self._get(service, path, params))
+            asking = asyncio.ensure_future(self._get(service, path, params))
+            # A read whose widgets all ran out of time still ends; its failure is not news.
+            asking.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self.asked[key] = asking
         return await asyncio.shield(self.asked[key])
 
     async def _get(self, service: str, path: str, params: dict[str, Any]) -> Any:
