@@ -312,3 +312,19 @@ async def test_a_mention_reaches_the_mentioned_persons_desk_until_it_is_opened(
     assert f'href="/notifications/{item["id"]}/open"' in part.text
     assert opened.status_code in (200, 303, 307)
     assert after["data"]["count"] == 0 and anna_mentions["data"]["count"] == 0
+
+
+async def test_the_administrators_desk_becomes_a_roles_default_in_one_click(
+    people: dict[str, Browser],
+) -> None:
+    admin = people["admin"]
+    mine = [{"name": "must_read", "size": 2}, {"name": "plan", "size": 1}]
+    await put(admin, "/api/desk/layout", {"widgets": mine})
+
+    made = await admin.post("/desk/defaults", {"role": "staff"})
+    refused = await people["anna"].post("/desk/defaults", {"role": "manager"})
+    staff_default = await api_get(admin, "/api/desk/defaults/staff")
+
+    assert made.status_code == 204 and "crm:told" in made.headers["HX-Trigger"]
+    assert staff_default == [{"name": "must_read", "size": 2}]  # the plan is not for staff
+    assert refused.status_code == 403
