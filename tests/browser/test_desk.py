@@ -50,12 +50,14 @@ def test_a_manager_arranges_the_desk_and_resets_it_to_the_roles_default(
     expect(page.locator('li.widget[data-name="shortcuts"]')).to_be_visible()
     assert order(page) == [*DEFAULT, "shortcuts"]
 
+    expect(page.locator("#desk[data-ready]")).to_have_count(1)  # SortableJS has taken the list
     first = page.locator("#desk > li.widget").first.locator(".widget-head")
     with saved(page):
         drag(page, page.locator('li.widget[data-name="shortcuts"] .widget-head'), first)
     page.reload()
     expect(page.locator("#desk > li.widget").first).to_have_attribute("data-name", "shortcuts")
 
+    expect(page.locator("#desk[data-ready]")).to_have_count(1)
     page.get_by_role("button", name="Move Quick actions earlier").focus()
     with saved(page):
         page.keyboard.press("Enter")
