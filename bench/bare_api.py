@@ -34,7 +34,8 @@ ORDER BY d.created_at DESC, d.id DESC LIMIT $1
 ONE = f"SELECT {DEAL_COLUMNS} FROM deal AS d WHERE d.id = $1"
 STAGES = """
 SELECT p.name AS pipeline_name, s.id, s.name, s.position, s.probability, s.kind,
-       s.required_fields, s.completed_activity, s.document, s.no_skipping, s.close_date_not_past
+       s.required_fields, s.completed_activity, s.document, s.no_skipping, s.close_date_not_past,
+       s.service_requirements
 FROM pipeline AS p JOIN stage AS s ON s.pipeline_id = p.id
 WHERE p.id = $1 ORDER BY s.position
 """
@@ -91,6 +92,7 @@ STAGE_FIELDS = [
     "document",
     "no_skipping",
     "close_date_not_past",
+    "service_requirements",
 ]
 
 

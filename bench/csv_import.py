@@ -273,8 +273,11 @@ async def deals_database(
     """A fresh database with the deals service running on it (migrations, its outbox relay),
     or only migrated and with the default pipeline when not `relay`."""
     url = await fresh_database(server_url, "csv_import")
-    settings = DealsSettings(
-        database_url=url, identity_secret=TEST_SECRET, kafka_bootstrap_servers=None
+    settings = DealsSettings(  # the rows name the default pipeline's stages in English
+        database_url=url,
+        identity_secret=TEST_SECRET,
+        kafka_bootstrap_servers=None,
+        admin_locale="en",
     )
     try:
         if relay:
