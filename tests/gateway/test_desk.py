@@ -253,13 +253,16 @@ async def test_the_page_reorders_pins_and_adds_widgets(people: dict[str, Browser
     order = await piotr.post("/desk/layout", {"widgets": ["shortcuts:2", "agenda:1"]})
     pinned = await piotr.post("/desk/shortcuts", {"label": "Moje", "url": "/deals?owner=me"})
     elsewhere = await piotr.post("/desk/shortcuts", {"label": "Zło", "url": "https://evil.example"})
+    unknown = await piotr.post("/desk/layout", {"widgets": ["agenda:1", "weather:1"]})
+    too_wide = await piotr.post("/desk/layout", {"widgets": ["agenda:9"]})
     layout = await api_get(piotr, "/api/desk/layout")
     shortcuts = await piotr.get("/desk/widgets/shortcuts")
 
     assert added.headers["HX-Redirect"] == "/" and order.status_code == 204
     assert layout["widgets"] == [{"name": "shortcuts", "size": 2}, {"name": "agenda", "size": 1}]
     assert pinned.status_code == 204 and "crm:told" in pinned.headers["HX-Trigger"]
-    assert elsewhere.status_code == 422
+    assert elsewhere.status_code == 422 and unknown.status_code == 422
+    assert too_wide.status_code == 422
     assert 'href="/deals?owner=me"' in shortcuts.text
 
 

@@ -68,7 +68,7 @@ def _chosen(fields: list[str]) -> list[Placed]:
     placed = []
     for field in fields:
         name, _, size = field.partition(":")
-        placed.append(Placed(name, int(size) if size.isdigit() else CATALOGUE[name].size))
+        placed.append(Placed(name, int(size) if size.isdecimal() else CATALOGUE[name].size))
     return placed
 
 
