@@ -40,6 +40,7 @@ bench: $(STAMP)  ## benchmarks; each prints its ratio to a baseline measured in 
 	$(BIN)/python -m bench.calendar_feed
 	$(BIN)/python -m bench.plan_summary
 	$(BIN)/python -m bench.csv_import
+	$(BIN)/python -m bench.desk
 
 kafka-start: $(STAMP)
 	CRM_PYTHON=$(BIN)/python deploy/local/kafka start

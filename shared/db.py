@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import MetaData, func, text
+from sqlalchemy import MetaData, func, literal_column, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -127,6 +127,29 @@ def folded(expression: Any) -> Any:
     """`text.fold` in SQL: needs no extension (the embedded PostgreSQL has no `unaccent`), and
     plain ASCII `lower` keeps it the same under any database locale."""
     return func.lower(func.translate(expression, POLISH, PLAIN))
+
+
+def word_vector(expression: Any) -> Any:
+    """The words of `expression`, folded, as a `tsvector` (simple configuration) written with
+    its constants in place, so that a GIN index on `word_vector_sql(column)` serves it."""
+    return func.to_tsvector(
+        literal_column("'simple'::regconfig"),
+        func.lower(
+            func.translate(expression, literal_column(f"'{POLISH}'"), literal_column(f"'{PLAIN}'"))
+        ),
+    )
+
+
+def word_vector_sql(column: str) -> str:
+    """`word_vector` of a column as SQL, for the migration that indexes it."""
+    return f"to_tsvector('simple'::regconfig, lower(translate({column}, '{POLISH}', '{PLAIN}')))"
+
+
+def matches_words(expression: Any, query: str) -> Any:
+    """`expression`'s words match `query` (a `tsquery` from `text.prefix_query`)."""
+    return word_vector(expression).op("@@")(
+        func.to_tsquery(literal_column("'simple'::regconfig"), query)
+    )
 
 
 def contains(text: str) -> str:

@@ -1,5 +1,7 @@
 """Marking messages for translation where they are written; they are translated where shown."""
 
+import re
+
 
 def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
     """Return `message` unchanged; `pybabel extract` collects it into the catalogues."""
@@ -15,3 +17,35 @@ _PLAIN_LETTERS = str.maketrans(POLISH, PLAIN)
 def fold(text: str) -> str:
     """`text` as search compares it: Polish letters plain, lower case (SQL: `db.folded`)."""
     return text.translate(_PLAIN_LETTERS).lower()
+
+
+def prefix_query(text: str, *, most: int = 8) -> str | None:
+    """`text` as a `tsquery` (simple configuration) matching records that have, for every word
+    typed, a word starting with it, diacritics ignored: "kowal sp" -> "kowal:* & sp:*". None when
+    nothing searchable was typed."""
+    words = re.findall(r"\w+", fold(text))[:most]
+    return " & ".join(f"{word}:*" for word in words) or None
+
+
+def marked(text: str, query: str) -> list[tuple[str, bool]]:
+    """`text` cut into pieces, each word that starts with a typed word (diacritics ignored)
+    marked, for a search hit to show why it matched."""
+    typed = re.findall(r"\w+", fold(query))
+    pieces: list[tuple[str, bool]] = []
+    for piece in re.split(r"(\w+)", text):
+        if not piece:
+            continue
+        match = bool(typed) and any(fold(piece).startswith(word) for word in typed)
+        if pieces and pieces[-1][1] == match:
+            pieces[-1] = (pieces[-1][0] + piece, match)
+        else:
+            pieces.append((piece, match))
+    return pieces
+
+
+def matched_share(pieces: list[tuple[str, bool]]) -> float:
+    """How much of a name the typed words matched (0-1), as `marked` cut it: a hit's score,
+    cheap to compute for the few hits shown."""
+    total = sum(len(text.strip()) for text, _ in pieces)
+    matched = sum(len(text.strip()) for text, match in pieces if match)
+    return round(matched / total, 3) if total else 0.0

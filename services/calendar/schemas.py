@@ -10,7 +10,7 @@ from services.calendar.domain import limits
 from services.calendar.domain.kinds import TIMED
 from shared.errors import Invalid
 from shared.schemas import Moment, Strict
-from shared.text import N_
+from shared.text import N_, marked, matched_share
 
 if TYPE_CHECKING:
     from services.calendar.tables import Activity
@@ -304,3 +304,40 @@ class ReminderDefaults(BaseModel):
     meeting: Annotated[list[Minutes], Field(max_length=10)]
     letter: Annotated[list[Minutes], Field(max_length=10)]
     task: Annotated[list[Minutes], Field(max_length=10)]
+
+
+class Fragment(BaseModel):
+    text: str
+    match: bool
+
+
+class SearchHit(BaseModel):
+    """An activity found by the global search."""
+
+    kind: Literal["activity"] = "activity"
+    id: UUID
+    url: str = Field(description="the calendar with the activity open")
+    title: list[Fragment] = Field(description="the title, matched words marked")
+    snippet: list[Fragment] = Field(description="its kind and when it starts")
+    score: float
+    activity_kind: Kind
+    starts_at: datetime
+    status: str
+
+    @classmethod
+    def of(cls, activity: "Activity", query: str) -> "SearchHit":
+        title = marked(activity.title, query)
+        return cls(
+            id=activity.id,
+            url=f"/calendar?activity={activity.id}",
+            title=[Fragment(text=text, match=match) for text, match in title],
+            snippet=[],
+            score=matched_share(title),
+            activity_kind=activity.kind,
+            starts_at=activity.starts_at,
+            status=activity.status,
+        )
+
+
+class SearchHits(BaseModel):
+    items: list[SearchHit]

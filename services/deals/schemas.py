@@ -125,6 +125,9 @@ class DealFilters(BaseModel):
     include_archived: bool = Field(
         default=False, description="true: the archived deals too, with their `archived_at`"
     )
+    no_next_activity: bool | None = Field(
+        default=None, description="true: only deals in an open stage with no activity planned"
+    )
 
 
 class DealPublic(BaseModel):
@@ -511,3 +514,43 @@ class ImportJobPublic(BaseModel):
     error: str | None = Field(description="why a failed import stopped")
     created_at: datetime
     finished_at: datetime | None
+
+
+class Fragment(BaseModel):
+    text: str
+    match: bool
+
+
+class SearchHit(BaseModel):
+    """A company, contact or deal found by the global search."""
+
+    kind: Literal["company", "contact", "deal"]
+    id: UUID
+    url: str = Field(description="its page in the CRM")
+    title: list[Fragment] = Field(description="the name, matched words marked")
+    snippet: list[Fragment] = Field(description="what tells it apart: a city, a company")
+    score: float
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        kind: Literal["company", "contact", "deal"],
+        id: UUID,
+        url: str,
+        title: list[tuple[str, bool]],
+        snippet: str,
+        score: float,
+    ) -> "SearchHit":
+        return cls(
+            kind=kind,
+            id=id,
+            url=url,
+            title=[Fragment(text=text, match=match) for text, match in title],
+            snippet=[Fragment(text=snippet, match=False)] if snippet else [],
+            score=score,
+        )
+
+
+class SearchHits(BaseModel):
+    items: list[SearchHit]

@@ -13,6 +13,7 @@ from services.gateway.domain.teams import subtree
 from services.gateway.tables import User
 from services.gateway.usecases.auth import user_for_token
 from services.gateway.usecases.people import team_parents
+from services.gateway.usecases.widgets import Viewer
 from shared.auth import Identity, sign_identity
 from shared.db import SessionFactory
 
@@ -121,3 +122,17 @@ async def identity_signed(sessions: SessionFactory, secret: str, user: User) -> 
 async def signed_identity(request: Request, user: User) -> str:
     """The short-lived identity token the services accept for `user`."""
     return (await caller_identity(request, user)).token
+
+
+async def desk_viewer(request: Request, user: User) -> Viewer:
+    """`user` as the desk's widgets ask the services for them."""
+    return Viewer(
+        backends=request.app.state.backends,
+        identity=await signed_identity(request, user),
+        user_id=user.id,
+        role=user.role,
+        team_id=user.team_id,
+        time_zone=user.time_zone,
+        department_id=user.department_id,
+        sessions=request.app.state.sessions,
+    )

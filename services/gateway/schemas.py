@@ -1,7 +1,7 @@
 """Shapes of the gateway's own API: people, groups, departments, tokens."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
@@ -162,3 +162,56 @@ class NotificationPublic(BaseModel):
     link: str | None = Field(description="the page of what it is about: an activity, a deal")
     created_at: datetime
     read_at: datetime | None
+
+
+class DeskWidgetIn(Strict):
+    name: str = Field(max_length=50, examples=["agenda"], description="a widget of the catalogue")
+    size: int = Field(default=1, ge=1, le=3, description="columns of the desk it spans")
+
+
+class DeskLayoutIn(Strict):
+    widgets: list[DeskWidgetIn] = Field(max_length=50, description="in the desk's order")
+
+
+class DeskWidgetPublic(BaseModel):
+    name: str
+    size: int
+
+
+class CatalogueEntry(BaseModel):
+    name: str
+    label: str
+    hint: str
+    services: list[str] = Field(description="where its data comes from; none: the gateway")
+    size: int = Field(description="its size when added")
+    live: bool = Field(description="refreshed when a notification says its data changed")
+
+
+class DeskLayoutPublic(BaseModel):
+    widgets: list[DeskWidgetPublic]
+    own: bool = Field(description="false: the role's default, set by the administrator")
+    catalogue: list[CatalogueEntry] = Field(description="the widgets the caller may add")
+
+
+class WidgetPublic(BaseModel):
+    name: str
+    status: Literal["ok", "unavailable"]
+    data: dict[str, Any] = Field(description="the widget's figures and lists, as it shows them")
+    unavailable: list[str] = Field(description="services that did not answer in time")
+
+
+class DeskPublic(BaseModel):
+    widgets: list[WidgetPublic] = Field(description="in the desk's order, each with its data")
+    layout: list[DeskWidgetPublic]
+    own: bool
+
+
+class ShortcutIn(Strict):
+    label: str = Field(min_length=1, max_length=100)
+    url: str = Field(min_length=1, max_length=500, examples=["/deals?owner_id=..."])
+
+
+class ShortcutPublic(BaseModel):
+    id: str
+    label: str
+    url: str

@@ -16,6 +16,11 @@ class GatewaySettings(ServiceSettings):
     planning_url: AnyHttpUrl | None = None
     knowledge_url: AnyHttpUrl | None = None
     service_timeout: float = Field(default=10.0, gt=0, description="seconds per backend call")
+    desk_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        description="seconds a desk widget waits for its service before it shows a notice",
+    )
     admin_email: str | None = Field(
         default=None, validation_alias="CRM_ADMIN_EMAIL", description="the first administrator"
     )

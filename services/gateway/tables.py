@@ -1,5 +1,5 @@
 """Tables of the gateway: people, sales groups, departments, credentials, notifications,
-webhooks."""
+webhooks, desks."""
 
 from datetime import datetime
 from typing import Any
@@ -201,3 +201,30 @@ class WebhookAttempt(Base):
     response: Mapped[str] = mapped_column(Text, default="", comment="the first 1,000 characters")
     error: Mapped[str | None] = mapped_column(Text)
     milliseconds: Mapped[int]
+
+
+class DeskLayout(Base):
+    """A user's own desk: the widgets in their order with their sizes, and pinned shortcuts."""
+
+    __tablename__ = "desk_layout"
+
+    user_id: Mapped[UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    widgets: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    shortcuts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class DeskDefault(Base):
+    """The administrator's desk for everyone of a role who has not arranged their own."""
+
+    __tablename__ = "desk_default"
+
+    role: Mapped[str] = mapped_column(Text, primary_key=True)
+    widgets: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

@@ -57,7 +57,8 @@ async def test_the_global_search_answers_without_a_service_that_is_down(
     app = crm._transport.app  # type: ignore[attr-defined]
     working = app.state.backends
     app.state.backends = Backends(
-        {"knowledge": httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=2)}
+        {"knowledge": httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=2)},
+        app.state.embedded_apps,
     )
     try:
         answer = await crm.get("/api/search", params={"q": "umowa"})
@@ -66,7 +67,7 @@ async def test_the_global_search_answers_without_a_service_that_is_down(
         app.state.backends = working
 
     assert answer.status_code == 200
-    assert answer.json() == {"items": [], "unavailable": ["knowledge"]}
+    assert answer.json() == {"items": [], "unavailable": ["knowledge"], "groups": []}
 
 
 async def test_a_pdf_is_previewed_in_a_frame_of_the_crm_and_downloaded_by_its_polish_name(

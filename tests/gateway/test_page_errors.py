@@ -55,13 +55,24 @@ FOR_EVERYONE |= {
     "/knowledge/documents/{document_id}/must-read",
     "/knowledge/documents/{document_id}/archive",
 }
+# The desk and the search box are everyone's; what is in them follows the role.
+FOR_EVERYONE |= {
+    "/desk/widgets",
+    "/desk/widgets/{name}",
+    "/desk/widgets/{name}/remove",
+    "/desk/layout",
+    "/desk/reset",
+    "/desk/shortcuts",
+    "/desk/shortcuts/{shortcut_id}/remove",
+    "/search",
+    "/search/quick",
+}
 # Requests to departments: staff work on them, everyone raises them and reads the catalogue.
 FOR_EVERYONE |= {
     "/services",
     "/requests",
     "/requests/load",
     "/requests/new",
-    "/requests/desk",
     "/requests/accept",
     "/requests/{request_id}",
     "/requests/{request_id}/accept",

@@ -125,15 +125,35 @@ async def test_a_service_designed_in_the_pages_is_requested_from_a_deal_and_deli
 async def test_staff_find_their_queue_on_the_desk_and_sellers_their_own_requests(
     people: dict[str, Browser], finance: dict[str, Any]
 ) -> None:
-    clerk_desk = await finance["clerk"].get("/requests/desk")
-    seller_desk = await people["piotr"].get("/requests/desk")
+    clerk_desk = await finance["clerk"].get("/desk/widgets/department_queue")
+    seller_desk = await people["piotr"].get("/desk/widgets/my_requests")
+    clerk_page = await finance["clerk"].get("/")
     load = await finance["clerk"].get("/requests/load")
     by_seller = await people["piotr"].get("/requests/load")
 
-    assert "Your department's queue" in clerk_desk.text
-    assert "Your open requests" in seller_desk.text
+    assert 'href="/requests?view=queue"' in clerk_desk.text
+    assert 'href="/requests/new"' in seller_desk.text
+    assert 'id="widget-department_queue"' in clerk_page.text
     assert load.status_code == 200 and "Finanse" in load.text
     assert by_seller.status_code == 403
+
+
+async def test_the_global_search_finds_a_request_for_its_requester_and_department_only(
+    people: dict[str, Browser], finance: dict[str, Any]
+) -> None:
+    def requests_in(answer: httpx.Response) -> list[str]:
+        groups = {group["kind"]: group["items"] for group in answer.json()["groups"]}
+        return ["".join(p["text"] for p in hit["title"]) for hit in groups.get("request", [])]
+
+    anna = await people["anna"].get("/api/search", params={"q": "weryfikacja"})
+    by_deal = await people["anna"].get("/api/search", params={"q": "huta labedy"})
+    clerk = await finance["clerk"].get("/api/search", params={"q": "weryfik"})
+    ewa = await people["ewa"].get("/api/search", params={"q": "weryfikacja"})
+
+    assert requests_in(anna) == ["Weryfikacja kredytowa"]
+    assert requests_in(by_deal) == ["Weryfikacja kredytowa"]
+    assert requests_in(clerk) == ["Weryfikacja kredytowa"]
+    assert requests_in(ewa) == []
 
 
 async def test_the_administrator_names_a_departments_head_and_hours(

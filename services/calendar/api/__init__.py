@@ -1,5 +1,5 @@
 """HTTP routers of the calendar service."""
 
-from services.calendar.api import activities, calendar, dav
+from services.calendar.api import activities, calendar, dav, search
 
-ROUTERS = [activities.router, calendar.router, dav.router]
+ROUTERS = [search.router, activities.router, calendar.router, dav.router]

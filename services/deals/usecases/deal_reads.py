@@ -18,7 +18,9 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    and_,
     bindparam,
+    exists,
     func,
     literal_column,
     or_,
@@ -117,12 +119,26 @@ _RANGES = {
     "close_to": Deal.expected_close_date.__le__,
 }
 
+# Filters that narrow when true and do nothing otherwise.
+_FLAGS: dict[str, ColumnElement[bool]] = {
+    "no_next_activity": and_(
+        Deal.stage_id.in_(select(Stage.id).where(Stage.kind == "open")),
+        ~exists().where(DealActivity.deal_id == Deal.id, DealActivity.status == "scheduled"),
+    ),
+}
+
+
+def _where(name: str, value: Any) -> ColumnElement[bool]:
+    if name in _FLAGS:
+        return _FLAGS[name] if value else true()
+    return _EQUAL[name] == value if name in _EQUAL else _RANGES[name](value)
+
 
 def filtered(query: Select[*tuple[Any, ...]], filters: DealFilters) -> Select[*tuple[Any, ...]]:
     """`query` narrowed by the list's filters, with their values (the CSV export)."""
     for name, value in filters.model_dump(exclude=_NOT_COMPARED).items():
         if value is not None:
-            query = query.where(_EQUAL[name] == value if name in _EQUAL else _RANGES[name](value))
+            query = query.where(_where(name, value))
     return query.where(_archived(filters))
 
 
@@ -143,7 +159,9 @@ def _page_statement(
     descending = sort.startswith("-")
     query = select(*PUBLIC).where(_visible(seen, Deal.owner_id))
     for name in filters:
-        if name in _EQUAL:
+        if name in _FLAGS:
+            query = query.where(_FLAGS[name])
+        elif name in _EQUAL:
             query = query.where(_EQUAL[name] == bindparam(name, type_=PG_UUID()))
         else:
             query = query.where(_RANGES[name](bindparam(name)))
@@ -171,7 +189,7 @@ async def deal_page(
     given = {
         name: value
         for name, value in filters.model_dump(exclude=_NOT_COMPARED).items()
-        if value is not None
+        if value is not None and value is not False
     }
     if filters.updated_since is not None:
         sort = "updated_at"  # changes are paged through in the order they happened

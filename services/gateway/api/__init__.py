@@ -3,6 +3,7 @@
 from services.gateway.api import (
     auth,
     dav,
+    desk,
     events,
     notifications,
     openapi,
@@ -16,6 +17,7 @@ ROUTERS = [
     people.router,
     notifications.router,
     search.router,
+    desk.router,
     openapi.router,
     events.router,
     webhooks.router,

@@ -6,11 +6,14 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from services.gateway.identity import CurrentUser, signed_identity
-from services.gateway.usecases.search import search_everywhere
+from services.gateway.usecases.search import SEARCH_TIMEOUT, search_everywhere
 
 router = APIRouter(tags=["search"])
-# A search that waits longer than this for a service answers without it.
-SEARCH_TIMEOUT = 3.0
+
+
+class SearchGroup(BaseModel):
+    kind: str
+    items: list[dict[str, Any]]
 
 
 class SearchAnswer(BaseModel):
@@ -19,6 +22,10 @@ class SearchAnswer(BaseModel):
         "has a `url`, a `title` and a `snippet` as fragments with the matches marked"
     )
     unavailable: list[str] = Field(description="services that did not answer in time")
+    groups: list[SearchGroup] = Field(
+        description="the hits by kind (companies, contacts, deals, activities, documents, ...), "
+        "at most `limit` of each, each kind in its service's order"
+    )
 
 
 @router.get("/api/search")
@@ -28,7 +35,8 @@ async def search(
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SearchAnswer:
-    """Search everything the caller may see: today the knowledge base and the feed."""
+    """Search everything the caller may see: companies, contacts, deals, activities,
+    documents, requests and posts, each service asked at once; diacritics are ignored."""
     results = await search_everywhere(
         request.app.state.backends,
         identity=await signed_identity(request, user),
@@ -37,4 +45,8 @@ async def search(
         limit=limit,
         timeout=min(SEARCH_TIMEOUT, request.app.state.settings.service_timeout),
     )
-    return SearchAnswer(items=results.items, unavailable=results.unavailable)
+    return SearchAnswer(
+        items=results.items,
+        unavailable=results.unavailable,
+        groups=[SearchGroup(kind=kind, items=hits) for kind, hits in results.groups],
+    )

@@ -30,6 +30,7 @@ from services.gateway.web.plans import grid as plan_grid
 from services.gateway.web.plans import history as plan_history
 from services.gateway.web.plans import review as plan_review
 from services.gateway.web.plans import settings as plan_settings
+from services.gateway.web.search import routes as search
 from services.gateway.web.services import catalogue as service_catalogue
 from services.gateway.web.services import parts as request_parts
 from services.gateway.web.services import requests as service_requests
@@ -64,10 +65,11 @@ ROUTERS = [
     knowledge_documents.router,
     knowledge_deals.router,
     service_catalogue.router,
-    request_parts.router,  # before the requests' own pages: `/requests/desk` is no request
+    request_parts.router,
     service_requests.router,
     feed_settings.router,
     feed_pages.router,
     feed_posts.router,
     feed_records.router,
+    search.router,
 ]

@@ -20,7 +20,7 @@ from services.gateway.web.common import SignInFirst, redirect
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import complaint, render, use_locale
 from shared import validation
-from shared.errors import NotFound
+from shared.errors import Invalid, NotFound, problem_details
 
 # Paths answered in JSON (or the service's own format) whatever happens.
 MACHINE_PATHS = ("/api/", "/dav/", "/static/", "/healthz", "/readyz", "/metrics", "/openapi")
@@ -111,6 +111,17 @@ async def not_found(request: Request, error: Exception) -> Response:
     return await status_page(request, code, _title(code), [])
 
 
+async def invalid(request: Request, error: Exception) -> Response:
+    """A use case refused the input: the API's JSON for machines, else the reasons in the page."""
+    assert isinstance(error, Invalid)
+    if _for_machines(request):
+        detail = problem_details(error.problems, error.where, error.context)
+        return JSONResponse({"detail": detail}, error.status_code)
+    use_locale(request, await signed_in_user(request))
+    reasons = [_(problem) for problem in error.problems.values()]
+    return await status_page(request, error.status_code, _title(error.status_code), reasons)
+
+
 async def sign_in_first(request: Request, _: Exception) -> Response:
     return redirect(request, "/login")
 
@@ -128,4 +139,5 @@ def install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, malformed)
     app.add_exception_handler(SignInFirst, sign_in_first)
     app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Invalid, invalid)
     app.add_exception_handler(ClientDisconnect, gone)

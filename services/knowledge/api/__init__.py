@@ -6,6 +6,7 @@ from services.knowledge.api import (
     folders,
     must_read,
     posts,
+    request_search,
     requests,
     search,
     services,
@@ -17,6 +18,7 @@ ROUTERS = [
     documents.router,
     folders.router,
     services.router,
+    request_search.router,  # before the requests' `/{request_id}`
     requests.router,
     feed.router,
     posts.router,

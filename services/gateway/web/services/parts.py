@@ -1,12 +1,12 @@
-"""Requests in other pages: a deal's (and a company's) requests on its page, and the desk's
-card of open requests (the queue, for the staff of a department)."""
+"""Requests in other pages: a deal's (and a company's) requests on its page (the desk's
+widgets of requests are the desk's own: `usecases/widgets.py`)."""
 
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
 from services.gateway.web.backend import part, read
-from services.gateway.web.common import PageSeller, PageUser
+from services.gateway.web.common import PageSeller
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,14 +31,3 @@ async def company_requests(request: Request, user: PageSeller, company_id: UUID)
     found = await part(reading, {"items": []})
     context = {"requests": found.value["items"], "missing": found.missing}
     return render(request, "services/_record_requests.html", user, **context)
-
-
-@router.get("/requests/desk")
-async def desk_requests(request: Request, user: PageUser) -> Response:
-    """The desk's card: the department's open queue for its staff, else one's open requests."""
-    queue = user.role == "staff" and user.department_id is not None
-    query = {"department": str(user.department_id), "sort": "due_at"} if queue else {"mine": "true"}
-    reading = read(request, user, "knowledge", "/api/requests", status=OPEN, limit=10, **query)
-    found = await part(reading, {"items": []})
-    context = {"requests": found.value["items"], "missing": found.missing, "queue": queue}
-    return render(request, "services/_desk_requests.html", user, **context)

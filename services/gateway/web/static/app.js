@@ -38,6 +38,7 @@
       showCount(notification.unread);
       toast(notification);
       if (notification.kind === "outcome") window.htmx.trigger(document.body, "crm:awaiting-changed");
+      window.htmx.trigger(document.body, "crm:notified", { kind: notification.kind }); // live desk widgets
       if (panelOpen()) loadPanel();
     });
   }
@@ -157,8 +158,64 @@
     });
   }
 
+  // The star in the top bar pins the open page, with its query (a list's filters), to the desk.
+  function initPin() {
+    var form = document.getElementById("pin-page");
+    if (!form) return;
+    form.elements.url.value = window.location.pathname + window.location.search;
+    form.elements.label.value = document.title.split(" · ")[0];
+  }
+
+  // The search box: Ctrl+K (or ⌘K) goes to it; arrows walk the hits, Enter opens one, Escape
+  // closes them. Without a chosen hit, Enter opens the page of all hits.
+  function searchHits() {
+    return Array.prototype.slice.call(document.querySelectorAll("#quick-results a"));
+  }
+
+  function showHits(show) {
+    var box = document.getElementById("quick-results");
+    var input = document.getElementById("quick-search");
+    if (!box || !input) return;
+    box.hidden = !show;
+    input.setAttribute("aria-expanded", String(show));
+  }
+
+  function choose(by) {
+    var hits = searchHits();
+    if (!hits.length) return;
+    var at = hits.indexOf(document.activeElement);
+    var next = at + by;
+    if (next < 0) { document.getElementById("quick-search").focus(); return; }
+    hits[Math.min(next, hits.length - 1)].focus();
+  }
+
+  function initSearch() {
+    var input = document.getElementById("quick-search");
+    if (!input) return;
+    document.addEventListener("keydown", function (event) {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
+        event.preventDefault();
+        input.focus();
+        input.select();
+        return;
+      }
+      if (!event.target.closest || !event.target.closest(".quick-search")) return;
+      if (event.key === "ArrowDown") { event.preventDefault(); showHits(true); choose(1); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); choose(-1); }
+      else if (event.key === "Escape") { showHits(false); input.focus(); }
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target.id === "quick-results") showHits(input.value.trim() !== "");
+    });
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest(".quick-search")) showHits(false);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     listen();
+    initPin();
+    initSearch();
     initBell();
     initBoard();
     drawCharts();
@@ -170,6 +227,9 @@
     });
     document.body.addEventListener("crm:moved", function () { closeDialog(); refreshBoard(); });
     document.body.addEventListener("crm:saved", function () { closeDialog(); refreshBoard(); });
+    document.body.addEventListener("crm:told", function (event) {
+      toast({ title: event.detail.value || "", body: "" });
+    });
     document.body.addEventListener("crm:error", function (event) {
       toast({ title: event.detail.value || "Error", body: "" });
       refreshBoard();

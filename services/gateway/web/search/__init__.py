@@ -1,0 +1,1 @@
+"""The global search: one box in the top bar over every service."""

@@ -1,0 +1,24 @@
+"""Search text: a query of word beginnings, diacritics ignored, and the matched words marked."""
+
+from shared.text import marked, matched_share, prefix_query
+
+
+def test_a_query_asks_for_every_word_by_its_beginning_without_diacritics() -> None:
+    assert prefix_query("Łódzka  meb") == "lodzka:* & meb:*"
+    assert prefix_query("o'reilly & (x)") == "o:* & reilly:* & x:*"
+    assert prefix_query(" -- ") is None
+
+
+def test_the_words_a_query_begins_are_marked_as_written() -> None:
+    assert marked("Łódzka Fabryka Mebli", "lodz meb") == [
+        ("Łódzka", True),
+        (" Fabryka ", False),
+        ("Mebli", True),
+    ]
+    assert marked("Stoły", "") == [("Stoły", False)]
+
+
+def test_a_hits_score_is_the_share_of_its_name_the_words_matched() -> None:
+    assert matched_share(marked("Łódź", "lodz")) == 1.0
+    assert 0 < matched_share(marked("Łódzka Fabryka Mebli", "lodz")) < 0.5
+    assert matched_share(marked("Stoły", "krzes")) == 0.0
