@@ -11,6 +11,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -24,6 +25,7 @@ import shared.contracts  # noqa: F401  (registers every event contract)
 from services.catalog import SERVICES, Entry
 from services.deals import import_cli
 from services.gateway.usecases.people import FirstAdministrator
+from shared import contract_schemas
 from shared.asyncapi import asyncapi_document
 from shared.db import new_engine, new_session_factory
 from shared.migrations import upgrade, upgrade_async
@@ -235,10 +237,138 @@ async def prepare_gateway_database(server_url: str) -> str:
     return await ensure_database(server_url, DATABASE_PREFIX + "gateway")
 
 
-@app.command()
-def events() -> None:
+events_app = typer.Typer(help="The events the services publish.")
+app.add_typer(events_app, name="events")
+
+
+@events_app.callback(invoke_without_command=True)
+def events(context: typer.Context) -> None:
     """Print the AsyncAPI document of every event the services publish."""
-    typer.echo(json.dumps(asyncapi_document(), indent=2, ensure_ascii=False))
+    if context.invoked_subcommand is None:
+        typer.echo(json.dumps(asyncapi_document(), indent=2, ensure_ascii=False))
+
+
+@events_app.command("schemas")
+def event_schemas() -> None:
+    """Write the JSON Schema of every event version to shared/contracts/schemas/; refuse a
+    change a published version's readers would not survive (it needs a new version)."""
+    try:
+        written = contract_schemas.write()
+    except ValueError as incompatible:
+        _fail(f"crm: incompatible with the committed schemas:\n{incompatible}")
+    typer.echo(f"{len(written)} schemas written", err=True)
+
+
+@events_app.command("republish")
+def republish(
+    service: Annotated[str, typer.Argument(help="the producing service: deals")],
+    aggregate: Annotated[str, typer.Argument(help="company | contact | deal")],
+    since: Annotated[
+        str | None, typer.Option(help="only records changed since (ISO 8601; UTC if no offset)")
+    ] = None,
+) -> None:
+    """Publish the current state of every record of an aggregate (changed since `--since`) from
+    the service's database to its snapshot topic; archived ones as tombstones. Reads the
+    service's settings (its *_DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, ...)."""
+    from services.deals.usecases import republish as deals_republish
+    from shared.service import new_bus
+
+    republishers = {"deals": deals_republish}
+    if service not in republishers:
+        _fail(f"crm: {service!r} has no snapshot topics to republish; one of: deals")
+    module = republishers[service]
+    if aggregate not in module.AGGREGATES:
+        _fail(f"crm: unknown aggregate {aggregate!r}; one of: {', '.join(module.AGGREGATES)}")
+    settings = load_settings(_entry(service).settings)
+    if not settings.kafka_bootstrap_servers:
+        _fail("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
+    try:
+        given = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        _fail(f"crm: --since {since!r} is not an ISO 8601 time")
+    moment = given.replace(tzinfo=given.tzinfo or UTC) if given else None
+
+    async def run_it() -> int:
+        engine = new_engine(settings.async_database_url)
+        bus = new_bus(settings, f"{service}-republish")
+        await bus.start()
+        sent = 0
+        try:
+            async for batch in module.snapshots(
+                new_session_factory(engine), aggregate, since=moment
+            ):
+                await bus.publish(batch)
+                sent += len(batch)
+        finally:
+            await bus.stop()
+            await engine.dispose()
+        return sent
+
+    typer.echo(f"{service} {aggregate}: {asyncio.run(run_it())} snapshots published")
+
+
+topics_app = typer.Typer(help="Kafka topics as declared in shared/topics.py.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+STRIMZI_TOPICS = Path("deploy/k8s/strimzi/kafka-topics.yaml")
+
+
+@topics_app.command("apply")
+def apply_topics(
+    bootstrap_servers: Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")],
+    replication_factor: Annotated[
+        int, typer.Option(envvar="KAFKA_REPLICATION_FACTOR", help="the most copies a topic gets")
+    ] = 3,
+    namespace: Annotated[str, typer.Option(envvar="KAFKA_NAMESPACE")] = "",
+    dry_run: Annotated[bool, typer.Option(help="only say what differs")] = False,
+) -> None:
+    """Create the missing topics and bring the others to their declared partitions and settings;
+    report drift that needs an operator (fewer partitions, another replication factor).
+    Exits 1 when something differs and was not (or could not be) changed."""
+    from shared.kafka_security import KafkaSecurity
+    from shared.topic_admin import apply_topics as apply
+
+    prefix = f"{namespace}." if namespace else ""
+    try:
+        security = KafkaSecurity.from_environment()  # KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, ...
+    except ValueError as missing:
+        _fail(f"crm: {missing}")
+    changes = asyncio.run(
+        apply(
+            bootstrap_servers,
+            replicas=replication_factor,
+            prefix=prefix,
+            dry_run=dry_run,
+            security=security,
+        )
+    )
+    for change in changes:
+        typer.echo(str(change))
+    if not changes:
+        typer.echo("every topic is as declared")
+    if any(change.action == "drift" for change in changes) or (dry_run and changes):
+        raise SystemExit(1)
+
+
+@topics_app.command("strimzi")
+def strimzi_topics(
+    output: Annotated[Path, typer.Option(help="where to write them")] = STRIMZI_TOPICS,
+    cluster: Annotated[str, typer.Option(help="the Strimzi Kafka cluster's name")] = "crm",
+) -> None:
+    """Write the declared topics as Strimzi KafkaTopic resources."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(strimzi_yaml(cluster))
+    typer.echo(f"{output}: written", err=True)
+
+
+def strimzi_yaml(cluster: str = "crm") -> str:
+    import yaml
+
+    from shared.topics import strimzi_resources
+
+    header = (
+        "# Generated by `crm topics strimzi` from shared/topics.py: edit the declaration there.\n"
+    )
+    return header + yaml.safe_dump_all(strimzi_resources(cluster), sort_keys=False)
 
 
 def _entry(service: str) -> Entry:

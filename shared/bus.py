@@ -13,14 +13,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Message:
-    """One outbox row on its way: the topic, the key (the event's subject) and the envelope."""
+    """One outbox row on its way: the topic, the key (the event's subject) and the envelope;
+    or, on a snapshot topic, a tombstone (a null value: the record is archived)."""
 
     topic: str
     key: str
     envelope: dict[str, Any]
+    tombstone: bool = False
 
     @property
-    def body(self) -> bytes:
+    def body(self) -> bytes | None:
+        if self.tombstone:
+            return None
         return json.dumps(self.envelope, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -73,10 +77,11 @@ class InProcessBus:
         if not self._started:
             raise BusNotReady("in-process bus is not started")
         for message in messages:
+            body = message.body
+            if body is None:
+                continue  # a tombstone: no consumer reads snapshot topics in process
             interested = [c for c in self.consumers if message.topic in c.topics]
-            await asyncio.gather(
-                *(self._deliver(c, message.topic, message.body) for c in interested)
-            )
+            await asyncio.gather(*(self._deliver(c, message.topic, body) for c in interested))
 
     async def _deliver(self, consumer: Consumer, topic: str, body: bytes) -> None:
         outcome = await consumer.deliver(body)

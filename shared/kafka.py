@@ -6,8 +6,7 @@ import logging
 from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -15,8 +14,10 @@ from faststream.kafka.message import KafkaMessage as RawKafkaMessage
 
 from shared.bus import Message
 from shared.consumer import Consumer, Dead
-from shared.events import BINARY_PREFIX, CLOUDEVENTS_JSON, DLQ_SUFFIX, binary_attributes, topics
+from shared.events import BINARY_PREFIX, CLOUDEVENTS_JSON, DLQ_SUFFIX, binary_attributes
+from shared.kafka_security import KafkaSecurity
 from shared.metrics import EVENTS_DEAD
+from shared.topic_admin import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,8 @@ class KafkaBus:
         bootstrap_servers: str,
         *,
         client_id: str,
-        partitions: int = 3,
         replication_factor: int = 1,
+        security: KafkaSecurity = KafkaSecurity(),
         publish_timeout: float = 10.0,
         redelivery_delay: float = 1.0,
         namespace: str = "",
@@ -40,6 +41,7 @@ class KafkaBus:
         self.broker = KafkaBroker(
             bootstrap_servers,
             client_id=client_id,
+            security=security.faststream(),
             acks="all",
             enable_idempotence=True,
             request_timeout_ms=int(publish_timeout * 1000),
@@ -50,8 +52,8 @@ class KafkaBus:
             apply_types=False,
         )
         self._bootstrap_servers = bootstrap_servers
-        self._partitions = partitions
         self._replication_factor = replication_factor
+        self._security = security
         self._publish_timeout = publish_timeout
         self._redelivery_delay = redelivery_delay
         self._offsets = OffsetCommits()
@@ -61,9 +63,9 @@ class KafkaBus:
     async def start(self) -> None:
         await ensure_topics(
             self._bootstrap_servers,
+            replicas=self._replication_factor,
             prefix=self._prefix,
-            partitions=self._partitions,
-            replication_factor=self._replication_factor,
+            security=self._security,
         )
         await self.broker.start()
         self._committing = asyncio.create_task(self._offsets.run(), name="kafka-offset-commits")
@@ -89,7 +91,8 @@ class KafkaBus:
                 message.body,
                 self._prefix + message.topic,
                 key=message.key.encode(),
-                headers={"content-type": CLOUDEVENTS_JSON},
+                # A tombstone (no body) has no content.
+                headers={} if message.tombstone else {"content-type": CLOUDEVENTS_JSON},
                 no_confirm=True,
             )
             for message in messages
@@ -197,22 +200,3 @@ class _CommitBeforeRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         pass
-
-
-async def ensure_topics(
-    bootstrap_servers: str, *, partitions: int, replication_factor: int, prefix: str = ""
-) -> None:
-    """Create every contract topic and its dead-letter topic that does not exist yet."""
-    wanted = [prefix + name for topic in topics() for name in (topic, topic + DLQ_SUFFIX)]
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        missing = set(wanted) - set(await admin.list_topics())
-        if missing:
-            await admin.create_topics(
-                [NewTopic(name, partitions, replication_factor) for name in sorted(missing)]
-            )
-    except TopicAlreadyExistsError:
-        pass  # another replica created it first
-    finally:
-        await admin.close()

@@ -16,6 +16,7 @@ from shared.events import Envelope
 from shared.listen import listen
 from shared.metrics import EVENTS_RELAYED, RELAY_FAILURES
 from shared.postgres import asyncpg_dsn
+from shared.snapshots import snapshot_message
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,14 @@ async def add_events(session: AsyncSession, events: Sequence[Envelope[Any]]) -> 
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
-def _message(row: Any) -> Message:
-    return Message(topic=row.topic, key=row.key, envelope=row.envelope)
+def _messages(rows: Sequence[Any]) -> list[Message]:
+    """Each row's event, and after it what the row puts on its snapshot topic (if anything)."""
+    messages = []
+    for row in rows:
+        messages.append(Message(topic=row.topic, key=row.key, envelope=row.envelope))
+        if (snapshot := snapshot_message(row.type, row.key, row.envelope)) is not None:
+            messages.append(snapshot)
+    return messages
 
 
 class Relay:
@@ -109,7 +116,7 @@ class Relay:
         # its rows sent again.
         lock = select(func.pg_try_advisory_xact_lock(_RELAY_LOCK).label("held")).cte("relay_lock")
         self._pending = (
-            select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.envelope)
+            select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.type, outbox.c.envelope)
             .join_from(outbox, lock, lock.c.held)
             .where(outbox.c.sent_at.is_(None))
             .order_by(outbox.c.id)
@@ -129,7 +136,7 @@ class Relay:
             rows = (await connection.execute(self._pending)).all()
             if not rows:
                 return 0
-            await self._bus.publish([_message(row) for row in rows])
+            await self._bus.publish(_messages(rows))
             await connection.execute(self._mark_sent, {"ids": [row.id for row in rows]})
         EVENTS_RELAYED.labels(self.service).inc(len(rows))
         return len(rows)

@@ -3,11 +3,13 @@
 import base64
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
 from fastapi import HTTPException, Query, status
-from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, tuple_
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import ColumnElement, Select, true, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 T = TypeVar("T")
@@ -64,3 +66,55 @@ def page_of(rows: Sequence[T], limit: int, key: Callable[[T], tuple[Any, ...]]) 
     items = list(rows[:limit])
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor(*key(items[-1])) if more else None)
+
+
+# Incremental sync: a system keeping a copy asks for what changed since it last looked.
+UpdatedSince = Annotated[
+    AwareDatetime | None,
+    Query(
+        description="only records changed at or after this instant (RFC 3339 with its offset); "
+        "the list is then in order of change (`updated_at`, then `id`) and each record changed "
+        "since is on exactly one page. Start the next sync from the newest `updated_at` seen "
+        "(minus a few seconds: changes committing at that moment may show up late)."
+    ),
+]
+IncludeArchived = Annotated[
+    bool,
+    Query(
+        description="true: the archived records too, with their `archived_at` (a copy learns "
+        "what was archived)"
+    ),
+]
+
+
+def read_time(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+def archived_condition(
+    archived_at: Any, *, archived: bool, include_archived: bool
+) -> ColumnElement[bool]:
+    """Only live records, only archived ones (`archived`), or both (`include_archived`)."""
+    if include_archived:
+        return true()
+    condition: ColumnElement[bool] = archived_at.is_not(None) if archived else archived_at.is_(None)
+    return condition
+
+
+def changes(
+    query: Select[Any],
+    updated_at: Any,
+    id_: Any,
+    *,
+    since: datetime,
+    cursor: str | None,
+    limit: int,
+) -> Select[Any]:
+    """`query`'s records changed at or after `since`, in order of change, a page from `cursor`."""
+    return keyset(
+        query.where(updated_at >= since),
+        (updated_at, id_),
+        cursor=cursor,
+        types=(read_time, UUID),
+        limit=limit,
+    )

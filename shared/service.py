@@ -59,14 +59,15 @@ class ServiceSpec:
 def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
     """The Kafka bus named by the settings (distributed mode)."""
     from shared.kafka import KafkaBus
+    from shared.kafka_security import KafkaSecurity
 
     if not settings.kafka_bootstrap_servers:
         raise SystemExit("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
     return KafkaBus(
         settings.kafka_bootstrap_servers,
         client_id=client_id,
-        partitions=settings.kafka_partitions,
         replication_factor=settings.kafka_replication_factor,
+        security=KafkaSecurity.of(settings),
         namespace=settings.kafka_namespace,
     )
 

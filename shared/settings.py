@@ -38,7 +38,6 @@ class ServiceSettings(BaseSettings):
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",
         description="Kafka brokers; unset means in-process delivery (embedded mode only)",
     )
-    kafka_partitions: int = Field(default=3, ge=1, validation_alias="KAFKA_PARTITIONS")
     kafka_namespace: str = Field(
         default="",
         pattern=r"^[A-Za-z0-9_-]*$",
@@ -46,7 +45,28 @@ class ServiceSettings(BaseSettings):
         description="a prefix of every topic and consumer group, for CRMs sharing a broker",
     )
     kafka_replication_factor: int = Field(
-        default=1, ge=1, validation_alias="KAFKA_REPLICATION_FACTOR", description="for new topics"
+        default=1,
+        ge=1,
+        validation_alias="KAFKA_REPLICATION_FACTOR",
+        description="the most copies of a topic the cluster keeps (the declaration asks 3)",
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        validation_alias="KAFKA_SECURITY_PROTOCOL",
+        description="PLAINTEXT, SSL (TLS) or SASL_SSL (TLS and a user name and password)",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        default="SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM"
+    )
+    kafka_sasl_username: str | None = Field(default=None, validation_alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, validation_alias="KAFKA_SASL_PASSWORD"
+    )
+    kafka_ssl_ca_file: str | None = Field(
+        default=None,
+        validation_alias="KAFKA_SSL_CA_FILE",
+        description="PEM of the authorities that sign the brokers' certificates (default: the "
+        "system's)",
     )
     identity_secret: SecretStr = Field(
         validation_alias="CRM_IDENTITY_SECRET",
@@ -68,6 +88,16 @@ class ServiceSettings(BaseSettings):
         secret = self.identity_secret.get_secret_value()
         if self.environment == "production" and secret == DEVELOPMENT_SECRET:
             raise ValueError("CRM_IDENTITY_SECRET must be changed outside development")
+        return self
+
+    @model_validator(mode="after")
+    def _sasl_needs_a_user(self) -> "ServiceSettings":
+        if self.kafka_security_protocol == "SASL_SSL" and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "KAFKA_SECURITY_PROTOCOL=SASL_SSL needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
         return self
 
     @property

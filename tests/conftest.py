@@ -127,7 +127,15 @@ def kafka(pytestconfig: pytest.Config) -> Iterator[KafkaBroker]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"Kafka is required under CI: {reason}")
         pytest.skip(f"no Kafka broker: {reason}")
-    yield broker
+    if os.environ.get("CRM_TEST_KAFKA_SECURITY") == "SASL_SSL":
+        # Every service and every test client reaches it through its SASL_SSL listener.
+        secured = broker.over_sasl_ssl()
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in secured.security_env().items():
+                patch.setenv(name, value)
+            yield secured
+    else:
+        yield broker
     broker.close()
 
 

@@ -5,7 +5,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+)
 
 from services.deals.domain.fields import FieldType, RecordType
 from services.deals.domain.nip import normalize_nip
@@ -108,6 +116,15 @@ class DealFilters(BaseModel):
     close_from: date | None = None
     close_to: date | None = None
     archived: bool = Field(default=False, description="true: only the archived deals")
+    updated_since: AwareDatetime | None = Field(
+        default=None,
+        description="only deals changed at or after this instant (RFC 3339 with its offset), "
+        "in order of change (`updated_at`, then `id`; `sort` is then ignored): each on exactly "
+        "one page",
+    )
+    include_archived: bool = Field(
+        default=False, description="true: the archived deals too, with their `archived_at`"
+    )
 
 
 class DealPublic(BaseModel):
@@ -221,6 +238,7 @@ class CompanyPublic(BaseModel):
     address: AddressIn | None
     owner_id: UUID | None = Field(description="the account manager; null: nobody's")
     created_by: str
+    updated_at: datetime
     archived_at: datetime | None = None
 
     @classmethod
@@ -240,6 +258,7 @@ class CompanyPublic(BaseModel):
             address=address,
             owner_id=company.owner_id,
             created_by=company.created_by,
+            updated_at=company.updated_at,
             archived_at=company.archived_at,
         )
 
@@ -298,6 +317,7 @@ class ContactPublic(BaseModel):
     email: str | None
     owner_id: UUID | None = Field(description="who looks after the contact; null: nobody")
     created_by: str
+    updated_at: datetime
     archived_at: datetime | None = None
     company_name: str | None = Field(default=None, description="in lists: the company's name")
 

@@ -44,6 +44,8 @@ class Company(Base):
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_company_name_id", "name", "id"),)
+    # `updated_at` comes back with every INSERT and UPDATE: answers carry it after the session.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
 
 class CustomerSettings(Base):
@@ -138,6 +140,7 @@ class Contact(Base):
         # an import finds contacts by e-mail whatever its case
         Index("ix_contact_lower_email", func.lower(email)),
     )
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
 
 class Deal(Base):

@@ -23,6 +23,7 @@ from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
 from services.gateway.request_consumers import request_handlers
 from services.gateway.settings import BACKENDS, GatewaySettings
+from services.gateway.usecases import webhooks
 from services.gateway.usecases.people import ensure_company_and_admin
 from services.gateway.web.errors import install_page_errors
 from services.gateway.web.security import install_browser_security
@@ -60,12 +61,21 @@ async def serving(app: FastAPI) -> AsyncIterator[None]:
     )
     hub: NotificationHub = app.state.hub
     listening = asyncio.create_task(hub.run(asyncpg_dsn(settings.async_database_url)))
+    delivering = asyncio.create_task(
+        webhooks.run_worker(
+            app.state.sessions,
+            webhooks.policy_of(settings),
+            poll_seconds=settings.webhook_poll_seconds,
+        ),
+        name="webhook-deliveries",
+    )
     try:
         yield
     finally:
-        listening.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listening
+        for task in (listening, delivering):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await app.state.backends.close()
 
 
@@ -74,9 +84,8 @@ def create_app(
 ) -> FastAPI:
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
     mailer = Mailer(settings)
-    spec = dataclasses.replace(
-        SPEC, handlers=combined(handlers(mailer), request_handlers(mailer), feed_handlers(mailer))
-    )
+    own = combined(handlers(mailer), request_handlers(mailer), feed_handlers(mailer))
+    spec = dataclasses.replace(SPEC, handlers={**own, **webhooks.handlers(own)})
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
     app.state.first_administrator = None

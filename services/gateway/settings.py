@@ -40,6 +40,29 @@ class GatewaySettings(ServiceSettings):
     smtp_starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS")
     smtp_sender: str = Field(default="crm@localhost", description="the From address")
 
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts webhooks may reach although they are loopback, private or link-local "
+        '(JSON list, e.g. ["hooks.internal"]); every other such address is refused',
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0, description="seconds per delivery")
+    webhook_first_retry_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="the wait before a failed delivery's first retry; each "
+        "next wait doubles, up to `webhook_longest_retry_seconds`",
+    )
+    webhook_longest_retry_seconds: float = Field(default=3600.0, gt=0)
+    webhook_give_up_seconds: float = Field(
+        default=86400.0,
+        gt=0,
+        description="a delivery failing this long after its event is given up, and its "
+        "subscription disabled with a notice to the administrators",
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="how often the delivery worker looks for due deliveries"
+    )
+
     def backend_url(self, service: str) -> str | None:
         url = getattr(self, f"{service}_url")
         return str(url).rstrip("/") if url else None

@@ -1,11 +1,22 @@
-"""Tables of the gateway: people, sales groups, departments, credentials, notifications."""
+"""Tables of the gateway: people, sales groups, departments, credentials, notifications,
+webhooks."""
 
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Text, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -121,3 +132,72 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_notification_user_id_created_at", "user_id", "created_at"),)
+
+
+class WebhookSubscription(Base):
+    """An administrator's subscription of a URL to event types, with filters on their data."""
+
+    __tablename__ = "webhook_subscription"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    url: Mapped[str] = mapped_column(Text)
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    secret: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[UUID]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_webhook_subscription_event_types", "event_types", postgresql_using="gin"),
+    )
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription: pending until delivered, or given up after a day."""
+
+    __tablename__ = "webhook_delivery"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[UUID] = mapped_column(
+        ForeignKey("webhook_subscription.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[UUID]
+    event_type: Mapped[str] = mapped_column(Text)
+    aggregate: Mapped[str] = mapped_column(Text, comment="the event's subject: order is per it")
+    body: Mapped[str] = mapped_column(Text, comment="the CloudEvent as sent, byte for byte")
+    status: Mapped[str] = mapped_column(Text, default="pending")  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id"),
+        Index(
+            "ix_webhook_delivery_pending",
+            "subscription_id",
+            "aggregate",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_webhook_delivery_subscription_id_id", "subscription_id", "id"),
+    )
+
+
+class WebhookAttempt(Base):
+    """The delivery log: each try, what the receiver answered (or why there was no answer)."""
+
+    __tablename__ = "webhook_attempt"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_delivery.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status_code: Mapped[int | None]
+    response: Mapped[str] = mapped_column(Text, default="", comment="the first 1,000 characters")
+    error: Mapped[str | None] = mapped_column(Text)
+    milliseconds: Mapped[int]

@@ -68,6 +68,7 @@ class LinePublic(BaseModel):
     status: str
     review_comment: str | None
     created_at: datetime
+    updated_at: datetime
 
 
 class ChangePublic(BaseModel):

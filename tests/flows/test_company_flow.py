@@ -27,7 +27,9 @@ def counter(name: str, type_: str = CompanyCreated.type) -> float:
 async def produce(
     kafka: KafkaBroker, *values: bytes, headers: list[tuple[str, bytes]] | None = None
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers, **kafka.client_options(), acks="all"
+    )
     await producer.start()
     try:
         for value in values:
@@ -110,6 +112,7 @@ async def _find(kafka: KafkaBroker, topic: str, value: bytes) -> Any:
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=kafka.bootstrap_servers,
+        **kafka.client_options(),
         group_id=f"test-{uuid4()}",
         auto_offset_reset="earliest",
     )
@@ -137,14 +140,14 @@ async def test_a_namespaced_crm_keeps_its_messages_and_commits_what_it_handled(
         ]
         await eventually(lambda: _all_in(planning, made), timeout=30)
     # Stopped: what planning handled is committed for its group, in its own topic only.
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, **kafka.client_options())
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(f"{namespace}.planning")
         topics = await admin.list_topics()
     finally:
         await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, **kafka.client_options())
     await consumer.start()
     try:
         ends = await consumer.end_offsets(list(committed))

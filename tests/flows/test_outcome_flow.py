@@ -79,7 +79,9 @@ async def test_an_outcome_report_reaches_the_deal_and_company_timelines_and_sati
 
 
 async def publish(kafka: KafkaBroker, body: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers, **kafka.client_options(), acks="all"
+    )
     await producer.start()
     try:
         await producer.send_and_wait(ACTIVITY_TOPIC, body, key=b"activity")

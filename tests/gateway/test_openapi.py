@@ -102,3 +102,12 @@ async def test_without_its_services_the_document_names_the_missing(
     assert answer.status_code == 200
     assert "/api/deals/{deal_id}" not in answer.json()["paths"]
     assert "deals (no address configured)" in answer.json()["info"]["description"]
+
+
+async def test_the_event_stream_is_described_at_a_public_address(crm: httpx.AsyncClient) -> None:
+    answer = await crm.get("/api/events/asyncapi.json", headers={"Authorization": ""})
+
+    assert answer.status_code == 200
+    document = answer.json()
+    assert document["asyncapi"] == "3.0.0"
+    assert document["channels"]["crm_deals_company"]["address"] == "crm.deals.company"

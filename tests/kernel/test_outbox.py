@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from services.calendar.app import SPEC as KERNEL_ONLY
 from shared.bus import InProcessBus, Message
-from shared.contracts.deals import CompanyCreated
+from shared.contracts.deals import CompanyArchived, CompanyCreated
 from shared.db import SessionFactory, copy_rows, new_engine, new_session_factory, unit_of_work
 from shared.events import new_event
 from shared.migrations import upgrade_async
@@ -25,7 +26,8 @@ class RecordingBus(InProcessBus):
 
     def __init__(self) -> None:
         super().__init__()
-        self.published: list[Message] = []
+        self.published: list[Message] = []  # on change topics
+        self.snapshots: list[Message] = []  # on snapshot topics
         self.down = False
         self.refused = 0
 
@@ -34,7 +36,9 @@ class RecordingBus(InProcessBus):
             self.refused += 1
             raise ConnectionError("broker is down")
         await asyncio.sleep(0.005)  # a broker takes a moment: lets two relays overlap
-        self.published.extend(messages)
+        for message in messages:
+            kept = self.snapshots if message.topic.endswith(".snapshot") else self.published
+            kept.append(message)
 
 
 class CountingRelay(Relay):
@@ -98,7 +102,28 @@ async def test_the_relay_publishes_in_commit_order_and_marks_rows_sent(
     assert sent == 3
     assert [m.key for m in bus.published] == ["first", "second", "third"]
     assert {m.topic for m in bus.published} == {"crm.deals.company"}
+    assert bus.snapshots == [replace(m, topic="crm.deals.company.snapshot") for m in bus.published]
     assert await pending(sessions) == 0
+
+
+async def test_archiving_puts_a_tombstone_on_the_snapshot_topic(
+    database: tuple[str, SessionFactory],
+) -> None:
+    url, sessions = database
+    bus = RecordingBus()
+    company_id = uuid4()
+    async with unit_of_work(sessions) as session:
+        for kind in (CompanyCreated, CompanyArchived):
+            await add_event(
+                session, new_event(kind(company_id=company_id, name="A"), subject=company_id)
+            )
+
+    await Relay(service="t", sessions=sessions, bus=bus, database_url=url).relay_once()
+
+    assert [(m.key, m.body is None) for m in bus.snapshots] == [
+        (str(company_id), False),
+        (str(company_id), True),
+    ]
 
 
 async def test_the_relay_keeps_events_while_the_bus_is_down_and_delivers_them_after(

@@ -21,7 +21,7 @@ from services.calendar.usecases.activities import Policy
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.errors import Invalid
-from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
 from shared.text import N_
 
 router = APIRouter(prefix="/api/activities", tags=["activities"])
@@ -54,10 +54,12 @@ async def list_activities(
     company_id: UUID | None = None,
     contact_id: UUID | None = None,
     deal_id: UUID | None = None,
+    updated_since: UpdatedSince = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[ActivityPublic]:
-    """Visible activities by start; `start`/`end` keep those with an occurrence in the range."""
+    """Visible activities by start; `start`/`end` keep those with an occurrence in the range.
+    With `updated_since`, those changed since (cancelled ones too), in order of change."""
     if start is not None and end is not None and end <= start:
         raise Invalid({"end": N_("the end must be after the start")}, where="query")
     query = select(Activity).where(usecases.visible(identity), usecases.in_range(start, end))
@@ -73,16 +75,28 @@ async def list_activities(
     if awaiting_outcome is not None:
         awaiting = usecases.awaiting_outcome(func.now)
         query = query.where(awaiting if awaiting_outcome else ~awaiting)
-    query = keyset(
-        query,
-        (Activity.starts_at, Activity.id),
-        cursor=cursor,
-        types=(datetime.fromisoformat, UUID),
-        limit=limit,
-    )
+    if updated_since is not None:
+        query = changes(
+            query,
+            Activity.updated_at,
+            Activity.id,
+            since=updated_since,
+            cursor=cursor,
+            limit=limit,
+        )
+    else:
+        query = keyset(
+            query,
+            (Activity.starts_at, Activity.id),
+            cursor=cursor,
+            types=(datetime.fromisoformat, UUID),
+            limit=limit,
+        )
     async with sessions() as session:
         rows = (await session.scalars(query)).all()
     items = [ActivityPublic.of(row) for row in rows]
+    if updated_since is not None:
+        return page_of(items, limit, key=lambda item: (item.updated_at.isoformat(), item.id))
     return page_of(items, limit, key=lambda item: (item.start.isoformat(), item.id))
 
 

@@ -32,7 +32,17 @@ from shared.contracts.deals import Address
 from shared.db import contains, folded
 from shared.deps import Sessions
 from shared.i18n import translate
-from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.pagination import (
+    Cursor,
+    IncludeArchived,
+    Limit,
+    Page,
+    UpdatedSince,
+    archived_condition,
+    changes,
+    keyset,
+    page_of,
+)
 
 router = APIRouter(prefix="/api/companies", tags=["companies"])
 
@@ -82,12 +92,17 @@ async def list_companies(
     q: Search = None,
     archived: Archived = False,
     owner_id: Annotated[UUID | None, Query(description="one account manager's")] = None,
+    updated_since: UpdatedSince = None,
+    include_archived: IncludeArchived = False,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CompanyPublic]:
-    """The companies the caller may see, by name; the archived ones only when asked for."""
+    """The companies the caller may see, by name; the archived ones only when asked for. With
+    `updated_since`, those changed since, in order of change."""
     query = select(Company).where(
-        Company.archived_at.is_not(None) if archived else Company.archived_at.is_(None)
+        archived_condition(
+            Company.archived_at, archived=archived, include_archived=include_archived
+        )
     )
     if owner_id is not None:
         query = query.where(Company.owner_id == owner_id)
@@ -95,12 +110,21 @@ async def list_companies(
         digits = "".join(c for c in q if c.isdigit())
         found = folded(Company.name).like(contains(q.strip()))
         query = query.where(or_(found, Company.tax_id.contains(digits)) if digits else found)
-    query = keyset(query, (Company.name, Company.id), cursor=cursor, types=(str, UUID), limit=limit)
+    if updated_since is not None:
+        query = changes(
+            query, Company.updated_at, Company.id, since=updated_since, cursor=cursor, limit=limit
+        )
+    else:
+        query = keyset(
+            query, (Company.name, Company.id), cursor=cursor, types=(str, UUID), limit=limit
+        )
     async with sessions() as session:
         readers = await customer_readers(session)
         query = query.where(visible_customers(identity, Company.owner_id, readers))
         rows = (await session.scalars(query)).all()
     companies = [CompanyPublic.of(row) for row in rows]
+    if updated_since is not None:
+        return page_of(companies, limit, key=lambda company: (company.updated_at, company.id))
     return page_of(companies, limit, key=lambda company: (company.name, company.id))
 
 

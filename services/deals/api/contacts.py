@@ -19,7 +19,17 @@ from services.deals.usecases.customer_access import (
 from shared.auth import CurrentIdentity
 from shared.db import contains, folded
 from shared.deps import Sessions
-from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.pagination import (
+    Cursor,
+    IncludeArchived,
+    Limit,
+    Page,
+    UpdatedSince,
+    archived_condition,
+    changes,
+    keyset,
+    page_of,
+)
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 
@@ -52,20 +62,31 @@ async def list_contacts(
         str | None, Query(max_length=100, description="part of the name, e-mail or phone")
     ] = None,
     archived: Annotated[bool, Query(description="true: only the archived ones")] = False,
+    updated_since: UpdatedSince = None,
+    include_archived: IncludeArchived = False,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ContactPublic]:
     """The contacts the caller may see, by name, each with its company's name; the archived ones
-    only when asked for."""
+    only when asked for. With `updated_since`, those changed since, in order of change."""
     named = select(Contact, Company.name).outerjoin(Company, Company.id == Contact.company_id)
     query = cast("Select[Any]", named).where(
-        Contact.archived_at.is_not(None) if archived else Contact.archived_at.is_(None)
+        archived_condition(
+            Contact.archived_at, archived=archived, include_archived=include_archived
+        )
     )
     if company_id is not None:
         query = query.where(Contact.company_id == company_id)
     if q and q.strip():
         query = query.where(_search(q.strip()))
-    query = keyset(query, (Contact.name, Contact.id), cursor=cursor, types=(str, UUID), limit=limit)
+    if updated_since is not None:
+        query = changes(
+            query, Contact.updated_at, Contact.id, since=updated_since, cursor=cursor, limit=limit
+        )
+    else:
+        query = keyset(
+            query, (Contact.name, Contact.id), cursor=cursor, types=(str, UUID), limit=limit
+        )
     async with sessions() as session:
         readers = await customer_readers(session)
         query = query.where(visible_customers(identity, Contact.owner_id, readers))
@@ -74,6 +95,8 @@ async def list_contacts(
         ContactPublic.model_validate(contact).model_copy(update={"company_name": company_name})
         for contact, company_name in rows
     ]
+    if updated_since is not None:
+        return page_of(contacts, limit, key=lambda c: (c.updated_at, c.id))
     return page_of(contacts, limit, key=lambda c: (c.name, c.id))
 
 

@@ -42,7 +42,7 @@ from services.deals.tables import (
 )
 from shared.auth import Identity
 from shared.errors import NotFound
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import archived_condition, decode_cursor, encode_cursor
 from shared.reads import ReadPool, Statement
 
 # Who sees what, as a shape: everything (admin), one's own, or one's own and the groups'.
@@ -110,6 +110,7 @@ _EQUAL = {
     "company_id": Deal.company_id,
 }
 _RANGES = {
+    "updated_since": Deal.updated_at.__ge__,
     "amount_min": Deal.amount.__ge__,
     "amount_max": Deal.amount.__le__,
     "close_from": Deal.expected_close_date.__ge__,
@@ -119,16 +120,24 @@ _RANGES = {
 
 def filtered(query: Select[*tuple[Any, ...]], filters: DealFilters) -> Select[*tuple[Any, ...]]:
     """`query` narrowed by the list's filters, with their values (the CSV export)."""
-    for name, value in filters.model_dump(exclude={"archived"}).items():
+    for name, value in filters.model_dump(exclude=_NOT_COMPARED).items():
         if value is not None:
             query = query.where(_EQUAL[name] == value if name in _EQUAL else _RANGES[name](value))
-    archived = Deal.archived_at.is_not(None) if filters.archived else Deal.archived_at.is_(None)
-    return query.where(archived)
+    return query.where(_archived(filters))
+
+
+_NOT_COMPARED = {"archived", "include_archived"}
+
+
+def _archived(filters: DealFilters) -> ColumnElement[bool]:
+    return archived_condition(
+        Deal.archived_at, archived=filters.archived, include_archived=filters.include_archived
+    )
 
 
 @cache
 def _page_statement(
-    seen: str, filters: tuple[str, ...], archived: bool, sort: str, after: bool
+    seen: str, filters: tuple[str, ...], archived: tuple[bool, bool], sort: str, after: bool
 ) -> Statement:
     column, _ = SORTS[sort.lstrip("-")]
     descending = sort.startswith("-")
@@ -138,7 +147,8 @@ def _page_statement(
             query = query.where(_EQUAL[name] == bindparam(name, type_=PG_UUID()))
         else:
             query = query.where(_RANGES[name](bindparam(name)))
-    query = query.where(Deal.archived_at.is_not(None) if archived else Deal.archived_at.is_(None))
+    only, also = archived
+    query = query.where(archived_condition(Deal.archived_at, archived=only, include_archived=also))
     if after:
         key = tuple_(column, Deal.id)
         start = tuple_(bindparam("after_key", type_=column.type), bindparam("after_id"))
@@ -160,14 +170,17 @@ async def deal_page(
     seen, params = visibility(identity)
     given = {
         name: value
-        for name, value in filters.model_dump(exclude={"archived"}).items()
+        for name, value in filters.model_dump(exclude=_NOT_COMPARED).items()
         if value is not None
     }
+    if filters.updated_since is not None:
+        sort = "updated_at"  # changes are paged through in the order they happened
     name = sort.lstrip("-")
     _, read = SORTS[name]
     if cursor:
         params["after_key"], params["after_id"] = decode_cursor(cursor, read, UUID)
-    statement = _page_statement(seen, tuple(sorted(given)), filters.archived, sort, bool(cursor))
+    archived = (filters.archived, filters.include_archived)
+    statement = _page_statement(seen, tuple(sorted(given)), archived, sort, bool(cursor))
     rows = await reads.rows(statement, **params, **given, limit=limit + 1)
     items = [dict(row) for row in rows[:limit]]
     next_cursor = None

@@ -1,6 +1,15 @@
 """HTTP routers of the gateway's own JSON API; the proxy to the services is `proxy.router`."""
 
-from services.gateway.api import auth, dav, notifications, openapi, people, search
+from services.gateway.api import (
+    auth,
+    dav,
+    events,
+    notifications,
+    openapi,
+    people,
+    search,
+    webhooks,
+)
 
 ROUTERS = [
     auth.router,
@@ -8,5 +17,7 @@ ROUTERS = [
     notifications.router,
     search.router,
     openapi.router,
+    events.router,
+    webhooks.router,
     dav.router,
 ]

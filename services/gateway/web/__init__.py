@@ -5,6 +5,7 @@ from services.gateway.web.admin import departments as admin_departments
 from services.gateway.web.admin import pipelines as admin_pipelines
 from services.gateway.web.admin import teams as admin_teams
 from services.gateway.web.admin import users as admin_users
+from services.gateway.web.admin import webhooks as admin_webhooks
 from services.gateway.web.calendar import activities as calendar
 from services.gateway.web.calendar import awaiting as calendar_awaiting
 from services.gateway.web.calendar import settings as calendar_settings
@@ -41,6 +42,7 @@ ROUTERS = [
     admin_teams.router,
     admin_departments.router,
     admin_pipelines.router,
+    admin_webhooks.router,
     deal_board.router,
     deals.router,
     companies.router,

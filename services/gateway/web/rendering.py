@@ -114,6 +114,7 @@ def navigation(user: User, path: str) -> list[NavItem]:
             ("/admin/teams", _("Sales groups")),
             ("/admin/departments", _("Departments")),
             ("/admin/pipelines", _("Pipelines")),
+            ("/admin/webhooks", _("Webhooks")),
             ("/services", _("Services")),
         ]
     return [

@@ -35,7 +35,16 @@ from services.knowledge.usecases.search import Filters, filtered
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.errors import Invalid, NotFound
-from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.pagination import (
+    Cursor,
+    IncludeArchived,
+    Limit,
+    Page,
+    UpdatedSince,
+    changes,
+    keyset,
+    page_of,
+)
 from shared.text import N_
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
@@ -121,11 +130,14 @@ async def list_documents(
     updated_to: date | None = None,
     unfiled: bool = Query(default=False, description="only documents outside the folders"),
     deal_id: UUID | None = Query(default=None, description="only those attached to this deal"),
+    updated_since: UpdatedSince = None,
+    include_archived: IncludeArchived = False,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[DocumentPublic]:
-    """Documents the caller may read, the latest changed first."""
-    filters = Filters(folder_id, type, tag, owner_id, updated_from, updated_to)
+    """Documents the caller may read, the latest changed first; with `updated_since`, those
+    changed since, the earliest change first."""
+    filters = Filters(folder_id, type, tag, owner_id, updated_from, updated_to, include_archived)
     async with sessions() as session:
         reader = await reader_of(session, identity)
         query = filtered(select(Document), filters).where(readable_documents(reader))
@@ -136,14 +148,24 @@ async def list_documents(
                 DocumentLink.target == "deal", DocumentLink.target_id == deal_id
             )
             query = query.where(Document.id.in_(attached))
-        query = keyset(
-            query,
-            (Document.updated_at, Document.id),
-            cursor=cursor,
-            types=(datetime.fromisoformat, UUID),
-            limit=limit,
-            descending=True,
-        )
+        if updated_since is not None:
+            query = changes(
+                query,
+                Document.updated_at,
+                Document.id,
+                since=updated_since,
+                cursor=cursor,
+                limit=limit,
+            )
+        else:
+            query = keyset(
+                query,
+                (Document.updated_at, Document.id),
+                cursor=cursor,
+                types=(datetime.fromisoformat, UUID),
+                limit=limit,
+                descending=True,
+            )
         rows = list(await session.scalars(query))
         items = [DocumentPublic.of(d, may_edit=reader.may_edit(d), today=_today()) for d in rows]
     return page_of(items, limit, key=lambda item: (item.updated_at.isoformat(), item.id))

@@ -59,11 +59,14 @@ class Filters:
     owner_id: UUID | None = None
     updated_from: date | None = None
     updated_to: date | None = None
+    include_archived: bool = False
 
 
 def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
-    """`query` narrowed to the documents the filters name (archived ones never show)."""
-    conditions: list[ColumnElement[bool]] = [Document.archived_at.is_(None)]
+    """`query` narrowed to the documents the filters name (archived ones only when included)."""
+    conditions: list[ColumnElement[bool]] = (
+        [] if filters.include_archived else [Document.archived_at.is_(None)]
+    )
     if filters.folder_id is not None:
         conditions.append(Document.folder_id == filters.folder_id)
     if filters.type == "page":

@@ -26,7 +26,7 @@ from services.planning.usecases import summary as summaries
 from services.planning.usecases.locks import dates_of
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
-from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
 from shared.schemas import Day
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
@@ -48,9 +48,12 @@ async def list_lines(
     start_date: Day | None = None,
     manager_id: UUID | None = None,
     line_status: Annotated[str | None, Query(alias="status")] = None,
+    updated_since: UpdatedSince = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[LinePublic]:
+    """In the order they were added; with `updated_since`, those changed since, in order of
+    change (a deleted draft is simply gone)."""
     query = select(PlanLine).where(usecases.visible_lines(identity))
     for column, value in (
         (PlanLine.period, period),
@@ -60,16 +63,28 @@ async def list_lines(
     ):
         if value is not None:
             query = query.where(column == value)
-    query = keyset(
-        query,
-        (PlanLine.created_at, PlanLine.id),
-        cursor=cursor,
-        types=(datetime.fromisoformat, UUID),
-        limit=limit,
-    )
+    if updated_since is not None:
+        query = changes(
+            query,
+            PlanLine.updated_at,
+            PlanLine.id,
+            since=updated_since,
+            cursor=cursor,
+            limit=limit,
+        )
+    else:
+        query = keyset(
+            query,
+            (PlanLine.created_at, PlanLine.id),
+            cursor=cursor,
+            types=(datetime.fromisoformat, UUID),
+            limit=limit,
+        )
     async with sessions() as session:
         rows = (await session.scalars(query)).all()
     items = [LinePublic.model_validate(row) for row in rows]
+    if updated_since is not None:
+        return page_of(items, limit, key=lambda line: (line.updated_at.isoformat(), line.id))
     return page_of(items, limit, key=lambda line: (line.created_at.isoformat(), line.id))
 
 
