@@ -24,7 +24,7 @@ class ServiceSettings(BaseSettings):
         ge=6,
         validation_alias="CRM_DATABASE_CONNECTIONS",
         description="the most connections one process opens to PostgreSQL, every pool and "
-        "listener included (default: 20 for a service on its own, 50 for the whole CRM in one "
+        "listener included (default: 20 for a service on its own, 90 for the whole CRM in one "
         "process, shared by its five parts)",
     )
     database_wait_seconds: float = Field(

@@ -83,6 +83,9 @@ SNAPSHOTS: dict[str, Snapshots] = {
             )
         ),
     ),
+    knowledge.POST_TOPIC: Snapshots(
+        "post", _types(knowledge.PostCreated, knowledge.PostEdited), _types(knowledge.PostDeleted)
+    ),
     gateway.USER_TOPIC: Snapshots("user", _types(gateway.UserCreated, gateway.UserUpdated)),
     gateway.DEPARTMENT_TOPIC: Snapshots("department", _types(gateway.DepartmentChanged)),
     gateway.TEAM_TOPIC: Snapshots("team", _types(gateway.TeamChanged)),

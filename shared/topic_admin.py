@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from shared.kafka_security import KafkaSecurity
 from shared.topics import Topic, declared_topics
@@ -82,13 +82,16 @@ async def apply_topics(
 async def _apply(admin: Any, wanted: Sequence[Topic], *, dry_run: bool) -> list[Change]:
     existing = set(await admin.list_topics())
     missing = [topic for topic in wanted if topic.name not in existing]
+    if missing and not dry_run:
+        answer = await admin.create_topics([_new_topic(topic) for topic in missing])
+        # The broker's list may lag behind its controller: a topic it did not list can exist.
+        existing |= _already_there(answer)
+        missing = [topic for topic in missing if topic.name not in existing]
     present = [topic for topic in wanted if topic.name in existing]
     changes = [
         Change(t.name, "create", f"{t.partitions} partitions, {t.replicas} replicas")
         for t in missing
     ]
-    if missing and not dry_run:
-        await admin.create_topics([_new_topic(topic) for topic in missing])
     if not present:
         return changes
     shapes = {
@@ -141,6 +144,18 @@ async def _apply(admin: Any, wanted: Sequence[Topic], *, dry_run: bool) -> list[
                 [ConfigResource(ConfigResourceType.TOPIC, resource.name, declared)]
             )
     return changes
+
+
+def _already_there(answer: Any) -> set[str]:
+    """The topics the broker refused to create because they exist; raise on any other refusal
+    (aiokafka returns them instead of raising)."""
+    there = set()
+    for topic, code, *message in answer.topic_errors:
+        if code == TopicAlreadyExistsError.errno:
+            there.add(topic)
+        elif code:
+            raise for_code(code)(f"{topic}: {message[0] if message else ''}")
+    return there
 
 
 async def _settled(admin: Any, wanted: Sequence[Topic], timeout: float = 60.0) -> None:

@@ -85,7 +85,7 @@ def create_app(
     """The gateway; without `backends` it calls the services at the URLs in its settings."""
     mailer = Mailer(settings)
     own = combined(handlers(mailer), request_handlers(mailer), feed_handlers(mailer))
-    spec = dataclasses.replace(SPEC, handlers={**own, **webhooks.handlers(own)})
+    spec = dataclasses.replace(SPEC, handlers=webhooks.handlers(own))
     app = create_service_app(spec, settings, bus, running=serving)
     app.state.settings = settings
     app.state.first_administrator = None

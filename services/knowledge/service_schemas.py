@@ -7,9 +7,9 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from services.knowledge.domain import forms
-from services.knowledge.domain.forms import FieldType
 from services.knowledge.domain.lifecycle import Status
 from services.knowledge.schemas import Principals
+from shared.contracts.knowledge import FieldType
 from shared.schemas import Strict
 
 Text = Annotated[str, Field(max_length=5000)]

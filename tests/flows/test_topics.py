@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from services import cli
 from shared.kafka_security import KafkaSecurity
 from shared.testing.kafka import KafkaBroker
+from shared.testing.waiting import eventually
 from shared.topic_admin import _configs, apply_topics
 from shared.topics import declared_topics
 
@@ -31,6 +32,11 @@ async def test_apply_creates_every_declared_topic_then_finds_nothing_to_do(
                 NewTopic(company, 5, 1),
             ]
         )
+
+        async def made() -> bool:  # the broker lists a new topic a moment after it is made
+            return {deal, company} <= set(await admin.list_topics())
+
+        await eventually(made, timeout=30)
 
         changes = await apply_topics(
             kafka.bootstrap_servers,

@@ -6,39 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, get_args
 from uuid import UUID
 
+from shared.contracts.knowledge import FieldType
 from shared.text import N_
 
-FieldType = Literal[
-    "text",
-    "number",
-    "money",
-    "date",
-    "boolean",
-    "select",
-    "user",
-    "document",
-    "file",
-    "company",
-    "contact",
-    "deal",
-]
-FIELD_TYPES: tuple[FieldType, ...] = (
-    "text",
-    "number",
-    "money",
-    "date",
-    "boolean",
-    "select",
-    "user",
-    "document",
-    "file",
-    "company",
-    "contact",
-    "deal",
-)
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 REFERENCES = ("company", "contact", "deal")  # records of the deals service
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_FIELDS = 40
