@@ -73,16 +73,24 @@ async def test_an_outcome_report_reaches_the_deal_timeline_across_processes(
             await deals.post("/api/deals", json={"title": "Suwnica", "company_id": company["id"]})
         ).json()
         start = datetime.now(UTC) - timedelta(hours=1)
-        activity = await calendar.post(
-            "/api/activities",
-            json={
-                "kind": "meeting",
-                "title": "Prezentacja suwnicy",
-                "start": start.isoformat(),
-                "end": (start + timedelta(minutes=45)).isoformat(),
-                "deal_id": deal["id"],
-            },
-        )
+
+        async def planned() -> httpx.Response | None:
+            """The meeting, once the calendar has heard of the deal (a link to a deal it has
+            not heard of is refused as if there were none)."""
+            answer = await calendar.post(
+                "/api/activities",
+                json={
+                    "kind": "meeting",
+                    "title": "Prezentacja suwnicy",
+                    "start": start.isoformat(),
+                    "end": (start + timedelta(minutes=45)).isoformat(),
+                    "deal_id": deal["id"],
+                },
+            )
+            return None if answer.status_code == 422 and "deal_id" in answer.text else answer
+
+        activity = await eventually(planned, timeout=30, interval=0.1)
+        assert activity is not None
         assert activity.status_code == 201, activity.text
         url = f"/api/activities/{activity.json()['id']}"
 

@@ -311,13 +311,13 @@ async def run_job(
         importer = await _importer(context, job.record_type)
         await _import_all(context, job.id, importer, tally, first=job.processed)
     except asyncio.CancelledError:  # the service is stopping: say so rather than run forever
-        await _end(sessions, job.id, tally, "interrupted", INTERRUPTED)
+        await _end(sessions, job.id, "interrupted", INTERRUPTED)
         raise
     except Exception as error:
         log.exception("import %s failed", job.id)
-        await _end(sessions, job.id, tally, "failed", f"{type(error).__name__}: {error}")
+        await _end(sessions, job.id, "failed", f"{type(error).__name__}: {error}")
     else:
-        await _end(sessions, job.id, tally, "done", None)
+        await _end(sessions, job.id, "done", None)
     finally:
         with contextlib.suppress(Exception):
             await lock.release()
@@ -393,11 +393,10 @@ async def _write(
     tally.add(batch)
 
 
-async def _end(
-    sessions: SessionFactory, job_id: UUID, tally: Tally, status: str, error: str | None
-) -> None:
+async def _end(sessions: SessionFactory, job_id: UUID, status: str, error: str | None) -> None:
+    """The job's end; its counts are those written with its last committed batch (a stop while
+    a batch commits may leave the batch committed and not yet added to the tally here)."""
     values: dict[str, Any] = {
-        **tally.counts(),
         "status": status,
         "error": error,
         "finished_at": func.now(),
