@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench kafka-start kafka-stop clean
+.PHONY: run test lint format bench rehearsal kafka-start kafka-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: $(STAMP)  ## benchmarks; each prints its ratio to a baseline measured in 
 	$(BIN)/python -m bench.plan_summary
 	$(BIN)/python -m bench.csv_import
 	$(BIN)/python -m bench.desk
+
+# Two replicas of every service and two gateways on a real Kafka, faults under load (a few
+# minutes; not part of `make test`). docs/scaling.md says what it prints.
+rehearsal: $(STAMP)
+	$(BIN)/python -m bench.scale_out
 
 kafka-start: $(STAMP)
 	CRM_PYTHON=$(BIN)/python deploy/local/kafka start

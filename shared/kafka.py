@@ -16,7 +16,7 @@ from shared.bus import Message
 from shared.consumer import Consumer, Dead
 from shared.events import BINARY_PREFIX, CLOUDEVENTS_JSON, DLQ_SUFFIX, binary_attributes
 from shared.kafka_security import KafkaSecurity
-from shared.metrics import EVENTS_DEAD
+from shared.metrics import EVENTS_DEAD, PARTITIONS_HELD
 from shared.topic_admin import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class KafkaBus:
             auto_offset_reset="earliest",
             # Offsets are committed by `OffsetCommits`, after the handler, in the background.
             ack_policy=AckPolicy.MANUAL,
-            listener=_CommitBeforeRebalance(self._offsets),
+            listener=_CommitBeforeRebalance(self._offsets, consumer.name),
         )
 
         async def handle(_: bytes) -> None:
@@ -190,13 +190,16 @@ class OffsetCommits:
 
 
 class _CommitBeforeRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Commit what was handled before partitions go to another consumer of the group."""
+    """Commit what was handled before partitions go to another consumer of the group; count the
+    partitions held (`crm_consumer_partitions`: how the group's work is shared)."""
 
-    def __init__(self, offsets: OffsetCommits) -> None:
+    def __init__(self, offsets: OffsetCommits, consumer: str) -> None:
         self._offsets = offsets
+        self._held = PARTITIONS_HELD.labels(consumer)
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         await self._offsets.commit()
+        self._held.set(0)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        pass
+        self._held.set(len(assigned))

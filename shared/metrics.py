@@ -18,6 +18,16 @@ EVENTS_DUPLICATE = Counter(
 EVENTS_DEAD = Counter(
     "crm_events_dead_lettered_total", "Messages sent to a dead-letter topic", ["consumer", "topic"]
 )
+ALARMS_FIRED = Counter(
+    "crm_alarms_fired_total",
+    "Alarms (reminders, outcome prompts) fired by this process's calendar scheduler",
+    ["kind"],
+)
+PARTITIONS_HELD = Gauge(
+    "crm_consumer_partitions",
+    "Partitions this process's consumer holds now in its group's assignment",
+    ["consumer"],
+)
 BUS_UP = Gauge(
     "crm_bus_up",
     "1 while the service's event bus (Kafka) answers, 0 while it does not",

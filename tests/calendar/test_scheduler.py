@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text, update
 from services.calendar.tables import Alarm
 from services.calendar.usecases.alarms import Scheduler, fire_due
 from shared.db import new_engine, new_session_factory
+from shared.metrics import ALARMS_FIRED
 from shared.postgres import async_url
 from shared.testing.waiting import eventually
 from tests.calendar.conftest import Calendar, Hire, group
@@ -97,6 +98,21 @@ async def test_concurrent_claims_never_overlap(calendar: Calendar, hire: Hire) -
     reminders = await calendar.events("crm.activity.reminder_due.v1")
     assert len({r["reminder_id"] for r in reminders}) == len(reminders) == 200
     assert sum(claimed) <= 200  # the service's own scheduler may have taken some
+
+
+async def test_the_reminders_a_process_fires_are_counted_once_each(
+    calendar: Calendar, hire: Hire
+) -> None:
+    """`crm_alarms_fired_total` says how many alarms this process's scheduler fired: with two
+    replicas it shows that both fire."""
+    anna = await hire("manager", group())
+    before = ALARMS_FIRED.labels("reminder")._value.get()
+    for _ in range(3):
+        await calendar.call(anna, "POST", "/api/activities", json=call(reminders=[5, 60]))
+    await _make_due(calendar)
+    await _settled(calendar)
+
+    assert ALARMS_FIRED.labels("reminder")._value.get() - before == 6
 
 
 async def test_a_series_is_reminded_of_each_occurrence_in_turn(

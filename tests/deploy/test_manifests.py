@@ -91,9 +91,19 @@ class Cluster:
 
     objects: list[Doc]
     secret: Doc
+    # Applied on their own: the policies of Kafka's and PostgreSQL's namespaces, KEDA's objects.
+    data_access: list[Doc] = field(default_factory=list)
+    keda: list[Doc] = field(default_factory=list)
 
     def all(self) -> list[Doc]:
         return [*self.objects, self.secret]
+
+
+def resources_of(directory: Path) -> list[Doc]:
+    (listing,) = load_documents(directory / "kustomization.yaml")
+    return [
+        doc for resource in listing["resources"] for doc in load_documents(directory / resource)
+    ]
 
 
 def load_cluster() -> Cluster:
@@ -101,7 +111,7 @@ def load_cluster() -> Cluster:
         doc for resource in kustomization()["resources"] for doc in load_documents(K8S / resource)
     ]
     (secret,) = load_documents(SECRET_EXAMPLE)
-    return Cluster(objects, secret)
+    return Cluster(objects, secret, resources_of(K8S / "data-access"), resources_of(K8S / "keda"))
 
 
 def load_compose() -> Doc:
@@ -486,6 +496,236 @@ def docker_ignores(path: str, patterns: list[str]) -> bool:
     return ignored
 
 
+# --- network policies and KEDA ----------------------------------------------------------------
+
+NAMESPACE = "contentum-crm"
+CRM_PODS = {"app.kubernetes.io/part-of": "contentum-crm"}
+POLICY_TYPES = {"Ingress", "Egress"}
+PEER_KEYS = {"podSelector", "namespaceSelector", "ipBlock"}
+# What KEDA's kafka scaler reads (keda.sh/docs/2.16/scalers/apache-kafka); values are strings.
+KAFKA_SCALER_KEYS = {
+    "bootstrapServers",
+    "consumerGroup",
+    "topic",
+    "lagThreshold",
+    "activationLagThreshold",
+    "offsetResetPolicy",
+    "allowIdleConsumers",
+    "excludePersistentLag",
+    "scaleToZeroOnInvalidOffset",
+    "limitToPartitionsWithLag",
+    "partitionLimitation",
+    "version",
+    "sasl",
+    "tls",
+}
+
+
+def selects(selector: Doc, labels: dict[str, str]) -> bool:
+    """Whether a label selector (matchLabels only, as these manifests use) picks `labels`."""
+    wanted = selector.get("matchLabels") or {}
+    return not selector.get("matchExpressions") and all(
+        labels.get(k) == v for k, v in wanted.items()
+    )
+
+
+def pod_labels(workload: Doc) -> dict[str, str]:
+    labels: dict[str, str] = workload["spec"]["template"]["metadata"].get("labels", {})
+    return labels
+
+
+def network_policy_shape_problems(policy: Doc) -> list[str]:
+    """What the API server would refuse, or a rule that silently allows everybody."""
+    name = policy.get("metadata", {}).get("name", "?")
+    problems = []
+    if policy.get("apiVersion") != "networking.k8s.io/v1":
+        problems.append(f"NetworkPolicy {name}: apiVersion {policy.get('apiVersion')}")
+    spec = policy.get("spec") or {}
+    if "podSelector" not in spec:
+        problems.append(f"NetworkPolicy {name}: no podSelector (use {{}} for every pod)")
+    if not set(spec.get("policyTypes") or []) <= POLICY_TYPES or not spec.get("policyTypes"):
+        problems.append(f"NetworkPolicy {name}: policyTypes {spec.get('policyTypes')}")
+    for rule in spec.get("ingress") or []:
+        if set(rule) - {"from", "ports"}:
+            problems.append(
+                f"NetworkPolicy {name}: unknown rule keys {set(rule) - {'from', 'ports'}}"
+            )
+        for peer in rule.get("from") or []:
+            if not peer or set(peer) - PEER_KEYS:
+                problems.append(f"NetworkPolicy {name}: a peer {peer} is not a selector")
+        for port in rule.get("ports") or []:
+            if port.get("protocol", "TCP") not in ("TCP", "UDP", "SCTP") or "port" not in port:
+                problems.append(f"NetworkPolicy {name}: port {port}")
+    return problems
+
+
+def ingress_to(policies: list[Doc], labels: dict[str, str]) -> tuple[bool, list[Doc]]:
+    """Whether some policy isolates pods with `labels` for ingress, and the rules letting in."""
+    chosen = [p for p in policies if selects(p["spec"]["podSelector"], labels)]
+    isolated = any("Ingress" in p["spec"].get("policyTypes", []) for p in chosen)
+    return isolated, [rule for p in chosen for rule in p["spec"].get("ingress") or []]
+
+
+def is_monitoring(peer: Doc) -> bool:
+    names = (peer.get("namespaceSelector") or {}).get("matchLabels") or {}
+    return names.get("kubernetes.io/metadata.name") == "monitoring" and "podSelector" in peer
+
+
+def network_policy_problems(cluster: Cluster) -> list[str]:
+    """In the CRM's namespace everything is refused unless allowed; the gateway is open on its
+    port; each backend only to the gateway's pods (and Prometheus), on the port it serves."""
+    policies = of_kind(cluster.objects, "NetworkPolicy")
+    problems = [p for policy in policies for p in network_policy_shape_problems(policy)]
+    if not any(
+        p["spec"].get("podSelector") == {} and not p["spec"].get("ingress") for p in policies
+    ):
+        problems.append("no default policy refusing ingress to every pod")
+    gateway = [
+        d for d in of_kind(cluster.objects, "Deployment") if d["metadata"]["name"] == "gateway"
+    ]
+    gateway_labels = pod_labels(gateway[0]) if gateway else {}
+    for deployment in of_kind(cluster.objects, "Deployment"):
+        name = deployment["metadata"]["name"]
+        (container,) = crm_containers(deployment)
+        port = listening_port(container["args"])
+        isolated, rules = ingress_to(policies, pod_labels(deployment))
+        if not isolated:
+            problems.append(f"{name}: no policy isolates its pods")
+        for rule in rules:
+            ports = {resolve_port(container, p["port"]) for p in rule.get("ports") or []}
+            if ports != {port}:
+                problems.append(f"{name}: a rule lets in ports {ports or 'all'}, it serves {port}")
+            if name == "gateway":
+                continue
+            peers = rule.get("from")
+            if not peers:
+                problems.append(f"{name}: a rule lets everybody in")
+            for peer in peers or []:
+                from_gateway = set(peer) == {"podSelector"} and selects(
+                    peer["podSelector"], gateway_labels
+                )
+                if not (from_gateway or is_monitoring(peer)):
+                    problems.append(f"{name}: lets in {peer}, not the gateway")
+        if name != "gateway" and not any(
+            set(peer) == {"podSelector"} and selects(peer["podSelector"], gateway_labels)
+            for rule in rules
+            for peer in rule.get("from") or []
+        ):
+            problems.append(f"{name}: the gateway cannot reach it")
+        if name == "gateway" and not any(not rule.get("from") for rule in rules):
+            problems.append("the gateway is not open to the ingress")
+    return problems
+
+
+def data_access_problems(cluster: Cluster) -> list[str]:
+    """Kafka (where KAFKA_BOOTSTRAP_SERVERS points) and PostgreSQL (the port of the databases'
+    URLs) accept their clients' port only from the CRM's pods, every CRM workload included."""
+    (config_map,) = of_kind(cluster.objects, "ConfigMap")
+    bootstrap = urlsplit("//" + config_map["data"]["KAFKA_BOOTSTRAP_SERVERS"].split(",")[0])
+    kafka_namespace = (bootstrap.hostname or "").split(".")[1]
+    database_ports = {
+        urlsplit(value).port
+        for key, value in secret_values(cluster.secret).items()
+        if key.endswith("_DATABASE_URL")
+    }
+    expected = {
+        "kafka": (kafka_namespace, {bootstrap.port}),
+        "postgres": ("postgres", database_ports),
+    }
+    problems = []
+    policies = of_kind(cluster.data_access, "NetworkPolicy")
+    problems += [p for policy in policies for p in network_policy_shape_problems(policy)]
+    crm_workloads = [w for kind in ("Deployment", "Job") for w in of_kind(cluster.objects, kind)]
+    for what, (namespace, ports) in expected.items():
+        mine = [p for p in policies if p["metadata"].get("namespace") == namespace]
+        mine = [p for p in mine if what in p["metadata"]["name"]]
+        if not mine:
+            problems.append(f"{what}: no policy in the namespace {namespace}")
+            continue
+        rules = [rule for p in mine for rule in p["spec"].get("ingress") or []]
+        for port in ports:
+            letting = [
+                rule
+                for rule in rules
+                if not rule.get("ports") or port in {p["port"] for p in rule["ports"]}
+            ]
+            crm_peers = []
+            for rule in letting:
+                for peer in rule.get("from") or [{}]:
+                    names = (peer.get("namespaceSelector") or {}).get("matchLabels") or {}
+                    same_namespace = set(peer) == {"podSelector"}
+                    if names.get("kubernetes.io/metadata.name") == NAMESPACE:
+                        crm_peers.append(peer)
+                        if not selects(peer.get("podSelector") or {}, CRM_PODS):
+                            problems.append(f"{what}: lets in other pods of {NAMESPACE}")
+                    elif not (same_namespace or names.get("kubernetes.io/metadata.name") == "keda"):
+                        problems.append(f"{what}: port {port} open to {peer or 'everybody'}")
+            reached = [
+                w["metadata"]["name"]
+                for w in crm_workloads
+                if any(selects(peer.get("podSelector") or {}, pod_labels(w)) for peer in crm_peers)
+            ]
+            if what == "kafka":  # the migration Job does not use Kafka
+                crm_workloads_here = [w for w in crm_workloads if w["kind"] == "Deployment"]
+            else:
+                crm_workloads_here = crm_workloads
+            missing = {w["metadata"]["name"] for w in crm_workloads_here} - set(reached)
+            if missing:
+                problems.append(f"{what}: port {port} refuses {sorted(missing)}")
+    return problems
+
+
+def keda_problems(cluster: Cluster) -> list[str]:
+    """A ScaledObject on consumer lag for each consuming backend, as KEDA reads it: its
+    Deployment, its consumer group, the configured brokers, string metadata, two replicas at
+    least, and no other autoscaler on the same Deployment."""
+    (config_map,) = of_kind(cluster.objects, "ConfigMap")
+    problems = []
+    consuming = {name for name in BACKENDS if SERVICES[name].spec.handlers}
+    scaled: dict[str, Doc] = {}
+    for obj in cluster.keda:
+        name = obj.get("metadata", {}).get("name", "?")
+        if obj.get("apiVersion") != "keda.sh/v1alpha1" or obj.get("kind") != "ScaledObject":
+            problems.append(
+                f"{name}: {obj.get('apiVersion')} {obj.get('kind')}, not a ScaledObject"
+            )
+            continue
+        spec = obj["spec"]
+        target = spec.get("scaleTargetRef") or {}
+        deployments = named(cluster.objects, "Deployment", target.get("name", ""))
+        if target.get("kind", "Deployment") != "Deployment" or not deployments:
+            problems.append(f"{name}: scales {target}, which is not deployed")
+            continue
+        (container,) = crm_containers(deployments[0])
+        service = served(container["args"]) or "?"
+        scaled[service] = obj
+        low, high = spec.get("minReplicaCount", 0), spec.get("maxReplicaCount", 100)
+        if not (isinstance(low, int) and isinstance(high, int) and 2 <= low <= high):
+            problems.append(f"{name}: replicas {low}..{high}, expected 2 at least")
+        for trigger in spec.get("triggers") or []:
+            if trigger.get("type") != "kafka":
+                continue
+            metadata = trigger.get("metadata") or {}
+            if unknown := set(metadata) - KAFKA_SCALER_KEYS:
+                problems.append(f"{name}: the kafka scaler reads no {sorted(unknown)}")
+            if not all(isinstance(value, str) for value in metadata.values()):
+                problems.append(f"{name}: trigger metadata values must be strings")
+            if metadata.get("consumerGroup") != service:
+                problems.append(f"{name}: group {metadata.get('consumerGroup')}, not {service}")
+            if metadata.get("bootstrapServers") != config_map["data"]["KAFKA_BOOTSTRAP_SERVERS"]:
+                problems.append(f"{name}: brokers other than KAFKA_BOOTSTRAP_SERVERS")
+            if not str(metadata.get("lagThreshold", "")).isdigit():
+                problems.append(f"{name}: no lagThreshold")
+        if not any(t.get("type") == "kafka" for t in spec.get("triggers") or []):
+            problems.append(f"{name}: no kafka trigger")
+        for hpa in of_kind(cluster.objects, "HorizontalPodAutoscaler"):
+            if hpa["spec"]["scaleTargetRef"].get("name") == target.get("name"):
+                problems.append(f"{name}: the HPA {hpa['metadata']['name']} scales it too")
+    for service in sorted(consuming - set(scaled)):
+        problems.append(f"{service}: no ScaledObject on its consumer lag")
+    return problems
+
+
 # --- fixtures -------------------------------------------------------------------------------
 
 
@@ -584,6 +824,21 @@ def test_the_gateway_has_a_disruption_budget_and_an_autoscaler(cluster: Cluster)
         "name": "gateway",
     }
     assert autoscaler["spec"]["minReplicas"] >= 2
+
+
+def test_the_namespace_refuses_what_it_does_not_allow_and_backends_hear_only_the_gateway(
+    cluster: Cluster,
+) -> None:
+    assert of_kind(cluster.objects, "NetworkPolicy")
+    assert network_policy_problems(cluster) == []
+
+
+def test_kafka_and_postgresql_accept_only_the_crms_pods(cluster: Cluster) -> None:
+    assert data_access_problems(cluster) == []
+
+
+def test_consuming_services_can_scale_on_their_consumer_lag_with_keda(cluster: Cluster) -> None:
+    assert keda_problems(cluster) == []
 
 
 def test_the_example_ingress_exposes_only_the_gateway(cluster: Cluster) -> None:
@@ -791,6 +1046,47 @@ def _compose_unknown_variable(_: Cluster, compose: Doc) -> None:
     compose["services"]["calendar"]["environment"]["CALENDAR_DB_URL"] = "postgresql://x"
 
 
+def _backend_open_to_all(cluster: Cluster, _: Doc) -> None:
+    (policy,) = named(cluster.objects, "NetworkPolicy", "backends-from-the-gateway")
+    del policy["spec"]["ingress"][0]["from"]
+
+
+def _backend_from_another_pod(cluster: Cluster, _: Doc) -> None:
+    (policy,) = named(cluster.objects, "NetworkPolicy", "backends-from-the-gateway")
+    policy["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"] = {"app": "other"}
+
+
+def _no_default_deny(cluster: Cluster, _: Doc) -> None:
+    cluster.objects.remove(named(cluster.objects, "NetworkPolicy", "default-deny-ingress")[0])
+
+
+def _kafka_open_to_another_namespace(cluster: Cluster, _: Doc) -> None:
+    (policy,) = named(cluster.data_access, "NetworkPolicy", "kafka-from-the-crm")
+    policy["spec"]["ingress"][0]["from"].append({"namespaceSelector": {}})
+
+
+def _postgres_refusing_the_job(cluster: Cluster, _: Doc) -> None:
+    (policy,) = named(cluster.data_access, "NetworkPolicy", "postgres-from-the-crm")
+    peer = policy["spec"]["ingress"][0]["from"][0]
+    peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"] = "backend"
+
+
+def _scaled_group_misnamed(cluster: Cluster, _: Doc) -> None:
+    cluster.keda[0]["spec"]["triggers"][0]["metadata"]["consumerGroup"] = "crm"
+
+
+def _scaled_threshold_a_number(cluster: Cluster, _: Doc) -> None:
+    cluster.keda[0]["spec"]["triggers"][0]["metadata"]["lagThreshold"] = 100
+
+
+def _scaled_and_an_hpa(cluster: Cluster, _: Doc) -> None:
+    (hpa,) = named(cluster.objects, "HorizontalPodAutoscaler", "gateway")
+    twin = copy.deepcopy(hpa)
+    twin["metadata"]["name"] = "planning"
+    twin["spec"]["scaleTargetRef"]["name"] = "planning"
+    cluster.objects.append(twin)
+
+
 Breakage = Callable[[Cluster, Doc], None]
 
 
@@ -809,6 +1105,14 @@ Breakage = Callable[[Cluster, Doc], None]
         (_compose_renamed, compose_problems),
         (_compose_no_secret, compose_problems),
         (_compose_unknown_variable, compose_problems),
+        (_backend_open_to_all, network_policy_problems),
+        (_backend_from_another_pod, network_policy_problems),
+        (_no_default_deny, network_policy_problems),
+        (_kafka_open_to_another_namespace, data_access_problems),
+        (_postgres_refusing_the_job, data_access_problems),
+        (_scaled_group_misnamed, keda_problems),
+        (_scaled_threshold_a_number, keda_problems),
+        (_scaled_and_an_hpa, keda_problems),
     ],
     ids=lambda value: getattr(value, "__name__", "").strip("_"),
 )

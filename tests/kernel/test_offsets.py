@@ -6,7 +6,8 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError
 
-from shared.kafka import OffsetCommits
+from shared.kafka import OffsetCommits, _CommitBeforeRebalance
+from shared.metrics import PARTITIONS_HELD
 
 
 @dataclass
@@ -46,3 +47,19 @@ async def test_a_commit_a_rebalance_refused_is_left_to_the_inbox() -> None:
     await offsets.commit()  # logged, not raised: the messages may come again
 
     assert consumer.commits == []
+
+
+async def test_a_rebalance_commits_what_was_handled_and_counts_the_partitions_held() -> None:
+    offsets, consumer = OffsetCommits(), Consumer()
+    listener = _CommitBeforeRebalance(offsets, "planning")
+    held = PARTITIONS_HELD.labels("planning")
+    partitions = {TopicPartition("crm.deals.company", p) for p in range(3)}
+
+    await listener.on_partitions_assigned(partitions)
+    assert held._value.get() == 3
+    offsets.handled(consumer, Record("crm.deals.company", 0, 4))
+    await listener.on_partitions_revoked(partitions)
+
+    assert held._value.get() == 0
+    [sent] = consumer.commits
+    assert {tp.partition: meta.offset for tp, meta in sent.items()} == {0: 5}

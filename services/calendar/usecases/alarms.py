@@ -20,6 +20,7 @@ from services.calendar.tables import Activity, Alarm, Member, Team
 from shared.contracts.calendar import ActivityOutcomeOverdue, ActivityReminderDue
 from shared.db import SessionFactory, unit_of_work
 from shared.events import new_event
+from shared.metrics import ALARMS_FIRED
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,8 @@ async def fire_due(sessions: SessionFactory, escalation_hours: float | None = No
         for alarm, activity in rows:
             alarm.fired_at = now
             await _fire(session, alarm, activity, now, escalation_hours)
+    for alarm, _ in rows:  # counted once committed: which replica fires how many
+        ALARMS_FIRED.labels(alarm.kind).inc()
     return len(rows)
 
 
