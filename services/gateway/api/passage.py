@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.gateway.api.proxy import DOT_SEGMENTS, HOP_BY_HOP
+from services.gateway.api.proxy import HOP_BY_HOP, has_dot_segments
 from services.gateway.backends import Backends
 from services.gateway.domain.routing import may_use, owner_of
 from services.gateway.identity import SESSION_COOKIE, identity_signed, user_of_token
@@ -83,11 +83,7 @@ class InProcessPassage:
         backends: Backends = self.gateway.state.backends
         backend = backends.app_of(service) if service else None
         token = _token(scope["headers"]) if backend else None
-        if (
-            not token
-            or path.startswith("/api/calendar/feeds/")
-            or DOT_SEGMENTS & set(path.split("/"))
-        ):
+        if not token or path.startswith("/api/calendar/feeds/") or has_dot_segments(path):
             await self.app(scope, receive, send)
             return
         state = self.gateway.state

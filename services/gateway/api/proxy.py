@@ -40,6 +40,10 @@ _SAFE = "/%:@!$&'()*+,;=-._~"
 DOT_SEGMENTS = frozenset({".", ".."})
 
 
+def has_dot_segments(path: str) -> bool:
+    return not DOT_SEGMENTS.isdisjoint(path.split("/"))
+
+
 def forwardable(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
 
@@ -80,7 +84,7 @@ async def calendar_feed(token: str, request: Request) -> Response:
 )
 async def forward(path: str, request: Request, user: CurrentUser) -> Response:
     service = owner_of(path)
-    if service is None or DOT_SEGMENTS & set(path.split("/")):
+    if service is None or has_dot_segments(path):
         return JSONResponse({"detail": f"no API at /api/{path}"}, status_code=404)
     if not may_use(user.role, path):
         return JSONResponse(
