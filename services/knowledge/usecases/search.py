@@ -134,7 +134,7 @@ class Prepared:
 
 def _prepare(text: str) -> Prepared:
     words = query_words(text, language.query_lexemes)
-    return Prepared(words, marker_of(words) if words else None)
+    return Prepared(words, _marker(words) if words else None)
 
 
 async def prepared(text: str) -> Prepared:
@@ -196,7 +196,7 @@ async def search(
     return Found(hits, next_cursor)
 
 
-def marker_of(words: list[QueryWord]) -> Matcher | None:
+def _marker(words: list[QueryWord]) -> Matcher | None:
     """A matcher of every form the query's words may take in a text (for marking them)."""
     forms: set[str] = set()
     for word in words:
