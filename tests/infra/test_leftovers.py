@@ -6,16 +6,26 @@ from pathlib import Path
 
 from shared.testing.processes import processes_mentioning
 
+SLEEPER = "import time; print('up', flush=True); time.sleep(60)"
+
 
 def test_a_process_naming_a_directory_of_the_session_is_found_until_it_ends(
     tmp_path: Path,
 ) -> None:
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(tmp_path)])
+    # Popen returns once exec has begun, a moment before the kernel shows the new command
+    # line; the sleeper's first line says it is running under the command line it was given.
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", SLEEPER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     try:
+        assert sleeper.stdout is not None
+        assert sleeper.stdout.readline() == "up\n"
         found = processes_mentioning([tmp_path])
     finally:
         sleeper.kill()
         sleeper.wait()
+        if sleeper.stdout is not None:
+            sleeper.stdout.close()
 
     assert [pid for pid, _ in found] == [sleeper.pid]
     assert processes_mentioning([tmp_path]) == []
