@@ -528,16 +528,22 @@ PG_STOP = (
 )
 
 
-def timed_start(args: list[str], url: str, log: Path, env: dict[str, str]) -> float:
-    """Seconds from spawning `python <args>` to its /healthz answering; then it is stopped."""
+def timed_start(
+    args: list[str], url: str, log: Path, env: dict[str, str], *, ready: str | None = None
+) -> tuple[float, float]:
+    """Seconds from spawning `python <args>` to its /healthz answering, and to `ready` answering
+    too (the same moment without it); then it is stopped."""
     with log.open("ab") as output:
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, *args], stdout=output, stderr=subprocess.STDOUT, env=env
         )
         try:
-            wait_for(url + "/healthz", process, timeout=120)
-            return time.perf_counter() - started
+            alive = wait_for(url + "/healthz", process, timeout=120)
+            if ready is None:
+                return alive, alive
+            wait_for(url + ready, process, timeout=120)
+            return alive, time.perf_counter() - started
         finally:
             process.terminate()
             process.wait(30)
@@ -550,12 +556,20 @@ def pg_run(script: str, data: Path) -> float:
 
 
 def startup(args: argparse.Namespace, scratch: Path, bare_dsn: str) -> None:
-    """`crm run`'s second start against a PostgreSQL start plus a bare uvicorn start."""
+    """`crm run`'s second start against a PostgreSQL start plus a bare uvicorn start.
+
+    `crm run` answers /healthz while it loads (`services.starting`); the target is on that, and
+    the time until it is ready (/readyz: every app started) is printed beside it, with its ratio.
+    Both run with bytecode caching on (a second start reads what the first one wrote), whatever
+    this shell's PYTHONDONTWRITEBYTECODE says, the caches kept under the scratch directory.
+    """
     data = scratch / "start-pg"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    cached = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    cached["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
     env = {
-        **os.environ,
+        **cached,
         "DATABASE_URL": "",
         "CRM_IDENTITY_SECRET": secrets.token_urlsafe(32),
         "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
@@ -564,28 +578,36 @@ def startup(args: argparse.Namespace, scratch: Path, bare_dsn: str) -> None:
     }
     crm = ["-m", "services.cli", "run", "--port", str(port), "--data-dir", str(data)]
     log = scratch / "start.log"
-    first = timed_start(crm, url, log, env)
+    first, first_ready = timed_start(crm, url, log, env, ready="/readyz")
     pg_run(PG_STOP, data)
-    print(f"\nstart-up (first start {first:.2f} s), seconds:", flush=True)
+    print(
+        f"\nstart-up (first start: /healthz {first:.2f} s, ready {first_ready:.2f} s), seconds:",
+        flush=True,
+    )
     bare_port = free_port()
     bare = ["-m", "bench.bare_api", "--port", str(bare_port), "--dsn", bare_dsn]
-    ratios = []
+    timed_start(bare, f"http://127.0.0.1:{bare_port}", log, cached)  # its bytecode written
+    ratios, ready_ratios = [], []
     for n in range(1, args.starts + 1):
         load_before = os.getloadavg()[0]
-        crm_s = timed_start(crm, url, log, env)
+        crm_s, ready_s = timed_start(crm, url, log, env, ready="/readyz")
         pg_run(PG_STOP, data)  # whatever the stopped process left running
         pg_s = pg_run(PG_START, data)
         pg_run(PG_STOP, data)
-        bare_s = timed_start(bare, f"http://127.0.0.1:{bare_port}", log, dict(os.environ))
+        bare_s, _ = timed_start(bare, f"http://127.0.0.1:{bare_port}", log, cached)
         ratios.append(crm_s / (pg_s + bare_s))
+        ready_ratios.append(ready_s / (pg_s + bare_s))
         print(
-            f"  {n}: crm run {crm_s:.2f}   PostgreSQL {pg_s:.2f} + bare uvicorn {bare_s:.2f}"
-            f"   ratio {ratios[-1]:.2f} (load {load_before:.1f})",
+            f"  {n}: crm run /healthz {crm_s:.2f} (ready {ready_s:.2f})   PostgreSQL {pg_s:.2f}"
+            f" + bare uvicorn {bare_s:.2f}   ratio {ratios[-1]:.2f} (ready {ready_ratios[-1]:.2f})"
+            f" (load {load_before:.1f})",
             flush=True,
         )
     verdict = "PASS" if max(ratios) <= START_TARGET else "FAIL"
     print(
-        f"  crm run's second start / (PostgreSQL + bare uvicorn): target <= {START_TARGET}  {verdict}"
+        f"  crm run's second start to /healthz / (PostgreSQL + bare uvicorn): "
+        f"target <= {START_TARGET}  {verdict}; to ready (no target): "
+        + " / ".join(f"{r:.2f}" for r in ready_ratios)
     )
 
 

@@ -1,4 +1,9 @@
-"""`crm`: run the whole CRM in one process, serve one service, migrate, print the event catalogue."""
+"""`crm`: run the whole CRM in one process, serve one service, migrate, print the event catalogue.
+
+The services' apps are imported by the commands that need them, when they run: `crm run` listens
+first and loads them (and starts its PostgreSQL) while `/healthz` already answers
+(`services.starting`); `crm serve` builds its app before it listens.
+"""
 
 import asyncio
 import copy
@@ -11,26 +16,27 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import uvicorn
 import uvicorn.config
-from fastapi import FastAPI
 from pydantic import ValidationError
 
-import shared.contracts  # noqa: F401  (registers every event contract)
-from services.catalog import SERVICES, Entry
 from services.deals import import_cli
-from services.gateway.usecases.people import FirstAdministrator
-from shared import contract_schemas
-from shared.asyncapi import asyncapi_document
-from shared.db import new_engine, new_session_factory
-from shared.migrations import upgrade, upgrade_async
+from services.starting import Loading
 from shared.postgres import async_url, ensure_database, start_embedded_server
 from shared.settings import env_name, load_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from starlette.types import ASGIApp
+
+    from services.catalog import Entry
+    from services.gateway.usecases.people import FirstAdministrator
 
 app = typer.Typer(help="Contentum CRM", no_args_is_help=True, add_completion=False)
 
@@ -74,9 +80,6 @@ def _configure_logging(default: str = "INFO") -> str:
     return level
 
 
-Announce = Callable[[FastAPI], str | None]
-
-
 class AnnouncingServer(uvicorn.Server):
     """A uvicorn server that says one line (from `announce`, if any) once it listens."""
 
@@ -86,26 +89,36 @@ class AnnouncingServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
-        if self.started and (line := self._announce()):
-            typer.echo(line, err=True)
+        if self.started:
+            _say(self._announce())
 
 
-def _serve(
-    web_app: FastAPI, *, host: str, port: int, level: str, access_log: bool, announce: Announce
-) -> None:
+def _server(
+    served: "ASGIApp",
+    *,
+    host: str,
+    port: int,
+    level: str,
+    access_log: bool,
+    announce: Callable[[], str | None] = lambda: None,
+) -> AnnouncingServer:
     config = uvicorn.Config(
-        web_app,
+        served,
         host=host,
         port=port,
         log_level=level.lower(),
         log_config=_uvicorn_logging(),
         access_log=access_log,
     )
-    settle_garbage_collector()
-    AnnouncingServer(config, lambda: announce(web_app)).run()
+    return AnnouncingServer(config, announce)
 
 
-def _first_administrator(served: FastAPI) -> FirstAdministrator | None:
+def _say(line: str | None) -> None:
+    if line:
+        typer.echo(line, err=True)
+
+
+def _first_administrator(served: "FastAPI") -> "FirstAdministrator | None":
     """Who the gateway's first start created (None elsewhere, and on later starts)."""
     created: FirstAdministrator | None = getattr(served.state, "first_administrator", None)
     return created
@@ -119,28 +132,47 @@ def run(
     access_log: Annotated[bool, typer.Option(help="log every request")] = False,
 ) -> None:
     """Run the whole CRM in one process (embedded PostgreSQL unless DATABASE_URL is set)."""
-    from services.embedded import create_embedded_app, prepare_databases
-
     level = _configure_logging(default="WARNING")  # one line on a good start, then quiet
-    server_url = os.environ.get("DATABASE_URL") or start_embedded_server(data_dir)
-    database_urls = asyncio.run(prepare_databases(server_url))
-    gateway = create_embedded_app(
-        database_urls, identity_secret=os.environ.get("CRM_IDENTITY_SECRET")
-    )
+
+    def load() -> "FastAPI":
+        import shared.contracts  # noqa: F401  (registers every event contract)
+
+        with ThreadPoolExecutor(1, thread_name_prefix="postgres") as starter:
+            # PostgreSQL starts in its own process while the services are imported here.
+            server = os.environ.get("DATABASE_URL") or starter.submit(
+                start_embedded_server, data_dir
+            )
+            from services.embedded import create_embedded_app, prepare_databases
+
+            server_url = server if isinstance(server, str) else server.result()
+        database_urls = asyncio.run(prepare_databases(server_url))
+        gateway = create_embedded_app(
+            database_urls, identity_secret=os.environ.get("CRM_IDENTITY_SECRET")
+        )
+        settle_garbage_collector()
+        return gateway
 
     # SIGTERM (docker stop, a supervisor) ends it as Ctrl+C does, through the exit handlers
     # that stop the embedded PostgreSQL; uvicorn hands the signal on once it has shut down.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
-    def announce(served: FastAPI) -> str:
+    def announce(served: "FastAPI") -> None:
         line = f"Contentum CRM is running on http://{host}:{port}"
         if created := _first_administrator(served):
             line += f"; first administrator: {created.email}"
             if created.generated_password:
                 line += f" / password: {created.generated_password} (shown only this once)"
-        return line
+        _say(line)
 
-    _serve(gateway, host=host, port=port, level=level, access_log=access_log, announce=announce)
+    def stop_serving() -> None:
+        listening.should_exit = True
+
+    # It listens at once and loads meanwhile: /healthz answers while it starts (services.starting).
+    loading = Loading(load, on_ready=announce, on_failure=stop_serving)
+    listening = _server(loading, host=host, port=port, level=level, access_log=access_log)
+    listening.run()
+    if loading.failed:
+        raise SystemExit(1)
 
 
 @app.command()
@@ -157,15 +189,22 @@ def serve(
     if not settings.kafka_bootstrap_servers:
         _fail("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
     level = _configure_logging()
+
+    import shared.contracts  # noqa: F401  (registers every event contract)
+
     service_app = entry.create_app(settings)
 
-    def announce(served: FastAPI) -> str | None:
-        created = _first_administrator(served)
+    def announce() -> str | None:
+        created = _first_administrator(service_app)
         if created is None or created.generated_password is None:
             return None
         return f"First administrator: {created.email} / password: {created.generated_password}"
 
-    _serve(service_app, host=host, port=port, level=level, access_log=True, announce=announce)
+    # Built before it listens: a Kubernetes start-up probe on /healthz waits for its migrations.
+    settle_garbage_collector()
+    _server(
+        service_app, host=host, port=port, level=level, access_log=True, announce=announce
+    ).run()
 
 
 @app.command()
@@ -173,6 +212,9 @@ def migrate(
     service: Annotated[str | None, typer.Argument(help="one service; all when omitted")] = None,
 ) -> None:
     """Apply the database migrations of one service, or of all, from their *_DATABASE_URL."""
+    from services.catalog import SERVICES
+    from shared.migrations import upgrade
+
     names = [service] if service else list(SERVICES)
     for name in names:
         entry = _entry(name)
@@ -202,9 +244,12 @@ def create_user(
     data_dir: Annotated[Path, typer.Option(help="embedded PostgreSQL data")] = Path("var/pg"),
 ) -> None:
     """Add a user to the gateway's database (GATEWAY_DATABASE_URL, else the embedded one)."""
+    from services.catalog import SERVICES
     from services.gateway.schemas import UserCreate
     from services.gateway.usecases.people import create_user as create
+    from shared.db import new_engine, new_session_factory
     from shared.errors import Invalid
+    from shared.migrations import upgrade_async
 
     try:
         fields = {"email": email, "name": name, "password": password, "role": role}
@@ -244,7 +289,11 @@ app.add_typer(events_app, name="events")
 @events_app.callback(invoke_without_command=True)
 def events(context: typer.Context) -> None:
     """Print the AsyncAPI document of every event the services publish."""
+    import shared.contracts  # noqa: F401  (registers every event contract)
+
     if context.invoked_subcommand is None:
+        from shared.asyncapi import asyncapi_document
+
         typer.echo(json.dumps(asyncapi_document(), indent=2, ensure_ascii=False))
 
 
@@ -252,6 +301,8 @@ def events(context: typer.Context) -> None:
 def event_schemas() -> None:
     """Write the JSON Schema of every event version to shared/contracts/schemas/; refuse a
     change a published version's readers would not survive (it needs a new version)."""
+    from shared import contract_schemas
+
     try:
         written = contract_schemas.write()
     except ValueError as incompatible:
@@ -271,6 +322,7 @@ def republish(
     the service's database to its snapshot topic; archived ones as tombstones. Reads the
     service's settings (its *_DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, ...)."""
     from services.deals.usecases import republish as deals_republish
+    from shared.db import new_engine, new_session_factory
     from shared.service import new_bus
 
     republishers = {"deals": deals_republish}
@@ -371,7 +423,9 @@ def strimzi_yaml(cluster: str = "crm") -> str:
     return header + yaml.safe_dump_all(strimzi_resources(cluster), sort_keys=False)
 
 
-def _entry(service: str) -> Entry:
+def _entry(service: str) -> "Entry":
+    from services.catalog import SERVICES
+
     if service not in SERVICES:
         _fail(f"crm: unknown service {service!r}; one of: {', '.join(SERVICES)}")
     return SERVICES[service]

@@ -18,7 +18,7 @@ from services import cli
 from shared.db import new_engine
 from shared.postgres import async_url
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
-from shared.testing.processes import RunningCrm, crm_run, processes_mentioning
+from shared.testing.processes import RunningCrm, crm_run, free_port, processes_mentioning
 from shared.testing.waiting import eventually_sync
 
 pytestmark = pytest.mark.slow
@@ -119,6 +119,16 @@ def test_the_first_start_shows_a_generated_password_once_and_each_run_stops_its_
     assert len(password) >= 12 and signed_in.status_code == 200
     assert again == [f"Contentum CRM is running on {second.url}"]
     assert database_stopped and not (second.data_dir / "postmaster.pid").exists()
+
+
+def test_run_that_cannot_start_says_why_and_exits_1() -> None:
+    env = {**os.environ, "DATABASE_URL": "postgresql://crm@127.0.0.1:1/crm"}
+
+    result = run_crm("run", "--port", str(free_port()), env=env)
+
+    assert result.returncode == 1
+    assert "the CRM could not start" in result.stderr
+    assert "Contentum CRM is running" not in result.stderr
 
 
 def test_run_stops_its_database_on_ctrl_c_even_after_a_run_was_killed(tmp_path: Path) -> None:

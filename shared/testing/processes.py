@@ -30,7 +30,7 @@ def crm_process(
     url: str | None = None,
     timeout: float = 60,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `crm <args>`; when `url` is given, wait until its `/healthz` answers. Stopped on exit."""
+    """Run `crm <args>`; when `url` is given, wait until it is ready (`/readyz`). Stopped on exit."""
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "services.cli", *args],
@@ -40,7 +40,7 @@ def crm_process(
         )
         try:
             if url is not None:
-                _wait_healthy(process, url, timeout, log)
+                _wait_ready(process, url, timeout, log)
             yield process
         finally:
             process.terminate()
@@ -67,27 +67,28 @@ def crm_processes(
             for name, args in commands.items()
         }
         for name, process in started.items():
-            _wait_healthy(process, urls[name], timeout, logs / f"{name}.log")
+            _wait_ready(process, urls[name], timeout, logs / f"{name}.log")
         yield
 
 
-def _wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float, log: Path) -> None:
+def _wait_ready(process: subprocess.Popen[bytes], url: str, timeout: float, log: Path) -> None:
     # One client for all the tries: a new one per try costs more CPU (its TLS set-up) than
     # the process it waits for has to spare while starting.
     with httpx.Client(base_url=url, timeout=1) as client:
 
-        def healthy() -> bool:
+        def ready() -> bool:
             if process.poll() is not None:
                 raise AssertionError(
                     f"crm exited with {process.returncode}:\n{log.read_text()[-3000:]}"
                 )
             try:
-                return client.get("/healthz").status_code == 200
+                # /healthz answers at once, while the process still loads (services.starting)
+                return client.get("/readyz").status_code == 200
             except httpx.TransportError:
                 return False
 
         try:
-            eventually_sync(healthy, timeout=timeout, interval=0.05)
+            eventually_sync(ready, timeout=timeout, interval=0.05)
         except AssertionError as late:
             if process.poll() is not None:
                 raise
