@@ -24,6 +24,7 @@ from shared.metrics import BUS_UP, HTTP_REQUESTS
 from shared.migrations import upgrade_async
 from shared.outbox import Relay
 from shared.reads import DatabaseBusy, ReadPool
+from shared.routing import index_routes
 from shared.settings import ServiceSettings
 from shared.validation import install_validation_messages
 
@@ -155,6 +156,7 @@ def create_service_app(
     app.include_router(operations_router())
     for router in spec.routers:
         app.include_router(router)
+    index_routes(app)
     app.add_middleware(Measured, service=spec.name)
     return app
 
