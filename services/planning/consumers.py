@@ -1,9 +1,9 @@
 """Events planning applies to its replicas (idempotent: the kernel's inbox drops repeats)."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import Table, bindparam, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,15 +33,30 @@ from shared.events import Envelope
 from shared.links import with_links
 from shared.replicas import upsert_newer
 
+_CLIENTS = cast(Table, Client.__table__)
+_CLIENT = insert(_CLIENTS).values(
+    id=bindparam("company_id", type_=_CLIENTS.c.id.type),
+    name=bindparam("name", type_=_CLIENTS.c.name.type),
+    tax_id=bindparam("tax_id", type_=_CLIENTS.c.tax_id.type),
+    replicated_at=func.now(),
+)
+# Built once, as every company's first event takes this way.
+_NEW_CLIENT = _CLIENT.on_conflict_do_update(
+    index_elements=[_CLIENTS.c.id],
+    set_={
+        "name": _CLIENT.excluded.name,
+        "tax_id": _CLIENT.excluded.tax_id,
+        "replicated_at": func.now(),
+    },
+)
+
 
 async def on_company_created(session: AsyncSession, event: Envelope[Any]) -> None:
     """A new company becomes a client that managers can plan for."""
     company: CompanyCreated = event.data
-    values = {"name": company.name, "tax_id": company.tax_id, "replicated_at": func.now()}
     await session.execute(
-        insert(Client)
-        .values(id=company.company_id, **values)
-        .on_conflict_do_update(index_elements=[Client.id], set_=values)
+        _NEW_CLIENT,
+        {"company_id": company.company_id, "name": company.name, "tax_id": company.tax_id},
     )
 
 
