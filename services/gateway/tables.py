@@ -184,6 +184,12 @@ class WebhookDelivery(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_webhook_delivery_subscription_id_id", "subscription_id", "id"),
+        # The log's pruning: finished deliveries, oldest first.
+        Index(
+            "ix_webhook_delivery_finished_created_at",
+            "created_at",
+            postgresql_where=text("status <> 'pending'"),
+        ),
     )
 
 
