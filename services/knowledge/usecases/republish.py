@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -67,7 +68,7 @@ async def _requests(session: AsyncSession, rows: Sequence[Any]) -> list[Message]
         select(RequestStep.request_id, RequestStep.author_id, RequestStep.body)
         .where(RequestStep.request_id.in_(ids), RequestStep.kind != "comment")
         .order_by(RequestStep.request_id, RequestStep.at.desc(), RequestStep.id.desc())
-        .distinct(RequestStep.request_id)
+        .ext(distinct_on(RequestStep.request_id))
     )
     last: dict[Any, tuple[UUID, str]] = {
         request_id: (author, body) for request_id, author, body in last_steps
