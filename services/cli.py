@@ -8,6 +8,7 @@ first and loads them (and starts its PostgreSQL) while `/healthz` already answer
 import asyncio
 import copy
 import gc
+import importlib
 import json
 import logging
 import os
@@ -310,10 +311,25 @@ def event_schemas() -> None:
     typer.echo(f"{len(written)} schemas written", err=True)
 
 
+# Per service, the module whose AGGREGATES say how its snapshot topics are made again.
+REPUBLISHERS = {
+    service: f"services.{service}.usecases.republish"
+    for service in ("deals", "calendar", "planning", "knowledge", "gateway")
+}
+
+
 @events_app.command("republish")
 def republish(
-    service: Annotated[str, typer.Argument(help="the producing service: deals")],
-    aggregate: Annotated[str, typer.Argument(help="company | contact | deal")],
+    service: Annotated[
+        str, typer.Argument(help="the producing service: " + ", ".join(REPUBLISHERS))
+    ],
+    aggregate: Annotated[
+        str,
+        typer.Argument(
+            help="deals: company | contact | deal; calendar: activity; planning: line; "
+            "knowledge: document | service | request | post; gateway: user | team | department"
+        ),
+    ],
     since: Annotated[
         str | None, typer.Option(help="only records changed since (ISO 8601; UTC if no offset)")
     ] = None,
@@ -321,16 +337,18 @@ def republish(
     """Publish the current state of every record of an aggregate (changed since `--since`) from
     the service's database to its snapshot topic; archived ones as tombstones. Reads the
     service's settings (its *_DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, ...)."""
-    from services.deals.usecases import republish as deals_republish
     from shared.db import new_engine, new_session_factory
+    from shared.republish import snapshots
     from shared.service import new_bus
 
-    republishers = {"deals": deals_republish}
-    if service not in republishers:
-        _fail(f"crm: {service!r} has no snapshot topics to republish; one of: deals")
-    module = republishers[service]
-    if aggregate not in module.AGGREGATES:
-        _fail(f"crm: unknown aggregate {aggregate!r}; one of: {', '.join(module.AGGREGATES)}")
+    if service not in REPUBLISHERS:
+        _fail(
+            f"crm: {service!r} has no snapshot topics to republish; one of: "
+            + ", ".join(REPUBLISHERS)
+        )
+    aggregates = importlib.import_module(REPUBLISHERS[service]).AGGREGATES
+    if aggregate not in aggregates:
+        _fail(f"crm: unknown aggregate {aggregate!r}; one of: {', '.join(aggregates)}")
     settings = load_settings(_entry(service).settings)
     if not settings.kafka_bootstrap_servers:
         _fail("crm: KAFKA_BOOTSTRAP_SERVERS is missing")
@@ -346,8 +364,8 @@ def republish(
         await bus.start()
         sent = 0
         try:
-            async for batch in module.snapshots(
-                new_session_factory(engine), aggregate, since=moment
+            async for batch in snapshots(
+                new_session_factory(engine), aggregates[aggregate], since=moment
             ):
                 await bus.publish(batch)
                 sent += len(batch)

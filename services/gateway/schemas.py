@@ -56,6 +56,7 @@ class UserPublic(BaseModel):
     time_zone: str
     active: bool
     created_at: datetime
+    updated_at: datetime
 
 
 class MeUpdate(Strict):
@@ -85,6 +86,7 @@ class TeamPublic(BaseModel):
     name: str
     parent_id: UUID | None
     head_id: UUID | None
+    updated_at: datetime
 
 
 class WorkingDay(Strict):
@@ -127,6 +129,7 @@ class DepartmentPublic(BaseModel):
     name: str
     head_id: UUID | None
     working_hours: list[dict[str, str] | None]
+    updated_at: datetime
 
 
 class TokenAnswer(BaseModel):

@@ -67,6 +67,12 @@ class GatewaySettings(ServiceSettings):
     webhook_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often the delivery worker looks for due deliveries"
     )
+    webhook_log_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="days the delivery log keeps a delivered or given-up delivery (with its "
+        "attempts and the event's body) after its event; older ones are deleted",
+    )
 
     def backend_url(self, service: str) -> str | None:
         url = getattr(self, f"{service}_url")

@@ -2,7 +2,7 @@
 webhooks, desks."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 from sqlalchemy import (
@@ -27,6 +27,10 @@ class Base(DeclarativeBase):
 
 
 class Timestamps:
+    # The times the database sets come back with the write (RETURNING), so a record answered
+    # after its change shows its `updated_at` without another read.
+    __mapper_args__: ClassVar[dict[str, Any]] = {"eager_defaults": True}
+
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -184,6 +188,12 @@ class WebhookDelivery(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_webhook_delivery_subscription_id_id", "subscription_id", "id"),
+        # The log's pruning: finished deliveries, oldest first.
+        Index(
+            "ix_webhook_delivery_finished_created_at",
+            "created_at",
+            postgresql_where=text("status <> 'pending'"),
+        ),
     )
 
 

@@ -1,7 +1,7 @@
 """Request and response models of the feed's API (`/api/feed`, `/api/posts`)."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -175,6 +175,14 @@ class PostPublic(BaseModel):
     edited: bool
     created_at: datetime
     edited_at: datetime | None
+    updated_at: datetime = Field(
+        description="its last change: written, edited, pinned, commented, promoted or deleted"
+    )
+    deleted_at: datetime | None = Field(
+        default=None,
+        description="listed only with `updated_since` and `include_archived`: a deleted post, "
+        "its text, tags, mentions, comments and attachments withheld",
+    )
     url: str
 
     @classmethod
@@ -215,8 +223,26 @@ class PostPublic(BaseModel):
             edited=post.revision > 1,
             created_at=post.created_at,
             edited_at=post.edited_at,
+            updated_at=post.updated_at,
             url=f"/feed/posts/{post.id}",
         )
+
+    def gone(self, deleted_at: datetime | None) -> "PostPublic":
+        """A deleted post as a copy learns of it: that it went, and when; nothing it said."""
+        if deleted_at is None:
+            return self
+        withheld: dict[str, Any] = {
+            "text": "",
+            "tags": [],
+            "mentions": [],
+            "comments": [],
+            "attachments": [],
+            "reactions": {},
+            "my_reactions": [],
+            "may_edit": False,
+            "may_delete": False,
+        }
+        return self.model_copy(update={**withheld, "deleted_at": deleted_at})
 
 
 class FeedPage(BaseModel):

@@ -42,6 +42,9 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_by: Mapped[UUID | None]
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="written, edited, pinned, commented, promoted, deleted"
+    )
 
     __table_args__ = (
         Index(
@@ -69,6 +72,7 @@ class Post(Base):
             "pinned_at",
             postgresql_where=sql("deleted_at IS NULL AND pinned_at IS NOT NULL"),
         ),
+        Index("ix_post_updated_at_id", "updated_at", "id"),
         Index("ix_post_search", "search", postgresql_using="gin"),
         Index("ix_post_tags", "tags", postgresql_using="gin"),
         Index("ix_post_audience", "audience", postgresql_using="gin"),

@@ -229,6 +229,9 @@ class RequestPublic(BaseModel):
     sla: Standing | None = Field(description="how the running SLA stands")
     may: list[str] = Field(description="the steps the caller may take now")
     steps: list[StepPublic] | None = Field(default=None, description="with one request only")
+    updated_at: datetime = Field(
+        description="its last change: a step, a comment, the SLA's warning or end"
+    )
 
 
 class LoadRow(BaseModel):

@@ -132,6 +132,7 @@ class ServiceRequest(Base):
         Index("ix_service_request_department_id_status", "department_id", "status"),
         Index("ix_service_request_submitted_at_id", "submitted_at", "id"),
         Index("ix_service_request_deal_id", "deal_id"),
+        Index("ix_service_request_updated_at_id", "updated_at", "id"),
         # The SLA scheduler's two looks: running requests whose warning or end has come.
         Index(
             "ix_service_request_warn_at",

@@ -5,20 +5,16 @@ from typing import Any
 
 import httpx
 
+from shared.testing.changes import changed as paged
+from shared.testing.changes import ids_once_in_order
 from tests.deals.conftest import company
 
 
-async def changed(deals: httpx.AsyncClient, path: str, since: str, **params: Any) -> list[Any]:
+async def changed(
+    deals: httpx.AsyncClient, path: str, since: str, during: Any = None, **params: Any
+) -> list[Any]:
     """Every record `path` lists as changed since `since`, page by page, in order."""
-    seen: list[Any] = []
-    query: dict[str, Any] = {"updated_since": since, "limit": 2, **params}
-    while True:
-        page = await deals.get(path, params=query)
-        assert page.status_code == 200, page.text
-        seen += page.json()["items"]
-        if not (cursor := page.json()["next_cursor"]):
-            return seen
-        query["cursor"] = cursor
+    return await paged(lambda query: deals.get(path, params=query), since, during=during, **params)
 
 
 async def test_paging_through_changes_returns_each_changed_company_once(
@@ -55,3 +51,33 @@ async def test_paging_through_changed_deals_ignores_the_sort(deals: httpx.AsyncC
     listed = await changed(deals, "/api/deals", made[1]["updated_at"], sort="-title")
 
     assert [deal["id"] for deal in listed] == [d["id"] for d in made[1:]] + [made[0]["id"]]
+
+
+async def test_paging_through_changed_contacts_meanwhile_changing_returns_each_once(
+    deals: httpx.AsyncClient,
+) -> None:
+    place = await company(deals)
+
+    async def contact(name: str) -> Any:
+        answer = await deals.post("/api/contacts", json={"name": name, "company_id": place})
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    made = [await contact(f"Osoba {n}") for n in range(5)]
+    archived, first, second, third, fourth = (one["id"] for one in made)
+    await deals.post(f"/api/contacts/{archived}/archive")
+    new: list[str] = []
+
+    async def meanwhile() -> None:  # after the first page: one not yet read changes, one is new
+        await deals.patch(f"/api/contacts/{third}", json={"position": "Prezes"})
+        new.append((await contact("Osoba 5"))["id"])
+
+    since = made[1]["updated_at"]
+    everything = await changed(
+        deals, "/api/contacts", since, during=meanwhile, include_archived="true"
+    )
+    live = await changed(deals, "/api/contacts", since)
+
+    assert ids_once_in_order(everything) == [first, second, fourth, archived, third, *new]
+    assert everything[3]["archived_at"] is not None and everything[4]["position"] == "Prezes"
+    assert ids_once_in_order(live) == [first, second, fourth, third, *new]

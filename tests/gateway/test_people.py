@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 
+from shared.testing.changes import changed, ids_once_in_order
 from tests.gateway.conftest import PASSWORD, add_team, add_user
 
 
@@ -132,3 +133,43 @@ async def test_users_change_their_own_language(
 
     assert answer.json()["locale"] == "en"
     assert (await gateway.patch("/api/me", json={"locale": "de"}, headers=admin)).status_code == 422
+
+
+async def test_paging_through_changed_users_returns_each_once(
+    gateway: httpx.AsyncClient, admin: dict[str, str], company: str
+) -> None:
+    team = await add_team(gateway, admin, name="Synchronizacja")
+    made = [
+        await add_user(gateway, admin, email=f"sync{n}@contentum.pl", team_id=team["id"])
+        for n in range(5)
+    ]
+    leaver, first, second, third, fourth = (user["id"] for user in made)
+    since = made[1]["updated_at"]
+    gone = await gateway.patch(f"/api/users/{leaver}", json={"active": False}, headers=admin)
+    assert gone.status_code == 200, gone.text
+    new: list[str] = []
+
+    async def meanwhile() -> None:  # after the first page: one not yet read changes, one is new
+        renamed = await gateway.patch(f"/api/users/{third}", json={"name": "Nowa"}, headers=admin)
+        assert renamed.status_code == 200, renamed.text
+        new.append((await add_user(gateway, admin, email="sync5@contentum.pl"))["id"])
+
+    def listing(params: dict[str, Any]) -> Any:
+        return gateway.get("/api/users", params=params, headers=admin)
+
+    everyone = await changed(listing, since, during=meanwhile)
+    active = await changed(listing, since, active="true")
+    teams = await gateway.get("/api/teams", params={"updated_since": since}, headers=admin)
+    later = await gateway.get(
+        "/api/teams", params={"updated_since": new_since(everyone)}, headers=admin
+    )
+
+    assert ids_once_in_order(everyone) == [first, second, fourth, leaver, third, *new]
+    assert everyone[3]["active"] is False and everyone[4]["name"] == "Nowa"
+    assert ids_once_in_order(active) == [first, second, fourth, third, *new]
+    assert teams.status_code == 200 and teams.json() == []  # the group was made before
+    assert later.json() == []
+
+
+def new_since(items: list[dict[str, Any]]) -> str:
+    return str(items[-1]["updated_at"])

@@ -3,7 +3,7 @@
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -14,6 +14,7 @@ from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from shared.bus import InProcessBus
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
+from shared.testing.changes import changed
 from shared.testing.waiting import eventually
 
 
@@ -54,6 +55,38 @@ async def test_validation_errors_pass_through_unchanged(embedded: httpx.AsyncCli
 
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body", "tax_id"]
+
+
+async def test_updated_since_and_its_cursor_reach_every_services_lists(
+    embedded: httpx.AsyncClient,
+) -> None:
+    warsaw = timezone(timedelta(hours=1))  # an offset with `+`, which a query must escape
+    since = (datetime.now(UTC) - timedelta(seconds=1)).astimezone(warsaw).isoformat()
+    made = [
+        (await embedded.post("/api/companies", json={"name": f"Kopia {n}"})).json()["id"]
+        for n in range(3)
+    ]
+
+    listed = await changed(lambda params: embedded.get("/api/companies", params=params), since)
+
+    assert [item["id"] for item in listed if item["id"] in made] == made
+    future = {"updated_since": "2100-01-01T00:00:00+01:00"}
+    for path in (
+        "/api/companies",
+        "/api/contacts",
+        "/api/deals",
+        "/api/activities",
+        "/api/plans/lines",
+        "/api/documents",
+        "/api/feed",
+        "/api/requests",
+        "/api/services",
+        "/api/users",
+    ):
+        answer = await embedded.get(path, params=future)
+        assert answer.status_code == 200 and answer.json()["items"] == [], path
+    for path in ("/api/teams", "/api/departments"):
+        assert (await embedded.get(path, params=future)).json() == [], path
 
 
 async def test_an_unknown_api_path_is_404(embedded: httpx.AsyncClient) -> None:

@@ -1,23 +1,29 @@
 """Webhooks: a receiver gets each subscribed event once it answers, signed as Standard Webhooks
 says (checked with the `standardwebhooks` package), in order per aggregate through an outage;
-private addresses are refused; a receiver failing for the whole retry window is switched off."""
+private addresses are refused; a receiver failing for the whole retry window is switched off;
+the delivery log forgets finished deliveries after its days."""
 
 import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
+from services.gateway.tables import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from services.gateway.usecases import webhooks
 from shared.bus import InProcessBus
 from shared.contracts.deals import CompanyCreated, CompanyUpdated, DealArchived
+from shared.db import unit_of_work
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer, running
 from shared.testing.people import as_message
 from shared.testing.waiting import eventually
@@ -278,3 +284,57 @@ async def test_the_administrator_adds_a_webhook_in_the_page_and_reads_its_delive
     assert log.status_code == 200 and "HTTP 200" in log.text
     assert switched.headers["HX-Redirect"] == "/admin/webhooks"
     assert "Włącz" in listed.text or "Switch on" in listed.text
+
+
+async def test_the_delivery_log_forgets_finished_deliveries_after_its_days(
+    hooked_gateway: Gateway,
+) -> None:
+    async with hooked_gateway() as (gateway, _):
+        sessions = gateway._transport.app.state.sessions  # type: ignore[attr-defined]
+        now = datetime.now(UTC)
+        async with unit_of_work(sessions) as session:
+            hook = WebhookSubscription(
+                url="http://127.0.0.1/hooks",
+                event_types=[CompanyCreated.type],
+                secret="whsec_x",
+                created_by=uuid4(),
+            )
+            session.add(hook)
+            await session.flush()
+            ages = {
+                "delivered": 40,
+                "failed": 31,
+                "pending": 45,  # waits for its subscription, however old
+                "recent": 29,
+            }
+            rows = {
+                name: WebhookDelivery(
+                    subscription_id=hook.id,
+                    event_id=uuid4(),
+                    event_type=CompanyCreated.type,
+                    aggregate="x",
+                    body="{}",
+                    status="delivered" if name == "recent" else name,
+                    attempts=1,
+                    next_attempt_at=now - timedelta(days=days),
+                    created_at=now - timedelta(days=days),
+                )
+                for name, days in ages.items()
+            }
+            session.add_all(rows.values())
+            await session.flush()
+            session.add_all(
+                WebhookAttempt(
+                    delivery_id=row.id, at=row.created_at, status_code=200, milliseconds=1
+                )
+                for row in rows.values()
+            )
+
+        pruned = await webhooks.prune_log(sessions, now=now, kept=timedelta(days=30), batch=1)
+        again = await webhooks.prune_log(sessions, now=now, kept=timedelta(days=30))
+        async with sessions() as session:
+            kept = set(await session.scalars(select(WebhookDelivery.id)))
+            attempts = set(await session.scalars(select(WebhookAttempt.delivery_id)))
+
+    assert (pruned, again) == (2, 0)
+    assert kept == attempts == {rows["pending"].id, rows["recent"].id}

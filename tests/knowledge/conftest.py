@@ -27,6 +27,7 @@ from shared.testing.waiting import eventually
 class Knowledge:
     client: httpx.AsyncClient
     sessions: SessionFactory
+    database_url: str = ""
 
     async def call(self, who: Identity, method: str, url: str, **kwargs: Any) -> httpx.Response:
         headers = {**identity_headers(who), **kwargs.pop("headers", {})}
@@ -66,13 +67,12 @@ class Knowledge:
 async def knowledge(
     new_database: Any, settings_for: Any, bus: InProcessBus
 ) -> AsyncIterator[Knowledge]:
-    settings = KnowledgeSettings(
-        **settings_for(await new_database("knowledge")), extraction_interval=0.1
-    )
+    url = await new_database("knowledge")
+    settings = KnowledgeSettings(**settings_for(url), extraction_interval=0.1)
     app = create_app(settings, bus)
     async with running(app) as client:
         client.headers.update(identity_headers())
-        yield Knowledge(client, app.state.sessions)
+        yield Knowledge(client, app.state.sessions, url)
 
 
 Hire = Callable[..., Awaitable[Identity]]

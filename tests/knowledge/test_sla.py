@@ -15,6 +15,7 @@ from services.knowledge.domain.sla import (
     week_of,
     working_time_between,
 )
+from services.knowledge.service_tables import ServiceRequest
 from services.knowledge.usecases import requests
 from services.knowledge.usecases.requests import Origin
 from services.knowledge.usecases.sla import watch_deadlines
@@ -102,6 +103,9 @@ async def test_the_breach_is_announced_to_the_department_once(world: World) -> N
     later = await watch_deadlines(sessions, now=warsaw(2026, 4, 8, 9, 0))
 
     assert (before, at_warning, at_breach, later) == (0, 1, 1, 0)
+    async with sessions() as session:
+        changed = await session.get(ServiceRequest, request_id)
+    assert changed is not None and changed.updated_at == warsaw(2026, 4, 7, 14, 0)  # synced
     [overdue] = await world.knowledge.events("crm.request.overdue.v1")
     assert overdue["request_id"] == str(request_id)
     assert overdue["department_id"] == str(world.finance)

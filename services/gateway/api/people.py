@@ -24,7 +24,7 @@ from services.gateway.tables import Department, Team, User
 from services.gateway.usecases import people
 from shared.deps import Sessions
 from shared.errors import Invalid, NotFound
-from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
 from shared.text import N_
 
 router = APIRouter(prefix="/api", tags=["people"])
@@ -54,10 +54,13 @@ async def list_users(
     team_id: UUID | None = None,
     active: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="part of a name or e-mail")] = None,
+    updated_since: UpdatedSince = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[UserPublic]:
-    """Admin: everybody; a head: the people of the group's subtree."""
+    """Admin: everybody; a head: the people of the group's subtree; by name. With
+    `updated_since`, those changed since (deactivated ones too, unless `active`), in order of
+    change."""
     query = select(User)
     if user.role == "head":
         query = query.where(User.team_id.in_(await _visible_teams(sessions, user)))
@@ -76,10 +79,17 @@ async def list_users(
         query = query.where(
             or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern))
         )
-    query = keyset(query, (User.name, User.id), cursor=cursor, types=(str, UUID), limit=limit)
+    if updated_since is not None:
+        query = changes(
+            query, User.updated_at, User.id, since=updated_since, cursor=cursor, limit=limit
+        )
+    else:
+        query = keyset(query, (User.name, User.id), cursor=cursor, types=(str, UUID), limit=limit)
     async with sessions() as session:
         rows = (await session.scalars(query)).all()
     users = [UserPublic.model_validate(row) for row in rows]
+    if updated_since is not None:
+        return page_of(users, limit, key=lambda found: (found.updated_at.isoformat(), found.id))
     return page_of(users, limit, key=lambda found: (found.name, found.id))
 
 
@@ -115,10 +125,17 @@ async def _visible_teams(sessions: Sessions, user: User) -> set[UUID]:
 
 
 @router.get("/teams")
-async def list_teams(_: CurrentUser, sessions: Sessions) -> list[TeamPublic]:
-    """The whole group tree (names are not secret); the company has no parent."""
+async def list_teams(
+    _: CurrentUser, sessions: Sessions, updated_since: UpdatedSince = None
+) -> list[TeamPublic]:
+    """The whole group tree (names are not secret) by name; the company has no parent. With
+    `updated_since`, only the groups changed since, in order of change (one list: no pages)."""
+    query = select(Team).order_by(Team.name)
+    if updated_since is not None:
+        query = select(Team).where(Team.updated_at >= updated_since)
+        query = query.order_by(Team.updated_at, Team.id)
     async with sessions() as session:
-        teams = (await session.scalars(select(Team).order_by(Team.name))).all()
+        teams = (await session.scalars(query)).all()
     return [TeamPublic.model_validate(team) for team in teams]
 
 
@@ -143,9 +160,17 @@ async def update_team(
 
 
 @router.get("/departments")
-async def list_departments(_: CurrentUser, sessions: Sessions) -> list[DepartmentPublic]:
+async def list_departments(
+    _: CurrentUser, sessions: Sessions, updated_since: UpdatedSince = None
+) -> list[DepartmentPublic]:
+    """Every department by name; with `updated_since`, only those changed since, in order of
+    change (one list: no pages)."""
+    query = select(Department).order_by(Department.name)
+    if updated_since is not None:
+        query = select(Department).where(Department.updated_at >= updated_since)
+        query = query.order_by(Department.updated_at, Department.id)
     async with sessions() as session:
-        departments = (await session.scalars(select(Department).order_by(Department.name))).all()
+        departments = (await session.scalars(query)).all()
     return [DepartmentPublic.model_validate(department) for department in departments]
 
 

@@ -40,7 +40,7 @@ COMPANY_NAME = N_("Company")  # the root group, named in the first administrator
 _FIRST_START_LOCK = 0x61646D  # "adm"
 
 
-def _snapshot(user: User) -> dict[str, Any]:
+def user_snapshot(user: User) -> dict[str, Any]:
     return {
         "user_id": user.id,
         "email": user.email,
@@ -54,11 +54,14 @@ def _snapshot(user: User) -> dict[str, Any]:
     }
 
 
-async def _team_change(session: AsyncSession, team: Team) -> None:
-    change = TeamChanged(
+def team_state(team: Team) -> TeamChanged:
+    return TeamChanged(
         team_id=team.id, name=team.name, parent_id=team.parent_id, head_id=team.head_id
     )
-    await add_event(session, new_event(change, subject=team.id))
+
+
+async def _team_change(session: AsyncSession, team: Team) -> None:
+    await add_event(session, new_event(team_state(team), subject=team.id))
     await forget_callers(session, None)  # a head's identity names the groups under theirs
 
 
@@ -120,7 +123,7 @@ async def create_user(
         )
         session.add(user)
         await session.flush()
-        await add_event(session, new_event(UserCreated(**_snapshot(user)), subject=user.id))
+        await add_event(session, new_event(UserCreated(**user_snapshot(user)), subject=user.id))
     return user
 
 
@@ -165,7 +168,7 @@ async def update_user(
         elif new_password:
             await end_credentials(session, user_id, but=keep_token)
         await session.flush()
-        await add_event(session, new_event(UserUpdated(**_snapshot(user)), subject=user.id))
+        await add_event(session, new_event(UserUpdated(**user_snapshot(user)), subject=user.id))
         await forget_callers(session, user_id)
     return user
 
@@ -231,7 +234,7 @@ async def _lead(session: AsyncSession, team: Team, head_id: UUID) -> None:
     if head.team_id != team.id:
         head.team_id = team.id
         await session.flush()
-        await add_event(session, new_event(UserUpdated(**_snapshot(head)), subject=head.id))
+        await add_event(session, new_event(UserUpdated(**user_snapshot(head)), subject=head.id))
     others = select(Team).where(Team.head_id == head_id, Team.id != team.id)
     for other in await session.scalars(others.with_for_update()):
         other.head_id = None
@@ -274,13 +277,16 @@ DEFAULT_WORKING_HOURS: list[dict[str, str] | None] = [
 
 async def _department_change(session: AsyncSession, department: Department) -> None:
     """Tell the other services the department as it now stands (knowledge: the SLA's hours)."""
-    change = DepartmentChanged(
+    await add_event(session, new_event(department_state(department), subject=department.id))
+
+
+def department_state(department: Department) -> DepartmentChanged:
+    return DepartmentChanged(
         department_id=department.id,
         name=department.name,
         head_id=department.head_id,
         working_hours=[WorkingDay(**day) if day else None for day in department.working_hours],
     )
-    await add_event(session, new_event(change, subject=department.id))
 
 
 async def _check_head(session: AsyncSession, department_id: UUID, head_id: UUID | None) -> None:
@@ -378,7 +384,7 @@ async def ensure_company_and_admin(
         )
         session.add(admin)
         await session.flush()
-        await add_event(session, new_event(UserCreated(**_snapshot(admin)), subject=admin.id))
+        await add_event(session, new_event(UserCreated(**user_snapshot(admin)), subject=admin.id))
     return FirstAdministrator(admin.email, password if generated else None)
 
 

@@ -36,6 +36,7 @@ class Policy:
     first_retry: timedelta = timedelta(seconds=10)
     longest_retry: timedelta = timedelta(hours=1)
     give_up_after: timedelta = timedelta(days=1)
+    log_kept: timedelta = timedelta(days=30)
 
 
 class RefusedAddress(Exception):
@@ -381,16 +382,57 @@ def policy_of(settings: Any) -> Policy:
         first_retry=timedelta(seconds=settings.webhook_first_retry_seconds),
         longest_retry=timedelta(seconds=settings.webhook_longest_retry_seconds),
         give_up_after=timedelta(seconds=settings.webhook_give_up_seconds),
+        log_kept=timedelta(days=settings.webhook_log_days),
     )
+
+
+# --- the delivery log's end -------------------------------------------------------------------
+
+# The oldest finished deliveries first (a partial index on their age, so each look reads only
+# what it deletes); rows another replica is deleting are skipped, so every replica may prune.
+_OLD = text(
+    """
+    DELETE FROM webhook_delivery WHERE id IN (
+      SELECT id FROM webhook_delivery
+      WHERE status <> 'pending' AND created_at < :before
+      ORDER BY created_at
+      LIMIT :batch
+      FOR UPDATE SKIP LOCKED)
+    """
+)
+PRUNE_BATCH = 1000
+PRUNE_EVERY = timedelta(hours=1)
+
+
+async def prune_log(
+    sessions: SessionFactory, *, now: datetime, kept: timedelta, batch: int = PRUNE_BATCH
+) -> int:
+    """Delete the deliveries (and their attempts) finished, delivered or given up, whose event
+    is older than `kept`, a batch per transaction; how many. Pending ones stay, however old."""
+    pruned = 0
+    while True:
+        async with unit_of_work(sessions) as session:
+            gone = await session.execute(_OLD, {"before": now - kept, "batch": batch})
+            count = int(getattr(gone, "rowcount", 0) or 0)
+        pruned += count
+        if count < batch:
+            return pruned
 
 
 async def run_worker(
     sessions: SessionFactory, policy: Policy, *, poll_seconds: float = 1.0
 ) -> None:
-    """The delivery worker of one gateway replica: deliver what is due, then wait a moment."""
+    """The delivery worker of one gateway replica: deliver what is due, then wait a moment;
+    once an hour, prune the delivery log."""
+    pruned_at: datetime | None = None
     async with httpx.AsyncClient(timeout=policy.timeout, follow_redirects=False) as client:
         while True:
+            now = datetime.now().astimezone()
             try:
+                if pruned_at is None or now - pruned_at >= PRUNE_EVERY:
+                    pruned_at = now
+                    if pruned := await prune_log(sessions, now=now, kept=policy.log_kept):
+                        log.info("webhook delivery log: %d old deliveries deleted", pruned)
                 tried = await deliver_due(sessions, client, policy)
             except Exception as error:  # the database is away: try again later
                 log.warning("webhook deliveries: %s", error)

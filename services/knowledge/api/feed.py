@@ -29,7 +29,7 @@ from services.knowledge.usecases.responses import upload_attachment
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.errors import Invalid
-from shared.pagination import Cursor, Limit
+from shared.pagination import Cursor, IncludeArchived, Limit, UpdatedSince
 from shared.text import N_
 
 router = APIRouter(prefix="/api/feed", tags=["feed"])
@@ -59,16 +59,31 @@ async def read_feed(
     sessions: Sessions,
     identity: CurrentIdentity,
     filters: Filters,
+    updated_since: UpdatedSince = None,
+    include_archived: IncludeArchived = False,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> FeedPage:
     """The newest posts the caller may read (their audience names the caller; on a deal, the
     caller sees the deal), a page at a time; the first page of the whole feed also carries the
-    pinned posts."""
-    page = await feed_page(sessions, identity=identity, filters=filters, cursor=cursor, limit=limit)
+    pinned posts. With `updated_since`, the posts changed since, in order of change, no
+    pinned ones apart; `include_archived` adds the deleted ones (`deleted_at`, nothing else
+    of what they said)."""
+    page = await feed_page(
+        sessions,
+        identity=identity,
+        filters=filters,
+        cursor=cursor,
+        limit=limit,
+        since=updated_since,
+        deleted=include_archived,
+    )
     me, admin = UUID(identity.user_id), identity.role == "admin"
     return FeedPage(
-        items=[PostPublic.of(view, me=me, admin=admin) for view in page.items],
+        items=[
+            PostPublic.of(view, me=me, admin=admin).gone(view.post.deleted_at)
+            for view in page.items
+        ],
         pinned=[PostPublic.of(view, me=me, admin=admin) for view in page.pinned],
         next_cursor=page.next_cursor,
     )

@@ -231,4 +231,5 @@ def _public(
             )
             for step in steps
         ],
+        updated_at=request.updated_at,
     )

@@ -39,7 +39,7 @@ from services.knowledge.usecases.requests import Origin
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 from shared.errors import Forbidden, Invalid, NotFound
-from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
 from shared.text import N_
 
 router = APIRouter(prefix="/api/requests", tags=["requests"])
@@ -132,11 +132,13 @@ async def list_requests(
     sort: Literal["-submitted_at", "due_at"] = Query(
         default="-submitted_at", description="newest first, or the SLA's end first (a queue)"
     ),
+    updated_since: UpdatedSince = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[RequestPublic]:
     """The requests the caller may see: their own, their group's for a head, their
-    department's for its staff, all for the administrator."""
+    department's for its staff, all for the administrator. With `updated_since`, those changed
+    since (closed ones too), in order of change."""
     query = select(ServiceRequest).where(visible_requests(identity))
     if mine:
         query = query.where(ServiceRequest.requester_id == UUID(identity.user_id))
@@ -152,7 +154,16 @@ async def list_requests(
         query = query.where(ServiceRequest.status.in_(status_))
     if assignee is not None:
         query = query.where(_assigned(identity, assignee))
-    if sort == "due_at":
+    if updated_since is not None:
+        query = changes(
+            query,
+            ServiceRequest.updated_at,
+            ServiceRequest.id,
+            since=updated_since,
+            cursor=cursor,
+            limit=limit,
+        )
+    elif sort == "due_at":
         due = func.coalesce(ServiceRequest.due_at, literal(NEVER))
         query = keyset(
             query,
@@ -172,6 +183,8 @@ async def list_requests(
         )
     async with sessions() as session:
         items = await requests_public(session, identity, list(await session.scalars(query)))
+    if updated_since is not None:
+        return page_of(items, limit, key=lambda r: (r.updated_at.isoformat(), r.id))
     if sort == "due_at":
         return page_of(items, limit, key=lambda r: ((r.due_at or NEVER).isoformat(), r.id))
     return page_of(items, limit, key=lambda r: (r.submitted_at.isoformat(), r.id))

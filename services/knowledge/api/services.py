@@ -14,7 +14,7 @@ from services.knowledge.usecases.services import ServiceChanges, ServiceSpec
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 from shared.errors import Invalid, NotFound
-from shared.pagination import Cursor, Limit, Page, keyset, page_of
+from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
 from shared.text import N_
 
 router = APIRouter(prefix="/api/services", tags=["services"])
@@ -36,18 +36,30 @@ async def list_services(
     identity: CurrentIdentity,
     department_id: UUID | None = None,
     requestable: bool = Query(default=False, description="only those the caller may request"),
+    updated_since: UpdatedSince = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[ServicePublic]:
-    """The catalogue by name."""
+    """The catalogue by name; with `updated_since`, the services changed since (switched off
+    ones too, `active` false, for those who see them), in order of change."""
     query = select(Service).where(_listed(identity))
     if department_id is not None:
         query = query.where(Service.department_id == department_id)
-    query = keyset(query, (Service.name, Service.id), cursor=cursor, types=(str, UUID), limit=limit)
+    if updated_since is not None:
+        query = changes(
+            query, Service.updated_at, Service.id, since=updated_since, cursor=cursor, limit=limit
+        )
+    else:
+        query = keyset(
+            query, (Service.name, Service.id), cursor=cursor, types=(str, UUID), limit=limit
+        )
     async with sessions() as session:
         found = await services_public(session, identity, list(await session.scalars(query)))
     items = [s for s in found if s.may_request] if requestable else found
-    page = page_of(found, limit, key=lambda item: (item.name, item.id))
+    if updated_since is not None:
+        page = page_of(found, limit, key=lambda item: (item.updated_at.isoformat(), item.id))
+    else:
+        page = page_of(found, limit, key=lambda item: (item.name, item.id))
     return Page(items=items[:limit], next_cursor=page.next_cursor)
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Text, and_, cast, or_, select
+from sqlalchemy import ColumnElement, Text, and_, cast, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,11 +59,11 @@ def _people_in(teams: list[UUID]) -> Any:
     return select(Member.id).where(Member.team_id.in_(teams))
 
 
-def readable_posts(reader: PostReader) -> ColumnElement[bool]:
-    """Posts not deleted that name the caller in their audience (or that they wrote) and, on a
-    deal, whose deal they may see. The administrator reads every post; staff of other
-    departments none on a sales record."""
-    alive = Post.deleted_at.is_(None)
+def readable_posts(reader: PostReader, *, deleted: bool = False) -> ColumnElement[bool]:
+    """Posts not deleted (or, `deleted`, deleted ones too) that name the caller in their
+    audience (or that they wrote) and, on a deal, whose deal they may see. The administrator
+    reads every post; staff of other departments none on a sales record."""
+    alive: ColumnElement[bool] = true() if deleted else Post.deleted_at.is_(None)
     if reader.admin:
         return alive
     heard = or_(

@@ -158,7 +158,7 @@ async def post_plan_reviewed(
 async def _update_plan_post(
     session: AsyncSession, post: Post, facts: dict[str, Any], text: str, line: Any, now: datetime
 ) -> None:
-    post.facts = facts
+    post.facts, post.updated_at = facts, now
     if not facts["lines"]:  # nothing approved any more: the post goes, a later approval makes one
         post.deleted_at, post.deleted_by, post.automatic_key = now, line.reviewer_id, None
         event: Any = PostDeleted(

@@ -307,7 +307,7 @@ async def archive_document(
         reader = await reader_of(session, identity)
         document = await find_document(session, reader, document_id, edit=True, lock=True)
         if document.archived_at is None:
-            document.archived_at = now
+            document.archived_at = document.updated_at = now
             await add_event(
                 session, new_event(DocumentArchived(**snapshot(document)), subject=document.id)
             )

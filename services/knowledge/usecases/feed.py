@@ -32,7 +32,7 @@ from services.knowledge.usecases.audience import (
 )
 from shared.auth import Identity
 from shared.db import SessionFactory
-from shared.pagination import encode_cursor, keyset
+from shared.pagination import changes, encode_cursor, keyset
 
 COMPANY_ZONE = ZoneInfo("Europe/Warsaw")  # a period's days are the company's days
 COMMENTS_IN_FEED = 20  # the newest comments a post in the feed shows; its page shows them all
@@ -75,9 +75,10 @@ def conditions(filters: FeedFilters) -> list[ColumnElement[bool]]:
     return found
 
 
-def posts_of(reader: PostReader) -> Select[Any]:
-    """The caller's posts, without their search vectors (large, of no use to a page)."""
-    return select(Post).options(defer(Post.search)).where(readable_posts(reader))
+def posts_of(reader: PostReader, *, deleted: bool = False) -> Select[Any]:
+    """The caller's posts (deleted ones too, `deleted`), without their search vectors (large,
+    of no use to a page)."""
+    return select(Post).options(defer(Post.search)).where(readable_posts(reader, deleted=deleted))
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,14 @@ async def feed_page(
     filters: FeedFilters,
     cursor: str | None,
     limit: int,
+    since: datetime | None = None,
+    deleted: bool = False,
 ) -> FeedPage:
     """The newest posts the caller may read, `limit` at a time; the first page of the whole
-    feed also carries the pinned posts."""
+    feed also carries the pinned posts. With `since`, the posts changed since (deleted ones
+    too, `deleted`), in order of change, without the pinned ones."""
+    if since is not None:
+        return await _changed_posts(sessions, identity, filters, since, deleted, cursor, limit)
     async with sessions() as session:
         reader = await post_reader(session, identity)
         query = keyset(
@@ -147,6 +153,33 @@ async def feed_page(
     last = page[-1] if len(rows) > limit else None
     next_cursor = encode_cursor(last.created_at.isoformat(), last.id) if last else None
     return FeedPage(views[: len(page)], views[len(page) :], next_cursor)
+
+
+async def _changed_posts(
+    sessions: SessionFactory,
+    identity: Identity,
+    filters: FeedFilters,
+    since: datetime,
+    deleted: bool,
+    cursor: str | None,
+    limit: int,
+) -> FeedPage:
+    async with sessions() as session:
+        reader = await post_reader(session, identity)
+        query = changes(
+            posts_of(reader, deleted=deleted).where(*conditions(filters)),
+            Post.updated_at,
+            Post.id,
+            since=since,
+            cursor=cursor,
+            limit=limit,
+        )
+        rows = list(await session.scalars(query))
+        page = rows[:limit]
+        views = await views_of(session, reader, page, comments=COMMENTS_IN_FEED)
+    last = page[-1] if len(rows) > limit else None
+    next_cursor = encode_cursor(last.updated_at.isoformat(), last.id) if last else None
+    return FeedPage(views, [], next_cursor)
 
 
 async def post_view(sessions: SessionFactory, *, identity: Identity, post_id: UUID) -> PostView:

@@ -79,6 +79,11 @@ def record_link(post: Post) -> dict[str, Any] | None:
 
 async def snapshot(session: AsyncSession, post: Post) -> dict[str, Any]:
     attached = await session.scalar(select(func.count()).where(PostAttachment.post_id == post.id))
+    return snapshot_of(post, int(attached or 0))
+
+
+def snapshot_of(post: Post, attachments: int) -> dict[str, Any]:
+    """What every post event carries, for a post with `attachments` files."""
     return {
         "post_id": post.id,
         "author_id": post.author_id,
@@ -90,7 +95,7 @@ async def snapshot(session: AsyncSession, post: Post) -> dict[str, Any]:
         "pinned": post.pinned_at is not None,
         "record": record_link(post),
         "mentioned_ids": list(post.mentions),
-        "attachments": int(attached or 0),
+        "attachments": attachments,
         "document_id": post.document_id,
         "created_at": post.created_at,
         "edited_at": post.edited_at,
@@ -180,6 +185,7 @@ async def insert_post(
         automatic_key=new.automatic_key,
         facts=new.facts or {},
         created_at=now,
+        updated_at=now,
     )
     session.add(post)
     await session.flush()
@@ -261,7 +267,7 @@ def _rewrite(session: AsyncSession, post: Post, text: str, now: datetime) -> Non
     )
     post.revision += 1
     post.text, post.tags = text, tags_of(text)
-    post.edited_at = now
+    post.edited_at = post.updated_at = now
 
 
 async def edit_post(
@@ -296,6 +302,7 @@ async def edit_post(
             post.important = changes.important
             await session.flush()
             asked = await ask_to_confirm(session, post, now) if post.important else []
+        post.updated_at = now
         await index_post(session, post)
         event = PostEdited(
             **await snapshot(session, post),
@@ -316,7 +323,7 @@ async def delete_post(
         post = await find_post(session, reader, post_id, lock=True)
         if post.author_id != reader.user_id and not reader.admin:
             raise Forbidden("only the author or an administrator deletes a post")
-        post.deleted_at, post.deleted_by = now, reader.user_id
+        post.deleted_at, post.deleted_by, post.updated_at = now, reader.user_id, now
         event = PostDeleted(
             post_id=post.id,
             author_id=post.author_id,

@@ -104,7 +104,7 @@ async def promote_post(
             note="",
             now=now,
         )
-        post.document_id = document.id
+        post.document_id, post.updated_at = document.id, now
         await add_event(
             session, new_event(_promoted(post, document, reader.user_id, now), subject=post.id)
         )

@@ -27,10 +27,23 @@ async def announce(
     """Add `contract` with the request as it now stands to the outbox."""
     service = await session.get(Service, request.service_id)
     assert service is not None  # a request's service is never deleted
-    data = contract(
+    data = request_state(request, service.name, contract, actor_id=actor_id, **extra)
+    await add_event(session, new_event(data, subject=request.id))
+
+
+def request_state(
+    request: ServiceRequest,
+    service_name: str,
+    contract: type[RequestSnapshot],
+    *,
+    actor_id: UUID | None,
+    **extra: Any,
+) -> RequestSnapshot:
+    """`contract` with the request as it now stands."""
+    return contract(
         request_id=request.id,
         service_id=request.service_id,
-        service_name=service.name,
+        service_name=service_name,
         service_version=request.service_version,
         department_id=request.department_id,
         requester_id=request.requester_id,
@@ -47,4 +60,3 @@ async def announce(
         url=url_of(request.id),
         **extra,
     )
-    await add_event(session, new_event(data, subject=request.id))

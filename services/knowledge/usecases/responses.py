@@ -60,6 +60,7 @@ async def add_comment(
         )
         session.add(comment)
         post.comment_count += 1
+        post.updated_at = now
         await session.flush()
         await index_post(session, post)
         event = PostCommented(

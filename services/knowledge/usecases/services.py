@@ -163,7 +163,12 @@ async def current_version(session: AsyncSession, service: Service) -> ServiceVer
 
 
 async def _published(session: AsyncSession, service: Service, version: ServiceVersion) -> None:
-    event = ServicePublished(
+    await add_event(session, new_event(published(service, version), subject=service.id))
+
+
+def published(service: Service, version: ServiceVersion) -> ServicePublished:
+    """The service as it now stands, with its current forms."""
+    return ServicePublished(
         service_id=service.id,
         department_id=service.department_id,
         name=service.name,
@@ -176,7 +181,6 @@ async def _published(session: AsyncSession, service: Service, version: ServiceVe
         active=service.active,
         url=url_of(service.id),
     )
-    await add_event(session, new_event(event, subject=service.id))
 
 
 async def may_request(session: AsyncSession, identity: Identity, service: Service) -> bool:

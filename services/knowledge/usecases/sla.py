@@ -71,11 +71,11 @@ async def watch_deadlines(sessions: SessionFactory, *, now: datetime) -> int:
     sent = 0
     async with unit_of_work(sessions) as session:
         for request in await _due(session, ServiceRequest.warn_at, ServiceRequest.warned_at, now):
-            request.warned_at = now
+            request.warned_at = request.updated_at = now
             await announce(session, request, RequestDueSoon, actor_id=None)
             sent += 1
         for request in await _due(session, ServiceRequest.due_at, ServiceRequest.overdue_at, now):
-            request.overdue_at = now
+            request.overdue_at = request.updated_at = now
             await announce(session, request, RequestOverdue, actor_id=None)
             sent += 1
     return sent
