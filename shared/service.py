@@ -12,7 +12,7 @@ from pathlib import Path
 from asyncpg import TooManyConnectionsError
 from fastapi import APIRouter, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -230,9 +230,12 @@ class Measured:
     """Every request's time in `crm_http_request_seconds`, by route and status (plain ASGI: no
     task and no copied body per request, as `BaseHTTPMiddleware` would add)."""
 
+    SERIES_KEPT = 10_000  # (method, route, status) series whose histogram is looked up once
+
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
+        self._series: dict[tuple[str, str, int], Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -250,7 +253,14 @@ class Measured:
         try:
             await self.app(scope, receive, noting_status)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status_code)).observe(
-                time.perf_counter() - started
-            )
+            self._series_of(scope, status_code).observe(time.perf_counter() - started)
+
+    def _series_of(self, scope: Scope, status_code: int) -> Histogram:
+        route = getattr(scope.get("route"), "path", "unmatched")
+        key = (scope["method"], route, status_code)
+        series = self._series.get(key)
+        if series is None:
+            series = HTTP_REQUESTS.labels(self.service, key[0], route, str(status_code))
+            if len(self._series) < self.SERIES_KEPT:
+                self._series[key] = series
+        return series

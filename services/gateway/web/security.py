@@ -51,6 +51,12 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# As an answer carries them (lower-case names), added in one go to every answer.
+_SECURITY_RAW = [
+    (name.lower().encode("latin-1"), value.encode("latin-1"))
+    for name, value in SECURITY_HEADERS.items()
+]
+_SECURITY_NAMES = frozenset(name for name, _ in _SECURITY_RAW)
 
 
 def _calendar_client(request: Request) -> bool:
@@ -135,15 +141,19 @@ class BrowserSecurity:
 
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
+                # The security headers replace any of the same name the answer came with.
+                raw = [h for h in message.get("headers", ()) if h[0].lower() not in _SECURITY_NAMES]
+                raw.extend(_SECURITY_RAW)
                 if new_cookie:
-                    headers.append("set-cookie", new_cookie)
-                headers.update(SECURITY_HEADERS)
-                if _inline_document(path, headers):
-                    headers["Content-Security-Policy"] = INLINE_CONTENT_POLICY
-                    headers["X-Frame-Options"] = "SAMEORIGIN"
-                if path in API_EXPLORER:  # FastAPI's explorer pages use inline scripts
-                    del headers["Content-Security-Policy"]
+                    raw.append((b"set-cookie", new_cookie.encode("latin-1")))
+                message["headers"] = raw
+                if path.startswith("/api/documents/") or path in API_EXPLORER:
+                    headers = MutableHeaders(scope=message)
+                    if _inline_document(path, headers):
+                        headers["Content-Security-Policy"] = INLINE_CONTENT_POLICY
+                        headers["X-Frame-Options"] = "SAMEORIGIN"
+                    if path in API_EXPLORER:  # FastAPI's explorer pages use inline scripts
+                        del headers["Content-Security-Policy"]
             await send(message)
 
         await self.app(scope, receive, secured)
