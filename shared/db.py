@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from shared import idempotency
 from shared.text import PLAIN, POLISH, fold
 
 NAMING_CONVENTION = {
@@ -94,10 +95,22 @@ async def unit_of_work(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One transaction: committed when the block ends normally, rolled back otherwise.
 
     Actions registered with `after_commit` run once the commit succeeded (never on rollback).
+    In a keyed write (`idempotency.py`), the request's first unit of work records its key as
+    its first statement, or raises what a repeat of the key is answered.
     """
+    keyed = idempotency.armed()
     async with sessions() as session:
-        async with session.begin():
-            yield session
+        try:
+            async with session.begin():
+                if keyed is not None:
+                    await idempotency.claim(keyed, session)
+                yield session
+        except BaseException:
+            if keyed is not None:
+                keyed.claimed = False  # rolled back with the write: not recorded
+            raise
+        if keyed is not None:
+            keyed.committed = keyed.claimed
         for action in session.info.pop(_AFTER_COMMIT, []):
             try:
                 await action()
