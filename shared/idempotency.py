@@ -79,6 +79,7 @@ class Keyed:
     digest: Any = field(default_factory=hashlib.sha256)
     body_read: bool = False
     declared_length: str = ""
+    credentials: str = ""  # a digest of the Authorization or Cookie header, if any
     attempt: UUID = field(default_factory=uuid4)
     claimed: bool = False  # a unit of work of this request recorded the key
     committed: bool = False  # ... and committed: the answer is to be kept
@@ -90,12 +91,14 @@ class Keyed:
         return hashlib.sha256(f"{self.method} {self.target} {what}".encode()).hexdigest()
 
     def caller(self) -> str:
-        if self.identity is None:
-            return ""
-        try:
-            return verified_tokens(self.app).identity(self.identity).user_id
-        except InvalidIdentity:
-            return ""
+        """Whose key it is: the signed identity's user in a service; in the gateway's own API,
+        the credentials the caller presented (a token or the session's cookies), digested."""
+        if self.identity is not None:
+            try:
+                return verified_tokens(self.app).identity(self.identity).user_id
+            except InvalidIdentity:
+                pass
+        return f"presented {self.credentials}" if self.credentials else ""
 
 
 class Repeated(Exception):
@@ -212,6 +215,10 @@ def _key_problem(message: str) -> JSONResponse:
     )
 
 
+def _digest(credentials: bytes | None) -> str:
+    return hashlib.sha256(credentials).hexdigest() if credentials else ""
+
+
 def _valid_key(key: str) -> bool:
     return 0 < len(key) <= KEY_LENGTH and all(" " < c <= "~" for c in key)
 
@@ -264,6 +271,7 @@ class Idempotency:
             app=scope["app"],
             keep_seconds=self.keep_seconds,
             declared_length=headers.get(b"content-length", b"").decode("latin-1"),
+            credentials=_digest(headers.get(b"authorization") or headers.get(b"cookie")),
         )
 
         async def hashing() -> Message:

@@ -24,6 +24,7 @@ from shared.idempotency import KEY_HEADER, STATUS_HEADER
 from shared.postgres import asyncpg_dsn
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer, running
 from shared.testing.processes import free_port
+from tests.gateway.conftest import PASSWORD, add_user
 
 QUIET_S = 0.3  # a peer silent this long has said all it had to say
 
@@ -171,3 +172,21 @@ async def test_a_write_sent_as_a_stream_is_not_sent_twice(
     )
     assert answer.status_code == 503
     assert dropping.dropped["before"] == 1
+
+
+async def test_the_gateways_own_writes_keep_each_callers_keys_apart(
+    gateway: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """The gateway's own API keeps keys too (in its database), per caller: another caller's
+    same key and body is another write, never the first caller's answer."""
+    await add_user(gateway, admin, email="klucz@contentum.pl", role="manager")
+    other = await bearer(gateway, "klucz@contentum.pl", PASSWORD)
+    key = {KEY_HEADER: "shared-by-chance"}
+
+    mine = await gateway.patch("/api/me", json={"locale": "en"}, headers={**admin, **key})
+    theirs = await gateway.patch("/api/me", json={"locale": "en"}, headers={**other, **key})
+    again = await gateway.patch("/api/me", json={"locale": "en"}, headers={**admin, **key})
+
+    assert mine.status_code == theirs.status_code == again.status_code == 200
+    assert theirs.json()["email"] == "klucz@contentum.pl" and STATUS_HEADER not in theirs.headers
+    assert again.json() == mine.json() and again.headers[STATUS_HEADER] == "replayed"
