@@ -91,14 +91,17 @@ def new_session_factory(engine: AsyncEngine) -> SessionFactory:
 
 
 @asynccontextmanager
-async def unit_of_work(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(
+    sessions: SessionFactory, *, claims_key: bool = True
+) -> AsyncIterator[AsyncSession]:
     """One transaction: committed when the block ends normally, rolled back otherwise.
 
     Actions registered with `after_commit` run once the commit succeeded (never on rollback).
     In a keyed write (`idempotency.py`), the request's first unit of work records its key as
-    its first statement, or raises what a repeat of the key is answered.
+    its first statement, or raises what a repeat of the key is answered; a unit of housekeeping
+    done before the write itself (`claims_key=False`) leaves the key to the write.
     """
-    keyed = idempotency.armed()
+    keyed = idempotency.armed() if claims_key else None
     async with sessions() as session:
         try:
             async with session.begin():
