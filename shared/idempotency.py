@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import IDENTITY_HEADER, InvalidIdentity, verified_tokens
 from shared.errors import problem_details
+from shared.metrics import KEYED_WRITES
 
 log = logging.getLogger(__name__)
 
@@ -170,10 +171,13 @@ async def claim(keyed: Keyed, session: AsyncSession) -> None:
             },
         )
     ).one()
+    service = keyed.app.state.service
     if not held:
+        KEYED_WRITES.labels(service, "in-progress").inc()
         raise InProgress
     if claimed:
         keyed.claimed = True
+        KEYED_WRITES.labels(service, "made").inc()
         return
     found = (
         await session.execute(
@@ -181,9 +185,12 @@ async def claim(keyed: Keyed, session: AsyncSession) -> None:
         )
     ).one()
     if found.fingerprint != fingerprint:
+        KEYED_WRITES.labels(service, "reused").inc()
         raise KeyReused
     if found.status is None:
+        KEYED_WRITES.labels(service, "in-progress" if found.recent else "answer-lost").inc()
         raise InProgress if found.recent else AnswerLost
+    KEYED_WRITES.labels(service, "replayed").inc()
     raise Repeated(found.status, found.headers or [], bytes(found.body or b""))
 
 

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 from services.gateway.inprocess import call
 from shared.auth import IDENTITY_HEADER
 from shared.idempotency import KEY_HEADER, STATUS_HEADER, WRITES
+from shared.metrics import RESENT
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ class Backends:
                 pause = PAUSES[min(attempt, len(PAUSES)) - 1]
                 if again and attempt < ATTEMPTS and deadline - loop.time() > pause + 0.05:
                     log.info("gateway -> %s: %s; sending it again", service, _named(error))
+                    RESENT.labels(service, "read" if method in SAFE else "write").inc()
                     await asyncio.sleep(pause)
                     continue
                 if isinstance(error, httpx.TimeoutException):
@@ -130,6 +132,7 @@ class Backends:
                 and deadline - loop.time() > IN_PROGRESS_PAUSE + 0.05
             ):
                 await answer.aclose()
+                RESENT.labels(service, "write").inc()
                 await asyncio.sleep(IN_PROGRESS_PAUSE)
                 continue
             return answer

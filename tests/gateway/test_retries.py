@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from prometheus_client import REGISTRY
 
 from services.deals.app import create_app as create_deals
 from services.deals.settings import DealsSettings
@@ -117,15 +118,22 @@ async def through_dropping(
         await serving
 
 
+def _resent(kind: str) -> float:
+    labels = {"service": "deals", "kind": kind}
+    return REGISTRY.get_sample_value("crm_gateway_resent_total", labels) or 0.0
+
+
 async def test_a_read_and_a_write_whose_replica_was_lost_are_answered_once(
     through_dropping: tuple[httpx.AsyncClient, Dropping, str],
 ) -> None:
     gateway, dropping, deals_url = through_dropping
+    resent_before = _resent("read")
 
     dropping.faults = ["before", "before"]
     listed = await gateway.get("/api/companies")
     assert listed.status_code == 200, listed.text
     assert dropping.dropped["before"] == 2
+    assert _resent("read") == resent_before + 2
 
     dropping.faults = ["after"]
     made = await gateway.post("/api/companies", json={"name": "Zgubiona odpowiedź"})
