@@ -32,6 +32,9 @@ SAFE = frozenset({"GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT"})
 ATTEMPTS = 4  # at most, within the timeout of the call
 PAUSES = (0.05, 0.2, 0.4)  # before the second, third and fourth attempt
 IN_PROGRESS_PAUSE = 0.5  # before sending a keyed write again that the service says is being made
+# A connection inside a cluster opens in milliseconds: one that takes this long goes to a replica
+# that is gone (its node lost), and the call goes again while there is time left.
+CONNECT_SECONDS = 2.0
 
 
 class Backends:
@@ -60,7 +63,9 @@ class Backends:
     def over_http(cls, urls: Mapping[str, str | None], timeout: float) -> "Backends":
         return cls(
             {
-                name: httpx.AsyncClient(base_url=url, timeout=timeout)
+                name: httpx.AsyncClient(
+                    base_url=url, timeout=httpx.Timeout(timeout, connect=_connect(timeout))
+                )
                 for name, url in urls.items()
                 if url
             },
@@ -109,7 +114,7 @@ class Backends:
             left = deadline - loop.time()
             try:
                 # The first attempt has the client's own timeout, the next what is left.
-                timeout = max(left, 0.01) if attempt > 1 else httpx.USE_CLIENT_DEFAULT
+                timeout = _left(left) if attempt > 1 else httpx.USE_CLIENT_DEFAULT
                 sent = client.build_request(
                     method, path, headers=headers, timeout=timeout, **kwargs
                 )
@@ -140,6 +145,16 @@ class Backends:
     async def close(self) -> None:
         for client in self._clients.values():
             await client.aclose()
+
+
+def _connect(timeout: float) -> float:
+    return min(CONNECT_SECONDS, timeout)
+
+
+def _left(seconds: float) -> httpx.Timeout:
+    """The timeout of a second attempt: what is left of the call's."""
+    seconds = max(seconds, 0.01)
+    return httpx.Timeout(seconds, connect=_connect(seconds))
 
 
 def _replayable(kwargs: Mapping[str, Any]) -> bool:
