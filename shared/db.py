@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from shared import idempotency
 from shared.text import PLAIN, POLISH, fold
 
 NAMING_CONVENTION = {
@@ -90,14 +91,29 @@ def new_session_factory(engine: AsyncEngine) -> SessionFactory:
 
 
 @asynccontextmanager
-async def unit_of_work(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(
+    sessions: SessionFactory, *, claims_key: bool = True
+) -> AsyncIterator[AsyncSession]:
     """One transaction: committed when the block ends normally, rolled back otherwise.
 
     Actions registered with `after_commit` run once the commit succeeded (never on rollback).
+    In a keyed write (`idempotency.py`), the request's first unit of work records its key as
+    its first statement, or raises what a repeat of the key is answered; a unit of housekeeping
+    done before the write itself (`claims_key=False`) leaves the key to the write.
     """
+    keyed = idempotency.armed() if claims_key else None
     async with sessions() as session:
-        async with session.begin():
-            yield session
+        try:
+            async with session.begin():
+                if keyed is not None:
+                    await idempotency.claim(keyed, session)
+                yield session
+        except BaseException:
+            if keyed is not None:
+                keyed.claimed = False  # rolled back with the write: not recorded
+            raise
+        if keyed is not None:
+            keyed.committed = keyed.claimed
         for action in session.info.pop(_AFTER_COMMIT, []):
             try:
                 await action()

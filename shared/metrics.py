@@ -33,3 +33,13 @@ BUS_UP = Gauge(
     "1 while the service's event bus (Kafka) answers, 0 while it does not",
     ["service"],
 )
+RESENT = Counter(
+    "crm_gateway_resent_total",
+    "Calls of a service the gateway sent again on a new connection (a read or a keyed write)",
+    ["service", "kind"],
+)
+KEYED_WRITES = Counter(
+    "crm_idempotency_keys_total",
+    "Writes with an Idempotency-Key: made, replayed, in-progress, answer-lost or reused",
+    ["service", "outcome"],
+)

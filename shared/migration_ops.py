@@ -67,3 +67,27 @@ def create_link_replicas() -> None:
 def drop_link_replicas() -> None:
     op.drop_table("customer_access")
     op.drop_table("linked_record")
+
+
+def create_idempotency_keys() -> None:
+    """The keys of the writes made (`shared/idempotency.py`), each with its answer once known."""
+    op.create_table(
+        "idempotency_key",
+        sa.Column("caller", sa.Text(), nullable=False, comment="the signed identity's user"),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("fingerprint", sa.Text(), nullable=False, comment="method, path, body"),
+        sa.Column("attempt", sa.Uuid(), nullable=False, comment="which attempt made it"),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("status", sa.SmallInteger(), nullable=True),
+        sa.Column("headers", postgresql.JSONB(), nullable=True),
+        sa.Column("body", sa.LargeBinary(), nullable=True),
+        sa.PrimaryKeyConstraint("caller", "key", name="pk_idempotency_key"),
+    )
+    op.create_index("ix_idempotency_key_created_at", "idempotency_key", ["created_at"])
+
+
+def drop_idempotency_keys() -> None:
+    op.drop_index("ix_idempotency_key_created_at", table_name="idempotency_key")
+    op.drop_table("idempotency_key")

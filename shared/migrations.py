@@ -19,7 +19,7 @@ def _config(script_location: Path, url: str) -> Config:
     return config
 
 
-KERNEL_TABLES = frozenset({"outbox", "inbox"})
+KERNEL_TABLES = frozenset({"outbox", "inbox", "idempotency_key"})
 
 
 def _not_kernel_table(name: str | None, type_: str, _: object) -> bool:

@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared import idempotency
 from shared.bus import Bus
 from shared.consumer import Consumer, Handler
 from shared.db import SERVICE_CONNECTIONS, ConnectionBudget, new_engine, new_session_factory, ping
@@ -55,6 +56,8 @@ class ServiceSpec:
     # Connections the service holds beyond the kernel's: LISTENs of its own, pools of its own.
     listeners: int = 0
     own_pools: int = 0
+    # Which paths' writes honour an `Idempotency-Key` (None: all); the gateway's own only.
+    keyed_paths: Callable[[str], bool] | None = None
 
 
 def new_bus(settings: ServiceSettings, client_id: str) -> Bus:
@@ -93,6 +96,7 @@ def create_service_app(
         own_pools=spec.own_pools,
     )
     wait = settings.database_wait_seconds
+    keep_seconds = settings.idempotency_key_hours * 3600
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,11 +129,15 @@ def create_service_app(
         app.state.bus_up = True
         BUS_UP.labels(spec.name).set(1)
         watching = asyncio.create_task(_watch_bus(app, spec.name), name=f"{spec.name}-bus-check")
+        sweeping = asyncio.create_task(
+            idempotency.sweeping(reads, keep_seconds), name=f"{spec.name}-idempotency-sweep"
+        )
         try:
             async with running(app) if running else contextlib.nullcontext():
                 yield
         finally:
             watching.cancel()
+            sweeping.cancel()
             relay.stop()
             await _within(relaying, RELAY_STOP_SECONDS, f"{spec.name}: the outbox relay")
             if owns_bus:
@@ -153,6 +161,7 @@ def create_service_app(
     install_error_handlers(app)
     install_validation_messages(app)
     install_busy_answers(app)
+    idempotency.install_idempotency(app, keep_seconds=keep_seconds, keyed=spec.keyed_paths)
     app.include_router(operations_router())
     for router in spec.routers:
         app.include_router(router)

@@ -33,6 +33,13 @@ class ServiceSettings(BaseSettings):
         validation_alias="CRM_DATABASE_WAIT_SECONDS",
         description="how long a request waits for a free connection before it is answered 503",
     )
+    idempotency_key_hours: float = Field(
+        default=24.0,
+        gt=0,
+        validation_alias="CRM_IDEMPOTENCY_KEY_HOURS",
+        description="how long a write's Idempotency-Key is kept: a repeat within it is answered "
+        "as the first attempt was, after it the key is new again",
+    )
     kafka_bootstrap_servers: str | None = Field(
         default=None,
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",

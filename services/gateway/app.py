@@ -18,6 +18,7 @@ from services.gateway.backends import Backends
 from services.gateway.body_limits import BodyLimit
 from services.gateway.callers import CALLERS
 from services.gateway.consumers import handlers
+from services.gateway.domain.routing import owner_of
 from services.gateway.feed_consumers import feed_handlers
 from services.gateway.mail import Mailer
 from services.gateway.notifications import NotificationHub
@@ -34,6 +35,13 @@ from shared.service import ServiceSpec, create_service_app
 
 STATIC = Path(__file__).parent / "web" / "static"
 
+
+def own_api_path(path: str) -> bool:
+    """The gateway's own API (not sign-in, whose answers are tokens): where it keeps the keys
+    of writes. A service's paths keep theirs in the service."""
+    return path.startswith("/api/") and not path.startswith("/api/auth/") and not owner_of(path[5:])
+
+
 SPEC = ServiceSpec(
     name="gateway",
     title="Contentum CRM",
@@ -43,6 +51,7 @@ SPEC = ServiceSpec(
     openapi=False,  # api/openapi.py: the services' operations are described too
     redirect_slashes=True,
     listeners=1,  # notifications for the open tabs, identities to forget
+    keyed_paths=own_api_path,
 )
 
 

@@ -172,7 +172,7 @@ async def interrupt_orphans(sessions: SessionFactory) -> int:
 
     Their counts stay those of the last committed batch: what is in the database.
     """
-    async with unit_of_work(sessions) as session:
+    async with unit_of_work(sessions, claims_key=False) as session:
         running = await session.scalars(
             select(ImportJob.id)
             .where(ImportJob.status == "running")

@@ -1,5 +1,6 @@
 """`/api/...`: the public JSON API, forwarded to the owning service with a signed identity."""
 
+from collections.abc import AsyncIterator
 from urllib.parse import quote_from_bytes
 
 import httpx
@@ -8,9 +9,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from services.gateway.backends import Backends, ServiceUnavailable, origin
+from services.gateway.body_limits import DEFAULT_LIMIT
 from services.gateway.domain.routing import may_use, owner_of
 from services.gateway.identity import CurrentUser, signed_identity
 from shared.auth import IDENTITY_HEADER
+from shared.idempotency import KEY_HEADER, WRITES
 
 router = APIRouter()
 
@@ -33,6 +36,9 @@ HOP_BY_HOP = {
     IDENTITY_HEADER.lower(),
 }
 
+
+# Bodies up to this size are read before forwarding, so that a write can be sent again.
+REPLAYABLE_BYTES = DEFAULT_LIMIT
 
 # Left as written when forwarding: what a URL path may hold, percent escapes included.
 _SAFE = "/%:@!$&'()*+,;=-._~"
@@ -99,12 +105,26 @@ async def forward(path: str, request: Request, user: CurrentUser) -> Response:
             as_sent(request),
             identity=await signed_identity(request, user),
             stream=True,
-            content=request.stream(),
+            content=await _body(request),
             headers={**forwardable(dict(request.headers)), **origin(request)},
         )
     except ServiceUnavailable as down:
         return _unavailable(down.service, down.reason)
-    return passed_on(answer)
+    passed = passed_on(answer)
+    if request.method in WRITES and (key := answer.request.headers.get(KEY_HEADER)):
+        passed.headers[KEY_HEADER] = key  # the caller may send it again to learn what became of it
+    return passed
+
+
+async def _body(request: Request) -> bytes | AsyncIterator[bytes] | None:
+    """The body at hand when it is small (a JSON or form write: it can be sent again if the
+    answer is lost), streamed when large or of no declared length (an upload)."""
+    length = request.headers.get("content-length")
+    if length is None:
+        return request.stream() if "transfer-encoding" in request.headers else None
+    if length.isdigit() and int(length) <= REPLAYABLE_BYTES:
+        return await request.body()
+    return request.stream()
 
 
 def as_sent(request: Request) -> str:

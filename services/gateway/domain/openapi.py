@@ -64,11 +64,28 @@ ANSWERS = {
     "401": "Not signed in: no token, or one that ended",
     "403": "Signed in, but not allowed to do this",
     "404": "No such record, or none the caller may see",
-    "409": "It clashes with what exists",
+    "409": "It clashes with what exists; or, for a write sent with an `Idempotency-Key`, a "
+    "request with that key is being made (`Idempotency-Status: in-progress`, send it again "
+    "after `Retry-After`) or was made and its answer lost (`answer-lost`: look the record up)",
     "413": "The body is larger than this operation takes",
     "422": "The input is not valid; each problem names its field",
     "429": "Too many failed sign-ins from this address; try again after `Retry-After` seconds",
     "503": "The service owning this part of the API did not answer",
+}
+
+
+WRITES = frozenset({"post", "put", "patch", "delete"})
+IDEMPOTENCY_KEY: Document = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any 1-255 visible ASCII characters, new for each write (a UUID). The write "
+    "is made once however often it is sent with the key (per caller, for 24 hours unless "
+    "`CRM_IDEMPOTENCY_KEY_HOURS` says otherwise): a repeat gets the first answer again, with "
+    "`Idempotency-Status: replayed`; the key with another method, path or body is a 422. "
+    "Without one, a gateway calling its services over the network gives the write a key of its "
+    "own (answered in this header), to send it again itself when a service replica is lost.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
 }
 
 
@@ -149,6 +166,10 @@ def _complete(method: str, path: str, operation: Document, *, proxied: str | Non
     """What every operation may answer besides its own success, and how to call it."""
     public = (method, path) in PUBLIC
     operation["security"] = [] if public else [{BEARER: []}]
+    if method in WRITES and not public and not path.startswith("/api/auth/"):
+        parameters: list[Document] = operation.setdefault("parameters", [])
+        if not any(p.get("name") == IDEMPOTENCY_KEY["name"] for p in parameters):
+            parameters.append(dict(IDEMPOTENCY_KEY))
     codes = {"422"} if operation.get("parameters") or "requestBody" in operation else set()
     if not public:
         codes |= {"401", "403", "404", "409"}
