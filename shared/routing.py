@@ -59,8 +59,10 @@ class RouteIndex:
         self._remembered: dict[Prefix, tuple[BaseRoute, ...]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for route in self.candidates(get_route_path(scope)):
+        # A route's pattern ends in `$`, which also matches before a final newline: `/api/me\n`
+        # is `/api/me` to FastAPI but begins with another segment here; such paths go its way.
+        if scope["type"] == "http" and "\n" not in (path := get_route_path(scope)):
+            for route in self.candidates(path):
                 match, child_scope = route.matches(scope)
                 if match is Match.FULL:
                     scope.setdefault("router", self.router)
@@ -70,7 +72,9 @@ class RouteIndex:
         await self.fallback(scope, receive, send)
 
     def candidates(self, path: str) -> tuple[BaseRoute, ...]:
-        """The routes that could match `path`, in the router's order."""
+        """The routes that could match `path`, in the router's order. The index is built at the
+        first request and again when routes are added to the app; routes added later to a router
+        it already includes are not seen (nothing adds routes while serving)."""
         routes = self.router.routes
         if len(routes) != self._indexed:  # built at the first request, again when added to
             self._prefixes = [(route, frozenset(route_prefixes(route))) for route in routes]

@@ -132,3 +132,30 @@ async def test_routes_added_after_the_first_request_are_found_too() -> None:
 
     assert (first.json(), second.json()) == ("one", "late two")
     assert (missing.status_code, not_allowed.status_code) == (404, 405)
+
+
+async def test_a_path_ending_in_a_newline_goes_where_fastapi_sends_it() -> None:
+    def app(indexed: bool) -> FastAPI:
+        made = FastAPI()
+        mine, rest = APIRouter(prefix="/api"), APIRouter(prefix="/api")
+
+        @mine.get("/me")
+        async def me() -> str:
+            return "me"
+
+        @rest.get("/{path:path}")
+        async def anything(path: str) -> str:
+            return "anything"
+
+        made.include_router(mine)
+        made.include_router(rest)
+        if indexed:
+            index_routes(made)
+        return made
+
+    async def answer(indexed: bool) -> object:
+        transport = httpx.ASGITransport(app=app(indexed))
+        async with httpx.AsyncClient(transport=transport, base_url="http://crm") as client:
+            return (await client.get("/api/me%0A")).json()
+
+    assert await answer(indexed=True) == await answer(indexed=False) == "me"
