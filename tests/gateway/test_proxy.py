@@ -188,3 +188,15 @@ async def test_a_due_reminder_becomes_a_notification_of_the_owner(
         return any("Oddzwonić do Nowaka" in item["title"] for item in items)
 
     await eventually(reminded, timeout=15, interval=0.2)
+
+
+async def test_a_call_the_in_process_passage_leaves_to_the_routes_is_answered_whole(
+    embedded: httpx.AsyncClient,
+) -> None:
+    # A feed's address is not passed in process (its token is in the path): the routes forward
+    # it, and the service's answer, already whole, must reach the caller whole too.
+    answer = await embedded.get("/api/calendar/feeds/")
+
+    assert answer.status_code == 404
+    assert int(answer.headers["content-length"]) == len(answer.content) > 0
+    assert answer.json()["detail"]
