@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,7 @@ class Loading:
         self._settled = asyncio.Event()  # started, or failed
         self._stop = asyncio.Event()
         self._running: asyncio.Task[None] | None = None
+        self._loading = True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.app is not None:
@@ -73,14 +75,18 @@ class Loading:
             elif message["type"] == "lifespan.shutdown":
                 self._stop.set()
                 if self._running is not None:
-                    await self._running
+                    if self._loading:  # nothing started yet: what is loading goes with the process
+                        self._running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._running
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
     async def _run(self) -> None:
         """Load, start and keep the app's lifespan open until the server stops."""
         try:
-            app = await asyncio.to_thread(self._load)
+            app = await _in_daemon_thread(self._load)
+            self._loading = False
             if self._stop.is_set():  # told to stop while loading
                 return
             async with app.router.lifespan_context(app):
@@ -96,6 +102,35 @@ class Loading:
             self.failed = True
             self._settled.set()
             self._on_failure()
+
+
+async def _in_daemon_thread(load: "Callable[[], FastAPI]") -> "FastAPI":
+    """`load()` in a thread of its own that the process does not wait for: a stop during the
+    start (Ctrl+C, a SIGTERM while PostgreSQL does not answer) ends the process at once; what
+    the thread had started (the embedded PostgreSQL) is stopped by the exit handlers."""
+    loop = asyncio.get_running_loop()
+    loaded: asyncio.Future[FastAPI] = loop.create_future()
+
+    def settle(app: "FastAPI | None", error: BaseException | None) -> None:
+        if loaded.done():  # cancelled: the stop came first
+            return
+        if error is not None:
+            loaded.set_exception(error)
+        else:
+            loaded.set_result(app)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            app = load()
+        except BaseException as error:  # handed to the waiting task, which reports it
+            result: tuple[FastAPI | None, BaseException | None] = (None, error)
+        else:
+            result = (app, None)
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the process is ending
+            loop.call_soon_threadsafe(settle, *result)
+
+    threading.Thread(target=work, name="crm-load", daemon=True).start()
+    return await loaded
 
 
 async def _answer(send: Send, status: int, body: dict[str, str]) -> None:

@@ -4,8 +4,10 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,13 @@ from services import cli
 from shared.db import new_engine
 from shared.postgres import async_url
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
-from shared.testing.processes import RunningCrm, crm_run, free_port, processes_mentioning
+from shared.testing.processes import (
+    RunningCrm,
+    crm_process,
+    crm_run,
+    free_port,
+    processes_mentioning,
+)
 from shared.testing.waiting import eventually_sync
 
 pytestmark = pytest.mark.slow
@@ -129,6 +137,22 @@ def test_run_that_cannot_start_says_why_and_exits_1() -> None:
     assert result.returncode == 1
     assert "the CRM could not start" in result.stderr
     assert "Contentum CRM is running" not in result.stderr
+
+
+def test_run_stopped_while_it_starts_ends_at_once(tmp_path: Path) -> None:
+    with socket.socket() as silent:  # a database that accepts and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        env = {"DATABASE_URL": f"postgresql://crm@127.0.0.1:{port}/crm"}
+        with crm_process(["run", "--port", str(free_port())], env=env, log=tmp_path / "log") as run:
+            time.sleep(1)  # listening, and waiting for the database
+            run.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            run.wait(20)
+            took = time.monotonic() - started
+
+    assert took < 5
 
 
 def test_run_stops_its_database_on_ctrl_c_even_after_a_run_was_killed(tmp_path: Path) -> None:

@@ -142,3 +142,20 @@ async def test_told_to_stop_while_loading_it_never_starts_the_app() -> None:
 
     assert events == [] and loading.app is None
     assert lifespan.said == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+async def test_a_stop_while_it_loads_does_not_wait_for_the_load() -> None:
+    released = threading.Event()
+    events: list[str] = []
+
+    def load() -> FastAPI:
+        released.wait(30)  # a database that never answers
+        return crm_app(events)
+
+    loading = Loading(load)
+    lifespan = Lifespan(loading)
+    await lifespan.start()
+    await asyncio.wait_for(lifespan.stop(), 2)
+    released.set()
+
+    assert events == [] and loading.app is None and not loading.failed
