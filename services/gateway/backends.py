@@ -99,7 +99,9 @@ class Backends:
         app = self.app_of(service)
         if app is not None:
             return await call(
-                app, httpx.Request(method, f"http://{service}{path}", headers=headers, **kwargs)
+                app,
+                httpx.Request(method, f"http://{service}{path}", headers=headers, **kwargs),
+                stream=stream,
             )
         client = self._clients.get(service)
         if client is None:

@@ -61,8 +61,9 @@ async def hand_on(
         log.debug("a service failed after it began to answer", exc_info=True)
 
 
-async def call(app: ASGIApp, request: httpx.Request) -> httpx.Response:
-    """`request` answered by `app` in this task; the whole answer, read."""
+async def call(app: ASGIApp, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+    """`request` answered by `app` in this task; the whole answer, read (with `stream`, left
+    unread as a client's streamed answer is, for the caller to pass on and close)."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -109,4 +110,9 @@ async def call(app: ASGIApp, request: httpx.Request) -> httpx.Response:
         await app(scope, receive, send)
     finally:
         answered.set()
-    return httpx.Response(status, headers=headers, content=b"".join(pieces), request=request)
+    body = b"".join(pieces)
+    if stream:
+        return httpx.Response(
+            status, headers=headers, stream=httpx.ByteStream(body), request=request
+        )
+    return httpx.Response(status, headers=headers, content=body, request=request)

@@ -139,9 +139,6 @@ def passed_on(answer: httpx.Response) -> Response:
     """A service's streamed answer, passed on as it arrives (a large download never sits whole
     in the gateway's memory), its length kept so a browser shows the progress."""
     headers = forwardable(answer.headers)
-    if answer.is_stream_consumed:  # a service in this process answered whole: its bytes at hand
-        whole = {k: v for k, v in headers.items() if k.lower() != "content-encoding"}
-        return Response(answer.content, answer.status_code, headers=whole)
     if "content-length" in answer.headers:
         headers["content-length"] = answer.headers["content-length"]
     return StreamingResponse(
