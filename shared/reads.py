@@ -6,7 +6,11 @@ for what changes per request), run on a connection of the service's read pool wi
 BEGIN/COMMIT or a ping, and answered with `json_answer`, serialised once.
 """
 
+import asyncio
+import contextlib
 import json
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
@@ -61,33 +65,45 @@ async def _prepare(connection: asyncpg.Connection) -> None:
     )
 
 
-async def _nothing_to_reset(_: asyncpg.Connection) -> None:
-    """Reads leave no session state behind (no SET, LISTEN or lock): a returned connection
-    needs no reset round trip."""
-
-
 class ReadPool:
-    """Connections for reads only: single statements, each its own transaction."""
+    """Connections for reads only: single statements, each its own transaction.
 
-    def __init__(self, database_url: str, *, size: int, wait_seconds: float) -> None:
+    A pool of its own rather than asyncpg's: a read takes an idle connection and puts it back
+    without awaiting anything (asyncpg's pool sets a timer for every acquire and runs every
+    release as a task of its own, behind `asyncio.shield`, which costs a read a second turn of
+    the event loop). Reads leave no session state behind (no SET, LISTEN, lock or open
+    transaction), so a connection needs no reset; one that may (its read failed or was
+    cancelled half-way) is closed instead of reused.
+    """
+
+    def __init__(
+        self, database_url: str, *, size: int, wait_seconds: float, idle_seconds: float = 60
+    ) -> None:
         self._dsn = asyncpg_dsn(database_url)
         self._size = size
         self._wait = wait_seconds
-        self._pool: asyncpg.Pool | None = None
+        self._idle_seconds = idle_seconds
+        self._idle: list[tuple[asyncpg.Connection, float]] = []  # the warmest last
+        self._open = 0  # connections made or being made, idle or in use
+        # Reads waiting for a connection: given one, or None for the right to make one.
+        self._waiting: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
+        self._closed = False
 
     async def start(self) -> None:
-        self._pool = await asyncpg.create_pool(
-            self._dsn,
-            min_size=0,
-            max_size=self._size,
-            init=_prepare,
-            reset=_nothing_to_reset,
-            max_inactive_connection_lifetime=60,
-        )
+        """Nothing to do: connections are made as reads need them."""
+        self._closed = False
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        """Closes the idle connections; those in use are closed as they come back."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        self._open -= len(idle)
+        for waiter in self._waiting:
+            if not waiter.done():
+                waiter.set_exception(asyncpg.InterfaceError("the read pool is closed"))
+        await asyncio.gather(
+            *(connection.close() for connection, _ in idle), return_exceptions=True
+        )
 
     async def rows(self, statement: Statement, **params: Any) -> list[asyncpg.Record]:
         result: list[asyncpg.Record] = await self.run(
@@ -105,24 +121,100 @@ class ReadPool:
         """`work` on one connection (several statements, e.g. a board); once more on a new
         connection when the one taken turns out closed (a restarted database)."""
         for attempt in (1, 2):
-            connection = await self._acquire()
+            connection = self._take() or await self._wait_for_connection()
             try:
-                return await work(connection)
+                result = await work(connection)
             except (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError):
+                self._drop(connection)
                 if attempt == 2:
                     raise
-            finally:
-                assert self._pool is not None
-                await self._pool.release(connection)
+                continue
+            except asyncpg.PostgresError:
+                self._give_back(connection)  # the server refused the statement, and is ready
+                raise
+            except BaseException:
+                self._drop(connection)  # cancelled or failed half-way: its state is unknown
+                raise
+            self._give_back(connection)
+            return result
         raise AssertionError("unreachable")
 
-    async def _acquire(self) -> asyncpg.Connection:
-        assert self._pool is not None, "the read pool is not started"
+    def _take(self) -> asyncpg.Connection | None:
+        """An idle connection, if one is (no waiting, no await)."""
+        while self._idle:
+            connection, _ = self._idle.pop()
+            if not connection.is_closed():
+                return connection
+            self._open -= 1
+        return None
+
+    async def _wait_for_connection(self) -> asyncpg.Connection:
+        if self._closed:
+            raise asyncpg.InterfaceError("the read pool is closed")
+        if self._open < self._size:
+            self._open += 1
+            return await self._connect()
+        waiter: asyncio.Future[asyncpg.Connection | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._waiting.append(waiter)
         try:
-            connection: asyncpg.Connection = await self._pool.acquire(timeout=self._wait)
-        except (TimeoutError, asyncpg.TooManyConnectionsError):
-            raise DatabaseBusy from None
+            async with asyncio.timeout(self._wait):
+                given = await waiter
+        except BaseException as error:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._pass_on(waiter.result())  # given just as the wait ended: not ours
+            else:
+                with contextlib.suppress(ValueError):  # unless passed over as done
+                    self._waiting.remove(waiter)
+            if isinstance(error, TimeoutError):
+                raise DatabaseBusy from None
+            raise
+        return given if given is not None else await self._connect()
+
+    async def _connect(self) -> asyncpg.Connection:
+        """A new connection in a place already counted in `_open`."""
+        try:
+            connection = await asyncpg.connect(self._dsn)
+            try:
+                await _prepare(connection)
+            except BaseException:
+                connection.terminate()
+                raise
+        except BaseException as error:
+            self._pass_on(None)
+            if isinstance(error, asyncpg.TooManyConnectionsError):
+                raise DatabaseBusy from None
+            raise
         return connection
+
+    def _give_back(self, connection: asyncpg.Connection) -> None:
+        if self._closed or connection.is_closed() or connection.is_in_transaction():
+            self._drop(connection)
+        else:
+            self._pass_on(connection)
+
+    def _drop(self, connection: asyncpg.Connection) -> None:
+        connection.terminate()
+        self._pass_on(None)
+
+    def _pass_on(self, connection: asyncpg.Connection | None) -> None:
+        """`connection` (None: its place) to the first read still waiting, else kept idle (else
+        its place freed)."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        if connection is None:
+            self._open -= 1
+            return
+        now = time.monotonic()
+        self._idle.append((connection, now))
+        # The coldest connection goes once it has been idle a while: the server gets it back.
+        if len(self._idle) > 1 and now - self._idle[0][1] > self._idle_seconds:
+            self._open -= 1
+            self._idle.pop(0)[0].terminate()
 
 
 async def reads_of(request: Request) -> ReadPool:

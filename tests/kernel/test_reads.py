@@ -76,6 +76,99 @@ async def test_a_read_waits_briefly_for_a_connection_then_gives_up(new_database:
     assert 0.15 < time.monotonic() - started < 2
 
 
+async def _backends(reads: ReadPool) -> set[int]:
+    """The server processes behind the connections the pool holds idle."""
+    pids: set[int] = set()
+    for _ in range(reads._size):  # as many as it may hold
+        pids.add(await reads.run(lambda connection: connection.fetchval("SELECT pg_backend_pid()")))
+    return pids
+
+
+async def test_the_read_pool_reuses_a_connection_and_opens_no_more_than_its_size(
+    new_database: Any,
+) -> None:
+    reads = ReadPool(async_url(await new_database("sized")), size=2, wait_seconds=1)
+    await reads.start()
+    try:
+        one_after_another = await _backends(reads)
+        statement = Statement("SELECT pg_backend_pid() AS pid, pg_sleep(0.05)", (), {})
+        side_by_side = await asyncio.gather(*(reads.row(statement) for _ in range(6)))
+    finally:
+        await reads.close()
+
+    assert len(one_after_another) == 1  # no read waited, so one connection served them all
+    assert len({row["pid"] for row in side_by_side if row}) == 2
+
+
+async def test_a_read_cancelled_half_way_leaves_no_connection_behind_for_the_next(
+    new_database: Any,
+) -> None:
+    reads = ReadPool(async_url(await new_database("cancelled")), size=1, wait_seconds=1)
+    await reads.start()
+    try:
+        before = await _backends(reads)
+        slow = asyncio.create_task(reads.rows(Statement("SELECT pg_sleep(5)", (), {})))
+        await asyncio.sleep(0.2)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        started = time.monotonic()
+        after = await _backends(reads)  # not stuck behind the cancelled statement
+        waited = time.monotonic() - started
+    finally:
+        await reads.close()
+
+    assert before.isdisjoint(after) and waited < 2
+
+
+async def test_a_read_failing_in_the_database_keeps_its_connection(new_database: Any) -> None:
+    reads = ReadPool(async_url(await new_database("refused")), size=1, wait_seconds=1)
+    await reads.start()
+    try:
+        before = await _backends(reads)
+        with pytest.raises(asyncpg.UndefinedTableError):
+            await reads.rows(Statement("SELECT * FROM nowhere", (), {}))
+        after = await _backends(reads)
+    finally:
+        await reads.close()
+
+    assert before == after
+
+
+async def test_a_waiting_read_takes_the_connection_given_back_and_a_killed_one_is_replaced(
+    new_database: Any,
+) -> None:
+    reads = ReadPool(async_url(await new_database("handed")), size=1, wait_seconds=2)
+    await reads.start()
+    try:
+        holding = asyncio.Event()
+        release = asyncio.Event()
+
+        async def hold(connection: asyncpg.Connection) -> int:
+            holding.set()
+            await release.wait()
+            return int(await connection.fetchval("SELECT pg_backend_pid()"))
+
+        held = asyncio.create_task(reads.run(hold))
+        await holding.wait()
+        waiting = asyncio.create_task(_backends(reads))
+        await asyncio.sleep(0.1)
+        assert not waiting.done()
+        release.set()
+        first, handed = await held, await waiting
+        killer = await asyncpg.connect(reads._dsn)
+        try:
+            await killer.execute("SELECT pg_terminate_backend($1)", first)
+        finally:
+            await killer.close()
+        await asyncio.sleep(0.1)
+        replaced = await _backends(reads)
+    finally:
+        await reads.close()
+
+    assert handed == {first} and first not in replaced
+
+
 async def test_a_service_with_every_connection_in_use_answers_503_not_500(
     service_database: Any, settings_for: Any, bus: InProcessBus
 ) -> None:
