@@ -12,6 +12,7 @@ from pathlib import Path
 from asyncpg import TooManyConnectionsError
 from fastapi import APIRouter, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 RELAY_STOP_SECONDS = 2.0
 BUS_STOP_SECONDS = 5.0
 BUS_CHECK_SECONDS = 5.0  # how often the bus is pinged for /healthz and `crm_bus_up`
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,9 @@ def create_service_app(
         docs_url=own_docs and "/docs",
         redoc_url=own_docs and "/redoc",
         redirect_slashes=spec.redirect_slashes,
+        # FastAPI's OpenTelemetry hooks ask the SDK on every request whether it is configured
+        # (2.6 µs an app); the services export Prometheus metrics instead (`Measured`).
+        telemetry=NO_TELEMETRY,
     )
     app.state.service = spec.name
     app.state.identity_secret = settings.identity_secret.get_secret_value()

@@ -6,7 +6,8 @@ from http.cookies import SimpleCookie
 
 from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.identity import SESSION_COOKIE
@@ -59,23 +60,23 @@ _SECURITY_RAW = [
 _SECURITY_NAMES = frozenset(name for name, _ in _SECURITY_RAW)
 
 
-def _calendar_client(request: Request) -> bool:
+def _calendar_client(method: str, path: str, authorization: bytes) -> bool:
     """A CalDAV client: `/dav/` with HTTP Basic credentials (the address and a personal token).
 
     A browser could replay cached Basic credentials, but not with DAV's writes: PUT and DELETE
     from another site need a CORS preflight the gateway never grants, and `/dav/` takes no POST
     (the one method a plain form sends), so such requests cannot be forged from a page.
     """
-    scheme = request.headers.get("authorization", "").partition(" ")[0].lower()
-    return request.url.path.startswith("/dav/") and scheme == "basic" and request.method != "POST"
+    scheme = authorization.partition(b" ")[0].lower()
+    return path.startswith("/dav/") and scheme == b"basic" and method != "POST"
 
 
-def needs_csrf_token(request: Request) -> bool:
+def needs_csrf_token(method: str, path: str, authorization: bytes, cookies: dict[str, str]) -> bool:
     """State changes from a browser need the token; API clients with a bearer token send no
     cookies, and CalDAV clients sign in on every request with HTTP Basic."""
-    if request.method not in UNSAFE_METHODS or _calendar_client(request):
+    if method not in UNSAFE_METHODS or _calendar_client(method, path, authorization):
         return False
-    return not (request.url.path.startswith("/api/") and SESSION_COOKIE not in request.cookies)
+    return not (path.startswith("/api/") and SESSION_COOKIE not in cookies)
 
 
 def _inline_document(path: str, headers: MutableHeaders) -> bool:
@@ -115,10 +116,18 @@ class BrowserSecurity:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        cookie = request.cookies.get(CSRF_COOKIE)
-        if needs_csrf_token(request):
-            presented = request.headers.get(CSRF_HEADER, "")
+        # Read from the raw headers: a `Request` would build the URL and more for every answer.
+        cookie_header = authorization = b""
+        for name, value in scope["headers"]:
+            if name == b"cookie" and not cookie_header:
+                cookie_header = value
+            elif name == b"authorization" and not authorization:
+                authorization = value
+        cookies = cookie_parser(cookie_header.decode("latin-1")) if cookie_header else {}
+        cookie = cookies.get(CSRF_COOKIE)
+        path: str = scope["path"]
+        if needs_csrf_token(scope["method"], path, authorization, cookies):
+            presented = Headers(scope=scope).get(CSRF_HEADER, "")
             if not cookie or not hmac.compare_digest(presented, cookie):
                 refusal = JSONResponse(
                     {"detail": "the CSRF token is missing or wrong; reload the page and try again"},
@@ -128,16 +137,15 @@ class BrowserSecurity:
                 await refusal(scope, receive, send)
                 return
         token = cookie or secrets.token_urlsafe(32)
-        request.state.csrf_token = token
+        scope.setdefault("state", {})["csrf_token"] = token  # `request.state.csrf_token`
         # A client with a bearer token needs no CSRF cookie (and sends none back).
         new_cookie = (
             None
             if cookie
-            or request.headers.get("authorization", "").lower().startswith("bearer ")
-            or scope["path"].startswith(CALENDAR_CLIENT_PATHS)
+            or authorization[:7].lower() == b"bearer "
+            or path.startswith(CALENDAR_CLIENT_PATHS)
             else csrf_cookie(token, secure=self.secure_cookies or scope["scheme"] == "https")
         )
-        path = scope["path"]
 
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
