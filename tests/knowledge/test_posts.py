@@ -1,8 +1,10 @@
 """Posts: an audience decides who reads them (in the feed, by id and in search); mentions,
 edits with history, pins, deletes, comments, reactions, confirmations and files."""
 
+from datetime import datetime
 from uuid import uuid4
 
+from services.knowledge.usecases.feed import COMPANY_ZONE
 from shared.bus import InProcessBus
 from tests.knowledge.conftest import Hire, Knowledge, add_group
 from tests.knowledge.feed import feed, found, post, texts
@@ -213,7 +215,9 @@ async def test_the_feed_pages_newest_first_and_filters_by_author_group_tag_and_p
     by_author = await texts(knowledge, piotr, author_id=piotr.user_id)
     by_group = await texts(knowledge, piotr, team_id=str(north))
     by_tag = await texts(knowledge, piotr, tag="#Raport")
-    today = (await feed(knowledge, piotr))["items"][0]["created_at"][:10]
+    # A period's days are the company's: past 23:00 UTC, Warsaw is a day ahead.
+    newest = datetime.fromisoformat((await feed(knowledge, piotr))["items"][0]["created_at"])
+    today = newest.astimezone(COMPANY_ZONE).date().isoformat()
     in_period = await texts(knowledge, piotr, created_from="2020-01-01", created_to=today)
     before = await texts(knowledge, piotr, created_to="2020-01-01")
 
