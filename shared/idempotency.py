@@ -20,12 +20,11 @@ whose process stops mid-transaction (SIGSTOP, a frozen node) cannot hold the key
 keyed write's transaction is ended by PostgreSQL once idle for `HOLD_SECONDS`
 (`idle_in_transaction_session_timeout`), rolled back with its lock, and the repeat is made.
 
-Keys are kept per caller (the signed identity's user) for `CRM_IDEMPOTENCY_KEY_HOURS`, then
-swept; an expired key is a new one. Reads are never keyed: nothing here touches a GET.
+Keys are kept per caller (the signed identity's user; in the gateway's own API, the credentials
+presented) for `CRM_IDEMPOTENCY_KEY_HOURS`, then swept (`shared/sweeps.py`); an expired key is a
+new one. Reads are never keyed: nothing here touches a GET.
 """
 
-import asyncio
-import contextlib
 import contextvars
 import hashlib
 import logging
@@ -55,7 +54,6 @@ HOLD_SECONDS = 5
 # A key made but without its answer this long is taken as answered and lost (its process died).
 ANSWER_GRACE_SECONDS = 30
 STORED_BYTES = 256 * 1024  # a larger answer is not kept: its repeat is told `answer-lost`
-SWEEP_SECONDS = 600.0
 _LOCK_CLASS = 0x69646B  # "idk": the advisory locks of keys (two-key form, their own space)
 _KEY_NAME = KEY_HEADER.lower().encode()
 _IDENTITY_NAME = IDENTITY_HEADER.lower().encode()
@@ -374,33 +372,3 @@ def install_idempotency(app: FastAPI, *, keep_seconds: float, keyed: Any = None)
     app.add_exception_handler(AnswerLost, answer_lost)
     app.add_exception_handler(KeyReused, reused)
     app.add_middleware(Idempotency, keep_seconds=keep_seconds, keyed=keyed)
-
-
-_SWEEP = (
-    "DELETE FROM idempotency_key WHERE ctid = ANY (ARRAY ("
-    " SELECT ctid FROM idempotency_key WHERE created_at < now() - make_interval(secs => $1)"
-    " LIMIT $2))"
-)
-
-
-async def sweep(reads: Any, keep_seconds: float, *, batch: int = 5000) -> int:
-    """Delete the expired keys, a batch at a time; how many went."""
-    gone = 0
-    while True:
-        done = await reads.run(
-            lambda connection: connection.execute(_SWEEP, float(keep_seconds), batch)
-        )
-        count = int(str(done).rsplit(" ", 1)[-1])
-        gone += count
-        if count < batch:
-            return gone
-
-
-async def sweeping(reads: Any, keep_seconds: float) -> None:
-    """Sweep now and then, for ever (every replica: deleting twice is harmless)."""
-    while True:
-        await asyncio.sleep(min(SWEEP_SECONDS, keep_seconds / 4))
-        with contextlib.suppress(Exception):
-            swept = await sweep(reads, keep_seconds)
-            if swept:
-                log.info("swept %d expired idempotency keys", swept)

@@ -26,10 +26,12 @@ from shared.postgres import asyncpg_dsn
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 T = TypeVar("T")
+CONNECT_SECONDS = 10.0  # a server that does not answer: the read is answered 503 after this
 
 
 class DatabaseBusy(Exception):
-    """Every connection of the service's budget stayed in use while the request waited."""
+    """Every connection of the service's budget stayed in use while the request waited (or a new
+    one could not be made in time)."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ class ReadPool:
     async def _connect(self) -> asyncpg.Connection:
         """A new connection in a place already counted in `_open`."""
         try:
-            connection = await asyncpg.connect(self._dsn)
+            connection = await asyncpg.connect(self._dsn, timeout=max(self._wait, CONNECT_SECONDS))
             try:
                 await _prepare(connection)
             except BaseException:
@@ -183,7 +185,7 @@ class ReadPool:
                 raise
         except BaseException as error:
             self._pass_on(None)
-            if isinstance(error, asyncpg.TooManyConnectionsError):
+            if isinstance(error, (asyncpg.TooManyConnectionsError, TimeoutError)):
                 raise DatabaseBusy from None
             raise
         return connection

@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import idempotency
+from shared import idempotency, sweeps
 from shared.bus import Bus
 from shared.consumer import Consumer, Handler
 from shared.db import SERVICE_CONNECTIONS, ConnectionBudget, new_engine, new_session_factory, ping
@@ -132,7 +132,7 @@ def create_service_app(
         BUS_UP.labels(spec.name).set(1)
         watching = asyncio.create_task(_watch_bus(app, spec.name), name=f"{spec.name}-bus-check")
         sweeping = asyncio.create_task(
-            idempotency.sweeping(reads, keep_seconds), name=f"{spec.name}-idempotency-sweep"
+            sweeps.sweeping(reads, sweeps.sweeps_of(settings)), name=f"{spec.name}-sweeps"
         )
         try:
             async with running(app) if running else contextlib.nullcontext():

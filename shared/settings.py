@@ -40,6 +40,20 @@ class ServiceSettings(BaseSettings):
         description="how long a write's Idempotency-Key is kept: a repeat within it is answered "
         "as the first attempt was, after it the key is new again",
     )
+    outbox_keep_days: float = Field(
+        default=7.0,
+        gt=0,
+        validation_alias="CRM_OUTBOX_KEEP_DAYS",
+        description="how long an event sent to Kafka stays in its service's outbox table (for "
+        "looking into); unsent events stay until they are sent",
+    )
+    inbox_keep_days: float = Field(
+        default=35.0,
+        gt=28,
+        validation_alias="CRM_INBOX_KEEP_DAYS",
+        description="how long a consumer remembers that it applied an event, so that a repeat is "
+        "dropped: longer than Kafka keeps any event (change topics 7 days, dead letters 28)",
+    )
     kafka_bootstrap_servers: str | None = Field(
         default=None,
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",

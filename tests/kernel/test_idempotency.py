@@ -17,8 +17,9 @@ from services.deals.settings import DealsSettings
 from shared import idempotency
 from shared.bus import InProcessBus
 from shared.db import new_engine, new_session_factory
-from shared.idempotency import KEY_HEADER, STATUS_HEADER, Keyed, claim, sweep
+from shared.idempotency import KEY_HEADER, STATUS_HEADER, Keyed, claim
 from shared.postgres import async_url, asyncpg_dsn
+from shared.sweeps import EXPIRED_KEYS, sweep
 from shared.testing.apps import identity_headers, running
 
 
@@ -171,7 +172,7 @@ async def test_a_made_write_without_its_answer_is_told_so_and_keys_expire(
             " created_at) VALUES ('x', 'old', '', gen_random_uuid(),"
             " now() - interval '2 days')"
         )
-        assert await sweep(app.state.reads, 24 * 3600) == 1
+        assert await sweep(app.state.reads, EXPIRED_KEYS, 24 * 3600) == 1
         assert await connection.fetchval("SELECT count(*) FROM idempotency_key") == 1
     finally:
         await connection.close()
