@@ -12,7 +12,8 @@ middleware). A repeat then finds the key and gets, instead of a second write:
   not recorded yet (`in-progress`): the gateway repeats within its timeout, a caller later;
 - 409 once the first attempt was made but its answer was lost for good (its process died between
   the commit and the answer, `answer-lost`): the write stands, the caller looks the record up;
-- 422 naming the header when the key came with another method, path or body.
+- 422 naming the header when the key came with another method, path or body (a multipart
+  body's boundary, which a client draws anew for each attempt, does not count).
 
 Two attempts at once take turns on a transaction-level advisory lock of the key, taken without
 waiting: the second is told `in-progress` at once, whatever the first is doing. A first attempt
@@ -28,6 +29,7 @@ new one. Reads are never keyed: nothing here touches a GET.
 import contextvars
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +65,39 @@ _NOT_KEPT = frozenset({"content-length", "date", "server", "connection", "transf
 _ARMED: contextvars.ContextVar["Keyed | None"] = contextvars.ContextVar(
     "crm_idempotency_key", default=None
 )
+
+
+_BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
+
+
+class BoundaryBlind:
+    """The SHA-256 of a body with every occurrence of `boundary` left out, however the body is
+    cut into pieces: a client draws a multipart body's boundary anew for every attempt, so the
+    same form sent again differs from the first only there."""
+
+    def __init__(self, boundary: bytes) -> None:
+        self._boundary = boundary
+        self._held = b""  # the end of what came, which may be a boundary's beginning
+        self._sha = hashlib.sha256()
+
+    def update(self, piece: bytes) -> None:
+        data = (self._held + piece).replace(self._boundary, b"")
+        split = max(0, len(data) - (len(self._boundary) - 1))
+        self._sha.update(data[:split])
+        self._held = data[split:]
+
+    def hexdigest(self) -> str:
+        whole = self._sha.copy()
+        whole.update(self._held)
+        return whole.hexdigest()
+
+
+def body_digest(content_type: bytes) -> Any:
+    """How a body is fingerprinted: whole, or blind to its multipart boundary."""
+    found = (
+        _BOUNDARY.search(content_type) if content_type.lower().startswith(b"multipart/") else None
+    )
+    return BoundaryBlind(b"--" + found.group(1)) if found else hashlib.sha256()
 
 
 @dataclass
@@ -276,6 +311,7 @@ class Idempotency:
             app=scope["app"],
             keep_seconds=self.keep_seconds,
             declared_length=headers.get(b"content-length", b"").decode("latin-1"),
+            digest=body_digest(headers.get(b"content-type", b"")),
             credentials=_digest(headers.get(b"authorization") or headers.get(b"cookie")),
         )
 

@@ -2,6 +2,7 @@
 sent; a repeat is answered as the first attempt was; a key is never taken for another request."""
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
@@ -17,7 +18,7 @@ from services.deals.settings import DealsSettings
 from shared import idempotency
 from shared.bus import InProcessBus
 from shared.db import new_engine, new_session_factory
-from shared.idempotency import KEY_HEADER, STATUS_HEADER, Keyed, claim
+from shared.idempotency import KEY_HEADER, STATUS_HEADER, Keyed, body_digest, claim
 from shared.postgres import async_url, asyncpg_dsn
 from shared.sweeps import EXPIRED_KEYS, sweep
 from shared.testing.apps import identity_headers, running
@@ -98,6 +99,61 @@ async def test_a_key_sent_with_another_request_is_refused_naming_the_header(
         assert problem["loc"] == ["header", KEY_HEADER]
     assert "another request" in other_body.json()["detail"][0]["msg"]
     assert await _count(url, "SELECT count(*) FROM company WHERE name IN ('B', 'C')") == 0
+
+
+def test_a_multipart_body_is_fingerprinted_without_its_boundary_however_it_is_cut() -> None:
+    def form(boundary: bytes, content: bytes) -> bytes:
+        return (
+            b"--"
+            + boundary
+            + b'\r\nContent-Disposition: form-data; name="file"\r\n\r\n'
+            + content
+            + b"\r\n--"
+            + boundary
+            + b"--\r\n"
+        )
+
+    def fingerprint(body: bytes, boundary: bytes, cut: int) -> str:
+        digest = body_digest(b'multipart/form-data; boundary="' + boundary + b'"')
+        for start in range(0, len(body), cut):
+            digest.update(body[start : start + cut])
+        return str(digest.hexdigest())
+
+    first = form(b"a1b2c3d4", b"nazwa;kwota\r\nUmowa;100")
+    again = form(b"ffee0099", b"nazwa;kwota\r\nUmowa;100")
+    other = form(b"ffee0099", b"nazwa;kwota\r\nUmowa;200")
+
+    prints = {fingerprint(first, b"a1b2c3d4", cut) for cut in (1, 3, 7, 1000)}
+    assert prints == {fingerprint(again, b"ffee0099", cut) for cut in (1, 5, 1000)}
+    assert len(prints) == 1
+    assert fingerprint(other, b"ffee0099", 1000) not in prints
+    assert body_digest(b"application/json").hexdigest() == hashlib.sha256().hexdigest()
+
+
+async def test_a_form_sent_again_with_a_new_boundary_is_the_same_request(
+    deals: tuple[FastAPI, httpx.AsyncClient, str],
+) -> None:
+    _, client, url = deals
+    key = {KEY_HEADER: str(uuid4())}
+
+    def attempt(rows: str) -> Any:
+        # httpx draws a new boundary for every request, as browsers and most clients do.
+        return client.post(
+            "/api/imports",
+            data={"record_type": "company"},
+            files={"file": ("firmy.csv", rows.encode(), "text/csv")},
+            params={"wait": "true"},
+            headers=key,
+        )
+
+    first = await attempt("nazwa\nKlucz sp. z o.o.\n")
+    again = await attempt("nazwa\nKlucz sp. z o.o.\n")
+    another = await attempt("nazwa\nInna sp. z o.o.\n")
+
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.headers[STATUS_HEADER] == "replayed" and again.json() == first.json()
+    assert another.status_code == 422 and KEY_HEADER in another.text
+    assert await _count(url, "SELECT count(*) FROM company WHERE name = 'Klucz sp. z o.o.'") == 1
 
 
 async def test_an_attempt_stopped_in_its_transaction_holds_the_key_only_briefly(
