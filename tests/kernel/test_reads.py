@@ -2,7 +2,9 @@
 answer of 503 (never 500) when every connection stays in use."""
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -39,16 +41,25 @@ def test_a_statement_refuses_a_list_it_would_have_to_spell_out() -> None:
         Statement.of(select(letters.c.relname).where(letters.c.relkind.in_(["r", "v"])))
 
 
+@contextlib.asynccontextmanager
+async def read_pool(
+    new_database: Any, name: str, *, size: int = 1, wait_seconds: float = 1
+) -> AsyncIterator[ReadPool]:
+    """A read pool on a new database, closed at the end."""
+    reads = ReadPool(async_url(await new_database(name)), size=size, wait_seconds=wait_seconds)
+    await reads.start()
+    try:
+        yield reads
+    finally:
+        await reads.close()
+
+
 async def test_the_read_pool_answers_rows_with_ids_as_text_and_json_decoded(
     new_database: Any,
 ) -> None:
-    reads = ReadPool(async_url(await new_database("reads")), size=1, wait_seconds=1)
-    await reads.start()
-    try:
+    async with read_pool(new_database, "reads") as reads:
         statement = Statement("SELECT $1::uuid AS id, $2::jsonb AS data", ("id", "data"), fixed={})
         row = await reads.row(statement, id=uuid4(), data={"a": [1]})
-    finally:
-        await reads.close()
 
     assert row is not None and isinstance(row["id"], str) and row["data"] == {"a": [1]}
 
@@ -87,14 +98,10 @@ async def _backends(reads: ReadPool) -> set[int]:
 async def test_the_read_pool_reuses_a_connection_and_opens_no_more_than_its_size(
     new_database: Any,
 ) -> None:
-    reads = ReadPool(async_url(await new_database("sized")), size=2, wait_seconds=1)
-    await reads.start()
-    try:
+    async with read_pool(new_database, "sized", size=2) as reads:
         one_after_another = await _backends(reads)
         statement = Statement("SELECT pg_backend_pid() AS pid, pg_sleep(0.05)", (), {})
         side_by_side = await asyncio.gather(*(reads.row(statement) for _ in range(6)))
-    finally:
-        await reads.close()
 
     assert len(one_after_another) == 1  # no read waited, so one connection served them all
     assert len({row["pid"] for row in side_by_side if row}) == 2
@@ -103,9 +110,7 @@ async def test_the_read_pool_reuses_a_connection_and_opens_no_more_than_its_size
 async def test_a_read_cancelled_half_way_leaves_no_connection_behind_for_the_next(
     new_database: Any,
 ) -> None:
-    reads = ReadPool(async_url(await new_database("cancelled")), size=1, wait_seconds=1)
-    await reads.start()
-    try:
+    async with read_pool(new_database, "cancelled") as reads:
         before = await _backends(reads)
         slow = asyncio.create_task(reads.rows(Statement("SELECT pg_sleep(5)", (), {})))
         await asyncio.sleep(0.2)
@@ -115,22 +120,16 @@ async def test_a_read_cancelled_half_way_leaves_no_connection_behind_for_the_nex
         started = time.monotonic()
         after = await _backends(reads)  # not stuck behind the cancelled statement
         waited = time.monotonic() - started
-    finally:
-        await reads.close()
 
     assert before.isdisjoint(after) and waited < 2
 
 
 async def test_a_read_failing_in_the_database_keeps_its_connection(new_database: Any) -> None:
-    reads = ReadPool(async_url(await new_database("refused")), size=1, wait_seconds=1)
-    await reads.start()
-    try:
+    async with read_pool(new_database, "refused") as reads:
         before = await _backends(reads)
         with pytest.raises(asyncpg.UndefinedTableError):
             await reads.rows(Statement("SELECT * FROM nowhere", (), {}))
         after = await _backends(reads)
-    finally:
-        await reads.close()
 
     assert before == after
 
@@ -138,9 +137,7 @@ async def test_a_read_failing_in_the_database_keeps_its_connection(new_database:
 async def test_a_waiting_read_takes_the_connection_given_back_and_a_killed_one_is_replaced(
     new_database: Any,
 ) -> None:
-    reads = ReadPool(async_url(await new_database("handed")), size=1, wait_seconds=2)
-    await reads.start()
-    try:
+    async with read_pool(new_database, "handed", wait_seconds=2) as reads:
         holding = asyncio.Event()
         release = asyncio.Event()
 
@@ -163,8 +160,6 @@ async def test_a_waiting_read_takes_the_connection_given_back_and_a_killed_one_i
             await killer.close()
         await asyncio.sleep(0.1)
         replaced = await _backends(reads)
-    finally:
-        await reads.close()
 
     assert handed == {first} and first not in replaced
 
