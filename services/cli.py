@@ -85,21 +85,37 @@ def _configure_logging(default: str = "INFO") -> str:
 
 
 class AnnouncingServer(uvicorn.Server):
-    """A uvicorn server that says one line (from `announce`, if any) once it listens."""
+    """A uvicorn server that says one line (from `announce`, if any) once it listens, and tells
+    the app (`served()`, once there is one) when it begins to stop."""
 
-    def __init__(self, config: uvicorn.Config, announce: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        announce: Callable[[], str | None],
+        served: "Callable[[], FastAPI | None]",
+    ) -> None:
         super().__init__(config)
         self._announce = announce
+        self._served = served
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             _say(self._announce())
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Before the wait for requests under way: what would never end by itself (an open
+        # page's notification stream) ends now, instead of being cut after the grace period.
+        served = self._served()
+        for stopping in getattr(served.state, "when_stopping", []) if served else []:
+            stopping()
+        await super().shutdown(sockets)
+
 
 def _server(
-    served: "ASGIApp",
+    asgi: "ASGIApp",
     *,
+    served: "Callable[[], FastAPI | None]",
     host: str,
     port: int,
     level: str,
@@ -107,7 +123,7 @@ def _server(
     announce: Callable[[], str | None] = lambda: None,
 ) -> AnnouncingServer:
     config = uvicorn.Config(
-        served,
+        asgi,
         host=host,
         port=port,
         log_level=level.lower(),
@@ -115,7 +131,7 @@ def _server(
         access_log=access_log,
         timeout_graceful_shutdown=GRACE_SECONDS,
     )
-    return AnnouncingServer(config, announce)
+    return AnnouncingServer(config, announce, served)
 
 
 def _say(line: str | None) -> None:
@@ -174,7 +190,14 @@ def run(
 
     # It listens at once and loads meanwhile: /healthz answers while it starts (services.starting).
     loading = Loading(load, on_ready=announce, on_failure=stop_serving)
-    listening = _server(loading, host=host, port=port, level=level, access_log=access_log)
+    listening = _server(
+        loading,
+        served=lambda: loading.app,
+        host=host,
+        port=port,
+        level=level,
+        access_log=access_log,
+    )
     listening.run()
     if loading.failed:
         raise SystemExit(1)
@@ -208,7 +231,13 @@ def serve(
     # Built before it listens: a Kubernetes start-up probe on /healthz waits for its migrations.
     settle_garbage_collector()
     _server(
-        service_app, host=host, port=port, level=level, access_log=True, announce=announce
+        service_app,
+        served=lambda: service_app,
+        host=host,
+        port=port,
+        level=level,
+        access_log=True,
+        announce=announce,
     ).run()
 
 

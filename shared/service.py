@@ -161,6 +161,8 @@ def create_service_app(
         telemetry=NO_TELEMETRY,
     )
     app.state.service = spec.name
+    # Run by the server as it begins to stop, before it waits for the requests under way.
+    app.state.when_stopping = []
     app.state.identity_secret = settings.identity_secret.get_secret_value()
     app.state.budget = budget
     install_error_handlers(app)

@@ -155,6 +155,28 @@ def test_run_stopped_while_it_starts_ends_at_once(tmp_path: Path) -> None:
     assert took < 5
 
 
+def test_run_stopped_with_a_page_open_ends_its_notification_stream_at_once(
+    tmp_path: Path,
+) -> None:
+    env = {"CRM_ADMIN_EMAIL": ADMIN_EMAIL, "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    with crm_run(tmp_path, env) as crm:
+        assert crm.process is not None
+        signed_in = {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        token = httpx.post(f"{crm.url}/api/auth/token", data=signed_in).json()["access_token"]
+        page = {"crm_session": token}
+        with httpx.stream("GET", f"{crm.url}/notifications/stream", cookies=page) as stream:
+            lines = stream.iter_lines()
+            assert next(lines).startswith("event: unread")
+            crm.process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            list(lines)  # to its end: not cut after the grace period for requests under way
+        crm.process.wait(30)
+        took = time.monotonic() - started
+
+    assert took < 5  # the grace period is 15 s
+    assert not [line for line in crm.output() if "Traceback" in line or "ERROR" in line]
+
+
 def test_run_stops_its_database_on_ctrl_c_even_after_a_run_was_killed(tmp_path: Path) -> None:
     env = {"CRM_ADMIN_EMAIL": ADMIN_EMAIL, "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD}
     with crm_run(tmp_path, env) as killed:

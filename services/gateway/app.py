@@ -99,6 +99,7 @@ def create_app(
     app.state.settings = settings
     app.state.first_administrator = None
     app.state.hub = NotificationHub(forget_callers=CALLERS.forget)
+    app.state.when_stopping.append(app.state.hub.close)
     app.state.backends = backends or Backends.over_http(
         {name: settings.backend_url(name) for name in BACKENDS}, settings.service_timeout
     )

@@ -48,6 +48,9 @@ class Listener:
         return not self.principals.isdisjoint(change.get("audience", []))
 
 
+CLOSED = ""  # what a stream's queue gets when the process stops: the stream ends
+
+
 class NotificationHub:
     """The open notification streams of this process, by user; notices that callers changed
     (`IDENTITY_EVENT`, see `callers.py`) go to `forget_callers` instead."""
@@ -55,11 +58,24 @@ class NotificationHub:
     def __init__(self, forget_callers: Callable[[str | None], None] = lambda _: None) -> None:
         self._streams: dict[str, dict[asyncio.Queue[str], Listener]] = {}
         self._forget_callers = forget_callers
+        self._closed = False
 
     def subscribe(self, user_id: UUID, listener: Listener | None = None) -> asyncio.Queue[str]:
         queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
         self._streams.setdefault(str(user_id), {})[queue] = listener or Listener()
+        if self._closed:
+            queue.put_nowait(CLOSED)
         return queue
+
+    def close(self) -> None:
+        """End every stream, now and to come: the process is stopping, and a page reconnects to
+        the next start (or another replica) by itself, so none holds the stop up."""
+        self._closed = True
+        for streams in self._streams.values():
+            for queue in streams:
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait(CLOSED)
 
     def unsubscribe(self, user_id: UUID, queue: asyncio.Queue[str]) -> None:
         streams = self._streams.get(str(user_id), {})

@@ -54,6 +54,8 @@ async def notification_stream(
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
+                if payload == notifications.CLOSED:
+                    return  # the process is stopping; the page reconnects
                 yield _sse(payload)
         finally:
             hub.unsubscribe(user.id, queue)
