@@ -92,20 +92,37 @@ async def _asked(session: AsyncSession, mailer: Mailer, post: Any, people: list[
         await _tell(session, mailer, user, kind="important", title=title, body=body, link=post.url)
 
 
+async def _post_changed(
+    session: AsyncSession,
+    mailer: Mailer,
+    post: PostCreated | PostEdited,
+    *,
+    change: str,
+    mentioned: list[UUID],
+    by: UUID,
+) -> None:
+    """The people `mentioned` and those asked to confirm (told once, if both) hear of it; open
+    pages get the change."""
+    await _mentioned(session, mailer, post, mentioned, by)
+    await _asked(
+        session, mailer, post, [person for person in post.asked_ids if person not in mentioned]
+    )
+    await push_change(
+        session,
+        change=change,
+        post_id=post.post_id,
+        author_id=post.author_id,
+        audience=post.audience,
+        record=post.record,
+    )
+
+
 def on_post_created(mailer: Mailer) -> Handler:
     async def handle(session: AsyncSession, event: Envelope[Any]) -> None:
         """Mentioned people and those asked to confirm are told; open pages get the post."""
         post: PostCreated = event.data
-        await _mentioned(session, mailer, post, post.mentioned_ids, post.author_id)
-        asked = [person for person in post.asked_ids if person not in post.mentioned_ids]
-        await _asked(session, mailer, post, asked)
-        await push_change(
-            session,
-            change="created",
-            post_id=post.post_id,
-            author_id=post.author_id,
-            audience=post.audience,
-            record=post.record,
+        await _post_changed(
+            session, mailer, post, change="created", mentioned=post.mentioned_ids, by=post.author_id
         )
 
     return handle
@@ -115,16 +132,13 @@ def on_post_edited(mailer: Mailer) -> Handler:
     async def handle(session: AsyncSession, event: Envelope[Any]) -> None:
         """People mentioned only now, or asked only now, are told; open pages show the change."""
         post: PostEdited = event.data
-        await _mentioned(session, mailer, post, post.new_mention_ids, post.edited_by)
-        asked = [person for person in post.asked_ids if person not in post.new_mention_ids]
-        await _asked(session, mailer, post, asked)
-        await push_change(
+        await _post_changed(
             session,
+            mailer,
+            post,
             change="edited",
-            post_id=post.post_id,
-            author_id=post.author_id,
-            audience=post.audience,
-            record=post.record,
+            mentioned=post.new_mention_ids,
+            by=post.edited_by,
         )
 
     return handle
