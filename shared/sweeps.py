@@ -12,7 +12,7 @@
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from shared.reads import ReadPool
@@ -55,17 +55,27 @@ def sweeps_of(settings: ServiceSettings) -> list[Sweep]:
     ]
 
 
-async def sweep(reads: ReadPool, statement: str, keep_seconds: float, *, batch: int = BATCH) -> int:
-    """Delete what is older than `keep_seconds`, a batch at a time; how many rows went."""
+async def in_batches(delete: Callable[[int], Awaitable[int]], batch: int) -> int:
+    """`delete(batch)` (one statement or transaction, deleting at most `batch` rows, how many)
+    again until it deletes fewer; how many rows went in all."""
     gone = 0
     while True:
-        done = await reads.run(
-            lambda connection: connection.execute(statement, float(keep_seconds), batch)
-        )
-        count = int(str(done).rsplit(" ", 1)[-1])
+        count = await delete(batch)
         gone += count
         if count < batch:
             return gone
+
+
+async def sweep(reads: ReadPool, statement: str, keep_seconds: float, *, batch: int = BATCH) -> int:
+    """Delete what is older than `keep_seconds`, a batch at a time; how many rows went."""
+
+    async def one_batch(size: int) -> int:
+        done = await reads.run(
+            lambda connection: connection.execute(statement, float(keep_seconds), size)
+        )
+        return int(str(done).rsplit(" ", 1)[-1])
+
+    return await in_batches(one_batch, batch)
 
 
 async def sweeping(reads: ReadPool, sweeps: Sequence[Sweep]) -> None:

@@ -22,6 +22,7 @@ from shared.consumer import Handler
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Invalid, NotFound
 from shared.events import REGISTRY, Envelope
+from shared.sweeps import in_batches
 from shared.text import N_
 
 log = logging.getLogger(__name__)
@@ -409,14 +410,13 @@ async def prune_log(
 ) -> int:
     """Delete the deliveries (and their attempts) finished, delivered or given up, whose event
     is older than `kept`, a batch per transaction; how many. Pending ones stay, however old."""
-    pruned = 0
-    while True:
+
+    async def one_batch(size: int) -> int:
         async with unit_of_work(sessions) as session:
-            gone = await session.execute(_OLD, {"before": now - kept, "batch": batch})
-            count = int(getattr(gone, "rowcount", 0) or 0)
-        pruned += count
-        if count < batch:
-            return pruned
+            gone = await session.execute(_OLD, {"before": now - kept, "batch": size})
+            return int(getattr(gone, "rowcount", 0) or 0)
+
+    return await in_batches(one_batch, batch)
 
 
 async def run_worker(
