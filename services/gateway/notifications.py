@@ -51,6 +51,12 @@ class Listener:
 CLOSED = ""  # what a stream's queue gets when the process stops: the stream ends
 
 
+def _push(queue: "asyncio.Queue[str]", payload: str) -> None:
+    if queue.full():  # a stalled tab loses the oldest, never blocks the others
+        queue.get_nowait()
+    queue.put_nowait(payload)
+
+
 class NotificationHub:
     """The open notification streams of this process, by user; notices that callers changed
     (`IDENTITY_EVENT`, see `callers.py`) go to `forget_callers` instead."""
@@ -73,9 +79,7 @@ class NotificationHub:
         self._closed = True
         for streams in self._streams.values():
             for queue in streams:
-                if queue.full():
-                    queue.get_nowait()
-                queue.put_nowait(CLOSED)
+                _push(queue, CLOSED)
 
     def unsubscribe(self, user_id: UUID, queue: asyncio.Queue[str]) -> None:
         streams = self._streams.get(str(user_id), {})
@@ -100,9 +104,7 @@ class NotificationHub:
         else:
             queues = list(self._streams.get(str(data.get("user_id")), {}))
         for queue in queues:
-            if queue.full():  # a stalled tab loses the oldest, never blocks the others
-                queue.get_nowait()
-            queue.put_nowait(payload)
+            _push(queue, payload)
 
     async def run(self, dsn: str) -> None:
         # Notices sent while the connection was down are lost: forget every caller then.
