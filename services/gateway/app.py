@@ -105,8 +105,9 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_page_errors(app)
-    # Innermost of the layers: behind the CSRF check, security headers, body limit and metrics.
-    app.user_middleware.append(Middleware(InProcessPassage, gateway=app))
+    # Behind the CSRF check, security headers and body limit, in front of the layers a service
+    # app has of its own (metrics, idempotency, the NUL check): a passed call runs those there.
+    app.user_middleware.insert(0, Middleware(InProcessPassage, gateway=app))
     app.add_middleware(BodyLimit, upload_bytes=int(settings.max_upload_mb * 1024 * 1024))
     install_browser_security(app, secure_cookies=settings.secure_cookies)
     return app

@@ -2,16 +2,16 @@
 handed to that service's app as it came.
 
 In the one-process CRM the services' apps run beside the gateway, so a call of theirs needs no
-client, no routing through the gateway's pages and no copy of its body: this layer, in front of
-the gateway's routes, finds the caller (`callers.py` remembers them), checks that the path is
-one of a service's and theirs to use, swaps their credentials for the signed identity and lets
-the service answer straight to the caller. Anything else — no or an unknown token, a path the
-caller may not use, the iCalendar feeds, a service reached over HTTP — goes on to the routes,
-which answer it as they always have (`proxy.py`). The CSRF check, the security headers and the
-body limit stay in front of both.
+client, no routing through the gateway's pages and no copy of its body: this layer, right behind
+the CSRF check, the security headers and the body limit, finds the caller (`callers.py`
+remembers them), checks that the path is one of a service's and theirs to use, swaps their
+credentials for the signed identity and lets the service answer straight to the caller. The
+service's own layers time the call (`crm_http_request_seconds` with the service's name and
+route, as a service of its own counts it), honour its `Idempotency-Key` and refuse NUL bytes,
+so the gateway's are not run a second time. Anything else — no or an unknown token, a path the
+caller may not use, the iCalendar feeds, a service reached over HTTP — goes on to the gateway's
+layers and routes, which answer it as they always have (`proxy.py`).
 """
-
-from dataclasses import dataclass
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.gateway.api.proxy import HOP_BY_HOP, has_dot_segments
 from services.gateway.backends import Backends
 from services.gateway.domain.routing import may_use, owner_of
+from services.gateway.callers import CALLERS
+from services.gateway.credentials import hash_token
 from services.gateway.identity import SESSION_COOKIE, identity_signed, user_of_token
 from services.gateway.inprocess import hand_on
 from shared.auth import IDENTITY_HEADER
@@ -27,16 +29,6 @@ from shared.auth import IDENTITY_HEADER
 _NOT_PASSED = frozenset(name.encode() for name in HOP_BY_HOP - {"content-length"})
 _IDENTITY = IDENTITY_HEADER.lower().encode()
 _COOKIE_NAME = SESSION_COOKIE.encode() + b"="
-
-
-@dataclass(frozen=True)
-class _Route:
-    """What the metrics name a passed call by: the proxy's route."""
-
-    path: str = "/api/{path:path}"
-
-
-_ROUTE = _Route()
 
 
 def _token(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -58,17 +50,27 @@ def _token(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
-def _forwarded(scope: Scope, identity: str) -> list[tuple[bytes, bytes]]:
+def _forwarded(scope: Scope, identity: bytes) -> list[tuple[bytes, bytes]]:
     """The caller's headers without hop-by-hop ones and credentials (the body's length kept),
     where the caller reached the gateway, and the signed identity."""
-    headers = [(k, v) for k, v in scope["headers"] if k not in _NOT_PASSED]
-    names = {k for k, _ in headers}
-    if b"x-forwarded-host" not in names:
-        host = next((v for k, v in scope["headers"] if k == b"host"), b"")
+    headers = []
+    host = b""
+    forwarded_host = forwarded_proto = False
+    for name, value in scope["headers"]:
+        if name in _NOT_PASSED:
+            if name == b"host":
+                host = value
+            continue
+        if name == b"x-forwarded-host":
+            forwarded_host = True
+        elif name == b"x-forwarded-proto":
+            forwarded_proto = True
+        headers.append((name, value))
+    if not forwarded_host:
         headers.append((b"x-forwarded-host", host))
-    if b"x-forwarded-proto" not in names:
+    if not forwarded_proto:
         headers.append((b"x-forwarded-proto", scope["scheme"].encode()))
-    headers.append((_IDENTITY, identity.encode()))
+    headers.append((_IDENTITY, identity))
     return headers
 
 
@@ -80,25 +82,30 @@ class InProcessPassage:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"] if scope["type"] == "http" else ""
         service = owner_of(path[5:]) if path.startswith("/api/") else None
-        backends: Backends = self.gateway.state.backends
-        backend = backends.app_of(service) if service else None
+        state = self.gateway.state
+        backend = state.backends.app_of(service) if service else None
         token = _token(scope["headers"]) if backend else None
         if not token or path.startswith("/api/calendar/feeds/") or has_dot_segments(path):
             await self.app(scope, receive, send)
             return
-        state = self.gateway.state
-        user = await user_of_token(state.sessions, token)
-        if user is None or not may_use(user.role, path[5:]):
+        known = CALLERS.known(hash_token(token))  # the usual case: no lookup, no await
+        if known is None:
+            user = await user_of_token(state.sessions, token)
+            if user is None:
+                await self.app(scope, receive, send)  # refused by the routes, as always
+                return
+            signed = await identity_signed(state.sessions, state.identity_secret, user)
+        else:
+            user, signed = known
+        if not may_use(user.role, path[5:]):
             await self.app(scope, receive, send)  # refused by the routes, as always
             return
-        signed = await identity_signed(state.sessions, state.identity_secret, user)
-        scope["route"] = _ROUTE
         assert backend is not None
         await hand_on(
             backend,
             scope,
             receive,
             send,
-            headers=_forwarded(scope, signed.token),
+            headers=_forwarded(scope, signed.header),
             dropped=_NOT_PASSED,
         )

@@ -136,14 +136,15 @@ class BrowserSecurity:
                 )
                 await refusal(scope, receive, send)
                 return
-        token = cookie or secrets.token_urlsafe(32)
-        scope.setdefault("state", {})["csrf_token"] = token  # `request.state.csrf_token`
         # A client with a bearer token needs no CSRF cookie (and sends none back).
+        cookie_kept = cookie or (
+            authorization[:7].lower() == b"bearer " or path.startswith(CALENDAR_CLIENT_PATHS)
+        )
+        token = cookie or ("" if cookie_kept else secrets.token_urlsafe(32))
+        scope.setdefault("state", {})["csrf_token"] = token  # `request.state.csrf_token`
         new_cookie = (
             None
-            if cookie
-            or authorization[:7].lower() == b"bearer "
-            or path.startswith(CALENDAR_CLIENT_PATHS)
+            if cookie_kept
             else csrf_cookie(token, secure=self.secure_cookies or scope["scheme"] == "https")
         )
 
