@@ -10,10 +10,11 @@ import httpx
 import pytest
 
 from services.gateway.app import create_app
-from services.gateway.callers import CALLERS, forget_notice
+from services.gateway.callers import CALLER_SECONDS, CALLERS, Callers, Signed, forget_notice
 from services.gateway.credentials import hash_token
 from services.gateway.notifications import CHANNEL
 from services.gateway.settings import GatewaySettings
+from shared.auth import Identity
 from shared.bus import InProcessBus
 from shared.postgres import asyncpg_dsn
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer, running
@@ -108,3 +109,32 @@ def test_a_caller_is_remembered_by_the_hash_of_their_token_only() -> None:
     assert CALLERS.user(hash_token("crm_s_secret")) is not None
     CALLERS.forget("u-1")
     assert CALLERS.user(hash_token("crm_s_secret")) is None
+
+
+def test_a_caller_passes_from_memory_only_while_their_user_and_identity_are_both_fresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Someone:
+        id = "u-2"
+
+    callers, someone, token = Callers(), Someone(), hash_token("crm_s_other")
+    now = 1000.0
+    monkeypatch.setattr("services.gateway.callers.time.monotonic", lambda: now)
+    callers.remember(token, someone)  # type: ignore[arg-type]
+    assert callers.known(token) is None  # no identity signed for them yet
+
+    signed = Signed(Identity(user_id="u-2", role="manager"), "signed", renew_at=now + 2)
+    callers.remember_signed("u-2", signed)
+    assert callers.known(token) == (someone, signed)  # type: ignore[comparison-overlap]
+
+    now += 3  # the identity is due to be signed again, the user still remembered
+    assert callers.known(token) is None
+    callers.remember_signed("u-2", Signed(signed.identity, "again", renew_at=now + 30))
+    assert callers.known(token) is not None
+
+    now += CALLER_SECONDS  # the user is looked up again
+    assert callers.known(token) is None
+
+    callers.remember(token, someone)  # type: ignore[arg-type]
+    callers.forget("u-2")
+    assert callers.known(token) is None

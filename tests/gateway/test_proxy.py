@@ -200,3 +200,26 @@ async def test_a_call_the_in_process_passage_leaves_to_the_routes_is_answered_wh
     assert answer.status_code == 404
     assert int(answer.headers["content-length"]) == len(answer.content) > 0
     assert answer.json()["detail"]
+
+
+def _requests_counted(metrics: str, service: str, route: str) -> float:
+    """How many GETs answered 200 `crm_http_request_seconds` holds for `service` and `route`."""
+    line = (
+        f'crm_http_request_seconds_count{{method="GET",route="{route}",'
+        f'service="{service}",status="200"}} '
+    )
+    return sum(float(row[len(line) :]) for row in metrics.splitlines() if row.startswith(line))
+
+
+async def test_a_call_passed_in_process_is_counted_once_by_the_service_that_answers_it(
+    embedded: httpx.AsyncClient,
+) -> None:
+    before = (await embedded.get("/metrics")).text
+
+    assert (await embedded.get("/api/pipelines")).status_code == 200
+
+    after = (await embedded.get("/metrics")).text
+    counted = _requests_counted(after, "deals", "/api/pipelines")
+    assert counted == _requests_counted(before, "deals", "/api/pipelines") + 1
+    proxied = _requests_counted(after, "gateway", "/api/{path:path}")
+    assert proxied == _requests_counted(before, "gateway", "/api/{path:path}")

@@ -17,10 +17,9 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.gateway.api.proxy import HOP_BY_HOP, has_dot_segments
-from services.gateway.backends import Backends
-from services.gateway.domain.routing import may_use, owner_of
 from services.gateway.callers import CALLERS
 from services.gateway.credentials import hash_token
+from services.gateway.domain.routing import may_use, owner_of
 from services.gateway.identity import SESSION_COOKIE, identity_signed, user_of_token
 from services.gateway.inprocess import hand_on
 from shared.auth import IDENTITY_HEADER
