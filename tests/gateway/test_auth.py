@@ -249,3 +249,18 @@ async def test_signing_in_in_a_browser_renews_the_csrf_token(gateway: httpx.Asyn
     renewed = signed_in.cookies.get(CSRF_COOKIE)
     assert renewed and renewed != before
     assert csrf_of((await gateway.get("/")).text) == renewed
+
+
+async def test_a_bearer_client_is_sent_no_csrf_cookie_and_a_browser_gets_one_with_the_page(
+    gateway: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    def fresh() -> httpx.AsyncClient:  # no cookies yet
+        return httpx.AsyncClient(transport=gateway._transport, base_url=gateway.base_url)
+
+    async with fresh() as api_client, fresh() as browser:
+        answer = await api_client.get("/api/me", headers=admin)
+        page = await browser.get("/login")
+
+    assert answer.status_code == 200
+    assert "set-cookie" not in answer.headers
+    assert page.cookies.get(CSRF_COOKIE) == csrf_of(page.text)

@@ -136,15 +136,16 @@ class BrowserSecurity:
                 )
                 await refusal(scope, receive, send)
                 return
-        # A client with a bearer token needs no CSRF cookie (and sends none back).
-        cookie_kept = cookie or (
-            authorization[:7].lower() == b"bearer " or path.startswith(CALENDAR_CLIENT_PATHS)
+        # A client with a bearer token, or a calendar program, is sent no CSRF cookie (and sends
+        # none back): none is made for it.
+        cookieless = authorization[:7].lower() == b"bearer " or path.startswith(
+            CALENDAR_CLIENT_PATHS
         )
-        token = cookie or ("" if cookie_kept else secrets.token_urlsafe(32))
+        token = cookie or ("" if cookieless else secrets.token_urlsafe(32))
         scope.setdefault("state", {})["csrf_token"] = token  # `request.state.csrf_token`
         new_cookie = (
             None
-            if cookie_kept
+            if cookie or cookieless
             else csrf_cookie(token, secure=self.secure_cookies or scope["scheme"] == "https")
         )
 
