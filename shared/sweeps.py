@@ -23,20 +23,18 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 600.0
 BATCH = 5000
 
-# Each deletes at most $2 rows older than $1 seconds.
-EXPIRED_KEYS = (
-    "DELETE FROM idempotency_key WHERE ctid = ANY (ARRAY ("
-    " SELECT ctid FROM idempotency_key WHERE created_at < now() - make_interval(secs => $1)"
-    " LIMIT $2))"
-)
-SENT_EVENTS = (
-    "DELETE FROM outbox WHERE ctid = ANY (ARRAY ("
-    " SELECT ctid FROM outbox WHERE sent_at < now() - make_interval(secs => $1) LIMIT $2))"
-)
-APPLIED_EVENTS = (
-    "DELETE FROM inbox WHERE ctid = ANY (ARRAY ("
-    " SELECT ctid FROM inbox WHERE processed_at < now() - make_interval(secs => $1) LIMIT $2))"
-)
+
+def _older_than(table: str, column: str) -> str:
+    """A statement deleting at most $2 rows of `table` whose `column` is older than $1 seconds."""
+    return (
+        f"DELETE FROM {table} WHERE ctid = ANY (ARRAY ("
+        f" SELECT ctid FROM {table} WHERE {column} < now() - make_interval(secs => $1) LIMIT $2))"
+    )
+
+
+EXPIRED_KEYS = _older_than("idempotency_key", "created_at")
+SENT_EVENTS = _older_than("outbox", "sent_at")
+APPLIED_EVENTS = _older_than("inbox", "processed_at")
 
 
 @dataclass(frozen=True)
