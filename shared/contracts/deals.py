@@ -132,6 +132,12 @@ class DealStageChanged(DealSnapshot):
 class DealWon(DealSnapshot):
     """A deal entered a won stage: actual revenue of `amount` on `expected_close_date`."""
 
+    company_name: str | None = Field(
+        default=None,
+        description="the customer's name when it was won, for those who announce it without "
+        "having heard of the company yet; null from producers that did not say",
+    )
+
 
 @contract("crm.deal.lost.v1", topic=DEAL_TOPIC, source=SOURCE)
 class DealLost(DealSnapshot):

@@ -174,6 +174,7 @@ async def test_won_needs_amount_and_close_date_and_lost_needs_a_listed_reason(
         "2026-12-31",
     )
     assert won_event["owner_id"] and won_event["company_id"] == other["company_id"]
+    assert won_event["company_name"] == "Kowalski sp. z o.o."
     assert "crm.deal.lost.v1" in [type_ for type_, _ in rows]
 
 

@@ -11,7 +11,7 @@ from shared.contracts.planning import PlanReviewed
 from shared.testing.people import as_message
 from shared.testing.waiting import eventually
 from tests.knowledge.conftest import Hire, Knowledge, add_group
-from tests.knowledge.feed import feed, open_deal, texts, win
+from tests.knowledge.feed import feed, open_deal, snapshot, texts, win
 from tests.knowledge.files import docx
 
 
@@ -35,6 +35,18 @@ async def test_a_deal_won_is_posted_once_for_everyone_with_its_amount(
     assert "120\xa0000,00\xa0zł" in shown["text"]  # in the company's language (Polish)
     assert switched.json()["deal_won"] is False and refused.status_code == 403
     assert len(await texts(knowledge, ewa)) == 1
+
+
+async def test_a_deal_won_names_its_company_even_before_knowledge_has_heard_of_it(
+    knowledge: Knowledge, hire: Hire, bus: InProcessBus
+) -> None:
+    anna = await hire("manager", await add_group(bus))
+    deal = snapshot(anna)  # its company's topic has not brought the company yet
+
+    await win(bus, {**deal, "company_name": "Huta Łabędy"})
+
+    [text] = await texts(knowledge, anna)
+    assert "Dostawa stali" in text and "(Huta Łabędy)" in text
 
 
 async def test_a_plan_approved_for_a_group_is_one_post_kept_up_to_date(

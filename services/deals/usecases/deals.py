@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.deals.domain import requirements as rules
 from services.deals.schemas import DealCreate
 from services.deals.tables import (
+    Company,
     Deal,
     DealContact,
     DealDocument,
@@ -367,7 +368,11 @@ async def _record(
             new_event(DealStageChanged(**data_now, from_stage_id=current.id), subject=deal.id),
         )
         if target.kind == "won":
-            await add_event(session, new_event(DealWon(**data_now), subject=deal.id))
+            company = await session.scalar(
+                select(Company.name).where(Company.id == deal.company_id)
+            )
+            won = DealWon(**data_now, company_name=company)
+            await add_event(session, new_event(won, subject=deal.id))
         if target.kind == "lost":
             await add_event(
                 session,

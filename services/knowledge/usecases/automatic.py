@@ -81,10 +81,11 @@ async def _name(session: AsyncSession, table: Any, id_: UUID | None) -> str | No
 async def post_deal_won(
     session: AsyncSession, *, deal: Any, locale: str, now: datetime
 ) -> Post | None:
-    """Everyone hears of a deal won, with its amount; by its owner."""
+    """Everyone hears of a deal won, with its amount; by its owner. The company's name comes
+    with the event: its own topic may not have brought the company here yet."""
     if not await _on(session, "deal_won"):
         return None
-    company = await _name(session, Record, deal.company_id)
+    company = deal.company_name or await _name(session, Record, deal.company_id)
     title = f"[{escaped(deal.title)}](/deals/{deal.deal_id})"
     where = f" ({escaped(company)})" if company else ""
     if deal.amount is not None:
