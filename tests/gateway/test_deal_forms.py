@@ -3,6 +3,7 @@ archiving, the board's cards and manager filter, and the move dialog that comple
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 
@@ -281,6 +282,38 @@ async def test_the_move_dialog_asks_for_everything_at_once_keeps_what_was_typed_
         "5000.00",
         "2099-05-01",
     )
+
+
+async def test_a_stage_waiting_for_a_department_says_so_and_offers_the_request_not_a_box(
+    crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
+) -> None:
+    anna = people["anna"]
+    legal = (await crm.post("/api/departments", json={"name": "Prawny"}, headers=api)).json()
+    body = {"department_id": legal["id"], "name": "Weryfikacja umowy", "sla_hours": 8}
+
+    async def service_made() -> dict[str, Any] | None:  # once knowledge knows the department
+        made = await crm.post("/api/services", json=body, headers=api)
+        return made.json() if made.status_code == 201 else None
+
+    service = await eventually(service_made, timeout=10, interval=0.1)
+    found = await pipeline(crm, api)
+    negotiation = stage(found, "Negotiation")
+    path = f"/api/pipelines/{found['id']}/stages/{negotiation['id']}/requirements"
+
+    async def gated() -> bool:  # once deals knows the service
+        gate = {"services": [{"service_id": service["id"]}]}
+        return (await crm.put(path, json=gate, headers=api)).status_code == 200
+
+    await eventually(gated, timeout=10, interval=0.1)
+    lead = stage(found, "Qualification")
+    deal_id = await quick_add(anna, lead["id"], await new_company(anna, "Umowy"), title="Aneks")
+
+    dropped = await anna.post(f"/deals/{deal_id}/move", {"stage_id": negotiation["id"]})
+
+    assert dropped.status_code == 422
+    assert "Weryfikacja umowy must be delivered for this deal first" in dropped.text
+    assert f'href="/requests/new?deal_id={deal_id}"' in dropped.text
+    assert 'name="services"' not in dropped.text and "Save and move" not in dropped.text
 
 
 async def test_the_lost_dialog_does_not_complain_about_its_preselected_reason(

@@ -173,4 +173,4 @@ async def _dialog(
 
 
 # Requirements the dialog cannot meet: it only says what to do first.
-UNFILLABLE = ("completed_activity_required", "stage_skipped")
+UNFILLABLE = ("completed_activity_required", "stage_skipped", "service_required")
