@@ -49,3 +49,37 @@ def matched_share(pieces: list[tuple[str, bool]]) -> float:
     total = sum(len(text.strip()) for text, _ in pieces)
     matched = sum(len(text.strip()) for text, match in pieces if match)
     return round(matched / total, 3) if total else 0.0
+
+
+# Light Markdown as plain words: an escaped sign is the sign itself, a link its text, the other
+# signs of emphasis, code, quotes, headings and list items are dropped.
+_MARKDOWN = re.compile(
+    r"\\(?P<escaped>[!-/:-@\[-`{-~])"  # any ASCII punctuation, as CommonMark has it
+    r"|\[(?P<link>(?:\\.|[^\]\\])*)\]\([^)\s]*\)"
+    r"|(?P<list>^\s*(?:[-+]|\d+\.)\s+)"
+    r"|[*_`>#\[\]]"
+)
+
+
+def _plain(text: str) -> str:
+    def word(match: re.Match[str]) -> str:
+        if match["escaped"] is not None:
+            return match["escaped"]
+        if match["link"] is not None:
+            return _plain(match["link"])
+        return " "
+
+    return _MARKDOWN.sub(word, text)
+
+
+def first_line(markdown: str, *, limit: int = 120) -> str:
+    """The first line of a Markdown text with words in it, as plain words, cut at a word after
+    `limit` characters: a post's title in lists, search hits and promoted documents."""
+    for line in markdown.splitlines():
+        plain = " ".join(_plain(line).split())
+        if plain:
+            if len(plain) <= limit:
+                return plain
+            cut = plain[:limit].rsplit(" ", 1)[0]
+            return f"{cut}…"
+    return ""

@@ -295,7 +295,8 @@ async def test_a_mention_reaches_the_mentioned_persons_desk_until_it_is_opened(
     people: dict[str, Browser], sales: dict[str, Any]
 ) -> None:
     anna, piotr = people["anna"], people["piotr"]
-    body = {"text": "Piotrze, zobacz krzesła #oferta", "mentions": [sales["me"]["piotr"]]}
+    text = r"Piotrze, zobacz [krzesła \(biurowe\)](/deals/01) #oferta"  # light Markdown
+    body = {"text": text, "mentions": [sales["me"]["piotr"]]}
     posted = await anna.client.post("/api/posts", json=body, headers={"X-CSRF-Token": anna.token})
     assert posted.status_code == 201, posted.text
 
@@ -311,7 +312,8 @@ async def test_a_mention_reaches_the_mentioned_persons_desk_until_it_is_opened(
     after = await api_get(piotr, "/api/desk/widgets/mentions")
     anna_mentions = await api_get(anna, "/api/desk/widgets/mentions")
 
-    assert "Piotrze, zobacz krzesła" in posts.text and "Anna Nowak" in posts.text
+    assert "Piotrze, zobacz krzesła (biurowe) oferta" in posts.text and "Anna Nowak" in posts.text
+    assert "](/deals" not in posts.text
     assert f'href="/notifications/{item["id"]}/open"' in part.text
     assert opened.status_code in (200, 303, 307)
     assert after["data"]["count"] == 0 and anna_mentions["data"]["count"] == 0

@@ -12,7 +12,6 @@ from services.knowledge.domain.posts import (
     promoted_text,
     sees_record,
     tags_of,
-    title_of,
 )
 
 
@@ -20,13 +19,6 @@ def test_tags_are_words_after_a_hash_each_once_in_lower_case_never_a_link_anchor
     text = "#Rabat dla (#Łódź) i #rabat, #Q4-2026; zob. https://x.pl/#sekcja oraz a#b #_ #"
 
     assert tags_of(text) == ["rabat", "łódź", "q4-2026"]
-
-
-def test_a_title_is_the_first_line_with_text_without_markdown_cut_at_a_word() -> None:
-    assert title_of("\n\n## **Nowe** zasady [rabatów](https://x.pl)\nreszta") == (
-        "Nowe zasady rabatów"
-    )
-    assert title_of("słowo " * 40, limit=20) == "słowo słowo słowo…"
 
 
 def test_a_deal_is_seen_by_its_owner_their_head_and_the_administrator_a_company_by_sales() -> None:

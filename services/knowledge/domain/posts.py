@@ -15,7 +15,6 @@ MAX_TAG = 50
 # A tag starts a word (after the start, a space or an opening bracket, so `/#anchor` in a link
 # is none) and runs over letters, digits, `_` and `-`: `#umowa_ramowa`, `#Q4-2026`.
 _TAG = re.compile(r"(?:^|(?<=[\s(\[]))#([^\W_][\w-]*)", re.UNICODE)
-_MARKUP = re.compile(r"[*_`>#\[\]]|\(https?://[^)]*\)|^\s*[-+]\s+|^\s*\d+\.\s+")
 
 
 def tags_of(text: str) -> list[str]:
@@ -26,18 +25,6 @@ def tags_of(text: str) -> list[str]:
         if tag:
             found.setdefault(tag, None)
     return list(found)[:MAX_TAGS]
-
-
-def title_of(text: str, *, limit: int = 120) -> str:
-    """The first line of a post, without its Markdown, cut at a word: a document's title."""
-    for line in text.splitlines():
-        plain = " ".join(_MARKUP.sub(" ", line).split())
-        if plain:
-            if len(plain) <= limit:
-                return plain
-            cut = plain[:limit].rsplit(" ", 1)[0]
-            return f"{cut}…"
-    return ""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from sqlalchemy import Float, cast, func, select
 
-from services.knowledge.domain.posts import title_of
 from services.knowledge.domain.text import Snippet, highlight, lead, snippet
 from services.knowledge.feed_tables import Post, PostComment
 from services.knowledge.tables import Member
@@ -18,6 +17,7 @@ from services.knowledge.usecases.search import prepared, query_of
 from shared.auth import Identity
 from shared.db import SessionFactory
 from shared.pagination import encode_cursor, keyset
+from shared.text import first_line
 
 
 @dataclass(frozen=True)
@@ -95,4 +95,4 @@ async def search_posts(
 
 def _hit(row: Any, pattern: Any) -> PostHit:
     context = snippet(row.text, pattern) or snippet(row.said or "", pattern) or lead(row.text)
-    return PostHit(row, float(row.rank), highlight(title_of(row.text) or "…", pattern), context)
+    return PostHit(row, float(row.rank), highlight(first_line(row.text) or "…", pattern), context)

@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.knowledge.domain.posts import Attached, Headings, Said, promoted_text, title_of
+from services.knowledge.domain.posts import Attached, Headings, Said, promoted_text
 from services.knowledge.extractors import standard_pages
 from services.knowledge.feed_tables import Post, PostAttachment
 from services.knowledge.storage import ContentStore
@@ -26,7 +26,7 @@ from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict
 from shared.events import new_event
 from shared.outbox import add_event
-from shared.text import N_
+from shared.text import N_, first_line
 
 
 def _page(view: PostView, links: list[Attached], locale: str) -> str:
@@ -62,7 +62,7 @@ async def _known_text(session: AsyncSession, content: ContentInfo, text: str) ->
 
 
 def _details(view: PostView, title: str | None) -> Details:
-    return Details(title or title_of(view.post.text) or view.author, tags=tuple(view.post.tags))
+    return Details(title or first_line(view.post.text) or view.author, tags=tuple(view.post.tags))
 
 
 async def promote_post(

@@ -15,9 +15,9 @@ from services.gateway.usecases import desk as usecases
 from services.gateway.usecases.widgets import fill
 from services.gateway.web.backend import service_label
 from services.gateway.web.common import PageAdmin, PageUser, form_fields, redirect
-from services.gateway.web.feed.shown import title_of
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import fragment, render, role_label
+from shared.text import first_line
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,7 +59,9 @@ async def widget(request: Request, user: PageUser, name: str) -> Response:
     if name == "shortcuts":
         context["shortcuts"] = (await _layout(request, user)).shortcuts
     if name == "latest_posts":
-        context["items"] = [{**post, "title": title_of(post["text"])} for post in context["items"]]
+        context["items"] = [
+            {**post, "title": first_line(post["text"]) or "…"} for post in context["items"]
+        ]
     return HTMLResponse(fragment(request, f"desk/widgets/{name}.html", user, **context))
 
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from services.gateway.tables import Team, User
 from services.gateway.web.backend import part, read
 from services.gateway.web.common import PageUser
-from services.gateway.web.feed.shown import prepared, setting, title_of
+from services.gateway.web.feed.shown import prepared, setting
 from services.gateway.web.rendering import render
 from shared.deps import Sessions
+from shared.text import first_line
 
 router = APIRouter(include_in_schema=False)
 FILTERS = ("author_id", "team_id", "tag", "created_from", "created_to")
@@ -43,7 +44,7 @@ async def feed_page(request: Request, user: PageUser, sessions: Sessions, q: str
     else:
         page = await read(request, user, "knowledge", "/api/feed", limit=PAGE_SIZE, **filters)
         page = {**page, "items": [prepared(p) for p in page["items"]]}
-        page["pinned"] = [{**p, "title": title_of(p["text"])} for p in page["pinned"]]
+        page["pinned"] = [{**p, "title": first_line(p["text"]) or "…"} for p in page["pinned"]]
     shown = await setting(sessions)
     context = {
         **shown.context(request, user),

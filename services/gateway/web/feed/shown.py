@@ -1,7 +1,6 @@
 """Posts as the pages show them: their Markdown rendered, who reads them named, reactions with
 their signs; and what a card, a list and the composer need from the gateway itself."""
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,15 +35,6 @@ def kind_label(kind: str) -> str:
         "document_added": _("New document"),
     }
     return labels.get(kind, "")
-
-
-def title_of(text: str, limit: int = 120) -> str:
-    """A post's first line with text, as plain words (for a list of pinned posts)."""
-    for line in text.splitlines():
-        plain = " ".join(re.sub(r"[*_`>#\[\]]|\(https?://[^)]*\)", " ", line).split())
-        if plain:
-            return plain if len(plain) <= limit else f"{plain[: limit - 1]}…"
-    return "…"
 
 
 def prepared(post: dict[str, Any]) -> dict[str, Any]:
