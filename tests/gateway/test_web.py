@@ -1,5 +1,7 @@
 """The browser side of the gateway over HTTP: CSRF, headers, escaping, language, access."""
 
+import re
+
 import httpx
 
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
@@ -90,6 +92,19 @@ async def test_the_login_page_speaks_the_browsers_language(gateway: httpx.AsyncC
 
     assert "Zaloguj się" in polish.text and '<html lang="pl">' in polish.text
     assert "Sign in" in english.text and '<html lang="en">' in english.text
+
+
+async def test_every_page_names_its_icon_which_is_served_to_strangers_too(
+    gateway: httpx.AsyncClient,
+) -> None:
+    page = await gateway.get("/login")
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page.text)
+    assert icon, page.text[:600]
+
+    served = await gateway.get(icon[1])
+
+    assert served.status_code == 200 and served.headers["content-type"] == "image/svg+xml"
+    assert served.text.startswith("<svg")
 
 
 async def test_a_wrong_password_at_the_login_page_says_so_in_polish(
