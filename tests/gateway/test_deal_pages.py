@@ -67,6 +67,17 @@ async def test_the_deal_page_shows_the_audit_trail(
     assert "Huta &lt;Łabędy&gt;" in page.text
 
 
+async def test_the_deal_page_keeps_links_apart_from_documents_each_under_a_name_of_its_own(
+    crm: httpx.AsyncClient, deal: dict[str, Any]
+) -> None:
+    page = await crm.get(f"/deals/{deal['id']}")
+
+    headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", page.text)
+    ids = re.findall(r'id="([^"]+)"', page.text)
+    assert headings.count("Links") == headings.count("Documents") == 1
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
 async def test_the_company_page_lists_its_deals(
     crm: httpx.AsyncClient, deal: dict[str, Any]
 ) -> None:
