@@ -202,6 +202,27 @@ async def test_the_awaiting_list_offers_to_report_what_ended(
     assert fewer.text == "" or f">{int(shown) - 1}</span>" in fewer.text
 
 
+async def test_the_desks_agenda_links_an_ended_meeting_to_its_outcome(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    now = datetime.now(WARSAW).replace(second=0, microsecond=0)
+    start, end = now - timedelta(minutes=3), now - timedelta(minutes=1)
+    if start.date() != now.date():
+        pytest.skip("no meeting of today has ended yet in the first minutes of the day")
+    today = form(
+        title="Dzisiejsza rozmowa",
+        start=start.strftime("%Y-%m-%dT%H:%M"),
+        end=end.strftime("%Y-%m-%dT%H:%M"),
+    )
+    assert (await crm.post("/calendar/activities", data=today, headers=csrf)).status_code == 204
+    activity = await created(crm, api, "Dzisiejsza rozmowa")
+
+    agenda = await crm.get("/desk/widgets/agenda", headers=csrf)
+
+    outcome = f'href="/calendar/awaiting?activity={activity["id"]}">report the outcome</a>'
+    assert "Dzisiejsza rozmowa" in agenda.text and outcome in agenda.text
+
+
 async def test_a_head_overlays_the_groups_calendars(
     crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
 ) -> None:
