@@ -1,5 +1,6 @@
 """The calendar pages over HTTP, with the whole CRM in process: events, dialogs, moves, outcomes."""
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -221,6 +222,33 @@ async def test_the_desks_agenda_links_an_ended_meeting_to_its_outcome(
 
     outcome = f'href="/calendar/awaiting?activity={activity["id"]}">report the outcome</a>'
     assert "Dzisiejsza rozmowa" in agenda.text and outcome in agenda.text
+
+
+async def test_an_activity_planned_in_the_calendar_is_linked_to_a_chosen_company_and_deal(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    both = {**api, **csrf}
+    company = (await crm.post("/api/companies", json={"name": "Kalendarz SA"}, headers=both)).json()
+    body = {"title": "Wdrożenie kalendarza", "company_id": company["id"]}
+    deal = (await crm.post("/api/deals", json=body, headers=both)).json()
+
+    dialog = await crm.get("/calendar/activities/new", headers=csrf)
+    found = await crm.get("/companies/options", params={"q": "Kalendarz"}, headers=csrf)
+    deals = await crm.get("/deals/options", params={"company_id": company["id"]}, headers=csrf)
+    chosen = form(title="Demo kalendarza", pick="1", company_id=company["id"], deal_id=deal["id"])
+    saved = await crm.post("/calendar/activities", data=chosen, headers=csrf)
+    refused = await crm.post("/calendar/activities", data={**chosen, "title": ""}, headers=csrf)
+
+    assert '<select name="company_id"' in dialog.text and 'id="deal-choices"' in dialog.text
+    assert 'hx-get="/deals/options"' in dialog.text
+    assert f'<option value="{company["id"]}"' in found.text
+    assert f'<option value="{deal["id"]}" >Wdrożenie kalendarza</option>' in deals.text
+    assert saved.status_code == 204, saved.text
+    activity = await created(crm, api, "Demo kalendarza")
+    assert (activity["company_id"], activity["deal_id"]) == (company["id"], deal["id"])
+    assert refused.status_code == 422  # the dialog comes back with the choices kept
+    assert f'<option value="{deal["id"]}" selected>' in refused.text
+    assert re.search(rf'<option value="{company["id"]}" selected>Kalendarz SA', refused.text)
 
 
 async def test_a_head_overlays_the_groups_calendars(

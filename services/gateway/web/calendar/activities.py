@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from services.gateway.tables import User
-from services.gateway.web.backend import ask, problems, read
+from services.gateway.web.backend import ask, part, problems, read
 from services.gateway.web.calendar.recurrence import rule_in_words
 from services.gateway.web.common import PageSeller, form_fields
+from services.gateway.web.deals.choices import company_choices, deal_choices
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import complaint, render
 from shared.deps import Sessions
@@ -242,7 +243,23 @@ async def new_activity(
         form["deal_id"] = str(deal_id)
     if company_id:
         form["company_id"] = str(company_id)
-    return render(request, "calendar/_activity_form.html", user, **_form_context(form, {}))
+    picking = not (deal_id or company_id)  # planned in the calendar: the customer is chosen here
+    more = await _record_choices(request, user, form) if picking else {}
+    return render(request, "calendar/_activity_form.html", user, **_form_context(form, {}, **more))
+
+
+async def _record_choices(request: Request, user: User, form: dict[str, str]) -> dict[str, Any]:
+    """The dialog's own choice of a company and one of its deals (the chosen ones kept)."""
+    choices = await company_choices(request, user)
+    chosen = form.get("company_id", "")
+    deals: list[dict[str, Any]] = []
+    if chosen:
+        if all(company["id"] != chosen for company in choices):
+            reading = read(request, user, "deals", f"/api/companies/{chosen}")
+            if company := (await part(reading, None)).value:
+                choices = [company, *choices]
+        deals = await deal_choices(request, user, chosen)
+    return {"picking": True, "choices": choices, "deals": deals}
 
 
 @router.post("/calendar/activities")
@@ -254,7 +271,8 @@ async def create_activity(request: Request, user: PageSeller) -> Response:
         if answer.status_code == 201:
             return _changed()
         problems = _problems(answer)
-    context = _form_context(form, problems)
+    more = await _record_choices(request, user, form) if form.get("pick") else {}
+    context = _form_context(form, problems, **more)
     return render(request, "calendar/_activity_form.html", user, status_code=422, **context)
 
 

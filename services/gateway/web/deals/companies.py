@@ -7,10 +7,11 @@ import httpx
 from fastapi import APIRouter, Request, Response
 
 from services.gateway.tables import User
-from services.gateway.web.backend import ask, part, problems, read
+from services.gateway.web.backend import ask, problems, read
 from services.gateway.web.common import PageSeller, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
+from services.gateway.web.deals.choices import company_choices
 from services.gateway.web.deals.timeline import readable, with_notes
 from services.gateway.web.feed.records import post_lines
 from services.gateway.web.rendering import render
@@ -55,12 +56,6 @@ async def check_nip(
     if holder and holder["id"] == company_id:  # the company being edited has it: fine
         holder = None
     return render(request, "deals/_nip_check.html", user, check=check, holder=holder)
-
-
-async def company_choices(request: Request, user: User, q: str = "") -> list[dict[str, Any]]:
-    """The first companies by name matching `q`, for a form's picker (empty if deals is down)."""
-    reading = read(request, user, "deals", "/api/companies", **_query(q=q.strip()[:100]), limit=20)
-    return (await part(reading, {"items": []})).value["items"]  # type: ignore[no-any-return]
 
 
 @router.get("/companies/options")

@@ -10,7 +10,7 @@ from services.gateway.web.backend import ask, part, problems, read
 from services.gateway.web.common import PageSeller, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
-from services.gateway.web.deals.companies import company_choices
+from services.gateway.web.deals.choices import company_choices
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)

@@ -10,7 +10,7 @@ from services.gateway.web.backend import ask, part, problems, read
 from services.gateway.web.common import PageSeller, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
-from services.gateway.web.deals.companies import company_choices
+from services.gateway.web.deals.choices import company_choices, deal_choices
 from services.gateway.web.deals.people import Seller, led_by
 from services.gateway.web.deals.timeline import readable, with_notes
 from services.gateway.web.feed.records import post_lines
@@ -141,6 +141,16 @@ RENAMED = {"documents": "document_url", "stage_id": "form"}
 
 
 # --- a deal's page and its edit page ----------------------------------------------------------
+
+
+@router.get("/deals/options")
+async def deal_options(
+    request: Request, user: PageSeller, company_id: UUID | None = None
+) -> Response:
+    """`<option>`s of a company's deals the user may see, for a form whose company was just
+    chosen (an activity planned from the calendar); none for no company."""
+    deals = await deal_choices(request, user, str(company_id)) if company_id else []
+    return render(request, "deals/_deal_options.html", user, deals=deals, chosen="")
 
 
 @router.get("/deals/{deal_id}")
