@@ -128,7 +128,8 @@ def test_subscribe_with_a_qr_code_and_import_a_file(browser: Any, crm: RunningCr
 
 
 def test_selecting_a_slot_opens_the_dialog_with_its_times(browser: Any, crm: RunningCrm) -> None:
-    context = browser.new_context(base_url=crm.url, locale="en-GB", timezone_id="Europe/Warsaw")
+    """In the user's time zone (Europe/Warsaw) whatever the browser's: here New York's."""
+    context = browser.new_context(base_url=crm.url, locale="en-GB", timezone_id="America/New_York")
     page: Page = context.new_page()
     open_calendar(page)
     today = datetime.now(ZoneInfo("Europe/Warsaw")).date().isoformat()

@@ -43,6 +43,9 @@
     var calendar = new window.FullCalendar.Calendar(element, {
       initialView: "timeGridWeek",
       locale: element.dataset.locale,
+      // The user's own zone, as the dialogs, the desk and the deal pages show times; not the
+      // browser's (a laptop set to another zone showed the grid an hour or more apart).
+      timeZone: element.dataset.timeZone || "local",
       firstDay: 1,
       height: 760,
       scrollTime: "07:30:00",
