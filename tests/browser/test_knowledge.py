@@ -58,3 +58,34 @@ def test_a_dropped_pdf_is_previewed_found_by_an_inflected_word_and_opened(
     expect(page).to_have_url(document_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Procedura reklamacji")
     context.close()
+
+
+def test_a_folder_gets_its_readers_and_a_page_written_in_it_from_the_pages_forms(
+    browser: Any, crm: RunningCrm
+) -> None:
+    context = browser.new_context(base_url=crm.url, locale="en-GB")
+    page: Page = context.new_page()
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Good to see you")
+    page.goto("/knowledge")
+    page.get_by_label("New folder").fill("Procedury działu")
+    page.get_by_role("button", name="Add folder").click()
+    page.get_by_role("link", name="Procedury działu").click()
+
+    page.get_by_role("link", name="Readers and editors").click()
+    readers = page.locator("fieldset").first.get_by_role("checkbox").first
+    readers.check()
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/knowledge\?folder=[0-9a-f-]+$"))
+    page.get_by_role("link", name="Readers and editors").click()
+    expect(page.locator("fieldset").first.get_by_role("checkbox").first).to_be_checked()
+
+    page.go_back()
+    page.get_by_role("link", name="Write a page").click()
+    page.get_by_label("Title").fill("Jak zgłosić reklamację")
+    page.get_by_label("Text (Markdown)").fill("Najpierw **zdjęcie**, potem formularz.")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(re.compile(r"/knowledge/documents/[0-9a-f-]+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Jak zgłosić reklamację")
+    context.close()
