@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.browser.conftest import RunningCrm
@@ -154,3 +154,27 @@ def test_a_designed_service_is_raised_from_a_deal_worked_and_delivered_onto_the_
     expect(manager.locator("#record-requests")).to_contain_text("delivered")
     for page in (admin, manager, clerk):
         page.context.close()
+
+
+def test_the_designers_preview_is_asked_for_when_the_design_changes_not_over_and_over(
+    browser: Browser, crm: RunningCrm
+) -> None:
+    page = person(browser, crm, ADMIN_EMAIL, ADMIN_PASSWORD)
+    previews: list[str] = []
+
+    def noted(request: Request) -> None:
+        if request.url.endswith("/services/preview"):
+            previews.append(request.url)
+
+    page.on("request", noted)
+    page.goto("/services/new")
+    expect(page.locator("#preview")).not_to_be_empty()
+    page.wait_for_timeout(1500)
+    on_load = len(previews)
+    page.get_by_role("button", name="Add an input").click()
+    expect(page.locator("#inputs-rows li")).to_have_count(1)
+    page.wait_for_timeout(1500)
+
+    assert on_load <= 2, on_load  # it asked 35-90 times a second before
+    assert 1 <= len(previews) - on_load <= 3, len(previews) - on_load
+    page.context.close()

@@ -33,9 +33,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     initDesigner();
-    document.body.addEventListener("htmx:afterSettle", function () {
+    document.body.addEventListener("htmx:afterSettle", function (event) {
       initDesigner();
-      changed();
+      // A row added to the designer changes the preview; the preview's own answer does not
+      // (asking again then would ask for ever).
+      if (event.target.closest && event.target.closest("#designer")) changed();
     });
   });
 })();
