@@ -130,12 +130,18 @@ async def test_staff_find_their_queue_on_the_desk_and_sellers_their_own_requests
     clerk_page = await finance["clerk"].get("/")
     load = await finance["clerk"].get("/requests/load")
     by_seller = await people["piotr"].get("/requests/load")
+    by_admin = await people["admin"].get("/requests/load")  # who is in no department
+    finance_id = finance["department"]["id"]
+    chosen = await people["admin"].get("/requests/load", params={"department_id": finance_id})
 
     assert 'href="/requests?view=queue"' in clerk_desk.text
     assert 'href="/requests/new"' in seller_desk.text
     assert 'id="widget-department_queue"' in clerk_page.text
     assert load.status_code == 200 and "Finanse" in load.text
     assert by_seller.status_code == 403
+    assert by_admin.status_code == 200 and '<select name="department_id">' in by_admin.text
+    assert chosen.status_code == 200 and f'<option value="{finance_id}" selected>' in chosen.text
+    assert "<h2>Finanse</h2>" in chosen.text
 
 
 async def test_the_global_search_finds_a_request_for_its_requester_and_department_only(

@@ -6,8 +6,9 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
+from sqlalchemy import select
 
-from services.gateway.tables import User
+from services.gateway.tables import Department, User
 from services.gateway.web.backend import ask, part, read
 from services.gateway.web.common import PageUser, redirect
 from services.gateway.web.i18n import gettext as _
@@ -100,9 +101,22 @@ async def department_load(
     """A department's open requests by who took them, with those near or past their SLA."""
     if user.role not in ("staff", "admin"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, _("This page is for the departments."))
+    departments: list[tuple[str, str]] = []
+    if user.role == "admin":  # any department, chosen on the page; their own first, if any
+        async with request.app.state.sessions() as session:
+            rows = await session.execute(select(Department.id, Department.name).order_by("name"))
+            departments = [(str(id_), name) for id_, name in rows]
+        department_id = department_id or user.department_id
+        if department_id is None and departments:
+            department_id = UUID(departments[0][0])
+        if department_id is None:  # no department yet: nothing to show but where to make one
+            context: dict[str, Any] = {"load": None, "departments": [], "view": "load"}
+            return render(request, "services/load.html", user, **context)
     params = {"department_id": str(department_id)} if department_id else {}
     load = await read(request, user, "knowledge", "/api/requests/load", **params)
-    return render(request, "services/load.html", user, load=load, view="load")
+    context = {"load": load, "departments": departments, "chosen": str(department_id)}
+    context["view"] = "load"
+    return render(request, "services/load.html", user, **context)
 
 
 async def _form_context(
