@@ -72,6 +72,18 @@ async def test_a_company_is_changed_by_its_owner_not_by_another_manager(
     assert empty.status_code == 422 and "invalid" in empty.text
 
 
+async def test_a_company_without_a_city_lists_an_empty_city_not_none(
+    people: dict[str, Browser],
+) -> None:
+    anna = people["anna"]
+    made = await anna.post("/companies", {"name": "Bez Miasta", "postal_code": "90-001"})
+    assert made.status_code == 204, made.text  # HTMX is sent on to the company
+
+    listed = await anna.get("/companies", params={"q": "Bez Miasta"})
+
+    assert "Bez Miasta" in listed.text and "None" not in listed.text
+
+
 # --- contacts ----------------------------------------------------------------------------------
 
 

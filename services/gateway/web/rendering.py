@@ -27,6 +27,7 @@ templates = Environment(
     ),
     autoescape=select_autoescape(default=True),  # user content is always escaped
     extensions=["jinja2.ext.i18n"],
+    finalize=lambda value: "" if value is None else value,  # a field left empty shows nothing
 )
 templates.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.globals.update(
