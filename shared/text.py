@@ -72,6 +72,11 @@ def _plain(text: str) -> str:
     return _MARKDOWN.sub(word, text)
 
 
+def plain_words(markdown: str) -> str:
+    """A Markdown text as the words a reader sees (a snippet of it in search hits)."""
+    return "\n".join(" ".join(_plain(line).split()) for line in markdown.splitlines())
+
+
 def first_line(markdown: str, *, limit: int = 120) -> str:
     """The first line of a Markdown text with words in it, as plain words, cut at a word after
     `limit` characters: a post's title in lists, search hits and promoted documents."""

@@ -1,6 +1,6 @@
 """Search text: a query of word beginnings, diacritics ignored, and the matched words marked."""
 
-from shared.text import first_line, marked, matched_share, prefix_query
+from shared.text import first_line, marked, matched_share, plain_words, prefix_query
 
 
 def test_a_query_asks_for_every_word_by_its_beginning_without_diacritics() -> None:
@@ -38,3 +38,9 @@ def test_a_first_line_shows_a_links_text_and_an_escaped_sign_as_itself() -> None
     assert first_line(won) == "Deal won: Dostawa [A] (Huta (Łabędy) *S.A.*), 5. rata"
     assert first_line("- punkt *pierwszy* i `kod`") == "punkt pierwszy i kod"
     assert first_line("1. [**pogrubiony** link](x) > cytat") == "pogrubiony link cytat"
+
+
+def test_plain_words_keep_the_lines_of_a_text_without_its_markdown() -> None:
+    assert plain_words("# Tytuł\n- [link](x) i **gruby**\n\n1\\. nie lista") == (
+        "Tytuł\nlink i gruby\n\n1. nie lista"
+    )

@@ -37,6 +37,19 @@ async def test_a_post_for_one_group_is_invisible_to_others_in_the_feed_by_id_and
     assert public["text"] in await texts(knowledge, clerk)
 
 
+async def test_a_posts_search_hit_shows_its_words_not_its_markdown(
+    knowledge: Knowledge, hire: Hire, bus: InProcessBus
+) -> None:
+    anna = await hire("manager", await add_group(bus))
+    await post(knowledge, anna, "Wygrana: [Umowa **serwisowa**](/deals/01) z hutą \\(Łabędy\\)")
+
+    answer = await knowledge.call(anna, "GET", "/api/feed/search", params={"q": "huta"})
+
+    [hit] = answer.json()["items"]
+    shown = "".join(part["text"] for part in hit["snippet"])
+    assert shown == "Wygrana: Umowa serwisowa z hutą (Łabędy)"
+
+
 async def test_only_people_who_may_read_a_post_are_mentioned_and_each_is_announced(
     knowledge: Knowledge, hire: Hire, bus: InProcessBus
 ) -> None:

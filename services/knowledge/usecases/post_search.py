@@ -17,7 +17,7 @@ from services.knowledge.usecases.search import prepared, query_of
 from shared.auth import Identity
 from shared.db import SessionFactory
 from shared.pagination import encode_cursor, keyset
-from shared.text import first_line
+from shared.text import first_line, plain_words
 
 
 @dataclass(frozen=True)
@@ -94,5 +94,6 @@ async def search_posts(
 
 
 def _hit(row: Any, pattern: Any) -> PostHit:
-    context = snippet(row.text, pattern) or snippet(row.said or "", pattern) or lead(row.text)
+    text = plain_words(row.text)
+    context = snippet(text, pattern) or snippet(row.said or "", pattern) or lead(text)
     return PostHit(row, float(row.rank), highlight(first_line(row.text) or "…", pattern), context)
