@@ -561,3 +561,23 @@ async def test_an_import_is_held_to_the_apis_field_lengths(calendar: Calendar, h
         assert answer.status_code == 422, name
         assert name in answer.text and "longer than" in answer.text
     assert (await calendar.call(anna, "GET", "/api/activities")).json()["items"] == []
+
+
+async def test_a_heads_group_feed_is_named_after_the_group_and_rings_only_for_their_own(
+    calendar: Calendar, hire: Hire
+) -> None:
+    north = group()
+    head = await hire("head", north)
+    anna = await hire("manager", north)
+    annas = await calendar.call(anna, "POST", "/api/activities", json=call(reminders=[10]))
+    own = await calendar.call(head, "POST", "/api/activities", json=call(reminders=[10]))
+
+    group_feed = await fetch(calendar, await subscribe(calendar, head, team_id=str(north)))
+    annas_feed = await fetch(calendar, await subscribe(calendar, anna))
+
+    alarms = {str(e["UID"]): len(e.walk("VALARM")) for e in vevents(group_feed.text)}
+    assert alarms == {annas.json()["uid"]: 0, own.json()["uid"]: 1}
+    assert [len(e.walk("VALARM")) for e in vevents(annas_feed.text)] == [1]
+    named = icalendar.Calendar.from_ical(group_feed.text)["X-WR-CALNAME"]
+    assert named == f"Contentum CRM: group {str(north)[:4]}"
+    assert icalendar.Calendar.from_ical(annas_feed.text)["X-WR-CALNAME"] == "Contentum CRM"

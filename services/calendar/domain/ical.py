@@ -157,6 +157,7 @@ class Shown:
     recurrence_id: datetime | None = None
     series: FeedActivity | None = None  # for RECURRENCE-ID in the series' form
     overridden: frozenset[datetime] = frozenset()  # occurrences written as overrides, not EXDATE
+    alarms: bool = True  # its reminders as VALARMs (not in a head's feed of someone else's call)
 
 
 def vevent(activity: FeedActivity, shown: Shown) -> Iterator[str]:
@@ -194,7 +195,7 @@ def vevent(activity: FeedActivity, shown: Shown) -> Iterator[str]:
         yield from (_when("EXDATE", moment, activity) for moment in skipped)
         yield from (_when("RDATE", moment, activity) for moment in activity.rdates)
     yield from shown.extra.splitlines()
-    if activity.status != "cancelled":  # nothing to be reminded of
+    if activity.status != "cancelled" and shown.alarms:  # nothing to be reminded of
         for minutes in activity.reminders:
             yield "BEGIN:VALARM"
             yield "ACTION:DISPLAY"
@@ -237,8 +238,11 @@ def render(
     link: str,
     now: datetime,
     organizers: Mapping[UUID, Organizer],
+    alarms_for: UUID | None = None,
 ) -> str:
-    """A whole calendar; `link` holds `{id}` for the address of each activity in the CRM."""
+    """A whole calendar; `link` holds `{id}` for the address of each activity in the CRM. With
+    `alarms_for`, only that person's own activities carry their reminders: a head subscribed
+    to the group's calendar is not woken by every manager's call."""
     stamp = utc(now)
     listed = list(activities)
     parts = [fold(line) for line in _head("METHOD:PUBLISH", f"X-WR-CALNAME:{escape(name)}")]
@@ -248,6 +252,7 @@ def render(
             link=link.format(id=activity.id),
             stamp=stamp,
             organizer=organizers.get(activity.owner_id),
+            alarms=alarms_for is None or activity.owner_id == alarms_for,
         )
         parts.extend(fold(line) for line in vevent(activity, shown))
     parts.append("END:VCALENDAR\r\n")

@@ -22,7 +22,7 @@ from shared.auth import Identity
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Forbidden, NotFound
 
-FORMAT = "2"  # raise when the rendering changes, so cached copies are refetched
+FORMAT = "3"  # raise when the rendering changes, so cached copies are refetched
 HISTORY = timedelta(days=180)  # how far back a feed reaches; the future is always there
 FEED_COLUMNS: tuple[Any, ...] = (
     Activity.id,
@@ -196,7 +196,12 @@ async def render_feed(
             return FeedContent(etag, None)
         rows = (await session.execute(feed_query(scope, now).order_by(Activity.starts_at))).all()
         named = await organizers(session, {row.owner_id for row in rows})
-    body = ical.render(rows, name=name, link=link, now=now, organizers=named)
+        if feed.team_id is not None:  # told apart from the personal one in a calendar program
+            team = await session.scalar(select(Team.name).where(Team.id == feed.team_id))
+            name = f"{name}: {team}" if team else name
+    body = ical.render(
+        rows, name=name, link=link, now=now, organizers=named, alarms_for=feed.owner_id
+    )
     return FeedContent(etag, body)
 
 
