@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from services.gateway.domain.people import Role
 from shared.schemas import Changed, Strict
+from shared.text import N_
 
 Locale = Literal["pl", "en"]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -96,7 +97,7 @@ class WorkingDay(Strict):
     @model_validator(mode="after")
     def _ends_after_it_starts(self) -> "WorkingDay":
         if self.end <= self.start:
-            raise ValueError("the day must end after it starts")
+            raise ValueError(N_("the day must end after it starts"))
         return self
 
 

@@ -173,7 +173,7 @@ async def test_the_administrator_names_a_departments_head_and_hours(
     }
     wrong = await admin.post(
         f"/admin/departments/{department}/settings",
-        {"name": "Finanse", "start_0": "15:00", "end_0": "07:00"},
+        {"name": "Finanse", "start_0": "15:00", "end_0": "07:00", "start_1": "08:00"},
     )
     saved = await admin.post(
         f"/admin/departments/{department}/settings", {"name": "Finanse", **week}
@@ -181,6 +181,11 @@ async def test_the_administrator_names_a_departments_head_and_hours(
 
     assert page.status_code == 200 and "Krystyna Księgowa" in page.text
     assert wrong.status_code == 422
+    rows = re.findall(r"<tr( class=\"invalid\")?>(.*?)</tr>", wrong.text, re.S)
+    days = [(bool(invalid), row) for invalid, row in rows if 'name="start_' in row]
+    assert [invalid for invalid, _ in days] == [True, True, False, False, False, False, False]
+    assert "the day must end after it starts" in days[0][1]
+    assert 'class="error"' in days[1][1]
     assert saved.headers.get("HX-Redirect") == "/admin/departments"
 
 

@@ -13,8 +13,10 @@ from services.gateway.tables import Department, User
 from services.gateway.usecases import people as usecases
 from services.gateway.web.admin.forms import field_problems, people, translated
 from services.gateway.web.common import PageAdmin, form_fields, redirect
+from services.gateway.web.i18n import current_locale
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import render
+from shared import validation
 from shared.deps import Sessions
 from shared.errors import Invalid
 from shared.text import N_
@@ -102,7 +104,7 @@ def _department_form(department: Department) -> dict[str, str]:
 def _hours(form: dict[str, str]) -> list[dict[str, str] | None]:
     """The week from the form: a day without a start and an end is a day off."""
     return [
-        {"start": form[f"start_{day}"], "end": form[f"end_{day}"]}
+        {"start": form.get(f"start_{day}", ""), "end": form.get(f"end_{day}", "")}
         if form.get(f"start_{day}") or form.get(f"end_{day}")
         else None
         for day in range(7)
@@ -168,7 +170,7 @@ async def save_department(
         await usecases.update_department(sessions, department_id, changes)
     except ValidationError as invalid:
         return await _department_page(
-            request, user, sessions, department, form, _hour_problems(field_problems(invalid))
+            request, user, sessions, department, form, _hour_problems(invalid)
         )
     except Invalid as invalid:
         return await _department_page(
@@ -177,11 +179,16 @@ async def save_department(
     return redirect(request, "/admin/departments")
 
 
-def _hour_problems(problems: dict[str, str]) -> dict[str, str]:
-    """pydantic names a wrong day `working_hours.<day>...`: shown beside that day's hours."""
+def _hour_problems(invalid: ValidationError) -> dict[str, str]:
+    """What is wrong, by field; a wrong day (pydantic's `working_hours, <day>, ...`) beside
+    that day's hours."""
     shown: dict[str, str] = {}
-    for name, message in problems.items():
-        parts = name.split(".")
-        key = f"day_{parts[1]}" if parts[0] == "working_hours" and len(parts) > 1 else name
-        shown[key] = message
+    for error in invalid.errors():
+        location = error["loc"]
+        if location[0] == "working_hours" and len(location) > 1:
+            key = f"day_{location[1]}"
+        else:
+            key = str(location[-1])
+        text = validation.message(error, current_locale.get())
+        shown[key] = f"{shown[key]}; {text}" if key in shown else text
     return shown
