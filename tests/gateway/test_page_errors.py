@@ -213,13 +213,16 @@ async def test_a_refusal_from_a_service_is_a_status_page_not_a_500(
 
     bad_cursor = await crm.get("/companies", params={"cursor": "x"})
     missing = await crm.get(f"/companies/{uuid.uuid4()}")
+    missing_deal = await crm.get(f"/deals/{uuid.uuid4()}")  # the deals service says "not found"
     malformed = await crm.get("/deals/not-a-deal")
     unknown = await crm.get("/no/such/page")
     in_page = await crm.get("/companies", params={"cursor": "x"}, headers={"HX-Request": "true"})
 
     assert bad_cursor.status_code == 422 and "cursor" in bad_cursor.text
     assert missing.status_code == 404 and "Nothing here" in missing.text
-    assert malformed.status_code == 422 and "<html" in malformed.text
+    assert missing_deal.status_code == 404 and "not found" not in missing_deal.text
+    assert malformed.status_code == 404 and "Nothing here" in malformed.text
+    assert "deal_id" not in malformed.text
     assert unknown.status_code == 404 and "<html" in unknown.text
     assert in_page.status_code == 422 and "crm:error" in in_page.headers["HX-Trigger"]
 

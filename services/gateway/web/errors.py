@@ -79,7 +79,9 @@ async def refused(request: Request, refusal: Exception) -> Response:
     assert isinstance(refusal, Refused)
     code = refusal.status_code if 400 <= refusal.status_code < 500 else status.HTTP_502_BAD_GATEWAY
     use_locale(request, await signed_in_user(request))
-    return await status_page(request, code, _title(code), list(refusal.problems.values()))
+    # A service's "deal not found" is the title's sentence again, in the service's English.
+    reasons = [] if code == status.HTTP_404_NOT_FOUND else list(refusal.problems.values())
+    return await status_page(request, code, _title(code), reasons)
 
 
 async def http_error(request: Request, error: Exception) -> Response:
@@ -95,8 +97,13 @@ async def malformed(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     if _for_machines(request):
         return validation.answer(request, error)
-    names = sorted({str(problem["loc"][-1]) for problem in error.errors() if problem.get("loc")})
+    problems = error.errors()
     use_locale(request, await signed_in_user(request))
+    if problems and all(problem.get("loc", ("",))[0] == "path" for problem in problems):
+        # /deals/not-an-id names nothing there is: the same page as an id of nothing
+        code = status.HTTP_404_NOT_FOUND
+        return await status_page(request, code, _title(code), [])
+    names = sorted({str(problem["loc"][-1]) for problem in problems if problem.get("loc")})
     reasons = [_("Check: %(names)s.") % {"names": ", ".join(names)}] if names else []
     code = status.HTTP_422_UNPROCESSABLE_CONTENT
     return await status_page(request, code, _title(code), reasons)
