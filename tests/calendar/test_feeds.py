@@ -299,6 +299,12 @@ async def test_a_broken_file_is_refused_with_the_reason_and_nothing_is_imported(
         files={"file": ("x.ics", broken_event.encode(), "text/calendar")},
     )
     assert "one-off-7@example.com" in missing.text and "DTSTART" in missing.text
+    hello = await calendar.call(
+        anna, "POST", "/api/calendar/import", files={"file": ("x.ics", b"hello", "text/plain")}
+    )
+    [problem] = hello.json()["detail"]
+    assert problem["msg"] == "not an iCalendar file"  # a msgid: the pages show it translated
+    assert "hello" in problem["ctx"]["reason"]  # and the parser's words apart, for a program
     assert (await calendar.call(anna, "GET", "/api/activities")).json()["items"] == []
     too_big = b"BEGIN:VCALENDAR\r\n" + b"X" * (2 * 1024 * 1024 + 1)
     answer = await calendar.call(

@@ -87,7 +87,7 @@ async def test_a_nul_character_in_an_ics_file_is_refused(
     )
 
     assert wrong_fields(answer) == [["body", "file"]]
-    assert "NUL" in answer.json()["detail"][0]["msg"]
+    assert "NUL" in answer.json()["detail"][0]["ctx"]["reason"]
 
 
 @pytest.mark.parametrize(

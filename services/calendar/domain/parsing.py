@@ -20,6 +20,7 @@ from services.calendar.domain.kinds import KINDS
 from services.calendar.domain.recurrence import BadRule, normalise, starts_between
 from services.calendar.domain.vtimezone import zone
 from shared.schemas import EARLIEST, LATEST
+from shared.text import N_
 
 # Category names a kind is known by, in English and Polish (compared case-insensitively).
 KIND_NAMES = {
@@ -59,7 +60,15 @@ MAX_EXTRA = 8000  # characters of properties kept aside per event
 
 
 class BadCalendar(ValueError):
-    """The data cannot be imported; the message says where and why."""
+    """The data cannot be imported: `message` says why (a msgid where a person may see it),
+    `reason` where, in the parser's words."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(f"{message}: {reason}" if reason else message)
+        self.message, self.reason = message, reason
+
+
+NOT_ICALENDAR = N_("not an iCalendar file")
 
 
 class Unsupported(BadCalendar):
@@ -92,13 +101,13 @@ class ImportedEvent:
 
 def _calendar(data: bytes) -> Any:
     if b"\x00" in data:
-        raise BadCalendar("not an iCalendar file: it holds a NUL character")
+        raise BadCalendar(NOT_ICALENDAR, "it holds a NUL character")
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except Exception as error:  # the parser raises several types for broken input
-        raise BadCalendar(f"not an iCalendar file: {error}") from None
+        raise BadCalendar(NOT_ICALENDAR, str(error)) from None
     if calendar.name != "VCALENDAR":
-        raise BadCalendar("not an iCalendar file: it does not begin with BEGIN:VCALENDAR")
+        raise BadCalendar(NOT_ICALENDAR, "it does not begin with BEGIN:VCALENDAR")
     return calendar
 
 

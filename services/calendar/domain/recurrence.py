@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule as dateutil_rrule
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, rrulestr
 
+from shared.text import N_
+
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 MAX_RULE_LENGTH = 500
 MAX_COUNT = 1000
@@ -108,7 +110,7 @@ def _check_ten_years(parsed: rrule, start: datetime, until: datetime | None) -> 
         return
     probe = _bounded(parsed, last_year, until=min(until or start + MAX_SPAN, start + MAX_SPAN))
     if next(iter(probe), None) is None:
-        raise BadRule("the recurrence rule yields no occurrence")
+        raise BadRule(N_("the recurrence rule yields no occurrence"))
 
 
 @lru_cache(maxsize=1024)

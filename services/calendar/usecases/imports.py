@@ -108,7 +108,7 @@ async def _read(data: bytes, zone: str) -> tuple[list[parsing.ImportedEvent], in
         raise RuntimeError(f"reading the .ics file failed: {err.decode(errors='replace')[-2000:]}")
     outcome, found = pickle.loads(out)  # our own child's answer
     if outcome == "refused":
-        raise parsing.BadCalendar(found)
+        raise parsing.BadCalendar(*found)
     return found  # type: ignore[no-any-return]
 
 
@@ -169,7 +169,8 @@ async def import_calendar(
     try:
         events, skipped = await _read(data, zone or policy.time_zone)
     except parsing.BadCalendar as bad:
-        raise Invalid({"file": str(bad)}) from None
+        context = {"file": {"reason": bad.reason}} if bad.reason else None
+        raise Invalid({"file": bad.message}, context=context) from None
     if len(events) > MAX_EVENTS:
         raise Invalid({"file": f"at most {MAX_EVENTS} events in one file"})
     owner_id = UUID(identity.user_id)

@@ -16,7 +16,7 @@ def main() -> None:
     try:
         answer: tuple[str, object] = ("read", parsing.read(data, sys.argv[1]))
     except parsing.BadCalendar as bad:
-        answer = ("refused", str(bad))
+        answer = ("refused", (bad.message, bad.reason))
     sys.stdout.buffer.write(pickle.dumps(answer))
 
 
