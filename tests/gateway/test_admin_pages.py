@@ -99,6 +99,38 @@ async def test_an_administrator_changes_a_users_role_group_language_and_zone(sit
     )
 
 
+async def test_an_administrator_sets_a_forgotten_password_anew(site: Site) -> None:
+    anna = await add_user(site.browser, site.api, email="anna@contentum.pl", name="Anna")
+    kept = {"name": "Anna", "email": "anna@contentum.pl", "role": "manager", "locale": "pl"}
+    kept |= {"time_zone": "Europe/Warsaw", "team_id": "", "department_id": ""}
+
+    page = await site.browser.get(f"/admin/users/{anna['id']}")
+    short = await site.browser.post(
+        f"/admin/users/{anna['id']}", data={**kept, "password": "krótkie"}
+    )
+    unchanged = await site.browser.post(f"/admin/users/{anna['id']}", data={**kept, "password": ""})
+    old_still = await site.browser.post(
+        "/api/auth/token", data={"username": "anna@contentum.pl", "password": PASSWORD}
+    )
+    changed = await site.browser.post(
+        f"/admin/users/{anna['id']}", data={**kept, "password": "nowe hasło Anny 2026"}
+    )
+    signed = await site.browser.post(
+        "/api/auth/token",
+        data={"username": "anna@contentum.pl", "password": "nowe hasło Anny 2026"},
+    )
+    old = await site.browser.post(
+        "/api/auth/token", data={"username": "anna@contentum.pl", "password": PASSWORD}
+    )
+
+    assert 'name="password" autocomplete="new-password"' in page.text
+    assert short.status_code == 422 and 'id="error-password"' in short.text
+    assert "krótkie" not in short.text  # a password is never written back into a page
+    assert saved(unchanged, "/admin/users") and old_still.status_code == 200
+    assert saved(changed, "/admin/users")
+    assert signed.status_code == 200 and old.status_code == 401
+
+
 async def test_the_users_form_says_what_is_wrong_next_to_each_field_in_polish(site: Site) -> None:
     await add_user(site.browser, site.api, email="zajety@contentum.pl")
     ewa = await add_user(site.browser, site.api, email="ewa@contentum.pl", name="Ewa")

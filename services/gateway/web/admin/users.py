@@ -124,6 +124,8 @@ async def change_user(
     form = blank_is_none(
         {k: v for k, v in submitted.items() if k in EDITED}, "team_id", "department_id"
     )
+    if submitted.get("password"):  # the administrator sets a forgotten password anew
+        form["password"] = submitted["password"]
     try:
         changes = UserUpdate.model_validate(form).model_dump(exclude_unset=True)
         keep = presented_token(request) if user_id == user.id else None
