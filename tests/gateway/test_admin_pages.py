@@ -190,6 +190,28 @@ async def test_the_root_group_is_renamed_groups_move_without_loops_and_get_a_hea
     assert changes[-1]["head_id"] == head["id"]
 
 
+async def test_two_sales_groups_never_share_a_name(site: Site) -> None:
+    north = await add_team(site.browser, site.api, name="Północ")
+    await add_team(site.browser, site.api, name="Południe")
+
+    again = await site.browser.post("/admin/teams", data={"name": "PÓŁNOC"})
+    by_api = await site.browser.post("/api/teams", json={"name": "północ"}, headers=site.api)
+    renamed = await site.browser.patch(
+        f"/api/teams/{north['id']}", json={"name": "Południe"}, headers=site.api
+    )
+    kept = await site.browser.patch(
+        f"/api/teams/{north['id']}", json={"name": "Północ"}, headers=site.api
+    )
+
+    assert again.status_code == 422 and "grupa sprzedaży o tej nazwie już istnieje" in again.text
+    assert by_api.status_code == renamed.status_code == 409
+    assert kept.status_code == 200  # its own name is not taken by itself
+    names = [
+        team["name"] for team in (await site.browser.get("/api/teams", headers=site.api)).json()
+    ]
+    assert sorted(names).count("Północ") == sorted(names).count("Południe") == 1
+
+
 async def test_a_head_hired_before_the_group_is_named_when_it_is_created(site: Site) -> None:
     head = await add_user(site.browser, site.api, email="nowy@contentum.pl", role="head")
     waiting = await add_user(site.browser, site.api, email="czeka@contentum.pl", role="manager")

@@ -188,6 +188,7 @@ async def create_team(
     """Add a sales group under `parent_id`, led by `head_id` if named; emits `crm.team.changed.v1`."""
     async with unit_of_work(sessions) as session:
         await _check_team_links(session, parent_id=parent_id, head_id=head_id)
+        await _check_team_name(session, name)
         team = Team(name=name, parent_id=parent_id)
         session.add(team)
         await session.flush()
@@ -213,6 +214,8 @@ async def update_team(sessions: SessionFactory, team_id: UUID, changes: dict[str
             raise Invalid(
                 {"parent_id": N_("a group cannot be moved under itself or its subgroups")}
             )
+        if "name" in changes:
+            await _check_team_name(session, changes["name"], but=team_id)
         head_id = changes.pop("head_id", team.head_id)
         for field, value in changes.items():
             setattr(team, field, value)
@@ -335,6 +338,15 @@ async def update_department(
         await session.flush()
         await _department_change(session, department)
     return department
+
+
+async def _check_team_name(session: AsyncSession, name: str, but: UUID | None = None) -> None:
+    """Groups are chosen by name in every list: two of one name could not be told apart."""
+    taken = select(Team.id).where(func.lower(Team.name) == name.lower())
+    if but is not None:
+        taken = taken.where(Team.id != but)
+    if await session.scalar(taken):
+        raise Conflict({"name": N_("a sales group with this name exists")})
 
 
 async def _check_department_name(session: AsyncSession, name: str, but: UUID | None = None) -> None:
