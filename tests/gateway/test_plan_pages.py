@@ -292,6 +292,8 @@ async def test_only_the_administrator_sets_approval_and_the_deadline(
         )
         wrong = await admin.post("/plans/settings", data={"lock_after_days": "five"})
         after = (await crm.get("/api/plans/settings", headers=org["api"])).json()
+        async with signed_in(crm, "marek") as marek:
+            grid = await marek.get("/plans", params={"start": "2027-09-01"})
         await admin.post("/plans/settings", data={})
     async with signed_in(crm, "beata") as head:
         refused = await head.get("/plans/settings")
@@ -300,6 +302,9 @@ async def test_only_the_administrator_sets_approval_and_the_deadline(
     assert "Saved." in saved.text and 'value="5"' in saved.text and "checked" in saved.text
     assert wrong.status_code == 422 and "Enter a whole number." in wrong.text
     assert after == {"approval_required": True, "lock_after_days": 5}
+    # September ends on the 30th: five days on, 5 October is the last day it may be changed
+    deadlines = re.findall(r'class="muted lock-date">([^<]+)<', grid.text)
+    assert "until Oct 5, 2027" in deadlines and "until Oct 6, 2027" not in deadlines
     assert refused.status_code == 403
 
 

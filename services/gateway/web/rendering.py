@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ templates.globals.update(
     format_percent=i18n.format_percent,
     static=lambda path: f"/static/{path}",
     parse_date=date.fromisoformat,
+    day_before=lambda day: date.fromisoformat(day) - timedelta(days=1),  # "until" the last one
     parse_datetime=datetime.fromisoformat,
 )
 
