@@ -325,3 +325,32 @@ async def test_a_series_says_how_it_repeats_in_words(
     assert activity["rrule"].startswith("FREQ=WEEKLY;UNTIL=")
     assert '<dd class="repeats">every week, until Mar 31, 2027</dd>' in shown.text
     assert "FREQ=" not in shown.text
+
+
+async def test_a_heads_new_group_address_is_shown_under_the_groups_calendar(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    both = {**api, **csrf}
+    team = (await crm.post("/api/teams", json={"name": "Zachód"}, headers=both)).json()["id"]
+    body = {"email": "zofia@contentum.pl", "name": "Zofia", "password": PASSWORD}
+    body |= {"role": "head", "team_id": team, "locale": "en"}
+    zofia = (await crm.post("/api/users", json=body, headers=both)).json()["id"]
+    await crm.patch(f"/api/teams/{team}", json={"head_id": zofia}, headers=both)
+    async with httpx.AsyncClient(transport=crm._transport, base_url="http://test") as head:
+        token = await browser_sign_in(head, "zofia@contentum.pl", PASSWORD)
+
+        async def made() -> httpx.Response | None:  # once the calendar knows whom she heads
+            answer = await head.post(
+                "/calendar/feed", data={"scope": "group"}, headers={"X-CSRF-Token": token}
+            )
+            return answer if 'id="feed-url"' in answer.text else None
+
+        group_made = await eventually(made, timeout=10, interval=0.1)
+        assert group_made is not None
+        page = await head.get("/calendar/sync")
+
+    personal, group_part = group_made.text.split("My group's calendar", 1)
+    assert "Your group's new address (shown only now):" in group_part
+    assert 'id="feed-url"' in group_part and 'id="feed-url"' not in personal
+    assert "Your new address" not in group_made.text
+    assert "A subscription is active since" in page.text.split("My group's calendar", 1)[1]

@@ -48,6 +48,7 @@ async def create_feed(request: Request, user: PageSeller) -> Response:
     if answer.status_code == 201:
         address = answer.json()
         context["address"] = address
+        context["address_for"] = "group" if body else "personal"
         context["qr"] = segno.make(address["webcal"], error="m").svg_data_uri(scale=4)
     else:
         context["problems"] = {"feed": _("The address could not be made.")}
