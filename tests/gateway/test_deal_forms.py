@@ -194,6 +194,32 @@ async def test_a_head_filters_the_board_by_the_groups_managers(
     assert 'id="owner-filter"' not in managers_board
 
 
+async def test_a_head_still_finds_the_deals_of_someone_deactivated_to_give_them_on(
+    crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
+) -> None:
+    head = people["head"]
+    [anna] = (await crm.get("/api/users", params={"q": "anna@"}, headers=api)).json()["items"]
+    body = {"email": "odchodzi@contentum.pl", "name": "Olga Odchodzi", "password": "x" * 12}
+    body |= {"role": "manager", "team_id": anna["team_id"]}
+    olga = (await crm.post("/api/users", json=body, headers=api)).json()
+    company = (await crm.post("/api/companies", json={"name": "Po Oldze"}, headers=api)).json()
+    deal = {"title": "Spadek po Oldze", "company_id": company["id"], "owner_id": olga["id"]}
+
+    async def given() -> dict[str, Any] | None:  # once deals knows Olga
+        answer = await crm.post("/api/deals", json=deal, headers=api)
+        return answer.json() if answer.status_code == 201 else None
+
+    await eventually(given, timeout=10, interval=0.1)
+    await crm.patch(f"/api/users/{olga['id']}", json={"active": False}, headers=api)
+
+    async def hers() -> str:
+        page = (await head.get("/deals", params={"owner": olga["id"]})).text
+        return page if "Spadek po Oldze" in page else ""
+
+    board = await eventually(hers, timeout=10, interval=0.1)
+    assert f'<option value="{olga["id"]}" selected>Olga Odchodzi (inactive)</option>' in board
+
+
 async def test_a_card_shows_company_owner_and_next_activity_from_the_calendar(
     crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
 ) -> None:

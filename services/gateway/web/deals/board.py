@@ -36,7 +36,7 @@ async def board_page(
     """The board of a pipeline; a head (or an administrator) may show one person's deals."""
     pipelines = await read(request, user, "deals", "/api/pipelines")
     chosen = next((p for p in pipelines if p["id"] == str(pipeline)), pipelines[0])
-    sellers = await led_by(request, user)
+    sellers = await led_by(request, user, former=True)  # their deals wait for a new owner
     owner_id = str(owner) if owner and any(s.id == str(owner) for s in sellers) else ""
     params = {"owner_id": owner_id} if owner_id else {}
     path = f"/api/pipelines/{chosen['id']}/board"

@@ -187,7 +187,7 @@ async def _edit_context(
     choices = await _with_chosen(request, user, await company_choices(request, user), company_id)
     sellers = await led_by(request, user)
     if sellers and all(s.id != deal["owner_id"] for s in sellers):
-        sellers = [*sellers, Seller(deal["owner_id"], "—")]  # kept as it is
+        sellers = [*sellers, Seller(deal["owner_id"], deal.get("owner_name") or "—")]  # kept
     return {
         "deal": deal,
         "form": form,
