@@ -243,7 +243,16 @@ async def test_the_head_reviews_many_lines_at_once_and_one_by_one(
         one = await head.post(f"/plans/review/{first}/approved", data={**form, "shown": "any"})
     async with signed_in(crm, "marek") as marek:
         refused = await marek.get("/plans/review")
+    me = (await crm.get("/api/me", headers=org["api"])).json()
+    async with signed_in(crm, "admin") as admin:  # in no sales group
+        own = {**cell_form(org, "marek", "Alfa", "2027-05-01", amount="7"), "manager_id": me["id"]}
+        await admin.post("/plans/cell", data=own)
+        await admin.post("/plans/submit", data={**column(org, "marek", "2027-05-01"), **own})
+        admins = await admin.get("/plans/review", params={"start": "2027-05-01"})
 
+    assert "Approval is off: the final plan counts every submitted line" in screen.text
+    [admins_row] = [row for row in admins.text.split("<tr") if "Alfa sp. z o.o." in row]
+    assert me["name"] in admins_row, admins_row  # named, though no group has them
     assert screen.status_code == 200 and "Alfa sp. z o.o." in screen.text and "Marek" in screen.text
     assert (
         f'hx-get="/plans/lines/{first}/history"' in screen.text

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response, status
+from sqlalchemy import select
 
 from services.gateway.tables import User
 from services.gateway.web.backend import ask, read, reasons
@@ -67,6 +68,12 @@ async def _review(
     )
     clients = await client_names(request, user, {line["company_id"] for line in lines})
     people = await _people(request, user)
+    outside = {UUID(line["manager_id"]) for line in lines} - {UUID(id_) for id_ in people}
+    if outside:  # in no sales group (the administrator's own lines): named from the users
+        async with request.app.state.sessions() as session:
+            found = await session.execute(select(User.id, User.name).where(User.id.in_(outside)))
+            people |= {str(id_): name for id_, name in found}
+    settings = await read(request, user, "planning", "/api/plans/settings")
     results = results or {}
     rows = [
         {
@@ -77,7 +84,14 @@ async def _review(
         }
         for line in sorted(lines, key=lambda line: clients.get(line["company_id"], ""))
     ]
-    return {"kind": kind, "column": column, "shown": shown, "rows": rows, "notice": notice}
+    return {
+        "kind": kind,
+        "column": column,
+        "shown": shown,
+        "rows": rows,
+        "notice": notice,
+        "approval_required": settings["approval_required"],
+    }
 
 
 @router.get("/plans/review")
