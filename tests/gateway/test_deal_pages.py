@@ -152,6 +152,7 @@ async def test_an_import_shows_its_progress_and_offers_the_rejected_rows(
     assert "/rejected.csv" in page
     listed = history.split('id="import-history"')[1]
     assert "firmy.csv" in listed and "Companies" in listed and "done" in listed
+    assert "No import yet." not in history  # above a list of imports, it said there was none
     refused = await crm.post(
         "/imports", data={"record_type": "company"}, headers={"X-CSRF-Token": token}
     )
