@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.browser.conftest import RunningCrm
-from tests.browser.test_shell import sign_in
+from tests.browser.test_shell import on_the_desk, sign_in
 from tests.knowledge.files import pdf
 
 pytestmark = pytest.mark.browser
@@ -63,10 +63,7 @@ def test_a_dropped_pdf_is_previewed_found_by_an_inflected_word_and_opened(
 def test_a_folder_gets_its_readers_and_a_page_written_in_it_from_the_pages_forms(
     browser: Any, crm: RunningCrm
 ) -> None:
-    context = browser.new_context(base_url=crm.url, locale="en-GB")
-    page: Page = context.new_page()
-    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Good to see you")
+    page = on_the_desk(browser, crm.url)
     page.goto("/knowledge")
     page.get_by_label("New folder").fill("Procedury działu")
     page.get_by_role("button", name="Add folder").click()
@@ -88,4 +85,4 @@ def test_a_folder_gets_its_readers_and_a_page_written_in_it_from_the_pages_forms
 
     expect(page).to_have_url(re.compile(r"/knowledge/documents/[0-9a-f-]+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Jak zgłosić reklamację")
-    context.close()
+    page.context.close()

@@ -27,6 +27,16 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def on_the_desk(
+    browser: Any, url: str, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD
+) -> Page:
+    """A page of a browser context of its own (English), signed in and on the desk."""
+    page: Page = browser.new_context(base_url=url, locale="en-GB").new_page()
+    sign_in(page, email, password)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Good to see you")
+    return page
+
+
 def test_the_login_page_rejects_a_wrong_password(page: Page) -> None:
     sign_in(page, ADMIN_EMAIL, "not the password")
 

@@ -342,19 +342,22 @@ async def update_department(
 
 async def _check_team_name(session: AsyncSession, name: str, but: UUID | None = None) -> None:
     """Groups are chosen by name in every list: two of one name could not be told apart."""
-    taken = select(Team.id).where(func.lower(Team.name) == name.lower())
-    if but is not None:
-        taken = taken.where(Team.id != but)
-    if await session.scalar(taken):
-        raise Conflict({"name": N_("a sales group with this name exists")})
+    await _name_free(session, Team, name, but, N_("a sales group with this name exists"))
 
 
 async def _check_department_name(session: AsyncSession, name: str, but: UUID | None = None) -> None:
-    taken = select(Department.id).where(func.lower(Department.name) == name.lower())
+    await _name_free(session, Department, name, but, N_("a department with this name exists"))
+
+
+async def _name_free(
+    session: AsyncSession, table: type[Team | Department], name: str, but: UUID | None, taken: str
+) -> None:
+    """No other row of `table` has `name`, case aside (409 with `taken` otherwise)."""
+    found = select(table.id).where(func.lower(table.name) == name.lower())
     if but is not None:
-        taken = taken.where(Department.id != but)
-    if await session.scalar(taken):
-        raise Conflict({"name": N_("a department with this name exists")})
+        found = found.where(table.id != but)
+    if await session.scalar(found):
+        raise Conflict({"name": taken})
 
 
 @dataclass(frozen=True)
