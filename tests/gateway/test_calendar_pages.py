@@ -354,3 +354,22 @@ async def test_a_heads_new_group_address_is_shown_under_the_groups_calendar(
     assert 'id="feed-url"' in group_part and 'id="feed-url"' not in personal
     assert "Your new address" not in group_made.text
     assert "A subscription is active since" in page.text.split("My group's calendar", 1)[1]
+
+
+async def test_a_group_address_refused_is_said_under_the_groups_calendar(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    both = {**api, **csrf}
+    team = (await crm.post("/api/teams", json={"name": "Bez szefa"}, headers=both)).json()["id"]
+    body = {"email": "ksenia@contentum.pl", "name": "Ksenia", "password": PASSWORD}
+    body |= {"role": "head", "team_id": team, "locale": "en"}  # a head, not yet leading it
+    await crm.post("/api/users", json=body, headers=both)
+    async with httpx.AsyncClient(transport=crm._transport, base_url="http://test") as head:
+        token = await browser_sign_in(head, "ksenia@contentum.pl", PASSWORD)
+        refused = await head.post(
+            "/calendar/feed", data={"scope": "group"}, headers={"X-CSRF-Token": token}
+        )
+
+    personal, group_part = refused.text.split("My group's calendar", 1)
+    assert "The address could not be made." in group_part
+    assert "The address could not be made." not in personal

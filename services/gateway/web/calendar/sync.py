@@ -51,7 +51,8 @@ async def create_feed(request: Request, user: PageSeller) -> Response:
         context["address_for"] = "group" if body else "personal"
         context["qr"] = segno.make(address["webcal"], error="m").svg_data_uri(scale=4)
     else:
-        context["problems"] = {"feed": _("The address could not be made.")}
+        where = "group_feed" if body else "feed"
+        context["problems"] = {where: _("The address could not be made.")}
     return render(request, "calendar/sync.html", user, **context)
 
 
