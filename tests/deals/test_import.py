@@ -195,7 +195,8 @@ async def test_reasons_come_in_the_callers_language(deals: httpx.AsyncClient) ->
     job = await finished(deals, await upload(deals, file, who=polish))
 
     [row] = await rejected_rows(deals, job["id"])
-    assert row["error"] == "expected_close_date: uzupełnij to pole przed przejściem do tego etapu"
+    assert row["błąd"] == "expected_close_date: uzupełnij to pole przed przejściem do tego etapu"
+    assert row["wiersz"] == "2"  # the columns the file did not have are named in Polish too
 
 
 async def test_a_stage_with_unmet_requirements_is_refused_as_the_api_refuses_it(

@@ -119,6 +119,7 @@ async def start_import(
         sheet=sheet,
         content=data,
         mapping=columns,
+        locale=identity.locale,
     )
     return await _run(request, job, lock, sheet, identity, response, wait=wait)
 

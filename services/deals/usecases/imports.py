@@ -51,6 +51,7 @@ from services.deals.usecases.import_rows import (
 from shared.auth import Identity
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Conflict, NotFound
+from shared.i18n import translate
 from shared.text import N_
 
 log = logging.getLogger(__name__)
@@ -115,10 +116,12 @@ def _writer(sheet: Sheet) -> tuple[io.StringIO, Any]:
     return out, csv.writer(out, delimiter=sheet.delimiter, lineterminator="\r\n")
 
 
-def rejected_header(sheet: Sheet) -> str:
-    """The first line of `rejected.csv`: the file's header, then `row` and `error`."""
+def rejected_header(sheet: Sheet, locale: str = "en") -> str:
+    """The first line of `rejected.csv`: the file's header, then `row` and `error` in the
+    language of the one importing (as the reasons are)."""
     out, writer = _writer(sheet)
-    writer.writerow([*(defused(name) for name in sheet.header), "row", "error"])
+    added = (translate(N_("row"), locale), translate(N_("error"), locale))
+    writer.writerow([*(defused(name) for name in sheet.header), *added])
     return out.getvalue()
 
 
@@ -206,6 +209,7 @@ async def start_job(
     sheet: Sheet,
     content: bytes,
     mapping: Mapping[str, str] | None,
+    locale: str = "en",
 ) -> tuple[ImportJob, WorkerLock]:
     """A new running job, its lock held by the caller, who runs it (`run_job`) or releases it.
     Jobs whose worker died meanwhile are interrupted first."""
@@ -227,7 +231,7 @@ async def start_job(
                 updated=0,
                 skipped=0,
                 rejected=0,
-                rejected_csv=rejected_header(sheet),
+                rejected_csv=rejected_header(sheet, locale),
                 content=content,
                 mapping=dict(mapping) if mapping is not None else None,
                 heartbeat_at=func.now(),
