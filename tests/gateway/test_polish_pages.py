@@ -299,3 +299,13 @@ async def test_pydantics_complaints_reach_the_api_and_the_pages_in_polish(
     assert own_api.status_code == 422
     assert own_api.json()["detail"][0]["msg"] == "Wybierz jedno z: 'pl', 'en'."
     assert page.status_code == 422 and "Wpisz liczbę." in page.text
+
+
+async def test_the_lists_tabs_agree_with_the_plural_of_what_they_list(
+    polish_crm: httpx.AsyncClient, records: dict[str, Any]
+) -> None:
+    for path in ("/companies", "/contacts", "/deals/list"):
+        answer = await polish_crm.get(path)
+        tabs = answer.text.split("W archiwum</a>")[0].rsplit("<nav", 1)[-1]
+
+        assert ">Bieżące</a>" in tabs and "Aktywny" not in tabs, path
