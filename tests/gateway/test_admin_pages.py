@@ -99,6 +99,18 @@ async def test_an_administrator_changes_a_users_role_group_language_and_zone(sit
     )
 
 
+async def test_deactivating_asks_first_and_reactivating_does_not(site: Site) -> None:
+    anna = await add_user(site.browser, site.api, email="anna@contentum.pl", name="Anna Nowak")
+    await site.browser.patch(f"/api/users/{anna['id']}", json={"active": False}, headers=site.api)
+    await add_user(site.browser, site.api, email="ola@contentum.pl", name="Ola Czynna")
+
+    page = (await site.browser.get("/admin/users")).text
+
+    rows = {name: row for row in page.split("<tr") for name in ("Anna", "Ola") if name in row}
+    assert 'hx-confirm="Dezaktywować: Ola Czynna?' in rows["Ola"]  # the administrator reads Polish
+    assert "hx-confirm" not in rows["Anna"]
+
+
 async def test_an_administrator_sets_a_forgotten_password_anew(site: Site) -> None:
     anna = await add_user(site.browser, site.api, email="anna@contentum.pl", name="Anna")
     kept = {"name": "Anna", "email": "anna@contentum.pl", "role": "manager", "locale": "pl"}
