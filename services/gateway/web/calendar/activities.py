@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from services.gateway.tables import User
-from services.gateway.web.backend import ask, part, problems, read
+from services.gateway.web.backend import ask, problems, read
 from services.gateway.web.calendar.recurrence import rule_in_words
 from services.gateway.web.common import PageSeller, form_fields
 from services.gateway.web.deals.choices import company_choices, deal_choices
@@ -250,15 +250,9 @@ async def new_activity(
 
 async def _record_choices(request: Request, user: User, form: dict[str, str]) -> dict[str, Any]:
     """The dialog's own choice of a company and one of its deals (the chosen ones kept)."""
-    choices = await company_choices(request, user)
     chosen = form.get("company_id", "")
-    deals: list[dict[str, Any]] = []
-    if chosen:
-        if all(company["id"] != chosen for company in choices):
-            reading = read(request, user, "deals", f"/api/companies/{chosen}")
-            if company := (await part(reading, None)).value:
-                choices = [company, *choices]
-        deals = await deal_choices(request, user, chosen)
+    choices = await company_choices(request, user, chosen=chosen)
+    deals = await deal_choices(request, user, chosen) if chosen else []
     return {"picking": True, "choices": choices, "deals": deals}
 
 

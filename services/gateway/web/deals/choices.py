@@ -9,11 +9,18 @@ from services.gateway.tables import User
 from services.gateway.web.backend import part, read
 
 
-async def company_choices(request: Request, user: User, q: str = "") -> list[dict[str, Any]]:
-    """The first companies by name matching `q`."""
+async def company_choices(
+    request: Request, user: User, q: str = "", *, chosen: str = ""
+) -> list[dict[str, Any]]:
+    """The first companies by name matching `q`, with `chosen` among them even if it is not on
+    the first page (a form shown again keeps its choice)."""
     typed = {"q": q.strip()[:100]} if q.strip() else {}
     reading = read(request, user, "deals", "/api/companies", **typed, limit=20)
-    return (await part(reading, {"items": []})).value["items"]  # type: ignore[no-any-return]
+    choices: list[dict[str, Any]] = (await part(reading, {"items": []})).value["items"]
+    if not chosen or any(company["id"] == chosen for company in choices):
+        return choices
+    company = await part(read(request, user, "deals", f"/api/companies/{chosen}"), None)
+    return ([company.value] if company.value else []) + choices
 
 
 async def deal_choices(request: Request, user: User, company_id: str) -> list[dict[str, Any]]:

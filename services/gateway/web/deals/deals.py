@@ -66,7 +66,7 @@ async def _quick_context(
     if stage["kind"] == "lost":
         reasons = await read(request, user, "deals", "/api/pipelines/lost-reasons")
     company_id = form.get("company_id") or ""
-    choices = await _with_chosen(request, user, await company_choices(request, user), company_id)
+    choices = await company_choices(request, user, chosen=company_id)
     contacts: list[Any] = []
     if company_id and "contact_ids" in stage["required_fields"]:
         contacts = await _contacts_of(request, user, company_id)
@@ -82,14 +82,6 @@ async def _quick_context(
         "form": form,
         "problems": found,
     }
-
-
-async def _with_chosen(request: Request, user: User, choices: list[Any], chosen: str) -> list[Any]:
-    """The picker's companies, with the chosen one among them even if it is not on the first page."""
-    if not chosen or any(c["id"] == chosen for c in choices):
-        return choices
-    company = await part(read(request, user, "deals", f"/api/companies/{chosen}"), None)
-    return ([company.value] if company.value else []) + choices
 
 
 async def _contacts_of(request: Request, user: User, company_id: str) -> list[Any]:
@@ -184,7 +176,7 @@ async def _edit_context(
 ) -> dict[str, Any]:
     fields = await read(request, user, "deals", "/api/fields", record_type="deal")
     company_id = form.get("company_id") or deal["company_id"]
-    choices = await _with_chosen(request, user, await company_choices(request, user), company_id)
+    choices = await company_choices(request, user, chosen=company_id)
     sellers = await led_by(request, user)
     if sellers and all(s.id != deal["owner_id"] for s in sellers):
         sellers = [*sellers, Seller(deal["owner_id"], deal.get("owner_name") or "—")]  # kept
