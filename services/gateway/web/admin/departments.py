@@ -182,13 +182,10 @@ async def save_department(
 def _hour_problems(invalid: ValidationError) -> dict[str, str]:
     """What is wrong, by field; a wrong day (pydantic's `working_hours, <day>, ...`) beside
     that day's hours."""
-    shown: dict[str, str] = {}
-    for error in invalid.errors():
-        location = error["loc"]
-        if location[0] == "working_hours" and len(location) > 1:
-            key = f"day_{location[1]}"
-        else:
-            key = str(location[-1])
-        text = validation.message(error, current_locale.get())
-        shown[key] = f"{shown[key]}; {text}" if key in shown else text
-    return shown
+    errors = [
+        {**error, "loc": (f"day_{error['loc'][1]}",)}
+        if error["loc"][0] == "working_hours" and len(error["loc"]) > 1
+        else error
+        for error in invalid.errors()
+    ]
+    return validation.by_field(errors, current_locale.get())
