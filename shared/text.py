@@ -56,7 +56,7 @@ def matched_share(pieces: list[tuple[str, bool]]) -> float:
 _MARKDOWN = re.compile(
     r"\\(?P<escaped>[!-/:-@\[-`{-~])"  # any ASCII punctuation, as CommonMark has it
     r"|\[(?P<link>(?:\\.|[^\]\\])*)\]\([^)\s]*\)"
-    r"|(?P<list>^\s*(?:[-+]|\d+\.)\s+)"
+    r"|^\s*(?:[-+]|\d+\.)\s+"  # a list item's mark
     r"|[*_`>#\[\]]"
 )
 
@@ -72,17 +72,20 @@ def _plain(text: str) -> str:
     return _MARKDOWN.sub(word, text)
 
 
+def _plain_line(line: str) -> str:
+    return " ".join(_plain(line).split())
+
+
 def plain_words(markdown: str) -> str:
     """A Markdown text as the words a reader sees (a snippet of it in search hits)."""
-    return "\n".join(" ".join(_plain(line).split()) for line in markdown.splitlines())
+    return "\n".join(_plain_line(line) for line in markdown.splitlines())
 
 
 def first_line(markdown: str, *, limit: int = 120) -> str:
     """The first line of a Markdown text with words in it, as plain words, cut at a word after
     `limit` characters: a post's title in lists, search hits and promoted documents."""
     for line in markdown.splitlines():
-        plain = " ".join(_plain(line).split())
-        if plain:
+        if plain := _plain_line(line):
             if len(plain) <= limit:
                 return plain
             cut = plain[:limit].rsplit(" ", 1)[0]
