@@ -110,13 +110,19 @@ async def department_load(
         if department_id is None and departments:
             department_id = UUID(departments[0][0])
         if department_id is None:  # no department yet: nothing to show but where to make one
-            context: dict[str, Any] = {"load": None, "departments": [], "view": "load"}
-            return render(request, "services/load.html", user, **context)
+            return render(request, "services/load.html", user, load=None, view="load")
     params = {"department_id": str(department_id)} if department_id else {}
     load = await read(request, user, "knowledge", "/api/requests/load", **params)
-    context = {"load": load, "departments": departments, "chosen": str(department_id)}
-    context["view"] = "load"
-    return render(request, "services/load.html", user, **context)
+    chosen = str(department_id)
+    return render(
+        request,
+        "services/load.html",
+        user,
+        load=load,
+        departments=departments,
+        chosen=chosen,
+        view="load",
+    )
 
 
 async def _form_context(
