@@ -94,6 +94,22 @@ class BulkMove(Strict):
     stage_id: UUID
 
 
+class HandOver(Strict):
+    """Everything a person owns given to a colleague (when they leave or change jobs)."""
+
+    from_owner_id: UUID
+    to_owner_id: UUID
+    customers: bool = Field(True, description="their companies and contacts too, not only deals")
+
+
+class HandedOver(BaseModel):
+    """How many of each were given on: open deals (won and lost ones stay), companies, contacts."""
+
+    deals: int
+    companies: int
+    contacts: int
+
+
 class DocumentPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

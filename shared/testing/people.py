@@ -5,7 +5,7 @@ from uuid import UUID, uuid4
 
 from shared.auth import Identity
 from shared.bus import Message
-from shared.contracts.gateway import TeamChanged, UserCreated
+from shared.contracts.gateway import TeamChanged, UserCreated, UserUpdated
 from shared.events import Contract, new_event
 
 
@@ -38,6 +38,12 @@ def user_created(who: Identity, team: UUID | None, *, time_zone: str = "Europe/W
         active=True,
     )
     return as_message(snapshot, who.user_id)
+
+
+def user_left(who: Identity, team: UUID | None) -> Message:
+    """`who` deactivated by the administrator (they leave the company)."""
+    created = UserCreated.model_validate(user_created(who, team).envelope["data"])
+    return as_message(UserUpdated(**{**created.model_dump(), "active": False}), who.user_id)
 
 
 def team_changed(team: UUID, *, head: Identity | None, parent: UUID | None = None) -> Message:

@@ -60,3 +60,48 @@ def test_an_administrator_renames_the_company_and_makes_a_manager_head_of_anothe
     assert (changed["role"], changed["team_id"]) == ("head", east["id"])
     assert "Kowalski i Synowie" in names and root["name"] not in names
     context.close()
+
+
+def test_an_administrator_deactivates_a_leaver_and_hands_their_deals_to_a_colleague(
+    browser: Any, crm: RunningCrm
+) -> None:
+    with api(crm) as client:
+        group = client.post("/api/teams", json={"name": "Centrum"}).json()
+        people = {}
+        for email, name in (
+            ("marta@contentum.pl", "Marta Odchodzi"),
+            ("adam@contentum.pl", "Adam Zostaje"),
+        ):
+            body = {
+                "email": email,
+                "name": name,
+                "password": "a long enough password",
+                "role": "manager",
+                "team_id": group["id"],
+            }
+            people[name] = client.post("/api/users", json=body).json()
+        marta, adam = people["Marta Odchodzi"]["id"], people["Adam Zostaje"]["id"]
+        firm = client.post("/api/companies", json={"name": "Huta Marty", "owner_id": marta}).json()
+        deal = client.post(
+            "/api/deals", json={"title": "Piec Marty", "company_id": firm["id"], "owner_id": marta}
+        ).json()
+    context = browser.new_context(base_url=crm.url, locale="en-GB")
+    page: Page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "Deactivate …?", "Hand over …?"
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    row = page.locator("#user-rows tr", has_text="marta@contentum.pl")
+    row.get_by_role("button", name="Active").click()
+    expect(row.get_by_role("button")).to_have_text("Inactive")
+    row.get_by_role("link", name="Marta Odchodzi").click()
+    section = page.locator("#hand-over")
+    section.get_by_label("Give them to").select_option(label="Adam Zostaje (Centrum)")
+    section.get_by_role("button", name="Hand over").click()
+
+    expect(section.get_by_role("status")).to_have_text(
+        "Handed over to Adam Zostaje (Centrum): deals 1, companies 1, contacts 0."
+    )
+    with api(crm) as client:
+        assert client.get(f"/api/deals/{deal['id']}").json()["owner_id"] == adam
+        assert client.get(f"/api/companies/{firm['id']}").json()["owner_id"] == adam

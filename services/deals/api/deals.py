@@ -16,13 +16,15 @@ from services.deals.schemas import (
     DealUpdate,
     DocumentLink,
     DocumentPublic,
+    HandedOver,
+    HandOver,
     Requirement,
     RequirementsAnswer,
     Sort,
     TimelineItem,
 )
 from services.deals.tables import DealDocument, Member, TimelineEntry
-from services.deals.usecases import archiving, deal_reads
+from services.deals.usecases import archiving, deal_reads, hand_over
 from services.deals.usecases import deals as usecases
 from services.deals.usecases.deal_rules import RequirementsUnmet
 from shared.auth import CurrentIdentity, Identity
@@ -114,6 +116,24 @@ async def bulk_move(
     except RequirementsUnmet as refusal:
         raise refused(refusal, identity) from None
     return json_answer(await deal_reads.deals_public(reads, [deal.id for deal in moved]))
+
+
+@router.post("/hand-over", response_model=HandedOver)
+async def hand_over_all(
+    body: HandOver, sessions: Sessions, identity: CurrentIdentity
+) -> HandedOver:
+    """Give a person's open deals (and, unless `customers` is false, their companies and contacts)
+    to a colleague: the administrator between anyone active, a head within the group. Won and
+    lost deals stay with whoever closed them; archived records stay as they are."""
+    handed = await hand_over.hand_over(
+        sessions,
+        identity=identity,
+        from_owner_id=body.from_owner_id,
+        to_owner_id=body.to_owner_id,
+        customers=body.customers,
+        today=_today(),
+    )
+    return HandedOver(deals=handed.deals, companies=handed.companies, contacts=handed.contacts)
 
 
 @router.get("/{deal_id}", response_model=DealPublic)

@@ -257,7 +257,7 @@ async def update_deal(
     """Change fields and/or move the deal (`stage_id`); all or nothing, audited field by field."""
     async with unit_of_work(sessions) as session:
         deal = await visible_deal(session, identity, deal_id, lock=True)
-        await _apply(session, identity, deal, changes, today, await load_catalogue(session))
+        await apply_changes(session, identity, deal, changes, today, await load_catalogue(session))
         await session.flush()
         await session.refresh(deal)
     return deal
@@ -279,7 +279,9 @@ async def bulk_move(
         for deal_id in dict.fromkeys(deal_ids):
             deal = await visible_deal(session, identity, deal_id, lock=True)
             try:
-                await _apply(session, identity, deal, {"stage_id": stage_id}, today, catalogue)
+                await apply_changes(
+                    session, identity, deal, {"stage_id": stage_id}, today, catalogue
+                )
             except RequirementsUnmet as refused:
                 unmet[deal_id] = refused.unmet[None]
             moved.append(deal)
@@ -291,7 +293,7 @@ async def bulk_move(
     return moved
 
 
-async def _apply(
+async def apply_changes(
     session: AsyncSession,
     identity: Identity,
     deal: Deal,

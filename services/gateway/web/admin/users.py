@@ -19,7 +19,9 @@ from services.gateway.web.admin.forms import (
     translated,
     user_choices,
 )
+from services.gateway.web.backend import ask, problems
 from services.gateway.web.common import PageAdmin, form_fields, redirect
+from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import complaint, fragment, render
 from shared.deps import Sessions
 from shared.errors import Invalid
@@ -84,6 +86,17 @@ async def set_active(
     return table
 
 
+def _heirs(found: People, person: User) -> list[tuple[Any, str]]:
+    """Who may take a person's deals and customers: the other active salespeople and
+    administrators, with their group."""
+    groups = found.team_names()
+    return [
+        (u.id, f"{u.name} ({groups[u.team_id]})" if u.team_id in groups else u.name)
+        for u in found.users
+        if u.active and u.role != "staff" and u.id != person.id
+    ]
+
+
 async def _user_page(
     request: Request,
     user: User,
@@ -92,7 +105,9 @@ async def _user_page(
     form: dict[str, Any],
     errors: dict[str, str],
 ) -> Response:
-    context = {**user_choices(await people(sessions)), "person": person, "form": form}
+    found = await people(sessions)
+    context = {**user_choices(found), "person": person, "form": form}
+    context.update(heirs=_heirs(found, person), handing={}, chosen=None, done=None)
     code = status.HTTP_422_UNPROCESSABLE_CONTENT if errors else status.HTTP_200_OK
     return render(request, "admin/user.html", user, status_code=code, errors=errors, **context)
 
@@ -135,3 +150,35 @@ async def change_user(
     except Invalid as invalid:
         return await _user_page(request, user, sessions, person, form, translated(invalid))
     return redirect(request, "/admin/users")
+
+
+@router.post("/admin/users/{user_id}/hand-over")
+async def hand_over(
+    request: Request, user_id: UUID, user: PageAdmin, sessions: Sessions
+) -> Response:
+    """Give the person's open deals (and, if ticked, their customers) to a colleague."""
+    person = await _person(sessions, user_id)
+    form = await form_fields(request)
+    heir = form.get("to_owner_id", "")
+    body = {"from_owner_id": str(person.id), "to_owner_id": heir, "customers": "customers" in form}
+    heirs = _heirs(await people(sessions), person)
+    context: dict[str, Any] = {"person": person, "heirs": heirs, "chosen": heir}
+    answer = None
+    if heir:
+        answer = await ask(request, user, "deals", "POST", "/api/deals/hand-over", json=body)
+    if answer is None or not answer.is_success:
+        handing = problems(answer) if answer else {"to_owner_id": _("Choose who takes them.")}
+        return render(
+            request,
+            "admin/_hand_over.html",
+            user,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            handing=handing,
+            **context,
+        )
+    handed = answer.json()
+    name = next((name for id_, name in heirs if str(id_) == heir), "")
+    done = _(
+        "Handed over to %(name)s: deals %(deals)s, companies %(companies)s, contacts %(contacts)s."
+    ) % {"name": name, **handed}
+    return render(request, "admin/_hand_over.html", user, handing={}, done=done, **context)
