@@ -241,6 +241,17 @@ class ActivityPublic(BaseModel):
         )
 
 
+class HandOver(Strict):
+    """A person's scheduled activities given to a colleague (when they leave or change jobs)."""
+
+    from_owner_id: UUID
+    to_owner_id: UUID
+
+
+class HandedOver(BaseModel):
+    activities: int
+
+
 class Reported(BaseModel):
     activity: ActivityPublic
     next: ActivityPublic | None

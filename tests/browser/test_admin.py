@@ -100,7 +100,7 @@ def test_an_administrator_deactivates_a_leaver_and_hands_their_deals_to_a_collea
     section.get_by_role("button", name="Hand over").click()
 
     expect(section.get_by_role("status")).to_have_text(
-        "Handed over to Adam Zostaje (Centrum): deals 1, companies 1, contacts 0."
+        "Handed over to Adam Zostaje (Centrum): deals 1, companies 1, contacts 0, activities 0."
     )
     with api(crm) as client:
         assert client.get(f"/api/deals/{deal['id']}").json()["owner_id"] == adam

@@ -1,6 +1,8 @@
 """A person leaves: the administrator gives their open deals and customers on from their page,
 with the whole CRM in process."""
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 
 from tests.gateway.conftest import (
@@ -37,6 +39,17 @@ async def test_the_administrator_hands_a_leavers_work_to_a_colleague_from_their_
         firm = await new_company(lena, "Firma Leny")
         first = stage(await pipeline(crm, api), "Qualification")["id"]
         deal_id = await quick_add(lena, first, firm, title="Linia Leny")
+    soon = datetime.now(UTC) + timedelta(days=1)
+    call = {
+        "kind": "call",
+        "title": "Telefon Leny",
+        "start": soon.isoformat(),
+        "end": (soon + timedelta(minutes=15)).isoformat(),
+        "owner_id": lena_id,
+        "deal_id": deal_id,
+    }
+    planned = await crm.post("/api/activities", json=call, headers=api)
+    assert planned.status_code == 201, planned.text
     gone = await crm.patch(f"/api/users/{lena_id}", json={"active": False}, headers=api)
     assert gone.status_code == 200, gone.text
     path = f"/admin/users/{lena_id}/hand-over"
@@ -44,7 +57,8 @@ async def test_the_administrator_hands_a_leavers_work_to_a_colleague_from_their_
     page = (await admin.get(f"/admin/users/{lena_id}")).text
     unchosen = await admin.post(path, {"to_owner_id": "", "customers": "on"})
     by_a_manager = await ewa.post(path, {"to_owner_id": users["Piotr Kowal"]["id"]})
-    handed = await admin.post(path, {"to_owner_id": users["Piotr Kowal"]["id"], "customers": "on"})
+    chosen = {"to_owner_id": users["Piotr Kowal"]["id"], "customers": "on", "activities": "on"}
+    handed = await admin.post(path, chosen)
 
     assert "Hand over their work" in page and "Piotr Kowal (Północ)" in page
     assert "Lena Odchodzi</option>" not in page  # not to herself
@@ -52,8 +66,13 @@ async def test_the_administrator_hands_a_leavers_work_to_a_colleague_from_their_
     assert unchosen.status_code == 422 and "Choose who takes them." in unchosen.text
     assert by_a_manager.status_code == 403
     assert handed.status_code == 200, handed.text
-    assert "Handed over to Piotr Kowal (Północ): deals 1, companies 1, contacts 0." in handed.text
+    assert (
+        "Handed over to Piotr Kowal (Północ): deals 1, companies 1, contacts 0, activities 1."
+        in (handed.text)
+    )
     deal = (await crm.get(f"/api/deals/{deal_id}", headers=api)).json()
     company = (await crm.get(f"/api/companies/{firm}", headers=api)).json()
     assert deal["owner_id"] == company["owner_id"] == users["Piotr Kowal"]["id"]
     assert "Linia Leny" in (await piotr.get("/deals")).text
+    activity = (await crm.get(f"/api/activities/{planned.json()['id']}", headers=api)).json()
+    assert activity["owner_id"] == users["Piotr Kowal"]["id"]

@@ -11,12 +11,15 @@ from services.calendar.schemas import (
     ActivityCreate,
     ActivityPublic,
     ActivityUpdate,
+    HandedOver,
+    HandOver,
     Kind,
     Outcome,
     Reported,
 )
 from services.calendar.tables import Activity
 from services.calendar.usecases import activities as usecases
+from services.calendar.usecases import hand_over
 from services.calendar.usecases.activities import Policy
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
@@ -98,6 +101,23 @@ async def list_activities(
     if updated_since is not None:
         return page_of(items, limit, key=lambda item: (item.updated_at.isoformat(), item.id))
     return page_of(items, limit, key=lambda item: (item.start.isoformat(), item.id))
+
+
+@router.post("/hand-over")
+async def hand_over_all(
+    body: HandOver, request: Request, sessions: Sessions, identity: CurrentIdentity
+) -> HandedOver:
+    """Give a person's scheduled activities to a colleague: the administrator between anyone
+    active, a head within the group. Done and cancelled ones stay; one the colleague already has
+    (the same UID) stays too."""
+    handed = await hand_over.hand_over(
+        sessions,
+        identity,
+        policy_of(request),
+        from_owner_id=body.from_owner_id,
+        to_owner_id=body.to_owner_id,
+    )
+    return HandedOver(activities=handed)
 
 
 @router.get("/{activity_id}")

@@ -66,7 +66,7 @@ def visible(identity: Identity) -> ColumnElement[bool]:
     )
 
 
-async def _may_manage(session: AsyncSession, identity: Identity, owner_id: UUID) -> bool:
+async def may_manage(session: AsyncSession, identity: Identity, owner_id: UUID) -> bool:
     """The owner, the head of the owner's group, the admin."""
     if identity.role == "admin" or str(owner_id) == identity.user_id:
         return True
@@ -94,7 +94,7 @@ async def _managed(session: AsyncSession, identity: Identity, activity_id: UUID)
 
 async def check_manages(session: AsyncSession, identity: Identity, activity: Activity) -> None:
     """`Forbidden` unless the caller may change the activity."""
-    if not await _may_manage(session, identity, activity.owner_id):
+    if not await may_manage(session, identity, activity.owner_id):
         raise Forbidden("only the owner, the head of the owner's group or the admin may do this")
 
 
@@ -135,7 +135,7 @@ async def _check_people(
         owner = await session.get(Member, owner_id)
         if owner is None or not owner.active:
             raise Invalid({"owner_id": N_("no such active user")})
-        if not await _may_manage(session, identity, owner_id):
+        if not await may_manage(session, identity, owner_id):
             raise Forbidden("only a head (within the group) or the admin plans for others")
     invited = set(participant_ids) - set(invited_before)
     if invited:

@@ -19,7 +19,7 @@ from services.gateway.web.admin.forms import (
     translated,
     user_choices,
 )
-from services.gateway.web.backend import ask, problems
+from services.gateway.web.backend import Refused, ask, part, problems
 from services.gateway.web.common import PageAdmin, form_fields, redirect
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import complaint, fragment, render
@@ -152,19 +152,29 @@ async def change_user(
     return redirect(request, "/admin/users")
 
 
+async def _activities_handed(request: Request, user: User, body: dict[str, Any]) -> int:
+    answer = await ask(request, user, "calendar", "POST", "/api/activities/hand-over", json=body)
+    if not answer.is_success:
+        raise Refused("calendar", answer.status_code, problems(answer))
+    return int(answer.json()["activities"])
+
+
 @router.post("/admin/users/{user_id}/hand-over")
 async def hand_over(
     request: Request, user_id: UUID, user: PageAdmin, sessions: Sessions
 ) -> Response:
-    """Give the person's open deals (and, if ticked, their customers) to a colleague."""
+    """Give the person's open deals (and, if ticked, their customers and their scheduled
+    activities) to a colleague. Deals first: if the calendar then fails, what was handed is
+    said, and handing over again moves what is left."""
     person = await _person(sessions, user_id)
     form = await form_fields(request)
     heir = form.get("to_owner_id", "")
-    body = {"from_owner_id": str(person.id), "to_owner_id": heir, "customers": "customers" in form}
+    whose = {"from_owner_id": str(person.id), "to_owner_id": heir}
     heirs = _heirs(await people(sessions), person)
     context: dict[str, Any] = {"person": person, "heirs": heirs, "chosen": heir}
     answer = None
     if heir:
+        body = {**whose, "customers": "customers" in form}
         answer = await ask(request, user, "deals", "POST", "/api/deals/hand-over", json=body)
     if answer is None or not answer.is_success:
         handing = problems(answer) if answer else {"to_owner_id": _("Choose who takes them.")}
@@ -176,9 +186,16 @@ async def hand_over(
             handing=handing,
             **context,
         )
-    handed = answer.json()
+    handed = {**answer.json(), "activities": 0}
+    handing = {}
+    if "activities" in form:
+        moved = await part(_activities_handed(request, user, whose), 0)
+        handed["activities"] = moved.value
+        if moved.missing:
+            handing["form"] = f"{moved.missing} {_('Hand over again to move what is left.')}"
     name = next((name for id_, name in heirs if str(id_) == heir), "")
     done = _(
-        "Handed over to %(name)s: deals %(deals)s, companies %(companies)s, contacts %(contacts)s."
+        "Handed over to %(name)s: deals %(deals)s, companies %(companies)s, contacts"
+        " %(contacts)s, activities %(activities)s."
     ) % {"name": name, **handed}
-    return render(request, "admin/_hand_over.html", user, handing={}, done=done, **context)
+    return render(request, "admin/_hand_over.html", user, handing=handing, done=done, **context)
