@@ -1,7 +1,8 @@
 """The base of every strict request body: unknown fields are refused, text is trimmed and may
-hold no NUL character; `NotNull` marks a change's fields that may be left out but not emptied;
+hold no NUL character nor half a surrogate pair; `NotNull` marks a change's fields that may be left out but not emptied;
 `Day` and `Moment` are the dates and times the CRM takes."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
@@ -22,6 +23,8 @@ from pydantic_core import core_schema
 from shared.text import N_
 
 NUL_REFUSED = N_("may not contain a NUL character")
+NOT_UNICODE = N_("is not Unicode text: it holds half of a surrogate pair (e.g. \\ud800 alone)")
+SURROGATE_HALF = re.compile("[\ud800-\udfff]")
 NULL_REFUSED = N_("may not be null")
 # Any plan or appointment fits, and a period, a week or a time zone added to a date in this
 # range never runs off the calendar's ends (year 1, year 9999).
@@ -29,16 +32,27 @@ EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
 OUT_OF_CALENDAR = N_("choose a date between 1900 and 2199")
 
 
-def holds_nul(value: Any) -> bool:
-    """Whether a NUL character hides anywhere in `value` (text, or lists and maps of it), which
-    PostgreSQL cannot store in text."""
+def _unstorable(text: str) -> str | None:
+    if "\x00" in text:
+        return NUL_REFUSED
+    if not text.isascii() and SURROGATE_HALF.search(text):
+        return NOT_UNICODE
+    return None
+
+
+def unstorable(value: Any) -> str | None:
+    """What makes `value` (text, or lists and maps of it) text PostgreSQL cannot store, if
+    anything: a NUL character, or half of a surrogate pair (JSON's `"\\ud800"` alone), which
+    is no character at all."""
     if isinstance(value, str):
-        return "\x00" in value
+        return _unstorable(value)
     if isinstance(value, dict):
-        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return any(holds_nul(item) for item in value)
-    return False
+        items: Any = (part for pair in value.items() for part in pair)
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = value
+    else:
+        return None
+    return next((problem for item in items if (problem := unstorable(item))), None)
 
 
 class Strict(BaseModel):
@@ -48,9 +62,10 @@ class Strict(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if holds_nul(value):
-            raise ValueError(NUL_REFUSED)
+    def _storable(cls, value: Any) -> Any:
+        problem = unstorable(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
 

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.auth import IDENTITY_HEADER, InvalidIdentity, verified_tokens
 from shared.i18n import LOCALES, translations
-from shared.schemas import NUL_REFUSED
+from shared.schemas import NUL_REFUSED, SURROGATE_HALF
 from shared.text import N_
 
 # Error types whose message needs nothing from the error's context.
@@ -100,19 +100,18 @@ def message(error: Mapping[str, Any], locale: str) -> str:
 
 def translated(errors: Iterable[Mapping[str, Any]], locale: str) -> list[dict[str, Any]]:
     """`errors` as FastAPI answers them, each message in `locale`."""
-    return [{**error, "msg": message(error, locale), **_echoed(error)} for error in errors]
-
-
-def _echoed(error: Mapping[str, Any]) -> dict[str, Any]:
-    """The input as JSON can say it: `1e400` arrives as infinity, which JSON has no word for."""
-    return {"input": _json_safe(error["input"])} if "input" in error else {}
+    return [{**_json_safe(error), "msg": message(error, locale)} for error in errors]
 
 
 def _json_safe(value: Any) -> Any:
+    """`value` as JSON in UTF-8 can say it: `1e400` arrives as infinity, which JSON has no word
+    for, and half of a surrogate pair (`"\\ud800"` alone) as a character UTF-8 cannot write."""
+    if isinstance(value, str):
+        return value if value.isascii() else SURROGATE_HALF.sub("\ufffd", value)
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
+        return {_json_safe(key): _json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_json_safe(item) for item in value]
     return value

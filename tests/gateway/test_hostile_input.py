@@ -66,6 +66,54 @@ async def test_a_nul_character_in_a_json_body_is_refused_naming_the_field(
     assert wrong_fields(answer) == [["body", "name"]]
 
 
+# Half of a surrogate pair, as JSON may write it (`\ud800` alone): no character at all.
+HALF = b'"a\\ud800b"'
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("POST", "/api/companies", b'{"name": %s}', "name"),
+        ("PATCH", "/api/deals/{deal}", b'{"title": %s}', "title"),
+        (
+            "POST",
+            "/api/activities",
+            b'{"kind": "task", "title": %s, "start": "2026-12-01T10:00:00Z"}',
+            "title",
+        ),
+        ("POST", "/api/posts", b'{"text": %s}', "text"),
+        ("POST", "/api/teams", b'{"name": %s}', "name"),
+        (
+            "POST",
+            "/api/users",
+            b'{"email": "x@contentum.pl", "name": "X", "password": %s}',
+            "password",
+        ),
+        ("POST", "/api/companies", b"{%s: 1}", None),  # a key: the body as a whole
+    ],
+    ids=["company", "deal", "activity", "post", "team", "user-password", "key"],
+)
+async def test_half_a_surrogate_pair_is_refused_naming_the_field_and_never_logged(
+    crm: httpx.AsyncClient,
+    api: dict[str, str],
+    records: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    body: bytes,
+    field: str | None,
+) -> None:
+    content = body % HALF
+    url = path.format(deal=records["deal"]["id"])
+    headers = {**api, "content-type": "application/json"}
+
+    answer = await crm.request(method, url, content=content, headers=headers)
+
+    assert wrong_fields(answer) == [["body", field] if field else ["body"]]
+    assert "\ufffd" in answer.text or "surrogate" in answer.text
+    assert "a\ud800b" not in caplog.text
+
+
 async def test_a_nul_character_in_a_query_is_refused_naming_the_parameter(
     crm: httpx.AsyncClient, api: dict[str, str]
 ) -> None:
