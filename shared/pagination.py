@@ -8,9 +8,11 @@ from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 from fastapi import HTTPException, Query, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, true, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
+
+from shared.schemas import Moment
 
 T = TypeVar("T")
 
@@ -70,7 +72,7 @@ def page_of(rows: Sequence[T], limit: int, key: Callable[[T], tuple[Any, ...]]) 
 
 # Incremental sync: a system keeping a copy asks for what changed since it last looked.
 UpdatedSince = Annotated[
-    AwareDatetime | None,
+    Moment | None,
     Query(
         description="only records changed at or after this instant (RFC 3339 with its offset); "
         "the list is then in order of change (`updated_at`, then `id`) and each record changed "

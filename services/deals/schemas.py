@@ -7,7 +7,6 @@ from uuid import UUID
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -17,7 +16,7 @@ from pydantic import (
 
 from services.deals.domain.fields import FieldType, RecordType
 from services.deals.domain.nip import normalize_nip
-from shared.schemas import Changed, Strict
+from shared.schemas import Changed, Moment, Strict
 
 if TYPE_CHECKING:
     from services.deals.tables import Company
@@ -132,7 +131,7 @@ class DealFilters(BaseModel):
     close_from: date | None = None
     close_to: date | None = None
     archived: bool = Field(default=False, description="true: only the archived deals")
-    updated_since: AwareDatetime | None = Field(
+    updated_since: Moment | None = Field(
         default=None,
         description="only deals changed at or after this instant (RFC 3339 with its offset), "
         "in order of change (`updated_at`, then `id`; `sort` is then ignored): each on exactly "

@@ -56,9 +56,10 @@ async def hand_on(
     except Exception:
         if not started:
             raise
-        # The service answered (its 500, or part of a body) and its own error handling
-        # logged the failure; the caller has the answer as far as it got.
-        log.debug("a service failed after it began to answer", exc_info=True)
+        # The service answered (its 500, or part of a body), and its app raised the failure
+        # on for the server to log, as a server of its own would: logged here, since this is
+        # where it ends. The caller has the answer as far as it got.
+        log.exception("%s %s failed", scope["method"], scope["path"])
 
 
 async def call(app: ASGIApp, request: httpx.Request, *, stream: bool = False) -> httpx.Response:

@@ -335,3 +335,14 @@ async def test_an_ics_event_at_the_end_of_the_calendar_is_refused_naming_it(
 
     assert wrong_fields(answer) == [["body", "file"]]
     assert "y1@example.pl" in answer.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("path", ["/api/deals", "/api/companies", "/api/activities"])
+@pytest.mark.parametrize("since", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-01:00"])
+async def test_a_sync_from_beyond_the_calendar_is_refused_naming_updated_since(
+    crm: httpx.AsyncClient, api: dict[str, str], path: str, since: str
+) -> None:
+    answer = await crm.get(path, params={"updated_since": since}, headers=api)
+
+    assert wrong_fields(answer) == [["query", "updated_since"]]
+    assert "1900" in answer.text

@@ -90,3 +90,27 @@ async def test_an_app_that_fails_before_answering_raises_its_error() -> None:
     request = httpx.Request("GET", "http://service/broken")
     with pytest.raises(RuntimeError, match="the service failed"):
         await call(streaming_app(asyncio.Event()), request)
+
+
+async def test_a_service_failing_after_it_answered_is_logged_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "scheme": "http", "path": "/broken"}
+    scope |= {"query_string": b"secret=1", "headers": []}
+    with caplog.at_level("ERROR", logger="services.gateway.inprocess"):
+        await hand_on(
+            streaming_app(asyncio.Event()), scope, receive, send, headers=[], dropped=frozenset()
+        )
+
+    assert sent[0]["status"] == 500
+    [failure] = caplog.records
+    assert failure.getMessage() == "GET /broken failed" and "secret" not in caplog.text
+    assert failure.exc_info and "the service failed" in str(failure.exc_info[1])
