@@ -19,6 +19,44 @@
     setTimeout(function () { item.remove(); }, 8000);
   }
 
+  // On a phone the sections hide behind the menu button, which shows and hides them.
+  function menu() {
+    var toggle = document.getElementById("menu-toggle");
+    if (!toggle) return;
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.closest(".topbar").classList.toggle("nav-open", open);
+    });
+  }
+
+  // An activity's end moves with its start and keeps how long it lasts, as calendars do: a
+  // call moved to tomorrow is not refused for ending today.
+  function keepDuration() {
+    function local(time) {
+      var at = new Date(time - new Date(time).getTimezoneOffset() * 60000);
+      return at.toISOString().slice(0, 16);
+    }
+    function startOf(event) {
+      var input = event.target;
+      return input.name === "start" && input.closest && input.closest(".activity-form") ? input : null;
+    }
+    document.addEventListener("focusin", function (event) {
+      var start = startOf(event);
+      if (start) start.dataset.was = start.value;
+    });
+    document.addEventListener("change", function (event) {
+      var start = startOf(event);
+      if (!start) return;
+      var end = start.form.elements.end;
+      var was = Date.parse(start.dataset.was || ""), now = Date.parse(start.value);
+      var until = Date.parse(end.value);
+      start.dataset.was = start.value;
+      if (isNaN(was) || isNaN(now) || isNaN(until) || until < was) return;
+      end.value = local(now + (until - was));
+    });
+  }
+
   // The bell listens to the server's notification stream; EventSource reconnects by itself.
   // A new notification updates the count, shows a toast and the open list; one asking for an
   // outcome also refreshes the count of activities awaiting one (next to Calendar).
@@ -213,6 +251,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    menu();
+    keepDuration();
     listen();
     initPin();
     initSearch();

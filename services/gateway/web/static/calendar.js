@@ -37,26 +37,31 @@
     };
   }
 
+  function narrow() {
+    return window.matchMedia("(max-width: 800px)").matches;
+  }
+
   function initCalendar() {
     var element = document.getElementById("calendar");
     if (!element || !window.FullCalendar) return null;
     var calendar = new window.FullCalendar.Calendar(element, {
-      initialView: "timeGridWeek",
+      // A phone has room for one day's hours or a list, not seven columns.
+      initialView: narrow() ? "listWeek" : "timeGridWeek",
       locale: element.dataset.locale,
       // The user's own zone, as the dialogs, the desk and the deal pages show times; not the
       // browser's (a laptop set to another zone showed the grid an hour or more apart).
       timeZone: element.dataset.timeZone || "local",
       firstDay: 1,
-      height: 760,
       scrollTime: "07:30:00",
       nowIndicator: true,
       selectable: true,
       editable: true,
-      headerToolbar: {
-        start: "prev,next today",
-        center: "title",
-        end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek",
-      },
+      headerToolbar: narrow()
+        ? { start: "prev,next", center: "title", end: "timeGridDay,listWeek" }
+        : { start: "prev,next today", center: "title", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
+      height: narrow() ? "auto" : 760,
+      // A week's list (the Polish words of FullCalendar call it a day's plan).
+      listText: element.dataset.listLabel,
       events: { url: element.dataset.events, failure: function () { complain("…"); } },
       select: function (info) {
         var query = new URLSearchParams({ start: info.startStr, end: info.endStr, all_day: String(info.allDay) });

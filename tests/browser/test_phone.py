@@ -1,0 +1,80 @@
+"""A salesperson on a phone: every page fits the screen, the sections open from the menu, and
+a dialog's buttons can be reached."""
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.browser.conftest import RunningCrm
+from tests.browser.test_calendar import api
+from tests.browser.test_shell import sign_in
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+PAGES = ["/", "/calendar", "/deals", "/companies", "/contacts", "/knowledge", "/feed", "/plans"]
+
+
+def on_a_phone(
+    browser: Any, crm: RunningCrm, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD
+) -> Page:
+    context = browser.new_context(
+        base_url=crm.url, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    page: Page = context.new_page()
+    sign_in(page, email, password)
+    expect(page).to_have_url(f"{crm.url}/")
+    return page
+
+
+def test_every_page_fits_a_phone_and_the_menu_opens_the_sections(
+    browser: Any, crm: RunningCrm
+) -> None:
+    page = on_a_phone(browser, crm)
+    nav = page.get_by_role("navigation", name="Main")
+
+    expect(nav).to_be_hidden()
+    page.get_by_role("button", name="Menu").tap()
+    nav.get_by_role("link", name="Companies").tap()
+
+    expect(page).to_have_url(f"{crm.url}/companies")
+    for path in PAGES:
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1).first).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path} is {width} px wide"
+
+
+def test_a_new_activity_on_a_phone_ends_as_long_after_its_start_and_its_save_is_in_reach(
+    browser: Any, crm: RunningCrm
+) -> None:
+    seller = {
+        "email": "telefon@contentum.pl",
+        "name": "Tomasz Telefon",
+        "password": "a long enough password",
+        "role": "manager",
+        "locale": "en",
+    }
+    with api(crm) as client:
+        assert client.post("/api/users", json=seller).status_code == 201
+    page = on_a_phone(browser, crm, seller["email"], seller["password"])
+    page.goto("/calendar")
+    page.get_by_role("button", name="New activity").tap()
+    dialog = page.locator("#activity-dialog")
+    start, end = dialog.get_by_label("Start (or due)"), dialog.get_by_label("End")
+    start.fill("2030-01-07T09:00")
+    end.fill("2030-01-07T09:45")
+
+    start.focus()
+    start.fill("2030-01-08T14:30")
+    start.dispatch_event("change")
+
+    expect(end).to_have_value("2030-01-08T15:15")
+    save = dialog.get_by_role("button", name="Save")
+    save.scroll_into_view_if_needed()
+    box = save.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
