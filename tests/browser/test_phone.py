@@ -29,6 +29,23 @@ def on_a_phone(
     return page
 
 
+def hire(crm: RunningCrm, email: str) -> tuple[str, str]:
+    """A manager of the company's group, their e-mail and password."""
+    password = "a long enough password"
+    with api(crm) as client:
+        [root] = [t for t in client.get("/api/teams").json() if t["parent_id"] is None]
+        body = {
+            "email": email,
+            "name": email.split("@")[0].title(),
+            "password": password,
+            "role": "manager",
+            "team_id": root["id"],
+            "locale": "en",
+        }
+        assert client.post("/api/users", json=body).status_code == 201
+    return email, password
+
+
 def test_every_page_fits_a_phone_and_the_menu_opens_the_sections(
     browser: Any, crm: RunningCrm
 ) -> None:
@@ -50,16 +67,7 @@ def test_every_page_fits_a_phone_and_the_menu_opens_the_sections(
 def test_a_new_activity_on_a_phone_ends_as_long_after_its_start_and_its_save_is_in_reach(
     browser: Any, crm: RunningCrm
 ) -> None:
-    seller = {
-        "email": "telefon@contentum.pl",
-        "name": "Tomasz Telefon",
-        "password": "a long enough password",
-        "role": "manager",
-        "locale": "en",
-    }
-    with api(crm) as client:
-        assert client.post("/api/users", json=seller).status_code == 201
-    page = on_a_phone(browser, crm, seller["email"], seller["password"])
+    page = on_a_phone(browser, crm, *hire(crm, "telefon@contentum.pl"))
     page.goto("/calendar")
     page.get_by_role("button", name="New activity").tap()
     dialog = page.locator("#activity-dialog")
@@ -78,3 +86,33 @@ def test_a_new_activity_on_a_phone_ends_as_long_after_its_start_and_its_save_is_
     assert box is not None
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+
+
+def test_a_deal_changes_stage_on_its_page_without_dragging_asked_for_what_the_stage_needs(
+    browser: Any, crm: RunningCrm
+) -> None:
+    email, password = hire(crm, "kieszen@contentum.pl")
+    with api(crm) as client:
+        token = client.post(
+            "/api/auth/token", data={"username": email, "password": password}
+        ).json()["access_token"]
+        own = {"Authorization": f"Bearer {token}"}
+        firm = client.post("/api/companies", json={"name": "Kieszonka"}, headers=own).json()
+        deal = client.post(
+            "/api/deals", json={"title": "Wózek", "company_id": firm["id"]}, headers=own
+        ).json()
+    page = on_a_phone(browser, crm, email, password)
+    page.goto(f"/deals/{deal['id']}")
+
+    page.get_by_label("Stage").select_option(label="Lost")
+    page.get_by_role("button", name="Move").tap()
+    dialog = page.locator("#move-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Reason").select_option(label="Price")
+    dialog.get_by_role("button", name="Save and move").tap()
+
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_label("Stage").locator("option:checked")).to_have_text("Lost")
+    with api(crm) as client:
+        moved = client.get(f"/api/deals/{deal['id']}").json()
+    assert moved["lost_reason"] == "Price"

@@ -342,7 +342,7 @@ async def test_a_stage_waiting_for_a_department_says_so_and_offers_the_request_n
     assert 'name="services"' not in dropped.text and "Save and move" not in dropped.text
 
 
-async def test_the_lost_dialog_does_not_complain_about_its_preselected_reason(
+async def test_the_lost_dialog_asks_for_a_reason_chosen_on_purpose_without_complaining_first(
     crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
 ) -> None:
     anna = people["anna"]
@@ -354,8 +354,11 @@ async def test_the_lost_dialog_does_not_complain_about_its_preselected_reason(
     )
 
     dropped = await anna.post(f"/deals/{deal_id}/move", {"stage_id": lost["id"]})
-    reason = re.search(r'<select name="lost_reason" required><option[^>]*>([^<]+)<', dropped.text)
-    assert reason, dropped.text
+    select = re.search(r'<select name="lost_reason" required>(.*?)</select>', dropped.text)
+    assert select, dropped.text
+    first, *_ = re.findall(r"<option([^>]*)>([^<]*)<", select.group(1))
+    reason = re.search(r"<option >([^<]+)<", select.group(1))
+    assert first[0] == ' value=""' and reason, select.group(1)  # nothing chosen for them
     done = await anna.post(
         f"/deals/{deal_id}/move",
         {"stage_id": lost["id"], "dialog": "1", "lost_reason": reason.group(1)},

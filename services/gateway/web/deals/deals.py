@@ -155,6 +155,7 @@ async def deal_page(request: Request, deal_id: UUID, user: PageSeller) -> Respon
     documents = await read(request, user, "deals", f"/api/deals/{deal_id}/documents")
     pipelines = await read(request, user, "deals", "/api/pipelines")
     stages = {s["id"]: s["name"] for p in pipelines for s in p["stages"]}
+    own = next((p["stages"] for p in pipelines if p["id"] == deal["pipeline_id"]), [])
     # The deal page stays useful when the calendar does not answer.
     activities = await part(
         read(request, user, "calendar", "/api/activities", deal_id=str(deal_id)), {"items": []}
@@ -165,6 +166,7 @@ async def deal_page(request: Request, deal_id: UUID, user: PageSeller) -> Respon
         "company": company,
         "documents": documents,
         "stage_name": stages.get(deal["stage_id"], ""),
+        "stages": [(stage["id"], stage["name"]) for stage in own],
         "activities": activities.value["items"],
         "activities_missing": activities.missing,
     }

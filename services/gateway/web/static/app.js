@@ -265,7 +265,11 @@
       var id = event.detail.target.id;
       if (id === "move-dialog-body" || id === "deal-dialog-body") openDialogOf(event.detail.target);
     });
-    document.body.addEventListener("crm:moved", function () { closeDialog(); refreshBoard(); });
+    document.body.addEventListener("crm:moved", function () {
+      closeDialog();
+      refreshBoard();
+      if (document.querySelector(".move-stage")) window.location.reload(); // a deal's own page
+    });
     document.body.addEventListener("crm:saved", function () { closeDialog(); refreshBoard(); });
     document.body.addEventListener("crm:told", function (event) {
       toast({ title: event.detail.value || "", body: "" });
