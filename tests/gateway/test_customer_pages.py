@@ -161,3 +161,26 @@ async def test_an_archived_contact_leaves_the_list_and_comes_back_when_restored(
     assert "Restore" in page and "Archived" in page
     assert redirected_to(restored) == f"/contacts/{contact}"
     assert "Archiwalny Adam" in (await anna.get("/contacts", params={"q": "archiwalny"})).text
+
+
+async def test_a_contacts_page_calls_and_writes_to_them_in_one_tap(
+    people: dict[str, Browser],
+) -> None:
+    anna = people["anna"]
+    firm = await new_company(anna, "Dzwoniąca")
+    answer = await anna.post(
+        "/contacts",
+        {
+            "name": "Jan Telefon",
+            "company_id": firm,
+            "phone": "+48 600 100 200",
+            "email": "jan@x.pl",
+        },
+    )
+    redirected_to(answer)
+    listed = (await anna.get("/contacts", params={"q": "jan telefon"})).text
+    [contact_id] = re.findall(r'href="/contacts/([0-9a-f-]{36})"', listed)
+    contact_page = (await anna.get(f"/contacts/{contact_id}")).text
+
+    assert 'href="tel:+48600100200"' in contact_page and "Call +48 600 100 200" in contact_page
+    assert 'href="mailto:jan@x.pl"' in contact_page
