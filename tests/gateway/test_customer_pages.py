@@ -184,3 +184,26 @@ async def test_a_contacts_page_calls_and_writes_to_them_in_one_tap(
 
     assert 'href="tel:+48600100200"' in contact_page and "Call +48 600 100 200" in contact_page
     assert 'href="mailto:jan@x.pl"' in contact_page
+
+
+async def test_a_head_gives_a_company_to_another_manager_in_its_form_and_the_page_names_them(
+    people: dict[str, Browser],
+) -> None:
+    anna, piotr, head, ewa = people["anna"], people["piotr"], people["head"], people["ewa"]
+    company_id = await new_company(anna, "Przekazywana")
+    own_page = (await anna.get(f"/companies/{company_id}")).text
+    own_form = (await anna.get(f"/companies/{company_id}/edit")).text
+    heads_form = (await head.get(f"/companies/{company_id}/edit")).text
+    [piotr_id] = re.findall(r'<option value="([0-9a-f-]+)"\s*>Piotr Kowal<', heads_form)
+
+    given = await head.post(
+        f"/companies/{company_id}", {"name": "Przekazywana", "country": "PL", "owner_id": piotr_id}
+    )
+
+    assert "Account manager</dt><dd>Anna Nowak" in own_page and "/edit" in own_page
+    assert 'name="owner_id"' not in own_form  # a manager keeps their own customers
+    assert redirected_to(given) == f"/companies/{company_id}"
+    now = (await piotr.get(f"/companies/{company_id}")).text
+    assert "Account manager</dt><dd>Piotr Kowal" in now and f"/companies/{company_id}/edit" in now
+    assert f"/companies/{company_id}/edit" not in (await ewa.get(f"/companies/{company_id}")).text
+    assert f"/companies/{company_id}/edit" not in (await anna.get(f"/companies/{company_id}")).text

@@ -12,6 +12,7 @@ from services.gateway.web.common import PageSeller, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.choices import company_choices
+from services.gateway.web.deals.people import account_managers, led_by, may_change, name_of
 from services.gateway.web.deals.timeline import readable, with_notes
 from services.gateway.web.feed.records import post_lines
 from services.gateway.web.rendering import render
@@ -39,9 +40,16 @@ async def company_list(
     return render(request, template or "deals/companies.html", user, **context)
 
 
+def _gives(user: User) -> bool:
+    """Whether the company form offers its account manager: to a head or an administrator."""
+    return user.role in ("head", "admin")
+
+
 @router.get("/companies/new")
 async def new_company(request: Request, user: PageSeller) -> Response:
-    return render(request, "deals/company_form.html", user, company=None, form={}, problems={})
+    context: dict[str, Any] = {"company": None, "form": {"owner_id": str(user.id)}, "problems": {}}
+    sellers = await account_managers(request, user, str(user.id))
+    return render(request, "deals/company_form.html", user, sellers=sellers, **context)
 
 
 @router.get("/companies/nip-check")
@@ -68,15 +76,14 @@ async def company_options(request: Request, user: PageSeller, q: str = "") -> Re
 @router.post("/companies")
 async def create_company(request: Request, user: PageSeller) -> Response:
     form = await request.form()
-    answer = await ask(
-        request, user, "deals", "POST", "/api/companies", json=forms.company_body(form)
-    )
+    body = forms.company_body(form, owner=_gives(user))
+    answer = await ask(request, user, "deals", "POST", "/api/companies", json=body)
     if answer.status_code == 201:
         return redirect(request, f"/companies/{answer.json()['id']}")
-    return _refused(request, user, None, dict(form), answer)
+    return await _refused(request, user, None, dict(form), answer)
 
 
-def _refused(
+async def _refused(
     request: Request, user: User, company: Any, form: dict[str, Any], answer: httpx.Response
 ) -> Response:
     """The form again, with what the service refused next to each field and, for a NIP another
@@ -87,7 +94,10 @@ def _refused(
         detail = answer.json().get("detail") or [{}]
         holder = next((d.get("ctx") for d in detail if d.get("ctx")), None)
     context = {"company": company, "form": form, "problems": found, "holder": holder}
-    return render(request, "deals/_company_form.html", user, status_code=422, **context)
+    sellers = await account_managers(request, user, form.get("owner_id"))
+    return render(
+        request, "deals/_company_form.html", user, status_code=422, sellers=sellers, **context
+    )
 
 
 @router.get("/companies/{company_id}")
@@ -99,7 +109,15 @@ async def company_page(request: Request, company_id: UUID, user: PageSeller) -> 
     timeline = await readable(request, user, entries, currencies)
     timeline = with_notes(timeline, await post_lines(request, user, "company", company_id))
     contacts = await read(request, user, "deals", "/api/contacts", company_id=str(company_id))
-    context = {"company": company, "timeline": timeline, "deals": deals, "contacts": contacts}
+    owner = company["owner_id"]
+    context = {
+        "company": company,
+        "timeline": timeline,
+        "deals": deals,
+        "contacts": contacts,
+        "owner_name": await name_of(request, owner),
+        "may_change": may_change(user, owner, await led_by(request, user, former=True)),
+    }
     return render(request, "deals/company.html", user, **context)
 
 
@@ -107,8 +125,14 @@ async def company_page(request: Request, company_id: UUID, user: PageSeller) -> 
 async def edit_company(request: Request, company_id: UUID, user: PageSeller) -> Response:
     company = await read(request, user, "deals", f"/api/companies/{company_id}")
     address = company["address"] or {}
-    form = {"name": company["name"], "tax_id": company["tax_id"] or "", **address}
-    context = {"company": company, "form": form, "problems": {}}
+    form = {
+        "name": company["name"],
+        "tax_id": company["tax_id"] or "",
+        "owner_id": company["owner_id"],
+        **address,
+    }
+    sellers = await account_managers(request, user, company["owner_id"])
+    context = {"company": company, "form": form, "problems": {}, "sellers": sellers}
     return render(request, "deals/company_form.html", user, **context)
 
 
@@ -117,10 +141,11 @@ async def update_company(request: Request, company_id: UUID, user: PageSeller) -
     company = await read(request, user, "deals", f"/api/companies/{company_id}")
     form = await request.form()
     path = f"/api/companies/{company_id}"
-    answer = await ask(request, user, "deals", "PATCH", path, json=forms.company_body(form))
+    body = forms.company_body(form, owner=_gives(user))
+    answer = await ask(request, user, "deals", "PATCH", path, json=body)
     if answer.status_code == 200:
         return redirect(request, f"/companies/{company_id}")
-    return _refused(request, user, company, dict(form), answer)
+    return await _refused(request, user, company, dict(form), answer)
 
 
 @router.post("/companies/{company_id}/archive")

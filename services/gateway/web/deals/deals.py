@@ -155,7 +155,9 @@ async def deal_page(request: Request, deal_id: UUID, user: PageSeller) -> Respon
     documents = await read(request, user, "deals", f"/api/deals/{deal_id}/documents")
     pipelines = await read(request, user, "deals", "/api/pipelines")
     stages = {s["id"]: s["name"] for p in pipelines for s in p["stages"]}
-    own = next((p["stages"] for p in pipelines if p["id"] == deal["pipeline_id"]), [])
+    own: list[dict[str, Any]] = next(
+        (p["stages"] for p in pipelines if p["id"] == deal["pipeline_id"]), []
+    )
     # The deal page stays useful when the calendar does not answer.
     activities = await part(
         read(request, user, "calendar", "/api/activities", deal_id=str(deal_id)), {"items": []}

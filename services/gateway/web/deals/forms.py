@@ -28,14 +28,19 @@ def custom_values(fields: list[dict[str, Any]], form: FormData) -> dict[str, Any
     return {field["key"]: custom_value(field, form) for field in fields}
 
 
-def company_body(form: FormData) -> dict[str, Any]:
+def company_body(form: FormData, *, owner: bool) -> dict[str, Any]:
+    """The company's fields as its form gives them; the account manager when the form offers
+    one (to a head or an administrator)."""
     address = {
         "street": optional(form, "street"),
         "postal_code": optional(form, "postal_code"),
         "city": optional(form, "city"),
         "country": text(form, "country").upper() or "PL",
     }
-    return {"name": text(form, "name"), "tax_id": optional(form, "tax_id"), "address": address}
+    body = {"name": text(form, "name"), "tax_id": optional(form, "tax_id"), "address": address}
+    if owner and text(form, "owner_id"):
+        body["owner_id"] = text(form, "owner_id")
+    return body
 
 
 def contact_body(form: FormData) -> dict[str, Any]:

@@ -23,6 +23,7 @@ _SELLERS = select(User.id, User.name, User.active).where(
     User.active.is_(True) | bindparam("former", type_=Boolean),
     or_(User.role == "manager", User.role == "head"),
 )
+_NAME = Statement.of(select(User.name).where(User.id == bindparam("id", type_=PG_UUID())))
 _EVERY_SELLER = Statement.of(_SELLERS.order_by(User.active.desc(), User.name, User.id))
 _GROUPS_SELLERS = Statement.of(
     _SELLERS.where(User.team_id == func.any(bindparam("teams", type_=ARRAY(PG_UUID())))).order_by(
@@ -50,3 +51,29 @@ async def led_by(request: Request, user: User, *, former: bool = False) -> list[
         )
         for row in rows
     ]
+
+
+async def account_managers(request: Request, user: User, owner_id: str | None) -> list[Seller]:
+    """Whom a head or an administrator may make a customer's account manager (with the one it
+    has, kept even when not among them); nobody for a manager, who keeps their own."""
+    sellers = await led_by(request, user)
+    if sellers and owner_id and all(seller.id != owner_id for seller in sellers):
+        sellers = [*sellers, Seller(owner_id, await name_of(request, owner_id) or "—")]
+    return sellers
+
+
+async def name_of(request: Request, user_id: str | None) -> str | None:
+    """A person's name (a deactivated one's too), or None for nobody."""
+    if not user_id:
+        return None
+    reads: ReadPool = request.app.state.reads
+    rows = await reads.rows(_NAME, id=user_id)
+    return str(rows[0]["name"]) if rows else None
+
+
+def may_change(user: User, owner_id: str | None, led: list[Seller]) -> bool:
+    """Whether `user` may change a customer of `owner_id`: the owner, the administrator, a head
+    over the owner's group (whose people are `led`)."""
+    if user.role == "admin" or (owner_id is not None and owner_id == str(user.id)):
+        return True
+    return user.role == "head" and any(seller.id == owner_id for seller in led)
