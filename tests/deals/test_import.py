@@ -30,6 +30,7 @@ from tests.deals.conftest import (
     new_company,
     pipeline,
     rejected_rows,
+    sql,
     stage,
     upload,
 )
@@ -422,3 +423,30 @@ async def test_the_cli_reports_a_refused_file_and_a_bad_mapping(
 
     assert result.exit_code == 2
     assert "COLUMN=FIELD expected" in result.output
+
+
+async def test_companies_import_with_their_account_manager_whom_the_importer_may_give_them_to(
+    deals: httpx.AsyncClient, hire: Any
+) -> None:
+    boss, anna, ola = (
+        await hire("head", NORTH),
+        await hire("manager", NORTH),
+        await hire("manager", SOUTH),
+    )
+    anna_name, ola_name = f"manager {anna.user_id[:4]}", f"manager {ola.user_id[:4]}"
+    file = f"Name,Account manager\nAnny,{anna_name}\nOli,{ola_name}\nNikogo,Jan Nieznany\nSzefa,\n"
+
+    job = await finished(deals, await upload(deals, file, "company", who=headers(boss)))
+    by_manager = await finished(
+        deals, await upload(deals, f"Name,Owner\nPiotra,{ola_name}\n", "company", who=headers(anna))
+    )
+
+    owners = dict(await sql(deals, "SELECT name, owner_id::text FROM company"))
+    assert owners == {"Anny": anna.user_id, "Szefa": boss.user_id}
+    rejected = {row["Name"]: row for row in await rejected_rows(deals, job["id"], headers(boss))}
+    assert set(rejected) == {"Oli", "Nikogo"}
+    assert rejected["Oli"]["error"] == (
+        "Account manager: a head may give customers only to people of the group"
+    )
+    assert rejected["Nikogo"]["error"] == "Account manager: no active user has this name"
+    assert by_manager["imported"] == 0 and by_manager["rejected"] == 1

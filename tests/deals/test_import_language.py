@@ -55,8 +55,10 @@ async def test_a_file_naming_no_known_column_is_refused_listing_the_ones_it_take
         "Kod pocztowy",
         "Miasto",
         "Kraj",
+        "Opiekun",
+        "ID opiekuna",
     ]
-    assert "Nazwa, NIP, Ulica, Kod pocztowy, Miasto, Kraj" in no_column["msg"]
+    assert "Nazwa, NIP, Ulica, Kod pocztowy, Miasto, Kraj, Opiekun" in no_column["msg"]
     assert (missing["loc"], missing["ctx"]["choices"]) == (["body", "file", "name"], ["Nazwa"])
     [english_no_column, _] = english.json()["detail"]
     assert english_no_column["ctx"]["choices"][:3] == ["Name", "NIP", "Street"]

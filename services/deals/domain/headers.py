@@ -17,6 +17,19 @@ _COMPANY_REFS: dict[str, tuple[str, ...]] = {
     "company_name": ("Company", "Firma", "company name", "nazwa firmy", "klient", "customer"),
 }
 
+# Who a company or a deal belongs to: a person's name (or id), or their id.
+_OWNER_REFS: dict[str, tuple[str, ...]] = {
+    "owner": (
+        "Owner",
+        "Opiekun",
+        "handlowiec",
+        "salesperson",
+        "account manager",
+        "opiekun klienta",
+    ),
+    "owner_id": ("Owner ID", "ID opiekuna"),
+}
+
 # Record type -> field -> (English header, Polish header, other spellings ...).
 HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "company": {
@@ -26,6 +39,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "postal_code": ("Postal code", "Kod pocztowy", "zip code", "post code", "kod"),
         "city": ("City", "Miasto", "miejscowosc", "town"),
         "country": ("Country", "Kraj"),
+        **_OWNER_REFS,
     },
     "contact": {
         "name": ("Full name", "Imię i nazwisko", "name", "person", "osoba", "kontakt"),
@@ -37,8 +51,7 @@ HEADERS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "deal": {
         "title": ("Title", "Tytuł", "deal", "name", "nazwa", "szansa sprzedazy"),
         **_COMPANY_REFS,
-        "owner": ("Owner", "Opiekun", "handlowiec", "salesperson"),
-        "owner_id": ("Owner ID", "ID opiekuna"),
+        **_OWNER_REFS,
         "amount": ("Amount", "Kwota", "value", "wartosc"),
         "currency": ("Currency", "Waluta"),
         "expected_close_date": (

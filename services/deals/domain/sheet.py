@@ -23,7 +23,7 @@ MAX_ROWS = 50_000
 COMPANY_REFS = ("company_id", "company_tax_id", "company_name")
 ADDRESS = ("street", "postal_code", "city", "country")
 FIELDS: dict[str, tuple[str, ...]] = {
-    "company": ("name", "tax_id", *ADDRESS),
+    "company": ("name", "tax_id", *ADDRESS, "owner", "owner_id"),
     "contact": ("name", *COMPANY_REFS, "position", "phone", "email"),
     "deal": (
         "title",

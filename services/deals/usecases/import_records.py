@@ -50,7 +50,7 @@ from services.deals.usecases.import_rows import (
     validate,
     without_refs,
 )
-from services.deals.usecases.ownership import NOT_YOURS
+from services.deals.usecases.ownership import NOT_YOURS, check_giving
 from shared.auth import Identity
 from shared.contracts.deals import Address
 from shared.errors import Forbidden, Invalid
@@ -72,16 +72,20 @@ class Importer(Protocol):
 class CompanyImporter:
     """Companies; of two rows with one NIP the first in the file is added, as the API would."""
 
-    def __init__(self, context: ImportContext) -> None:
-        self.context = context
+    def __init__(self, context: ImportContext, directory: Directory) -> None:
+        self.context, self.directory = context, directory
         self.seen: set[str] = set()  # NIPs of earlier rows
 
     async def prepare(self, rows: list[Row], batch: Batch) -> Write:
-        drafts: list[tuple[Row, CompanyCreate]] = []
+        drafts: list[tuple[Row, CompanyCreate, str | None]] = []
         async for row in paced(rows):
             reasons: list[Reason] = []
             address = {name: row.values[name] for name in ADDRESS if name in row.values}
-            data = {"name": row.values.get("name"), "tax_id": row.values.get("tax_id")}
+            data: dict[str, Any] = {"name": row.values.get("name")}
+            data["tax_id"] = row.values.get("tax_id")
+            owner_id, named_by = owner_of(self.directory, row.values, reasons)
+            if named_by and owner_id is not None:
+                data["owner_id"] = owner_id
             body = validate(CompanyCreate, {**data, "address": address or None}, reasons)
             if body is not None and body.tax_id in self.seen:
                 reasons.append(("tax_id", NIP_TAKEN, {}))
@@ -90,11 +94,12 @@ class CompanyImporter:
                 continue
             if body.tax_id:
                 self.seen.add(body.tax_id)
-            drafts.append((row, body))
-        taken = await self._taken([body.tax_id for _, body in drafts if body.tax_id])
+            drafts.append((row, body, named_by))
+        given = await self._given(drafts, batch)
+        taken = await self._taken([body.tax_id for _, body in given if body.tax_id])
         by_id: dict[UUID, Row] = {}
         companies = []
-        for row, body in drafts:
+        for row, body in given:
             if body.tax_id in taken:
                 batch.rejections.append(self._taken_row(row))
                 continue
@@ -103,7 +108,7 @@ class CompanyImporter:
                 body.tax_id,
                 Address(**body.address.model_dump()) if body.address else None,
                 created_by=self.context.identity.user_id,
-                owner_id=UUID(self.context.identity.user_id),
+                owner_id=body.owner_id or UUID(self.context.identity.user_id),
             )
             companies.append(company)
             by_id[company.id] = row
@@ -116,6 +121,30 @@ class CompanyImporter:
             batch.imported = len(added)
 
         return write
+
+    async def _given(
+        self, drafts: list[tuple[Row, CompanyCreate, str | None]], batch: Batch
+    ) -> list[tuple[Row, CompanyCreate]]:
+        """The rows whose owner the importer may give a company to (see `ownership`); a refusal
+        names the column that named the owner."""
+        identity = self.context.identity
+        named = {body.owner_id for _, body, _ in drafts if body.owner_id}
+        async with self.context.sessions() as session:
+            people = (await load_known(session, identity, companies=(), people=named)).people
+        kept = []
+        for row, body, named_by in drafts:
+            try:
+                if body.owner_id:
+                    check_giving(identity, body.owner_id, people.get(body.owner_id))
+            except (Invalid, Forbidden) as refusal:
+                reasons = [
+                    (named_by or field, message, params)
+                    for field, message, params in reasons_of(refusal)
+                ]
+                batch.rejections.append(rejection(self.context, row.line, row.cells, reasons))
+                continue
+            kept.append((row, body))
+        return kept
 
     def _taken_row(self, row: Row) -> Rejection:
         return rejection(self.context, row.line, row.cells, [("tax_id", NIP_TAKEN, {})])

@@ -210,12 +210,16 @@ class Directory:
 
 
 async def load_directory(sessions: SessionFactory, record_type: str) -> Directory:
-    if record_type == "company":
-        return Directory()
+    """What the rows of `record_type` may name: companies (by contacts and deals), people (by
+    companies and deals, their owners)."""
     async with sessions() as session:
-        companies = (await session.execute(select(Company.id, Company.name, Company.tax_id))).all()
+        companies: Sequence[Any] = []
+        if record_type != "company":
+            companies = (
+                await session.execute(select(Company.id, Company.name, Company.tax_id))
+            ).all()
         people: list[tuple[UUID, str]] = []
-        if record_type == "deal":
+        if record_type in ("company", "deal"):
             query = select(Member.id, Member.name).where(Member.active.is_(True))
             people = [(id_, name) for id_, name in await session.execute(query)]
     return Directory(

@@ -329,9 +329,9 @@ async def run_job(
 
 async def _importer(context: ImportContext, record_type: str) -> Importer:
     """The importer of `record_type`, with what it looks up once per import."""
-    if record_type == "company":
-        return CompanyImporter(context)
     directory = await load_directory(context.sessions, record_type)
+    if record_type == "company":
+        return CompanyImporter(context, directory)
     if record_type == "contact":
         return ContactImporter(context, directory)
     async with context.sessions() as session:

@@ -1,5 +1,6 @@
 """Who owns a company or a contact (its account manager), who may change it and give it away."""
 
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,11 +34,16 @@ async def check_new_owner(session: AsyncSession, identity: Identity, owner_id: U
     group; an administrator, anyone active."""
     if owner_id is None:
         raise Invalid({"owner_id": N_("may not be null")})
+    person = await session.get(Member, owner_id) if str(owner_id) != identity.user_id else None
+    check_giving(identity, owner_id, person)
+
+
+def check_giving(identity: Identity, owner_id: UUID, person: Any) -> None:
+    """`check_new_owner` with the person (their `active` and `team_id`) already found."""
     if str(owner_id) == identity.user_id:
         return
     if identity.role not in ("head", "admin"):
         raise Forbidden(GIVEN_AWAY)
-    person = await session.get(Member, owner_id)
     if person is None or not person.active:
         raise Invalid({"owner_id": N_("no such active user")})
     if identity.role == "head" and str(person.team_id) not in identity.team_ids:
