@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
+from babel.numbers import list_currencies
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -16,7 +17,8 @@ from pydantic import (
 
 from services.deals.domain.fields import FieldType, RecordType
 from services.deals.domain.nip import normalize_nip
-from shared.schemas import Changed, Moment, Strict
+from shared.schemas import Changed, Day, Moment, Strict
+from shared.text import N_
 
 if TYPE_CHECKING:
     from services.deals.tables import Company
@@ -30,7 +32,22 @@ Money = Annotated[
 ]
 
 
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["PLN"])]
+# ISO 4217 as CLDR knows it, but the codes for testing and for no currency at all.
+CURRENCIES = frozenset(list_currencies()) - {"XTS", "XXX"}
+NO_SUCH_CURRENCY = N_("is not an ISO 4217 currency code")
+
+
+def _known_currency(code: str) -> str:
+    if code not in CURRENCIES:
+        raise ValueError(NO_SUCH_CURRENCY)
+    return code
+
+
+Currency = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{3}$", examples=["PLN"], description="an ISO 4217 code"),
+    AfterValidator(_known_currency),
+]
 
 
 class DocumentLink(Strict):
@@ -47,7 +64,7 @@ class DealCreate(Strict):
     owner_id: UUID | None = Field(default=None, description="defaults to the caller")
     amount: Money | None = None
     currency: Currency = "PLN"
-    expected_close_date: date | None = None
+    expected_close_date: Day | None = None
     pipeline_id: UUID | None = Field(default=None, description="defaults to the default pipeline")
     stage_id: UUID | None = Field(
         default=None, description="defaults to the pipeline's first stage"
@@ -79,7 +96,7 @@ class DealUpdate(Strict):
     owner_id: Changed[UUID] = None
     amount: Money | None = None
     currency: Changed[Currency] = None
-    expected_close_date: date | None = None
+    expected_close_date: Day | None = None
     stage_id: Changed[UUID] = None
     probability: Changed[Annotated[int, Field(ge=0, le=100)]] = None
     source: Annotated[str, Field(max_length=100)] | None = None

@@ -4,6 +4,7 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from shared.bus import InProcessBus
@@ -450,3 +451,41 @@ async def test_a_deal_links_known_contacts_only(deals: httpx.AsyncClient) -> Non
     assert linked["contact_ids"] == [contact["id"]]
     assert unknown.status_code == 422
     assert unknown.json()["detail"][0]["loc"] == ["body", "contact_ids"]
+
+
+async def test_a_lost_reason_is_one_from_the_list_for_a_lost_deal_only(
+    deals: httpx.AsyncClient,
+) -> None:
+    default = await pipeline(deals)
+    deal = await new_deal(deals)
+    path = f"/api/deals/{deal['id']}"
+
+    on_an_open_deal = await deals.patch(path, json={"lost_reason": "Price"})
+    lost = await deals.patch(
+        path, json={"stage_id": stage(default, "Lost")["id"], "lost_reason": "Price"}
+    )
+    unlisted = await deals.patch(path, json={"lost_reason": "not in the list"})
+    listed = await deals.patch(path, json={"lost_reason": "No budget"})
+
+    assert on_an_open_deal.status_code == 422
+    assert on_an_open_deal.json()["detail"][0]["loc"][-1] == "lost_reason"
+    assert lost.status_code == 200, lost.text
+    assert unlisted.status_code == 422 and "from the list" in unlisted.text
+    assert listed.status_code == 200 and listed.json()["lost_reason"] == "No budget"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"currency": "XYZ"}, "currency"),
+        ({"expected_close_date": "0001-01-01"}, "expected_close_date"),
+    ],
+)
+async def test_a_made_up_currency_or_a_date_beyond_the_calendar_is_refused(
+    deals: httpx.AsyncClient, change: dict[str, str], field: str
+) -> None:
+    deal = await new_deal(deals)
+
+    answer = await deals.patch(f"/api/deals/{deal['id']}", json=change)
+
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][-1] == field

@@ -42,7 +42,7 @@ from services.deals.usecases.deal_writes import (
 from shared.auth import Identity
 from shared.contracts.deals import DealLost, DealStageChanged, DealUpdated, DealWon
 from shared.db import SessionFactory, unit_of_work
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events import new_event
 from shared.outbox import add_event
 from shared.text import N_
@@ -315,6 +315,7 @@ async def apply_changes(
         if "stage_id" in changes
         else current
     )
+    _check_lost_reason(changes.get("lost_reason"), current, target, catalogue)
     for name, value in changes.items():
         setattr(deal, name, value)
     if target.id != current.id and "probability" not in changes:
@@ -331,6 +332,19 @@ async def apply_changes(
         )
     await _retally(session, counted, _counted(deal))
     await _record(session, identity, deal, old, current, target)
+
+
+def _check_lost_reason(
+    reason: str | None, current: StageRef, target: StageRef, catalogue: Catalogue
+) -> None:
+    """A reason is given for a deal that is (or is becoming) lost, and one from the list (for
+    a deal moving into a lost stage, the stage's requirements say so)."""
+    if reason is None:
+        return
+    if target.kind != "lost":
+        raise Invalid({"lost_reason": N_("is given only when the deal is lost")})
+    if target.id == current.id and reason not in catalogue.lost_reasons:
+        raise Invalid({"lost_reason": N_("choose a reason from the list")})
 
 
 async def _record(
