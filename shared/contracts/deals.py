@@ -130,7 +130,8 @@ class DealStageChanged(DealSnapshot):
 
 @contract("crm.deal.won.v1", topic=DEAL_TOPIC, source=SOURCE)
 class DealWon(DealSnapshot):
-    """A deal entered a won stage: actual revenue of `amount` on `expected_close_date`."""
+    """A deal entered a won stage: actual revenue of `amount`, on the day it was won (the
+    envelope's `time` in the company's zone), whatever its `expected_close_date` said."""
 
     company_name: str | None = Field(
         default=None,
