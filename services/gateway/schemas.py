@@ -66,6 +66,11 @@ class MeUpdate(Strict):
     time_zone: Changed[Annotated[str, Field(max_length=64)]] = None
 
 
+class PasswordChange(Strict):
+    current_password: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class TeamCreate(Strict):
     name: Name
     parent_id: UUID | None = Field(default=None, description="defaults to the company")

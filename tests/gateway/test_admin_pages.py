@@ -312,3 +312,59 @@ async def test_only_an_administrator_may_open_or_send_the_people_forms(site: Sit
     assert [answer.status_code for answer in answers] == [403] * 6
     assert (await site.user(manager["id"]))["role"] == "manager"
     assert "Moje" not in await site.teams()
+
+
+async def test_a_person_changes_their_own_password_naming_the_current_one(site: Site) -> None:
+    await add_user(site.browser, site.api, email="anna@contentum.pl", name="Anna")
+    elsewhere = await bearer(site.browser, "anna@contentum.pl", PASSWORD)  # another session
+    anna = httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url="http://test")
+    async with anna:
+        csrf = await browser_sign_in(anna, "anna@contentum.pl", PASSWORD)
+        headers = {"X-CSRF-Token": csrf, "HX-Request": "true"}
+
+        def change(current: str, new: str) -> Any:
+            body = {"current_password": current, "new_password": new}
+            return anna.post("/account/password", data=body, headers=headers)
+
+        page = await anna.get("/account")
+        wrong = await change("not my password", "nowe hasło Anny 2026")
+        short = await change(PASSWORD, "krótkie")
+        changed = await change(PASSWORD, "nowe hasło Anny 2026")
+        still_here = await anna.get("/account")
+    other = httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url="http://test")
+    async with other:
+        other_session = await other.get("/api/me", headers=elsewhere)
+
+    assert page.status_code == 200 and 'name="current_password"' in page.text
+    assert wrong.status_code == 422 and 'id="error-current_password"' in wrong.text
+    assert "not my password" not in wrong.text  # a password is never written back into a page
+    assert short.status_code == 422 and 'id="error-new_password"' in short.text
+    assert changed.status_code == 200 and 'role="status"' in changed.text
+    assert still_here.status_code == 200 and other_session.status_code == 401
+    signed = await site.browser.post(
+        "/api/auth/token",
+        data={"username": "anna@contentum.pl", "password": "nowe hasło Anny 2026"},
+    )
+    assert signed.status_code == 200
+
+
+async def test_the_api_changes_your_password_only_with_the_current_one(site: Site) -> None:
+    await add_user(site.browser, site.api, email="ola@contentum.pl", name="Ola")
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url="http://test")
+    async with client:
+        ola = await bearer(client, "ola@contentum.pl", PASSWORD)
+        client.cookies.clear()  # an API client, not a browser
+
+        def change(current: str, new: str) -> Any:
+            body = {"current_password": current, "new_password": new}
+            return client.post("/api/me/password", json=body, headers=ola)
+
+        wrong = await change("zgadywane", "nowe hasło Oli 2026")
+        done = await change(PASSWORD, "nowe hasło Oli 2026")
+        same_token = await client.get("/api/me", headers=ola)
+
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == [
+        "body",
+        "current_password",
+    ]
+    assert done.status_code == 204 and same_token.status_code == 200

@@ -13,6 +13,7 @@ from services.gateway.schemas import (
     DepartmentPublic,
     DepartmentUpdate,
     MeUpdate,
+    PasswordChange,
     TeamCreate,
     TeamPublic,
     TeamUpdate,
@@ -39,6 +40,21 @@ async def me(user: CurrentUser) -> UserPublic:
 async def update_me(body: MeUpdate, user: CurrentUser, sessions: Sessions) -> UserPublic:
     changes = body.model_dump(exclude_unset=True)
     return UserPublic.model_validate(await people.update_user(sessions, user.id, changes))
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_my_password(
+    body: PasswordChange, request: Request, user: CurrentUser, sessions: Sessions
+) -> None:
+    """Set a new password, naming the current one; every other session and personal API token
+    of yours ends, the one this was sent with stays."""
+    await people.change_own_password(
+        sessions,
+        user,
+        current=body.current_password,
+        new=body.new_password,
+        keep_token=presented_token(request),
+    )
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)

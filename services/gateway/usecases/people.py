@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gateway.callers import forget_callers
-from services.gateway.credentials import hash_password
+from services.gateway.credentials import hash_password, verify_password
 from services.gateway.domain.people import (
     Role,
     may_lead,
@@ -408,3 +408,18 @@ async def company_id(session: AsyncSession) -> UUID:
     if root is None:
         raise NotFound("company")
     return root
+
+
+NOT_YOUR_PASSWORD = N_("is not your current password")
+
+
+async def change_own_password(
+    sessions: SessionFactory, user: User, *, current: str, new: str, keep_token: str | None
+) -> None:
+    """A person sets a new password, naming their current one: their other sessions and
+    personal API tokens end (`update_user`), the one they did this with stays."""
+    if not await asyncio.to_thread(verify_password, user.password_hash, current):
+        raise Invalid({"current_password": NOT_YOUR_PASSWORD})
+    if problem := password_problem(new):
+        raise Invalid({"new_password": problem})
+    await update_user(sessions, user.id, {"password": new}, keep_token=keep_token)

@@ -1,24 +1,30 @@
-"""Sign-in and sign-out pages, and choosing the language."""
+"""Sign-in and sign-out pages, choosing the language, and your own account."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
+from services.gateway.domain.people import time_zones
 from services.gateway.identity import (
     SESSION_COOKIE,
     client_address,
     presented_token,
     signed_in_user,
 )
+from services.gateway.schemas import MeUpdate, PasswordChange
+from services.gateway.tables import User
 from services.gateway.usecases import auth, people
 from services.gateway.usecases.auth import SESSION_TTL
-from services.gateway.web.common import redirect
+from services.gateway.web.admin.forms import LANGUAGES, field_problems, translated
+from services.gateway.web.common import PageUser, form_fields, redirect
 from services.gateway.web.i18n import LOCALES
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import render, use_locale
 from services.gateway.web.security import renew_csrf_token
 from shared.deps import Sessions
+from shared.errors import Invalid
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,3 +90,71 @@ async def choose_locale(
     response = Response(status_code=status.HTTP_204_NO_CONTENT, headers={"HX-Refresh": "true"})
     response.set_cookie("crm_locale", locale, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+# --- the signed-in person's own account -----------------------------------------------------
+
+MINE = ("name", "locale", "time_zone")
+
+
+async def _account(
+    request: Request,
+    user: User,
+    *,
+    form: dict[str, Any] | None = None,
+    problems: dict[str, str] | None = None,
+    password_problems: dict[str, str] | None = None,
+    notice: str | None = None,
+) -> Response:
+    context = {
+        "form": form or {name: getattr(user, name) for name in MINE},
+        "problems": problems or {},
+        "password_problems": password_problems or {},
+        "notice": notice,
+        "languages": LANGUAGES,
+        "zones": sorted(time_zones()),
+    }
+    failed = bool(problems or password_problems)
+    code = status.HTTP_422_UNPROCESSABLE_CONTENT if failed else status.HTTP_200_OK
+    return render(request, "account/account.html", user, status_code=code, **context)
+
+
+@router.get("/account")
+async def account_page(request: Request, user: PageUser) -> Response:
+    """Your name, language, time zone and password."""
+    return await _account(request, user)
+
+
+@router.post("/account")
+async def change_account(request: Request, user: PageUser, sessions: Sessions) -> Response:
+    form = {key: value for key, value in (await form_fields(request)).items() if key in MINE}
+    try:
+        changes = MeUpdate.model_validate(form).model_dump(exclude_unset=True)
+        changed = await people.update_user(sessions, user.id, changes)
+    except ValidationError as invalid:
+        return await _account(request, user, form=form, problems=field_problems(invalid))
+    except Invalid as invalid:
+        return await _account(request, user, form=form, problems=translated(invalid))
+    use_locale(request, changed)
+    return await _account(request, changed, notice=_("Your details are saved."))
+
+
+@router.post("/account/password")
+async def change_password(request: Request, user: PageUser, sessions: Sessions) -> Response:
+    submitted = await form_fields(request)
+    body = {key: submitted.get(key, "") for key in ("current_password", "new_password")}
+    try:
+        change = PasswordChange.model_validate(body)
+        await people.change_own_password(
+            sessions,
+            user,
+            current=change.current_password,
+            new=change.new_password,
+            keep_token=presented_token(request),
+        )
+    except ValidationError as invalid:
+        return await _account(request, user, password_problems=field_problems(invalid))
+    except Invalid as invalid:
+        return await _account(request, user, password_problems=translated(invalid))
+    notice = _("Your password is changed; your other sessions and API tokens have ended.")
+    return await _account(request, user, notice=notice)
