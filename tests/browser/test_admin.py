@@ -92,8 +92,9 @@ def test_an_administrator_deactivates_a_leaver_and_hands_their_deals_to_a_collea
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     row = page.locator("#user-rows tr", has_text="marta@contentum.pl")
-    row.get_by_role("button", name="Active").click()
-    expect(row.get_by_role("button")).to_have_text("Inactive")
+    row.get_by_role("button", name="Deactivate").click()
+    expect(row.get_by_role("button")).to_have_text("Activate")
+    expect(row.locator(".tag")).to_have_text("Inactive")
     row.get_by_role("link", name="Marta Odchodzi").click()
     section = page.locator("#hand-over")
     section.get_by_label("Give them to").select_option(label="Adam Zostaje (Centrum)")

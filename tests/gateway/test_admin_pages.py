@@ -1,5 +1,6 @@
 """The administrator's people pages over HTTP: change users, groups and departments in forms."""
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -368,3 +369,38 @@ async def test_the_api_changes_your_password_only_with_the_current_one(site: Sit
         "current_password",
     ]
     assert done.status_code == 204 and same_token.status_code == 200
+
+
+async def test_a_groups_and_a_departments_page_list_their_people(site: Site) -> None:
+    north = await add_team(site.browser, site.api, name="Północ")
+    legal = await site.browser.post("/api/departments", json={"name": "Prawny"}, headers=site.api)
+    await add_user(
+        site.browser, site.api, email="anna@contentum.pl", name="Anna", team_id=north["id"]
+    )
+    gone = await add_user(
+        site.browser, site.api, email="jan@contentum.pl", name="Jan", team_id=north["id"]
+    )
+    await site.browser.patch(f"/api/users/{gone['id']}", json={"active": False}, headers=site.api)
+    await add_user(
+        site.browser,
+        site.api,
+        email="ewa@contentum.pl",
+        name="Ewa",
+        role="staff",
+        department_id=legal.json()["id"],
+    )
+
+    group = (await site.browser.get(f"/admin/teams/{north['id']}")).text
+    department = (await site.browser.get(f"/admin/departments/{legal.json()['id']}")).text
+
+    assert ">Anna</a>" in group and ">Jan</a>" in group and "Nieaktywny" in group
+    assert ">Ewa</a>" in department and ">Anna</a>" not in department
+
+
+async def test_a_new_users_language_starts_as_the_administrators(site: Site) -> None:
+    await site.browser.patch("/api/me", json={"locale": "en"}, headers=site.api)
+
+    page = (await site.browser.get("/admin/users")).text
+
+    assert '<option value="en" selected>English</option>' in page
+    assert re.search(r">\s*Deactivate\s*</button>", page)  # a button saying what it does

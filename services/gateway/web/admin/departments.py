@@ -120,12 +120,15 @@ async def _department_page(
     errors: dict[str, str],
 ) -> Response:
     async with sessions() as session:
-        staff = await session.scalars(
-            select(User).where(User.department_id == department.id, User.active).order_by(User.name)
+        staff = list(
+            await session.scalars(
+                select(User).where(User.department_id == department.id).order_by(User.name)
+            )
         )
-        heads = [(person.id, person.name) for person in staff]
+        heads = [(person.id, person.name) for person in staff if person.active]
     context = {
         "department": department,
+        "members": staff,
         "form": form,
         "errors": errors,
         "heads": heads,

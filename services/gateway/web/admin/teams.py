@@ -101,6 +101,7 @@ async def _team_page(
         # A group moves anywhere but under itself or its own subgroups; the company stays the root.
         "parents": [(t.id, t.name) for t in found.teams if t.id not in below],
         "heads": found.leaders(),
+        "members": [u for u in found.users if u.team_id == team.id],
         "form": form,
         "errors": errors,
     }
