@@ -27,6 +27,7 @@ PLAIN: Mapping[str, str] = {
     "missing": N_("Fill this in."),
     "string_type": N_("Enter text."),
     "string_pattern_mismatch": N_("This does not have the expected form."),
+    "finite_number": N_("Enter a finite number."),
     "decimal_parsing": N_("Enter a number."),
     "decimal_type": N_("Enter a number."),
     "float_parsing": N_("Enter a number."),
@@ -83,6 +84,8 @@ def message(error: Mapping[str, Any], locale: str) -> str:
     kind, context = str(error.get("type", "")), error.get("ctx") or {}
     if kind == "string_too_short" and context.get("min_length") == 1:
         return catalogue.ugettext(PLAIN["missing"])
+    if kind in ("uuid_parsing", "uuid_type") and error.get("input") == "":  # a blank choice
+        return catalogue.ugettext(N_("Choose one."))
     if kind in PLAIN:
         return catalogue.ugettext(PLAIN[kind])
     if kind in BOUNDED and context.get(BOUNDED[kind][0]) is not None:

@@ -83,3 +83,12 @@ def test_a_forms_problems_are_named_by_field_and_an_unknown_type_keeps_its_messa
     assert message({"type": "less_than_equal", "ctx": {"le": 100}}, "pl") == (
         "Wpisz liczbę nie większą niż 100."
     )
+
+
+def test_a_blank_choice_asks_to_choose_and_an_endless_number_for_a_finite_one() -> None:
+    blank = {"type": "uuid_parsing", "loc": ("body", "department_id"), "input": ""}
+    wrong = {"type": "uuid_parsing", "loc": ("body", "department_id"), "input": "x"}
+
+    assert message(blank, "en") == "Choose one." and message(blank, "pl") != "Choose one."
+    assert message(wrong, "en") == "This is not a valid identifier."
+    assert message({"type": "finite_number", "input": "NaN"}, "pl") == "Podaj skończoną liczbę."
