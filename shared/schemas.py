@@ -1,5 +1,5 @@
 """The base of every strict request body: unknown fields are refused, text is trimmed and may
-hold no NUL character nor half a surrogate pair; `NotNull` marks a change's fields that may be left out but not emptied;
+hold no NUL, control character or half a surrogate pair; `NotNull` marks a change's fields that may be left out but not emptied;
 `Day` and `Moment` are the dates and times the CRM takes."""
 
 import re
@@ -25,6 +25,9 @@ from shared.text import N_
 NUL_REFUSED = N_("may not contain a NUL character")
 NOT_UNICODE = N_("is not Unicode text: it holds half of a surrogate pair (e.g. \\ud800 alone)")
 SURROGATE_HALF = re.compile("[\ud800-\udfff]")
+# Characters that only steer a terminal (a backspace, an escape): text keeps tabs and new lines.
+CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_REFUSED = N_("may not contain control characters (only tabs and new lines)")
 NULL_REFUSED = N_("may not be null")
 # Any plan or appointment fits, and a period, a week or a time zone added to a date in this
 # range never runs off the calendar's ends (year 1, year 9999).
@@ -37,13 +40,15 @@ def _unstorable(text: str) -> str | None:
         return NUL_REFUSED
     if not text.isascii() and SURROGATE_HALF.search(text):
         return NOT_UNICODE
+    if CONTROL.search(text):
+        return CONTROL_REFUSED
     return None
 
 
 def unstorable(value: Any) -> str | None:
-    """What makes `value` (text, or lists and maps of it) text PostgreSQL cannot store, if
-    anything: a NUL character, or half of a surrogate pair (JSON's `"\\ud800"` alone), which
-    is no character at all."""
+    """What makes `value` (text, or lists and maps of it) text the CRM does not keep, if
+    anything: a NUL character, which PostgreSQL cannot store, half of a surrogate pair (JSON's
+    `"\\ud800"` alone), which is no character at all, or a control character."""
     if isinstance(value, str):
         return _unstorable(value)
     if isinstance(value, dict):

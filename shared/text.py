@@ -72,7 +72,15 @@ def _plain(text: str) -> str:
     return _MARKDOWN.sub(word, text)
 
 
+# A table's rule under its header (`|---|:--:|`), or a rule across the page (`---`).
+_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)*\s*:?-{3,}:?\s*\|?\s*$")
+
+
 def _plain_line(line: str) -> str:
+    if _RULE.match(line):
+        return ""
+    if line.lstrip().startswith("|"):  # a table's row: its cells' words
+        line = line.replace("|", " ")
     return " ".join(_plain(line).split())
 
 

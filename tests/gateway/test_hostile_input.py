@@ -346,3 +346,21 @@ async def test_a_sync_from_beyond_the_calendar_is_refused_naming_updated_since(
 
     assert wrong_fields(answer) == [["query", "updated_since"]]
     assert "1900" in answer.text
+
+
+@pytest.mark.parametrize("name", ["Zła\x08Nazwa", "Zła\x9bNazwa", "Zła\x1b[31mNazwa"])
+async def test_a_control_character_in_a_name_is_refused_naming_the_field(
+    crm: httpx.AsyncClient, api: dict[str, str], name: str
+) -> None:
+    answer = await crm.post("/api/teams", json={"name": name}, headers=api)
+
+    assert wrong_fields(answer) == [["body", "name"]]
+    assert "control characters" in answer.text
+
+
+async def test_tabs_and_new_lines_are_kept_in_text(
+    crm: httpx.AsyncClient, api: dict[str, str]
+) -> None:
+    answer = await crm.post("/api/posts", json={"text": "Wiersz 1\n\tWiersz 2\r\n"}, headers=api)
+
+    assert answer.status_code == 201, answer.text

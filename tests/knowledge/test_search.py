@@ -38,3 +38,25 @@ async def test_an_inflected_word_typed_without_diacritics_finds_a_pdf_and_a_docx
     [both] = folded.json()["items"]
     assert both["id"] == offer["id"]
     assert sorted(marked(both["snippet"])) == ["umowy", "Łodzi"]
+
+
+async def test_a_page_of_the_base_is_found_by_its_words_not_shown_with_its_markup(
+    knowledge: Knowledge, hire: Hire
+) -> None:
+    admin = await hire("admin")
+    text = "# Regulamin rabatów\n\n| Próg | Rabat |\n|---|---|\n| 10 000 zł | **5%** rabatu |\n"
+    page = await knowledge.call(
+        admin, "POST", "/api/documents", data={"title": "Rabaty", "text": text}
+    )
+    assert page.status_code == 201, page.text
+    extracted = await knowledge.extracted(admin, page.json()["id"])
+    assert extracted["extraction"]["status"] == "done"
+
+    answer = await knowledge.call(admin, "GET", "/api/documents/search", params={"q": "rabat"})
+
+    [hit] = answer.json()["items"]
+    shown = "".join(fragment["text"] for fragment in hit["snippet"])
+    assert "rabat" in shown.lower()
+    assert not {"#", "|", "**", "---"} & {
+        piece for piece in ("#", "|", "**", "---") if piece in shown
+    }

@@ -28,6 +28,7 @@ from services.knowledge.usecases.access import readable_by
 from shared.auth import Identity
 from shared.db import SessionFactory
 from shared.pagination import encode_cursor, keyset
+from shared.text import plain_words
 
 # What a person means by a type of document, as media types.
 TYPES: dict[str, tuple[str, ...]] = {
@@ -207,6 +208,8 @@ def _marker(words: list[QueryWord]) -> Matcher | None:
 
 def _hit(row: Any, *, pattern: Matcher | None) -> Hit:
     body = row.text or ""
+    if row.media_type == "text/markdown":  # a page of the base: its words, not its markup
+        body = plain_words(body)
     context = snippet(body, pattern) or snippet(row.description, pattern)
     if context is None and (body or row.description):
         context = lead(body or row.description)
