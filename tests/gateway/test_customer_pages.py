@@ -3,7 +3,16 @@ created, changed, searched and archived, by the people allowed to."""
 
 import re
 
-from tests.gateway.conftest import Browser, new_company, redirected_to
+import httpx
+
+from tests.gateway.conftest import (
+    Browser,
+    new_company,
+    pipeline,
+    quick_add,
+    redirected_to,
+    stage,
+)
 
 NIP = "5260250274"
 
@@ -207,3 +216,19 @@ async def test_a_head_gives_a_company_to_another_manager_in_its_form_and_the_pag
     assert "Account manager</dt><dd>Piotr Kowal" in now and f"/companies/{company_id}/edit" in now
     assert f"/companies/{company_id}/edit" not in (await ewa.get(f"/companies/{company_id}")).text
     assert f"/companies/{company_id}/edit" not in (await anna.get(f"/companies/{company_id}")).text
+
+
+async def test_a_companys_history_says_which_of_its_deals_each_entry_is_about(
+    crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
+) -> None:
+    anna = people["anna"]
+    firm = await new_company(anna, "Dwie Umowy")
+    first = stage(await pipeline(crm, api), "Qualification")["id"]
+    oven = await quick_add(anna, first, firm, title="Piec hartowniczy")
+    crane = await quick_add(anna, first, firm, title="Suwnica bramowa")
+
+    page = (await anna.get(f"/companies/{firm}")).text
+
+    history = page[page.index('class="timeline"') :]
+    assert f'<a href="/deals/{oven}">Piec hartowniczy</a>' in history
+    assert f'<a href="/deals/{crane}">Suwnica bramowa</a>' in history

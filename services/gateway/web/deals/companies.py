@@ -115,6 +115,7 @@ async def company_page(request: Request, company_id: UUID, user: PageSeller) -> 
         "timeline": timeline,
         "deals": deals,
         "contacts": contacts,
+        "deal_titles": {deal["id"]: deal["title"] for deal in deals["items"]},
         "owner_name": await name_of(request, owner),
         "may_change": may_change(user, owner, await led_by(request, user, former=True)),
     }

@@ -2,7 +2,7 @@
 amounts, dates and percentages as the reader's language writes them; never an identifier."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -45,6 +45,7 @@ class Line:
     new: str = ""
     text: str = ""
     url: str = ""
+    deal_id: str = ""  # on a company's timeline: which of its deals
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,9 @@ async def readable(
     names = await _names(request, user, entries)
     lines = []
     for entry in entries:
-        currency = currencies.get(str(entry.get("deal_id")), "PLN")
-        lines.append(_line(entry, names, currency))
+        deal_id = str(entry.get("deal_id") or "")
+        line = _line(entry, names, currencies.get(deal_id, "PLN"))
+        lines.append(replace(line, deal_id=deal_id))
     return lines
 
 
