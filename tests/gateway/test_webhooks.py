@@ -338,3 +338,33 @@ async def test_the_delivery_log_forgets_finished_deliveries_after_its_days(
 
     assert (pruned, again) == (2, 0)
     assert kept == attempts == {rows["pending"].id, rows["recent"].id}
+
+
+async def test_a_subscription_names_the_event_types_and_filter_fields_it_does_not_know(
+    hooked_gateway: Gateway,
+) -> None:
+    receiver = "https://erp.example.pl/crm-events"
+    async with hooked_gateway() as (gateway, admin):
+        types = await gateway.post(
+            "/api/webhooks",
+            json={"url": receiver, "event_types": [CompanyCreated.type, "crm.deal.wun.v1"]},
+            headers=admin,
+        )
+        fields = await gateway.post(
+            "/api/webhooks",
+            json={
+                "url": receiver,
+                "event_types": [CompanyCreated.type],
+                "filters": {"stagekind": "won", "name": "Dobra"},
+            },
+            headers=admin,
+        )
+
+    assert types.status_code == fields.status_code == 422
+    [wrong_type] = types.json()["detail"]
+    assert wrong_type["loc"] == ["body", "event_types"]
+    assert wrong_type["ctx"] == {"unknown": "crm.deal.wun.v1"}
+    [wrong_field] = fields.json()["detail"]
+    assert wrong_field["loc"] == ["body", "filters"] and wrong_field["ctx"] == {
+        "unknown": "stagekind"
+    }

@@ -80,7 +80,14 @@ async def subscribe(
 ) -> WebhookSubscription:
     unknown = sorted(set(event_types) - set(REGISTRY))
     if unknown or not event_types:
-        raise Invalid({"event_types": N_("choose event types from the catalogue")})
+        context = {"event_types": {"unknown": ", ".join(unknown)}} if unknown else None
+        raise Invalid({"event_types": N_("choose event types from the catalogue")}, context=context)
+    fields = {name for type_ in event_types for name in REGISTRY[type_].model_fields}
+    if strange := sorted(set(filters) - fields):
+        raise Invalid(
+            {"filters": N_("filter only by fields of the chosen events' data")},
+            context={"filters": {"unknown": ", ".join(strange)}},
+        )
     try:
         await check_target(url, policy.allowed_hosts)
     except RefusedAddress as refused:
