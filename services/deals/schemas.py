@@ -398,6 +398,12 @@ class StageUpdate(Strict):
     probability: Changed[Annotated[int, Field(ge=0, le=100)]] = None
 
 
+class StageOrder(Strict):
+    stage_ids: list[UUID] = Field(
+        max_length=100, description="every open stage of the pipeline, once, in the new order"
+    )
+
+
 class Requirements(Strict):
     fields: list[str] = Field(
         default_factory=list,

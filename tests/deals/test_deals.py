@@ -489,3 +489,32 @@ async def test_a_made_up_currency_or_a_date_beyond_the_calendar_is_refused(
     answer = await deals.patch(f"/api/deals/{deal['id']}", json=change)
 
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][-1] == field
+
+
+async def test_the_administrator_reorders_the_open_stages_and_won_and_lost_stay_last(
+    deals: httpx.AsyncClient, hire: Any
+) -> None:
+    default = await pipeline(deals)
+    names = [s["name"] for s in default["stages"]]
+    opened = [s for s in default["stages"] if s["kind"] == "open"]
+    added = await deals.post(
+        f"/api/pipelines/{default['id']}/stages",
+        json={"name": "Proposal review", "probability": 60},
+    )
+    review = added.json()
+    path = f"/api/pipelines/{default['id']}/stages/order"
+    wanted = [opened[0]["id"], opened[1]["id"], review["id"], *(s["id"] for s in opened[2:])]
+    anna = await hire("manager", NORTH)
+
+    by_a_manager = await deals.put(path, json={"stage_ids": wanted}, headers=headers(anna))
+    missing_one = await deals.put(path, json={"stage_ids": wanted[:-1]})
+    twice = await deals.put(path, json={"stage_ids": [*wanted[:-1], wanted[0]]})
+    ordered = await deals.put(path, json={"stage_ids": wanted})
+
+    assert added.status_code == 201 and names[-2:] == ["Won", "Lost"]
+    assert by_a_manager.status_code == 403
+    assert missing_one.status_code == twice.status_code == 422
+    assert ordered.status_code == 200, ordered.text
+    now = [s["name"] for s in (await pipeline(deals))["stages"]]
+    assert now == [*names[:2], "Proposal review", *names[2:]]
+    assert [s["position"] for s in ordered.json()] == list(range(1, len(now) + 1))

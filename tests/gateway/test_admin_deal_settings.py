@@ -105,3 +105,22 @@ async def test_only_the_administrator_renames_pipelines_and_reasons(
 
     assert [answer.status_code for answer in answers] == [403, 403, 403]
     assert "Moje" not in await lost_reasons(crm, api)
+
+
+async def test_a_stage_moves_a_place_later_and_back_and_the_first_cannot_move_earlier(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    [pipeline] = (await crm.get("/api/pipelines", headers=api)).json()
+    first, second = pipeline["stages"][:2]
+    path = f"/admin/pipelines/{pipeline['id']}/stages"
+
+    page = (await crm.get("/admin/pipelines")).text
+    later = await crm.post(f"{path}/{first['id']}/move", data={"direction": "down"}, headers=csrf)
+    swapped = [s["id"] for s in (await crm.get("/api/pipelines", headers=api)).json()[0]["stages"]]
+    back = await crm.post(f"{path}/{first['id']}/move", data={"direction": "up"}, headers=csrf)
+    again = [s["id"] for s in (await crm.get("/api/pipelines", headers=api)).json()[0]["stages"]]
+
+    assert f'aria-label="Move {first["name"]} earlier" disabled' in page
+    assert later.status_code == back.status_code == 200
+    assert swapped[:2] == [second["id"], first["id"]]
+    assert again[:2] == [first["id"], second["id"]]

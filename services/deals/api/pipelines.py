@@ -17,6 +17,7 @@ from services.deals.schemas import (
     PipelineUpdate,
     Requirements,
     StageCreate,
+    StageOrder,
     StagePublic,
     StageUpdate,
 )
@@ -97,6 +98,18 @@ async def add_stage(
     return StagePublic.model_validate(
         await pipelines.add_stage(sessions, pipeline_id=pipeline_id, spec=spec)
     )
+
+
+@router.put("/pipelines/{pipeline_id}/stages/order", response_model=list[StagePublic])
+async def order_stages(
+    pipeline_id: UUID, body: StageOrder, sessions: Sessions, identity: CurrentIdentity
+) -> list[StagePublic]:
+    """Put the open stages in a new order (won and lost stay last); deals keep their stage."""
+    require_admin(identity)
+    stages = await pipelines.order_stages(
+        sessions, pipeline_id=pipeline_id, stage_ids=body.stage_ids
+    )
+    return [StagePublic.model_validate(stage) for stage in stages]
 
 
 @router.patch("/pipelines/{pipeline_id}/stages/{stage_id}")

@@ -287,3 +287,40 @@ async def add_stage(sessions: SessionFactory, *, pipeline_id: UUID, spec: StageS
         session.add(stage)
         await session.flush()
     return stage
+
+
+async def order_stages(
+    sessions: SessionFactory, *, pipeline_id: UUID, stage_ids: list[UUID]
+) -> list[Stage]:
+    """Put the pipeline's open stages in the order of `stage_ids` (each of them once); won and
+    lost stay last. Deals keep their stage; "no skipping" counts in the new order."""
+    async with unit_of_work(sessions) as session:
+        if await session.get(Pipeline, pipeline_id, with_for_update=True) is None:
+            raise NotFound("pipeline")
+        stages = list(
+            await session.scalars(
+                select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+            )
+        )
+        open_ids = [stage.id for stage in stages if stage.kind == "open"]
+        if sorted(map(str, stage_ids)) != sorted(map(str, open_ids)) or len(set(stage_ids)) != len(
+            stage_ids
+        ):
+            raise Invalid({"stage_ids": N_("name each open stage of the pipeline once")})
+        closing = [stage.id for stage in stages if stage.kind != "open"]
+        wanted = {stage_id: position for position, stage_id in enumerate([*stage_ids, *closing], 1)}
+        # Positions are unique: out of the way first, then into place.
+        mine = Stage.pipeline_id == pipeline_id
+        await session.execute(
+            update(Stage).where(mine).values(position=-Stage.position),
+            execution_options={"synchronize_session": False},
+        )
+        for stage_id, position in wanted.items():
+            await session.execute(
+                update(Stage).where(Stage.id == stage_id).values(position=position),
+                execution_options={"synchronize_session": False},
+            )
+        for stage in stages:
+            await session.refresh(stage)
+        stages.sort(key=lambda stage: stage.position)
+    return stages

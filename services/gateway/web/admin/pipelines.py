@@ -135,6 +135,27 @@ async def edit_stage(
     return await _after(request, user, answer, body)
 
 
+@router.post("/admin/pipelines/{pipeline_id}/stages/{stage_id}/move")
+async def move_stage(
+    request: Request, pipeline_id: UUID, stage_id: UUID, user: PageAdmin
+) -> Response:
+    """An open stage one place earlier (`up`) or later in its pipeline."""
+    form = await form_fields(request)
+    found = await read(request, user, "deals", "/api/pipelines")
+    stages: list[dict[str, Any]] = next(
+        (p["stages"] for p in found if p["id"] == str(pipeline_id)), []
+    )
+    order = [stage["id"] for stage in stages if stage["kind"] == "open"]
+    if str(stage_id) in order:
+        at = order.index(str(stage_id))
+        to = at - 1 if form.get("direction") == "up" else at + 1
+        if 0 <= to < len(order):
+            order[at], order[to] = order[to], order[at]
+    path = f"/api/pipelines/{pipeline_id}/stages/order"
+    answer = await ask(request, user, "deals", "PUT", path, json={"stage_ids": order})
+    return await _after(request, user, answer, {})
+
+
 @router.post("/admin/pipelines/{pipeline_id}/stages")
 async def new_stage(request: Request, pipeline_id: UUID, user: PageAdmin) -> Response:
     form = await request.form()
