@@ -116,3 +116,16 @@ def test_a_deal_changes_stage_on_its_page_without_dragging_asked_for_what_the_st
     with api(crm) as client:
         moved = client.get(f"/api/deals/{deal['id']}").json()
     assert moved["lost_reason"] == "Price"
+
+
+def test_a_dialogs_address_typed_in_opens_its_page_with_the_dialog(
+    browser: Any, crm: RunningCrm
+) -> None:
+    page = on_a_phone(browser, crm, *hire(crm, "zakladka@contentum.pl"))
+
+    page.goto("/calendar/activities/new")
+
+    expect(page).to_have_url(f"{crm.url}/calendar?open=%2Fcalendar%2Factivities%2Fnew")
+    dialog = page.locator("#activity-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("heading", name="New activity")).to_be_visible()

@@ -105,6 +105,11 @@ async def browser_sign_in(gateway: httpx.AsyncClient, email: str, password: str)
 # --- people at work in the pages ------------------------------------------------------------
 
 
+# What HTMX sends with every request of a page: a dialog's content asked for without it is a
+# bookmark or a reload, sent to the page the dialog belongs to.
+HTMX = {"HX-Request": "true"}
+
+
 class Browser:
     """A signed-in person's browser: its own cookies, the CSRF header on every request."""
 

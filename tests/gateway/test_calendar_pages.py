@@ -10,7 +10,7 @@ import pytest
 
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer
 from shared.testing.waiting import eventually
-from tests.gateway.conftest import PASSWORD
+from tests.gateway.conftest import HTMX, PASSWORD
 from tests.gateway.test_web import browser_sign_in
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -62,7 +62,7 @@ async def test_the_dialog_creates_an_activity_in_the_users_time_zone(
     assert datetime.fromisoformat(activity["start"]) == TOMORROW
     assert activity["reminders"] == [15, 60]
 
-    shown = await crm.get(f"/calendar/activities/{activity['id']}")
+    shown = await crm.get(f"/calendar/activities/{activity['id']}", headers=HTMX)
     assert "Huta &lt;Łabędy&gt;" in shown.text and "Report outcome" in shown.text
 
 
@@ -102,7 +102,7 @@ async def test_an_outcome_needs_a_result_and_may_plan_the_next_activity(
     await crm.post("/calendar/activities", data=form(title="Rozmowa o cenie"), headers=csrf)
     activity = await created(crm, api, "Rozmowa o cenie")
     url = f"/calendar/activities/{activity['id']}/outcome"
-    assert "Save outcome" in (await crm.get(url)).text
+    assert "Save outcome" in (await crm.get(url, headers=HTMX)).text
     refused = await crm.post(url, data={"result": "", "note": "Cena OK"}, headers=csrf)
     assert refused.status_code == 422 and 'class="invalid"' in refused.text
     next_start = (TOMORROW + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
@@ -232,7 +232,7 @@ async def test_an_activity_planned_in_the_calendar_is_linked_to_a_chosen_company
     body = {"title": "Wdrożenie kalendarza", "company_id": company["id"]}
     deal = (await crm.post("/api/deals", json=body, headers=both)).json()
 
-    dialog = await crm.get("/calendar/activities/new", headers=csrf)
+    dialog = await crm.get("/calendar/activities/new", headers=csrf | HTMX)
     found = await crm.get("/companies/options", params={"q": "Kalendarz"}, headers=csrf)
     deals = await crm.get("/deals/options", params={"company_id": company["id"]}, headers=csrf)
     chosen = form(title="Demo kalendarza", pick="1", company_id=company["id"], deal_id=deal["id"])
@@ -301,7 +301,9 @@ async def test_a_head_overlays_the_groups_calendars(
 async def test_odd_times_from_the_page_are_answered_not_crashed_on(
     crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
 ) -> None:
-    blank = await crm.get("/calendar/activities/new", params={"start": "soon", "end": "later"})
+    blank = await crm.get(
+        "/calendar/activities/new", params={"start": "soon", "end": "later"}, headers=HTMX
+    )
     assert blank.status_code == 200 and 'name="start"' in blank.text
     await crm.post("/calendar/activities", data=form(title="Nie do ruszenia"), headers=csrf)
     activity = await created(crm, api, "Nie do ruszenia")
@@ -320,7 +322,7 @@ async def test_a_series_says_how_it_repeats_in_words(
     assert (await crm.post("/calendar/activities", data=weekly, headers=csrf)).status_code == 204
     activity = await created(crm, api, "Odprawa tygodniowa")
 
-    shown = await crm.get(f"/calendar/activities/{activity['id']}")
+    shown = await crm.get(f"/calendar/activities/{activity['id']}", headers=HTMX)
 
     assert activity["rrule"].startswith("FREQ=WEEKLY;UNTIL=")
     assert '<dd class="repeats">every week, until Mar 31, 2027</dd>' in shown.text
@@ -373,3 +375,16 @@ async def test_a_group_address_refused_is_said_under_the_groups_calendar(
     personal, group_part = refused.text.split("My group's calendar", 1)
     assert "The address could not be made." in group_part
     assert "The address could not be made." not in personal
+
+
+async def test_a_dialogs_address_opened_on_its_own_goes_to_its_page_which_opens_it(
+    crm: httpx.AsyncClient, csrf: dict[str, str]
+) -> None:
+    typed = await crm.get("/calendar/activities/new?all_day=true&start=2030-01-01T10:00")
+    page = await crm.get(typed.headers["location"])
+
+    assert typed.status_code == 303
+    assert typed.headers["location"] == (
+        "/calendar?open=%2Fcalendar%2Factivities%2Fnew%3Fall_day%3Dtrue%26start%3D2030-01-01T10%3A00"
+    )
+    assert page.status_code == 200 and 'id="activity-dialog-body"' in page.text

@@ -9,6 +9,7 @@ import httpx
 
 from shared.testing.waiting import eventually
 from tests.gateway.conftest import (
+    HTMX,
     Browser,
     new_company,
     pipeline,
@@ -33,7 +34,7 @@ async def test_quick_add_in_a_gated_column_asks_for_what_the_stage_needs(
     )
     company = await new_company(anna, "Szybka sp. z o.o.")
 
-    form = await anna.get(f"/deals/new?stage_id={offer['id']}&back=board")
+    form = await anna.get(f"/deals/new?stage_id={offer['id']}&back=board", headers=HTMX)
     lacking = await anna.post(
         "/deals",
         {"stage_id": offer["id"], "company_id": company, "title": "Oferta", "back": "board"},

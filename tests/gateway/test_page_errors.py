@@ -30,6 +30,8 @@ FOR_EVERYONE = {
     "/login",
     "/logout",
     "/preferences/locale",
+    "/account",
+    "/account/password",
     "/notifications/stream",
     "/notifications",
     "/notifications/panel",

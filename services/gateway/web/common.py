@@ -1,6 +1,7 @@
 """What every page needs: the signed-in user by role, the submitted form, redirects."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request, Response, status
 from fastapi.responses import RedirectResponse
@@ -55,3 +56,13 @@ def redirect(request: Request, to: str) -> Response:
     if request.headers.get("HX-Request"):
         return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"HX-Redirect": to})
     return RedirectResponse(to, status.HTTP_303_SEE_OTHER)
+
+
+def in_its_page(request: Request, page: str) -> Response | None:
+    """A dialog's content asked for by the address bar (a bookmark, a reload, a link opened in
+    a new tab): the page it belongs to, which opens it (`open`, app.js); None for the page's
+    own request (HTMX)."""
+    if request.headers.get("HX-Request"):
+        return None
+    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"{page}?{urlencode({'open': asked})}", status.HTTP_303_SEE_OTHER)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from services.gateway.tables import User
 from services.gateway.web.backend import ask, problems, read
 from services.gateway.web.calendar.recurrence import rule_in_words
-from services.gateway.web.common import PageSeller, form_fields
+from services.gateway.web.common import PageSeller, form_fields, in_its_page
 from services.gateway.web.deals.choices import company_choices, deal_choices
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import complaint, render
@@ -238,6 +238,8 @@ async def new_activity(
     deal_id: UUID | None = None,
     company_id: UUID | None = None,
 ) -> Response:
+    if elsewhere := in_its_page(request, "/calendar"):
+        return elsewhere
     form = _blank(user, start, end, all_day)
     if deal_id:
         form["deal_id"] = str(deal_id)
@@ -286,6 +288,8 @@ async def show_activity(
     request: Request, user: PageSeller, activity_id: UUID, occurrence: str = ""
 ) -> Response:
     """An activity; for a series, `occurrence` is the one clicked (reported on separately)."""
+    if elsewhere := in_its_page(request, "/calendar"):
+        return elsewhere
     activity = await _activity(request, user, activity_id)
     types = await read(request, user, "calendar", "/api/calendar/outcome-types")
     rule = activity["rrule"]
@@ -316,6 +320,8 @@ def outcome_labels(types: list[dict[str, Any]]) -> dict[str, str]:
 
 @router.get("/calendar/activities/{activity_id}/edit")
 async def edit_activity(request: Request, user: PageSeller, activity_id: UUID) -> Response:
+    if elsewhere := in_its_page(request, "/calendar"):
+        return elsewhere
     activity = await _activity(request, user, activity_id)
     form = {
         "kind": activity["kind"],
@@ -397,6 +403,8 @@ async def cancel_activity(request: Request, user: PageSeller, activity_id: UUID)
 async def outcome_form(
     request: Request, user: PageSeller, activity_id: UUID, occurrence: str = ""
 ) -> Response:
+    if elsewhere := in_its_page(request, "/calendar"):
+        return elsewhere
     activity = await _activity(request, user, activity_id)
     moment = _occurrence(occurrence)
     form = {"occurrence": moment.isoformat()} if moment else {}

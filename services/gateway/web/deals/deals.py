@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from services.gateway.tables import User
 from services.gateway.web.backend import ask, part, problems, read
-from services.gateway.web.common import PageSeller, redirect
+from services.gateway.web.common import PageSeller, in_its_page, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.choices import company_choices, deal_choices
@@ -98,6 +98,8 @@ async def new_deal(
     back: str = "",
 ) -> Response:
     """The quick-add form (a dialog) for a deal in a stage of the board, or for a company."""
+    if elsewhere := in_its_page(request, "/deals"):
+        return elsewhere
     form = {
         "stage_id": str(stage_id) if stage_id else "",
         "company_id": str(company_id) if company_id else "",

@@ -19,6 +19,20 @@
     setTimeout(function () { item.remove(); }, 8000);
   }
 
+  // A dialog's address opened on its own (a bookmark, a reload) comes back as its page with
+  // `open`: the page opens the dialog, as a click would have.
+  var DIALOG_TARGETS = [["/calendar/activities/", "#activity-dialog-body"], ["/deals/new", "#deal-dialog-body"]];
+
+  function openAsked() {
+    var asked = new URLSearchParams(window.location.search).get("open") || "";
+    if (asked.charAt(0) !== "/" || asked.charAt(1) === "/") return;
+    DIALOG_TARGETS.forEach(function (pair) {
+      if (asked.indexOf(pair[0]) === 0 && document.querySelector(pair[1])) {
+        window.htmx.ajax("GET", asked, { target: pair[1], swap: "innerHTML" });
+      }
+    });
+  }
+
   // On a phone the sections hide behind the menu button, which shows and hides them.
   function menu() {
     var toggle = document.getElementById("menu-toggle");
@@ -252,6 +266,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     menu();
+    openAsked();
     keepDuration();
     listen();
     initPin();
