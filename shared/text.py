@@ -19,6 +19,12 @@ def fold(text: str) -> str:
     return text.translate(_PLAIN_LETTERS).lower()
 
 
+def key_of(label: str) -> str:
+    """A field's key from its label: `Kwota kredytu` -> `kwota_kredytu` (empty for none)."""
+    key = re.sub(r"[^a-z0-9]+", "_", fold(label)).strip("_")
+    return (key if key[:1].isalpha() else f"f_{key}")[:40] if key else ""
+
+
 def prefix_query(text: str, *, most: int = 8) -> str | None:
     """`text` as a `tsquery` (simple configuration) matching records that have, for every word
     typed, a word starting with it, diacritics ignored: "kowal sp" -> "kowal:* & sp:*". None when

@@ -69,7 +69,7 @@ def test_an_administrator_deactivates_a_leaver_and_hands_their_deals_to_a_collea
         group = client.post("/api/teams", json={"name": "Centrum"}).json()
         people = {}
         for email, name in (
-            ("marta@contentum.pl", "Marta Odchodzi"),
+            ("lena.odchodzi@contentum.pl", "Marta Odchodzi"),
             ("adam@contentum.pl", "Adam Zostaje"),
         ):
             body = {
@@ -91,7 +91,7 @@ def test_an_administrator_deactivates_a_leaver_and_hands_their_deals_to_a_collea
     sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
-    row = page.locator("#user-rows tr", has_text="marta@contentum.pl")
+    row = page.locator("#user-rows tr", has_text="lena.odchodzi@contentum.pl")
     row.get_by_role("button", name="Deactivate").click()
     expect(row.get_by_role("button")).to_have_text("Activate")
     expect(row.locator(".tag")).to_have_text("Inactive")

@@ -124,3 +124,15 @@ async def test_a_stage_moves_a_place_later_and_back_and_the_first_cannot_move_ea
     assert later.status_code == back.status_code == 200
     assert swapped[:2] == [second["id"], first["id"]]
     assert again[:2] == [first["id"], second["id"]]
+
+
+async def test_a_custom_fields_key_is_made_from_its_label_when_left_empty(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    body = {"record_type": "deal", "key": "", "label": "Data dostawy 2", "type": "date"}
+
+    added = await crm.post("/admin/fields", data=body, headers=csrf)
+
+    assert added.status_code == 200, added.text
+    fields = (await crm.get("/api/fields", params={"record_type": "deal"}, headers=api)).json()
+    assert "data_dostawy_2" in {field["key"] for field in fields}

@@ -119,6 +119,8 @@ async def test_a_service_designed_in_the_pages_is_requested_from_a_deal_and_deli
     assert delivered.headers.get("HX-Redirect") == request_path
     assert "What was delivered" in page.text and "approved" in page.text
     assert "Request delivered" in deal.text and "Decyzja: approved" in deal.text
+    history = deal.text[deal.text.index('class="timeline"') :]
+    assert history.count("Weryfikacja kredytowa") == 1  # the entry, not again as a note
     assert "Weryfikacja kredytowa" in deal_requests.text
 
 

@@ -11,7 +11,7 @@ from services.gateway.web.common import PageAdmin, form_fields
 from services.gateway.web.deals.board import INPUTS
 from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import render
-from shared.text import N_
+from shared.text import N_, key_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -113,7 +113,7 @@ async def add_field(request: Request, user: PageAdmin) -> Response:
     form = await form_fields(request)
     body = {
         "record_type": form.get("record_type", "deal"),
-        "key": form.get("key", ""),
+        "key": form.get("key", "").strip() or key_of(form.get("label", "")),
         "label": form.get("label", ""),
         "type": form.get("type", "text"),
         "options": [o.strip() for o in form.get("options", "").split(",") if o.strip()],

@@ -46,6 +46,7 @@ class Line:
     text: str = ""
     url: str = ""
     deal_id: str = ""  # on a company's timeline: which of its deals
+    files: tuple[tuple[str, str], ...] = ()  # a delivered request's files: what, where
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,26 @@ def _line(entry: dict[str, Any], names: Names, currency: str) -> Line:
     if kind == "document_added":
         return Line(kind, at, actor, text=str(data.get("title", "")), url=str(data.get("url", "")))
     if kind == "request_delivered":
+        given = data.get("outputs") or []
         outputs = "; ".join(
             f"{one.get('label', '')}: {_output(one, names, currency)}"
-            for one in data.get("outputs") or []
+            for one in given
+            if not isinstance(one.get("value"), dict)
+        )
+        files = tuple(
+            (f"{one.get('label', '')}: {one['value'].get('file_name', '')}", _file_url(data, one))
+            for one in given
+            if isinstance(one.get("value"), dict)
         )
         service = str(data.get("service", ""))
-        return Line(kind, at, actor, label=service, text=outputs, url=str(data.get("url", "")))
+        url = str(data.get("url", ""))
+        return Line(kind, at, actor, label=service, text=outputs, url=url, files=files)
     return Line(kind, at, actor)
+
+
+def _file_url(data: dict[str, Any], one: dict[str, Any]) -> str:
+    """Where a delivered file is downloaded: the request's own, which checks who may."""
+    return f"/api/requests/{data.get('request_id')}/files/{one['value'].get('document_id')}"
 
 
 def _output(one: dict[str, Any], names: Names, currency: str) -> str:

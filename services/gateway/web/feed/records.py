@@ -43,6 +43,10 @@ async def thread(
     return render(request, "feed/_thread.html", user, **context)
 
 
+# Automatic posts about what the timeline has an entry of its own for (with the outputs).
+ON_THE_TIMELINE = frozenset({"request_delivered"})
+
+
 async def post_lines(request: Request, user: User, kind: Kind, record_id: UUID) -> list[Line]:
     """The record's notes the reader may read, as lines of its timeline (none when the
     knowledge service does not answer: the timeline stays useful without them)."""
@@ -57,4 +61,5 @@ async def post_lines(request: Request, user: User, kind: Kind, record_id: UUID) 
             url=post["url"],
         )
         for post in found.value["items"]
+        if post["kind"] not in ON_THE_TIMELINE
     ]

@@ -1,7 +1,6 @@
 """The company-service catalogue: every service by department for everyone, and the
 administrator's form designer (fields, their order, required or not, options) with a preview."""
 
-import re
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +20,7 @@ from services.gateway.web.services.fields import (
     labels,
     problems_by_path,
 )
-from shared.text import fold
+from shared.text import key_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,12 +53,6 @@ async def catalogue(request: Request, user: PageUser) -> Response:
     return render(request, "services/catalogue.html", user, **context)
 
 
-def _slug(label: str) -> str:
-    """A field key from its label: `Kwota kredytu` -> `kwota_kredytu`."""
-    key = re.sub(r"[^a-z0-9]+", "_", fold(label)).strip("_")
-    return (key if key[:1].isalpha() else f"f_{key}")[:40] if key else ""
-
-
 def _rows(form: FormData, section: str) -> list[dict[str, Any]]:
     """A form section's fields in the order the page shows them."""
     columns = {name: form.getlist(f"{section}.{name}") for name in ATTRIBUTES}
@@ -77,7 +70,7 @@ def _field(row: dict[str, Any]) -> dict[str, Any]:
     """A designer's row as the knowledge API takes it."""
     options = [o.strip() for o in row["options"].split(",") if o.strip()]
     return {
-        "key": row["key"].strip() or _slug(row["label"]),
+        "key": row["key"].strip() or key_of(row["label"]),
         "label": row["label"].strip(),
         "type": row["type"] or "text",
         "required": row["required"] == "true",

@@ -186,6 +186,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Every filter in sight on a wide screen; on a phone behind "More filters", so the box for a
+    // new post is on the first screen.
+    var more = document.querySelector(".more-filters");
+    if (more && window.matchMedia("(min-width: 801px)").matches) more.open = true;
     document.body.addEventListener("crm:feed", onChange);
     document.body.addEventListener("htmx:afterSettle", dedupe);
     document.body.addEventListener("crm:posted", function (event) {
