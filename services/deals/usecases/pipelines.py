@@ -258,16 +258,18 @@ async def update_stage(
     return stage
 
 
+async def _stages_locked(session: AsyncSession, pipeline_id: UUID) -> list[Stage]:
+    """The pipeline's stages in order, the pipeline locked for a change of them."""
+    if await session.get(Pipeline, pipeline_id, with_for_update=True) is None:
+        raise NotFound("pipeline")
+    query = select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+    return list(await session.scalars(query))
+
+
 async def add_stage(sessions: SessionFactory, *, pipeline_id: UUID, spec: StageSpec) -> Stage:
     """A new stage at the end of the pipeline's open stages (before won and lost)."""
     async with unit_of_work(sessions) as session:
-        if await session.get(Pipeline, pipeline_id, with_for_update=True) is None:
-            raise NotFound("pipeline")
-        stages = list(
-            await session.scalars(
-                select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
-            )
-        )
+        stages = await _stages_locked(session, pipeline_id)
         if any(s.name.lower() == spec.name.lower() for s in stages):
             raise Conflict({"name": N_("this pipeline has a stage with this name")})
         closing = [s for s in stages if s.kind != "open"] if spec.kind == "open" else []
@@ -295,13 +297,7 @@ async def order_stages(
     """Put the pipeline's open stages in the order of `stage_ids` (each of them once); won and
     lost stay last. Deals keep their stage; "no skipping" counts in the new order."""
     async with unit_of_work(sessions) as session:
-        if await session.get(Pipeline, pipeline_id, with_for_update=True) is None:
-            raise NotFound("pipeline")
-        stages = list(
-            await session.scalars(
-                select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
-            )
-        )
+        stages = await _stages_locked(session, pipeline_id)
         open_ids = [stage.id for stage in stages if stage.kind == "open"]
         if sorted(map(str, stage_ids)) != sorted(map(str, open_ids)) or len(set(stage_ids)) != len(
             stage_ids
