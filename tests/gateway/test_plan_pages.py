@@ -313,7 +313,8 @@ async def test_only_the_administrator_sets_approval_and_the_deadline(
     assert after == {"approval_required": True, "lock_after_days": 5}
     # September ends on the 30th: five days on, 5 October is the last day it may be changed
     deadlines = re.findall(r'class="muted lock-date">([^<]+)<', grid.text)
-    assert "until Oct 5, 2027" in deadlines and "until Oct 6, 2027" not in deadlines
+    assert "open until Oct 5, 2027" in deadlines
+    assert "open until Oct 6, 2027" not in deadlines
     assert refused.status_code == 403
 
 
