@@ -232,3 +232,19 @@ async def test_a_companys_history_says_which_of_its_deals_each_entry_is_about(
     history = page[page.index('class="timeline"') :]
     assert f'<a href="/deals/{oven}">Piec hartowniczy</a>' in history
     assert f'<a href="/deals/{crane}">Suwnica bramowa</a>' in history
+
+
+async def test_a_card_without_an_amount_starts_with_its_date_and_no_column_counts_nothing(
+    crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
+) -> None:
+    piotr = people["piotr"]
+    firm = await new_company(piotr, "Bez Kwoty")
+    offer = stage(await pipeline(crm, api), "Negotiation")["id"]
+    await quick_add(piotr, offer, firm, title="Bez kwoty", expected_close_date="2099-12-20")
+
+    board = (await piotr.get("/deals")).text
+
+    card = board[board.index(">Bez kwoty<") :]
+    date = re.search(r'<span class="muted">\s*(.*?)</span>', card, re.S)
+    assert date and date.group(1).split() == ["Dec", "20,", "2099"]
+    assert "PLN0.00" not in board
