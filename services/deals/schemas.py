@@ -354,7 +354,10 @@ class ContactPublic(BaseModel):
     created_by: str
     updated_at: datetime
     archived_at: datetime | None = None
-    company_name: str | None = Field(default=None, description="in lists: the company's name")
+    company_name: str | None = Field(
+        default=None,
+        description="the company's name as it is now (its rename does not change `updated_at`)",
+    )
 
 
 class StagePublic(BaseModel):

@@ -129,3 +129,23 @@ def test_a_dialogs_address_typed_in_opens_its_page_with_the_dialog(
     dialog = page.locator("#activity-dialog")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("heading", name="New activity")).to_be_visible()
+
+
+def test_on_a_phone_the_search_results_and_the_notifications_open_within_the_screen(
+    browser: Any, crm: RunningCrm
+) -> None:
+    page = on_a_phone(browser, crm)
+
+    page.get_by_role("combobox", name="Search everything").fill("a")
+    results = page.locator("#quick-results")
+    expect(results).to_be_visible()
+    found = results.bounding_box()
+    page.keyboard.press("Escape")
+    page.locator("#bell").tap()
+    panel = page.locator("#bell-panel")
+    expect(panel).to_be_visible()
+    bell = panel.bounding_box()
+
+    for box in (found, bell):
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box

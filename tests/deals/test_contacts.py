@@ -21,8 +21,10 @@ async def test_contacts_are_found_by_name_e_mail_or_phone_whatever_the_diacritic
         {"name": "Anna Nowak", "email": "ANNA@Stal.pl", "phone": "22-555-01-02"},
         {"name": "Jan_Kowalski", "company_id": place},
     ]
-    for person in people:
-        assert (await deals.post("/api/contacts", json=person)).status_code == 201
+    made = [await deals.post("/api/contacts", json=person) for person in people]
+    assert [answer.status_code for answer in made] == [201, 201, 201]
+    one = await deals.get(f"/api/contacts/{made[2].json()['id']}")
+    assert made[2].json()["company_name"] == one.json()["company_name"] == "Kowalski sp. z o.o."
 
     assert await found(deals, "lukasz zolc") == ["Łukasz Żółć"]
     assert await found(deals, "ŻÓŁĆ") == ["Łukasz Żółć"]

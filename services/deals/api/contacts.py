@@ -40,7 +40,7 @@ async def create_contact(
 ) -> ContactPublic:
     """A new contact, the caller's unless a head or an administrator names its owner."""
     contact = await usecases.create_contact(sessions, identity=identity, contact=body)
-    return ContactPublic.model_validate(contact)
+    return await _public(sessions, contact)
 
 
 def _search(q: str) -> ColumnElement[bool]:
@@ -106,7 +106,8 @@ async def get_contact(
 ) -> ContactPublic:
     """A contact the caller may see (404 otherwise, as a missing one)."""
     async with sessions() as session:
-        return ContactPublic.model_validate(await visible_contact(session, identity, contact_id))
+        contact = await visible_contact(session, identity, contact_id)
+    return await _public(sessions, contact)
 
 
 @router.patch("/{contact_id}")
@@ -121,7 +122,7 @@ async def update_contact(
         contact_id=contact_id,
         changes=body.model_dump(exclude_unset=True),
     )
-    return ContactPublic.model_validate(contact)
+    return await _public(sessions, contact)
 
 
 @router.post("/{contact_id}/archive")
@@ -132,7 +133,7 @@ async def archive_contact(
     contact = await archiving.set_contact_archived(
         sessions, identity=identity, contact_id=contact_id, archive=True, now=datetime.now(UTC)
     )
-    return ContactPublic.model_validate(contact)
+    return await _public(sessions, contact)
 
 
 @router.post("/{contact_id}/restore")
@@ -143,4 +144,15 @@ async def restore_contact(
     contact = await archiving.set_contact_archived(
         sessions, identity=identity, contact_id=contact_id, archive=False, now=datetime.now(UTC)
     )
-    return ContactPublic.model_validate(contact)
+    return await _public(sessions, contact)
+
+
+async def _public(sessions: Sessions, contact: Contact) -> ContactPublic:
+    """A contact as the lists show it: with its company's name (as it is now)."""
+    name = None
+    if contact.company_id is not None:
+        async with sessions() as session:
+            name = await session.scalar(
+                select(Company.name).where(Company.id == contact.company_id)
+            )
+    return ContactPublic.model_validate(contact).model_copy(update={"company_name": name})
