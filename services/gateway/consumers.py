@@ -1,7 +1,6 @@
 """Events the gateway turns into notifications: the bell in open tabs, the list, e-mail."""
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -14,7 +13,7 @@ from services.gateway.notifications import add_notification
 from services.gateway.tables import Notification, Team, User
 from services.gateway.web import i18n
 from services.gateway.web.i18n import gettext as _
-from services.gateway.web.i18n import ngettext
+from services.gateway.web.i18n import ngettext, speaking_to
 from services.gateway.web.plans.labels import period_label
 from services.gateway.web.rendering import status_label
 from shared.consumer import Handler
@@ -23,18 +22,6 @@ from shared.contracts.knowledge import DocumentAcknowledgementRequested
 from shared.contracts.planning import PlanLockReminderDue, PlanReviewed, PlanSubmitted
 from shared.db import after_commit
 from shared.events import Envelope
-
-
-@contextmanager
-def speaking_to(user: User) -> Iterator[None]:
-    """Messages and times in `user`'s language and time zone."""
-    locale = i18n.current_locale.set(user.locale)
-    zone = i18n.current_time_zone.set(user.time_zone)
-    try:
-        yield
-    finally:
-        i18n.current_locale.reset(locale)
-        i18n.current_time_zone.reset(zone)
 
 
 async def _recipients(session: AsyncSession, ids: list[UUID]) -> list[User]:

@@ -9,12 +9,12 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.consumers import speaking_to
 from services.gateway.feed import push_change
 from services.gateway.mail import Mail, Mailer
 from services.gateway.notifications import add_notification
 from services.gateway.tables import User
 from services.gateway.web.i18n import gettext as _
+from services.gateway.web.i18n import speaking_to
 from shared.consumer import Handler
 from shared.contracts.knowledge import (
     PostCommented,

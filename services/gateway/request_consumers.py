@@ -10,11 +10,10 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.consumers import speaking_to
 from services.gateway.mail import Mail, Mailer
 from services.gateway.notifications import add_notification
 from services.gateway.tables import Department, User
-from services.gateway.web.i18n import format_datetime
+from services.gateway.web.i18n import format_datetime, speaking_to
 from services.gateway.web.i18n import gettext as _
 from shared.consumer import Handler
 from shared.contracts.knowledge import (

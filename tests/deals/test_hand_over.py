@@ -121,6 +121,7 @@ async def test_only_an_administrator_or_the_head_within_the_group_hands_over_and
     assert by_herself.status_code == by_a_colleague.status_code == 403
     assert by_another_head.status_code == out_of_group.status_code == 403
     assert to_a_leaver.status_code == 422 and "active" in to_a_leaver.text
+    assert to_a_leaver.json()["detail"][0]["loc"][-1] == "to_owner_id"
     assert to_herself.status_code == 422
     assert to_herself.json()["detail"][0]["loc"][-1] == "to_owner_id"
     assert (

@@ -71,8 +71,14 @@ async def test_the_administrator_hands_a_leavers_work_to_a_colleague_from_their_
         in (handed.text)
     )
     deal = (await crm.get(f"/api/deals/{deal_id}", headers=api)).json()
+    deal_page = (await piotr.get(f"/deals/{deal_id}")).text
+    assert "Owner</dt><dd>Piotr Kowal" in deal_page
     company = (await crm.get(f"/api/companies/{firm}", headers=api)).json()
     assert deal["owner_id"] == company["owner_id"] == users["Piotr Kowal"]["id"]
     assert "Linia Leny" in (await piotr.get("/deals")).text
+    told = (await piotr.get("/api/notifications")).json()["items"]
+    assert [n["title"] for n in told if n["kind"] == "hand_over"] == [
+        "Lena Odchodzi's work is now yours"
+    ]
     activity = (await crm.get(f"/api/activities/{planned.json()['id']}", headers=api)).json()
     assert activity["owner_id"] == users["Piotr Kowal"]["id"]

@@ -50,7 +50,10 @@ async def hand_over(
         raise Invalid({"to_owner_id": N_("is the person handing over")})
     async with unit_of_work(sessions) as session:
         await check_may_change(session, identity, from_owner_id)
-        await check_new_owner(session, identity, to_owner_id)
+        try:
+            await check_new_owner(session, identity, to_owner_id)
+        except Invalid as refused:  # the API's field is the one who takes them
+            raise Invalid({"to_owner_id": refused.problems["owner_id"]}) from None
         deals = await _open_deals(session, identity, from_owner_id, to_owner_id, today)
         companies = contacts = 0
         if customers:

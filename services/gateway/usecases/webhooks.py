@@ -367,8 +367,8 @@ async def _disable(session: AsyncSession, subscription: WebhookSubscription, now
     subscription.disabled_reason = f"deliveries failed since {now.isoformat(timespec='seconds')}"
     admins = await session.scalars(select(User).where(User.role == "admin", User.active))
     for admin in admins:
-        from services.gateway.consumers import speaking_to
         from services.gateway.web.i18n import gettext as _
+        from services.gateway.web.i18n import speaking_to
 
         with speaking_to(admin):
             title = _("Webhook disabled: {url}").format(url=subscription.url)

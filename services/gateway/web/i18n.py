@@ -2,10 +2,13 @@
 
 import contextvars
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache, lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from babel import Locale as BabelLocale
@@ -18,6 +21,23 @@ __all__ = ["LOCALES", "current_locale", "gettext", "ngettext", "translations"]
 current_time_zone: contextvars.ContextVar[str] = contextvars.ContextVar(
     "time_zone", default="Europe/Warsaw"
 )
+
+
+class Reader(Protocol):
+    locale: str
+    time_zone: str
+
+
+@contextmanager
+def speaking_to(user: Reader) -> Iterator[None]:
+    """Messages and times in `user`'s language and time zone (a notice written for them)."""
+    locale = current_locale.set(user.locale)
+    zone = current_time_zone.set(user.time_zone)
+    try:
+        yield
+    finally:
+        current_locale.reset(locale)
+        current_time_zone.reset(zone)
 
 
 def negotiate(accept_language: str | None) -> str:

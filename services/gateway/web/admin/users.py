@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from services.gateway.identity import presented_token
+from services.gateway.notifications import notify
 from services.gateway.schemas import UserCreate, UserUpdate
 from services.gateway.tables import User
 from services.gateway.usecases import people as usecases
@@ -22,6 +23,7 @@ from services.gateway.web.admin.forms import (
 from services.gateway.web.backend import Refused, ask, part, problems
 from services.gateway.web.common import PageAdmin, form_fields, redirect
 from services.gateway.web.i18n import gettext as _
+from services.gateway.web.i18n import speaking_to
 from services.gateway.web.rendering import complaint, fragment, render
 from shared.deps import Sessions
 from shared.errors import Invalid
@@ -159,6 +161,26 @@ async def _activities_handed(request: Request, user: User, body: dict[str, Any])
     return int(answer.json()["activities"])
 
 
+async def _tell_the_heir(
+    sessions: Sessions, heir_id: UUID, person: User, handed: dict[str, Any]
+) -> None:
+    """The colleague hears, in their language, what they were given and where to find it."""
+    async with sessions() as session:
+        heir = await session.get(User, heir_id)
+    if heir is None:
+        return
+    with speaking_to(heir):
+        title = _("%(name)s's work is now yours") % {"name": person.name}
+        body = (
+            _(
+                "Deals %(deals)s, companies %(companies)s, contacts %(contacts)s,"
+                " activities %(activities)s."
+            )
+            % handed
+        )
+    await notify(sessions, user_id=heir.id, kind="hand_over", title=title, body=body, link="/deals")
+
+
 @router.post("/admin/users/{user_id}/hand-over")
 async def hand_over(
     request: Request, user_id: UUID, user: PageAdmin, sessions: Sessions
@@ -193,6 +215,7 @@ async def hand_over(
         handed["activities"] = moved.value
         if moved.missing:
             handing["form"] = f"{moved.missing} {_('Hand over again to move what is left.')}"
+    await _tell_the_heir(sessions, UUID(heir), person, handed)
     name = next((name for id_, name in heirs if str(id_) == heir), "")
     done = _(
         "Handed over to %(name)s: deals %(deals)s, companies %(companies)s, contacts"

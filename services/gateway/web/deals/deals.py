@@ -11,7 +11,7 @@ from services.gateway.web.common import PageSeller, in_its_page, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.choices import company_choices, deal_choices
-from services.gateway.web.deals.people import Seller, led_by
+from services.gateway.web.deals.people import Seller, led_by, name_of
 from services.gateway.web.deals.timeline import readable, with_notes
 from services.gateway.web.feed.records import post_lines
 from services.gateway.web.rendering import render
@@ -171,6 +171,7 @@ async def deal_page(request: Request, deal_id: UUID, user: PageSeller) -> Respon
         "documents": documents,
         "stage_name": stages.get(deal["stage_id"], ""),
         "stages": [(stage["id"], stage["name"]) for stage in own],
+        "owner_name": await name_of(request, deal["owner_id"]),
         "activities": activities.value["items"],
         "activities_missing": activities.missing,
     }

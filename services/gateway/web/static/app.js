@@ -280,6 +280,15 @@
       var id = event.detail.target.id;
       if (id === "move-dialog-body" || id === "deal-dialog-body") openDialogOf(event.detail.target);
     });
+    // A move given up (the dialog closed) leaves a deal's stage list showing where it is.
+    var moveDialog = document.getElementById("move-dialog");
+    if (moveDialog) moveDialog.addEventListener("close", function () {
+      document.querySelectorAll(".move-stage select").forEach(function (select) {
+        Array.prototype.forEach.call(select.options, function (option, index) {
+          if (option.defaultSelected) select.selectedIndex = index;
+        });
+      });
+    });
     document.body.addEventListener("crm:moved", function () {
       closeDialog();
       refreshBoard();
