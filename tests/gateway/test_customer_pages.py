@@ -250,3 +250,23 @@ async def test_a_card_without_an_amount_starts_with_its_date_and_no_column_count
     date = re.search(r'<span class="muted">\s*(.*?)</span>', card, re.S)
     assert date and date.group(1).split() == ["Dec", "20,", "2099"]
     assert "PLN0.00" not in board
+
+
+async def test_a_contacts_page_names_its_account_manager_and_saves_only_for_who_may(
+    people: dict[str, Browser],
+) -> None:
+    anna, head, ewa = people["anna"], people["head"], people["ewa"]
+    firm = await new_company(anna, "Kontaktowa")
+    redirected_to(await anna.post("/contacts", {"name": "Iza Kontakt", "company_id": firm}))
+    listed = (await anna.get("/contacts", params={"q": "iza kontakt"})).text
+    [contact_id] = re.findall(r'href="/contacts/([0-9a-f-]{36})"', listed)
+    path = f"/contacts/{contact_id}"
+
+    own = (await anna.get(path)).text
+    others = (await ewa.get(path)).text
+    heads = (await head.get(path)).text
+
+    assert "Account manager: Anna Nowak" in own and ">Save<" in own
+    assert "Account manager: Anna Nowak" in others and ">Save<" not in others
+    assert f"{path}/archive" not in others and f"{path}/archive" in own
+    assert 'name="owner_id"' in heads and ">Save<" in heads

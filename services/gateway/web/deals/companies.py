@@ -12,7 +12,13 @@ from services.gateway.web.common import PageSeller, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.choices import company_choices
-from services.gateway.web.deals.people import account_managers, led_by, may_change, name_of
+from services.gateway.web.deals.people import (
+    account_managers,
+    gives_customers,
+    led_by,
+    may_change,
+    name_of,
+)
 from services.gateway.web.deals.timeline import readable, with_notes
 from services.gateway.web.feed.records import post_lines
 from services.gateway.web.rendering import render
@@ -38,11 +44,6 @@ async def company_list(
     context = {"page": page, "q": q or "", "archived": archived}
     template = "deals/_company_rows.html" if cursor or request.headers.get("HX-Request") else None
     return render(request, template or "deals/companies.html", user, **context)
-
-
-def _gives(user: User) -> bool:
-    """Whether the company form offers its account manager: to a head or an administrator."""
-    return user.role in ("head", "admin")
 
 
 @router.get("/companies/new")
@@ -76,7 +77,7 @@ async def company_options(request: Request, user: PageSeller, q: str = "") -> Re
 @router.post("/companies")
 async def create_company(request: Request, user: PageSeller) -> Response:
     form = await request.form()
-    body = forms.company_body(form, owner=_gives(user))
+    body = forms.company_body(form, owner=gives_customers(user))
     answer = await ask(request, user, "deals", "POST", "/api/companies", json=body)
     if answer.status_code == 201:
         return redirect(request, f"/companies/{answer.json()['id']}")
@@ -142,7 +143,7 @@ async def update_company(request: Request, company_id: UUID, user: PageSeller) -
     company = await read(request, user, "deals", f"/api/companies/{company_id}")
     form = await request.form()
     path = f"/api/companies/{company_id}"
-    body = forms.company_body(form, owner=_gives(user))
+    body = forms.company_body(form, owner=gives_customers(user))
     answer = await ask(request, user, "deals", "PATCH", path, json=body)
     if answer.status_code == 200:
         return redirect(request, f"/companies/{company_id}")

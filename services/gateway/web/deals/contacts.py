@@ -11,6 +11,13 @@ from services.gateway.web.common import PageSeller, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.choices import company_choices
+from services.gateway.web.deals.people import (
+    account_managers,
+    gives_customers,
+    led_by,
+    may_change,
+    name_of,
+)
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +63,12 @@ async def contact_options(request: Request, user: PageSeller, company_id: UUID) 
 async def create_contact(request: Request, user: PageSeller) -> Response:
     form = await request.form()
     answer = await ask(
-        request, user, "deals", "POST", "/api/contacts", json=forms.contact_body(form)
+        request,
+        user,
+        "deals",
+        "POST",
+        "/api/contacts",
+        json=forms.contact_body(form, owner=gives_customers(user)),
     )
     if answer.status_code == 201:
         created = answer.json()
@@ -68,7 +80,8 @@ async def create_contact(request: Request, user: PageSeller) -> Response:
 @router.get("/contacts/{contact_id}")
 async def contact_page(request: Request, contact_id: UUID, user: PageSeller) -> Response:
     contact = await read(request, user, "deals", f"/api/contacts/{contact_id}")
-    form = {key: contact[key] or "" for key in ("name", "company_id", "position", "phone", "email")}
+    keys = ("name", "company_id", "position", "phone", "email", "owner_id")
+    form = {key: contact[key] or "" for key in keys}
     return await _form_page(request, user, contact, form, {})
 
 
@@ -77,7 +90,14 @@ async def update_contact(request: Request, contact_id: UUID, user: PageSeller) -
     contact = await read(request, user, "deals", f"/api/contacts/{contact_id}")
     form = await request.form()
     path = f"/api/contacts/{contact_id}"
-    answer = await ask(request, user, "deals", "PATCH", path, json=forms.contact_body(form))
+    answer = await ask(
+        request,
+        user,
+        "deals",
+        "PATCH",
+        path,
+        json=forms.contact_body(form, owner=gives_customers(user)),
+    )
     if answer.status_code == 200:
         return redirect(request, f"/contacts/{contact_id}")
     return await _form(request, user, contact, dict(form), problems(answer))
@@ -101,7 +121,17 @@ async def _context(
     if chosen and all(c["id"] != chosen for c in choices):
         company = await part(read(request, user, "deals", f"/api/companies/{chosen}"), None)
         choices = ([company.value] if company.value else []) + choices
-    return {"contact": contact, "form": form, "problems": found, "choices": choices}
+    owner = contact["owner_id"] if contact else str(user.id)
+    return {
+        "contact": contact,
+        "form": {"owner_id": owner, **form},
+        "problems": found,
+        "choices": choices,
+        "sellers": await account_managers(request, user, form.get("owner_id") or owner),
+        "owner_name": await name_of(request, owner),
+        "may_change": contact is None
+        or may_change(user, owner, await led_by(request, user, former=True)),
+    }
 
 
 async def _form_page(

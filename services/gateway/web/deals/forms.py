@@ -43,14 +43,18 @@ def company_body(form: FormData, *, owner: bool) -> dict[str, Any]:
     return body
 
 
-def contact_body(form: FormData) -> dict[str, Any]:
-    return {
+def contact_body(form: FormData, *, owner: bool) -> dict[str, Any]:
+    """The contact's fields as its form gives them; the account manager as `company_body`."""
+    body = {
         "name": text(form, "name"),
         "company_id": optional(form, "company_id"),
         "position": optional(form, "position"),
         "phone": optional(form, "phone"),
         "email": optional(form, "email"),
     }
+    if owner and text(form, "owner_id"):
+        body["owner_id"] = text(form, "owner_id")
+    return body
 
 
 def deal_body(form: FormData, fields: list[dict[str, Any]], *, owner: bool) -> dict[str, Any]:

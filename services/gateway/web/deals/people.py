@@ -71,6 +71,11 @@ async def name_of(request: Request, user_id: str | None) -> str | None:
     return str(rows[0]["name"]) if rows else None
 
 
+def gives_customers(user: User) -> bool:
+    """Whether a customer's form offers its account manager: to a head or an administrator."""
+    return user.role in ("head", "admin")
+
+
 def may_change(user: User, owner_id: str | None, led: list[Seller]) -> bool:
     """Whether `user` may change a customer of `owner_id`: the owner, the administrator, a head
     over the owner's group (whose people are `led`)."""
