@@ -52,6 +52,7 @@ async def on_user_snapshot(session: AsyncSession, event: Envelope[Any]) -> None:
     user: UserSnapshot = event.data
     values = {
         "name": user.name,
+        "email": user.email.lower(),
         "team_id": user.team_id,
         "active": user.active,
         "changed_at": event.time,

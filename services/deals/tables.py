@@ -210,6 +210,7 @@ class Member(Base):
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text, comment="lower case; null until a snapshot")
     team_id: Mapped[UUID | None] = mapped_column(index=True)
     active: Mapped[bool]
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -434,7 +434,11 @@ async def test_companies_import_with_their_account_manager_whom_the_importer_may
         await hire("manager", SOUTH),
     )
     anna_name, ola_name = f"manager {anna.user_id[:4]}", f"manager {ola.user_id[:4]}"
-    file = f"Name,Account manager\nAnny,{anna_name}\nOli,{ola_name}\nNikogo,Jan Nieznany\nSzefa,\n"
+    anna_email = f"{anna.user_id[:8]}@contentum.pl".upper()  # as the gateway announced it
+    file = (
+        f"Name,Account manager\nAnny,{anna_name}\nOli,{ola_name}\nNikogo,Jan Nieznany\nSzefa,\n"
+        f"Anny przez e-mail,{anna_email}\nNikogo przez e-mail,nikt@contentum.pl\n"
+    )
 
     job = await finished(deals, await upload(deals, file, "company", who=headers(boss)))
     by_manager = await finished(
@@ -442,9 +446,16 @@ async def test_companies_import_with_their_account_manager_whom_the_importer_may
     )
 
     owners = dict(await sql(deals, "SELECT name, owner_id::text FROM company"))
-    assert owners == {"Anny": anna.user_id, "Szefa": boss.user_id}
+    assert owners == {
+        "Anny": anna.user_id,
+        "Anny przez e-mail": anna.user_id,
+        "Szefa": boss.user_id,
+    }
     rejected = {row["Name"]: row for row in await rejected_rows(deals, job["id"], headers(boss))}
-    assert set(rejected) == {"Oli", "Nikogo"}
+    assert set(rejected) == {"Oli", "Nikogo", "Nikogo przez e-mail"}
+    assert rejected["Nikogo przez e-mail"]["error"] == (
+        "Account manager: no active user has this e-mail address"
+    )
     assert rejected["Oli"]["error"] == (
         "Account manager: a head may give customers only to people of the group"
     )

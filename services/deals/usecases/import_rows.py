@@ -207,6 +207,7 @@ class Directory:
     companies_by_tax_id: dict[str, UUID] = field(default_factory=dict)
     companies_by_name: dict[str, UUID | None] = field(default_factory=dict)
     people_by_name: dict[str, UUID | None] = field(default_factory=dict)
+    people_by_email: dict[str, UUID] = field(default_factory=dict)
 
 
 async def load_directory(sessions: SessionFactory, record_type: str) -> Directory:
@@ -218,14 +219,15 @@ async def load_directory(sessions: SessionFactory, record_type: str) -> Director
             companies = (
                 await session.execute(select(Company.id, Company.name, Company.tax_id))
             ).all()
-        people: list[tuple[UUID, str]] = []
+        people: list[tuple[UUID, str, str | None]] = []
         if record_type in ("company", "deal"):
-            query = select(Member.id, Member.name).where(Member.active.is_(True))
-            people = [(id_, name) for id_, name in await session.execute(query)]
+            query = select(Member.id, Member.name, Member.email).where(Member.active.is_(True))
+            people = [(id_, name, email) for id_, name, email in await session.execute(query)]
     return Directory(
         companies_by_tax_id={tax_id: id_ for id_, _, tax_id in companies if tax_id},
         companies_by_name=_unique((name_key(name), id_) for id_, name, _ in companies),
-        people_by_name=_unique((name_key(name), id_) for id_, name in people),
+        people_by_name=_unique((name_key(name), id_) for id_, name, _ in people),
+        people_by_email={email: id_ for id_, _, email in people if email},
     )
 
 
@@ -263,7 +265,8 @@ def company_of(
 def owner_of(
     directory: Directory, values: Mapping[str, str], reasons: list[Reason]
 ) -> tuple[str | UUID | None, str | None]:
-    """The owner the row names by `owner_id`, or by `owner` (an id or an active person's name)."""
+    """The owner the row names by `owner_id`, or by `owner` (an id, or an active person's
+    e-mail address or name)."""
     if "owner_id" in values:
         return values["owner_id"], "owner_id"
     if "owner" not in values:
@@ -272,14 +275,20 @@ def owner_of(
     try:
         return UUID(given), "owner"
     except ValueError:
-        return _by_name(
-            directory.people_by_name,
-            "owner",
-            given,
-            reasons,
-            N_("no active user has this name"),
-            N_("more than one person has this name; give the id instead"),
-        )
+        pass
+    if "@" in given:  # an e-mail address: one person's at most
+        found = directory.people_by_email.get(given.strip().lower())
+        if found is None:
+            reasons.append(("owner", N_("no active user has this e-mail address"), {}))
+        return found, "owner"
+    return _by_name(
+        directory.people_by_name,
+        "owner",
+        given,
+        reasons,
+        N_("no active user has this name"),
+        N_("more than one person has this name; give their e-mail address instead"),
+    )
 
 
 def _by_name(
