@@ -32,6 +32,7 @@ async def test_the_pipelines_page_names_kinds_and_types_in_words_and_renames_the
     )
 
     assert "closes as won" in page.text and "· won" not in page.text
+    assert "A won deal always needs its amount and expected close date" in page.text
     assert '<option value="money" >Amount of money</option>' in page.text
     assert clash.status_code == 422 and "Fill this in." in clash.text
     assert renamed.status_code == 200 and "<h2>Sprzedaż hurtowa</h2>" in renamed.text

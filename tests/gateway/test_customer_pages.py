@@ -217,6 +217,7 @@ async def test_a_head_gives_a_company_to_another_manager_in_its_form_and_the_pag
     elsewhere = (await ewa.get(f"/companies/{company_id}")).text
     assert f"/companies/{company_id}/edit" not in elsewhere
     assert f"/companies/{company_id}/archive" not in elsewhere
+    assert (await ewa.get(f"/companies/{company_id}/edit")).status_code == 403
     assert f"/companies/{company_id}/edit" not in (await anna.get(f"/companies/{company_id}")).text
 
 

@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from services.gateway.tables import User
 from services.gateway.web.backend import ask, problems, read
@@ -21,9 +21,13 @@ from services.gateway.web.deals.people import (
 )
 from services.gateway.web.deals.timeline import readable, with_notes
 from services.gateway.web.feed.records import post_lines
+from services.gateway.web.i18n import gettext as _
 from services.gateway.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
+
+# As the deals service says it when it refuses the change.
+NOT_YOURS = "only the owner, their head or an administrator may change this record"
 
 
 def _query(**params: str | None) -> dict[str, str]:
@@ -133,6 +137,8 @@ async def edit_company(request: Request, company_id: UUID, user: PageSeller) -> 
         "owner_id": company["owner_id"],
         **address,
     }
+    if not may_change(user, company["owner_id"], await led_by(request, user, former=True)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, _(NOT_YOURS))
     sellers = await account_managers(request, user, company["owner_id"])
     context = {"company": company, "form": form, "problems": {}, "sellers": sellers}
     return render(request, "deals/company_form.html", user, **context)
