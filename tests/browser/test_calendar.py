@@ -132,8 +132,11 @@ def test_selecting_a_slot_opens_the_dialog_with_its_times(browser: Any, crm: Run
     context = browser.new_context(base_url=crm.url, locale="en-GB", timezone_id="America/New_York")
     page: Page = context.new_page()
     open_calendar(page)
-    today = datetime.now(ZoneInfo("Europe/Warsaw")).date().isoformat()
-    column = page.locator(f"#calendar [data-date='{today}']").last.bounding_box()
+    # Next week's Wednesday: a slot no other test plans anything in, whatever the hour it runs.
+    now = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+    day = (now + timedelta(days=7 - now.weekday() + 2)).isoformat()
+    page.locator("#calendar").get_by_role("button", name="Next Week").click()
+    column = page.locator(f"#calendar [data-date='{day}']").last.bounding_box()
     ten = page.locator("#calendar [data-time='10:00:00']").last.bounding_box()
     eleven = page.locator("#calendar [data-time='11:00:00']").last.bounding_box()
     assert column and ten and eleven
@@ -145,6 +148,6 @@ def test_selecting_a_slot_opens_the_dialog_with_its_times(browser: Any, crm: Run
     page.mouse.up()
     dialog = page.locator("#activity-dialog")
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_label("Start (or due)")).to_have_value(f"{today}T10:00")
-    expect(dialog.get_by_label("End")).to_have_value(f"{today}T11:00")
+    expect(dialog.get_by_label("Start (or due)")).to_have_value(f"{day}T10:00")
+    expect(dialog.get_by_label("End")).to_have_value(f"{day}T11:00")
     context.close()

@@ -69,6 +69,7 @@ def test_a_new_activity_on_a_phone_ends_as_long_after_its_start_and_its_save_is_
 ) -> None:
     page = on_a_phone(browser, crm, *hire(crm, "telefon@contentum.pl"))
     page.goto("/calendar")
+    expect(page.locator("#calendar").get_by_role("button", name="This Week")).to_have_text("Today")
     page.get_by_role("button", name="New activity").tap()
     dialog = page.locator("#activity-dialog")
     start, end = dialog.get_by_label("Start (or due)"), dialog.get_by_label("End")

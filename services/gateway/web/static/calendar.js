@@ -57,9 +57,10 @@
       selectable: true,
       editable: true,
       headerToolbar: narrow()
-        ? { start: "prev,next", center: "title", end: "timeGridDay,listWeek" }
+        ? { start: "prev,next today", center: "title", end: "timeGridDay,listWeek" }
         : { start: "prev,next today", center: "title", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
-      height: narrow() ? "auto" : 760,
+      // A height of its own, so a day's hours open at the morning (scrollTime), not at midnight.
+      height: narrow() ? Math.max(420, window.innerHeight - 160) : 760,
       // A week's list (the Polish words of FullCalendar call it a day's plan).
       listText: element.dataset.listLabel,
       events: { url: element.dataset.events, failure: function () { complain("…"); } },
