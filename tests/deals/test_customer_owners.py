@@ -38,6 +38,10 @@ async def test_a_customer_belongs_to_whoever_added_it_until_a_head_gives_it_to_a
     assert by_owner.status_code == 200
     updated = [e["data"] for t, e in await outbox(deals, "crm.company.updated.v1")]
     assert [e["owner_id"] for e in updated] == [piotr.user_id, piotr.user_id]
+    timeline = (await deals.get(f"{path}/timeline")).json()
+    [given_entry] = [e for e in timeline if e["data"].get("field") == "owner_id"]
+    assert (given_entry["data"]["old"], given_entry["data"]["new"]) == (anna.user_id, piotr.user_id)
+    assert given_entry["actor_id"] == boss.user_id
 
 
 async def test_a_head_gives_customers_only_to_active_people_of_the_group(

@@ -61,6 +61,9 @@ async def test_a_leavers_open_deals_and_customers_go_to_a_colleague_closed_ones_
     assert await owner(deals, f"/api/companies/{firm['id']}") == piotr.user_id
     assert await owner(deals, f"/api/contacts/{person['id']}") == piotr.user_id
     assert await owner(deals, f"/api/companies/{shelved['id']}") == anna.user_id
+    history = (await deals.get(f"/api/companies/{firm['id']}/timeline")).json()
+    own = [e for e in history if e["deal_id"] is None and e["data"].get("field") == "owner_id"]
+    assert [e["data"]["new"] for e in own] == [piotr.user_id]  # the company's own entry
     timeline = (await deals.get(f"/api/deals/{working[0]['id']}/timeline")).json()
     [change] = [item for item in timeline if item["kind"] == "field_changed"]
     assert change["data"] == {"field": "owner_id", "old": anna.user_id, "new": piotr.user_id}

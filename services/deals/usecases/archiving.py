@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from services.deals.tables import Company, Contact, Deal, Stage, TimelineEntry
-from services.deals.usecases.companies import company_snapshot
+from services.deals.tables import Company, Contact, Deal, Stage
+from services.deals.usecases.companies import company_entry, company_snapshot
 from services.deals.usecases.contacts import contact_snapshot
 from services.deals.usecases.customer_access import visible_company, visible_contact
 from services.deals.usecases.deal_writes import add_to_tally, snapshot, tally_changes
@@ -49,7 +49,7 @@ async def set_company_archived(
         if change is None:
             return company
         company.archived_at = now if archive else None
-        session.add(_company_entry(company.id, identity, now, change))
+        session.add(company_entry(company.id, identity, now, change))
         contract = CompanyArchived if archive else CompanyRestored
         data = contract(**company_snapshot(company))
         await add_event(session, new_event(data, subject=company.id))
@@ -69,7 +69,7 @@ async def set_contact_archived(
         contact.archived_at = now if archive else None
         if contact.company_id is not None:
             change |= {"field": "contact.archived", "contact": contact.name}
-            session.add(_company_entry(contact.company_id, identity, now, change))
+            session.add(company_entry(contact.company_id, identity, now, change))
         contract = ContactArchived if archive else ContactRestored
         data = contract(**contact_snapshot(contact))
         await add_event(session, new_event(data, subject=contact.id))
@@ -96,11 +96,3 @@ async def set_deal_archived(
         await session.flush()
         await session.refresh(deal)
     return deal
-
-
-def _company_entry(
-    company_id: UUID, identity: Identity, now: datetime, data: dict[str, Any]
-) -> TimelineEntry:
-    return TimelineEntry(
-        company_id=company_id, kind="field_changed", actor_id=identity.user_id, at=now, data=data
-    )

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -9,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deals.tables import Company
+from services.deals.tables import Company, TimelineEntry
 from services.deals.usecases.customer_access import (
     customer_readers,
     visible_company,
@@ -146,8 +147,10 @@ async def update_company(
         async with unit_of_work(sessions) as session:
             company = await visible_company(session, identity, company_id, lock=True)
             await check_may_change(session, identity, company.owner_id)
-            if changes.get("owner_id", company.owner_id) != company.owner_id:
+            given = changes.get("owner_id", company.owner_id) != company.owner_id
+            if given:
                 await check_new_owner(session, identity, changes["owner_id"])
+                session.add(owner_entry(company, changes["owner_id"], identity))
             address = changes.pop("address", None)
             for name, value in changes.items():
                 setattr(company, name, value)
@@ -162,6 +165,21 @@ async def update_company(
             raise await nip_taken(sessions, changes.get("tax_id"), identity) from None
         raise
     return company
+
+
+def company_entry(
+    company_id: UUID, identity: Identity, now: datetime, data: dict[str, Any]
+) -> TimelineEntry:
+    """An entry of the company's own timeline (not one of its deals')."""
+    return TimelineEntry(
+        company_id=company_id, kind="field_changed", actor_id=identity.user_id, at=now, data=data
+    )
+
+
+def owner_entry(company: Company, new_owner: UUID, identity: Identity) -> TimelineEntry:
+    """The company's timeline says who gave it to whom (as a deal's does)."""
+    data = {"field": "owner_id", "old": str(company.owner_id), "new": str(new_owner)}
+    return company_entry(company.id, identity, datetime.now(UTC), data)
 
 
 def company_snapshot(company: Company) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.tables import Company, Contact, Deal
-from services.deals.usecases.companies import company_snapshot
+from services.deals.usecases.companies import company_snapshot, owner_entry
 from services.deals.usecases.contacts import contact_snapshot
 from services.deals.usecases.deal_rules import load_catalogue
 from services.deals.usecases.deals import apply_changes
@@ -58,8 +58,8 @@ async def hand_over(
         companies = contacts = 0
         if customers:
             gone, to = from_owner_id, to_owner_id
-            companies = await _customers(session, Company, _company_updated, gone, to)
-            contacts = await _customers(session, Contact, _contact_updated, gone, to)
+            companies = await _customers(session, identity, Company, _company_updated, gone, to)
+            contacts = await _customers(session, identity, Contact, _contact_updated, gone, to)
     return HandedOver(deals=deals, companies=companies, contacts=contacts)
 
 
@@ -87,6 +87,7 @@ async def _open_deals(
 
 async def _customers(
     session: AsyncSession,
+    identity: Identity,
     table: type[Company] | type[Contact],
     announce: Callable[[Any], Envelope[Any]],
     from_owner_id: UUID,
@@ -101,6 +102,8 @@ async def _customers(
     )
     records: list[Company | Contact] = list(await session.scalars(query))
     for record in records:
+        if isinstance(record, Company):
+            session.add(owner_entry(record, to_owner_id, identity))
         record.owner_id = to_owner_id
     await session.flush()
     await add_events(session, [announce(record) for record in records])
