@@ -1,6 +1,7 @@
 """Start `crm` commands as real processes for tests, and wait until they answer."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -127,13 +128,14 @@ def crm_run(scratch: Path, env: Mapping[str, str]) -> Iterator[RunningCrm]:
 def processes_mentioning(paths: Iterable[Path]) -> list[tuple[int, str]]:
     """The running processes (pid, command line) whose command line names one of `paths`:
     what a test session started and may have left behind (Linux; none elsewhere)."""
-    marks = [str(path) for path in paths]
+    # The path itself or one under it: another session's `var/pytest2` is not `var/pytest`'s.
+    named = re.compile("|".join(f"{re.escape(str(path))}(?=/|\\s|$)" for path in paths) or "$^")
     found = []
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # gone meanwhile, or not ours to read
             continue
-        if int(entry.name) != os.getpid() and any(mark in command for mark in marks):
+        if int(entry.name) != os.getpid() and named.search(command):
             found.append((int(entry.name), command.strip()))
     return found
