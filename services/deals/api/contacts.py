@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.schemas import ContactCreate, ContactPublic, ContactUpdate
 from services.deals.tables import Company, Contact
@@ -40,7 +41,7 @@ async def create_contact(
 ) -> ContactPublic:
     """A new contact, the caller's unless a head or an administrator names its owner."""
     contact = await usecases.create_contact(sessions, identity=identity, contact=body)
-    return await _public(sessions, contact)
+    return await _written(sessions, contact)
 
 
 def _search(q: str) -> ColumnElement[bool]:
@@ -107,7 +108,7 @@ async def get_contact(
     """A contact the caller may see (404 otherwise, as a missing one)."""
     async with sessions() as session:
         contact = await visible_contact(session, identity, contact_id)
-    return await _public(sessions, contact)
+        return await _public(session, contact)
 
 
 @router.patch("/{contact_id}")
@@ -122,7 +123,7 @@ async def update_contact(
         contact_id=contact_id,
         changes=body.model_dump(exclude_unset=True),
     )
-    return await _public(sessions, contact)
+    return await _written(sessions, contact)
 
 
 @router.post("/{contact_id}/archive")
@@ -133,7 +134,7 @@ async def archive_contact(
     contact = await archiving.set_contact_archived(
         sessions, identity=identity, contact_id=contact_id, archive=True, now=datetime.now(UTC)
     )
-    return await _public(sessions, contact)
+    return await _written(sessions, contact)
 
 
 @router.post("/{contact_id}/restore")
@@ -144,15 +145,18 @@ async def restore_contact(
     contact = await archiving.set_contact_archived(
         sessions, identity=identity, contact_id=contact_id, archive=False, now=datetime.now(UTC)
     )
-    return await _public(sessions, contact)
+    return await _written(sessions, contact)
 
 
-async def _public(sessions: Sessions, contact: Contact) -> ContactPublic:
+async def _public(session: AsyncSession, contact: Contact) -> ContactPublic:
     """A contact as the lists show it: with its company's name (as it is now)."""
     name = None
     if contact.company_id is not None:
-        async with sessions() as session:
-            name = await session.scalar(
-                select(Company.name).where(Company.id == contact.company_id)
-            )
+        name = await session.scalar(select(Company.name).where(Company.id == contact.company_id))
     return ContactPublic.model_validate(contact).model_copy(update={"company_name": name})
+
+
+async def _written(sessions: Sessions, contact: Contact) -> ContactPublic:
+    """A contact just written, as `_public` shows it."""
+    async with sessions() as session:
+        return await _public(session, contact)

@@ -147,8 +147,7 @@ async def update_company(
         async with unit_of_work(sessions) as session:
             company = await visible_company(session, identity, company_id, lock=True)
             await check_may_change(session, identity, company.owner_id)
-            given = changes.get("owner_id", company.owner_id) != company.owner_id
-            if given:
+            if changes.get("owner_id", company.owner_id) != company.owner_id:
                 await check_new_owner(session, identity, changes["owner_id"])
                 session.add(owner_entry(company, changes["owner_id"], identity))
             address = changes.pop("address", None)

@@ -81,8 +81,10 @@ class CompanyImporter:
         async for row in paced(rows):
             reasons: list[Reason] = []
             address = {name: row.values[name] for name in ADDRESS if name in row.values}
-            data: dict[str, Any] = {"name": row.values.get("name")}
-            data["tax_id"] = row.values.get("tax_id")
+            data: dict[str, Any] = {
+                "name": row.values.get("name"),
+                "tax_id": row.values.get("tax_id"),
+            }
             owner_id, named_by = owner_of(self.directory, row.values, reasons)
             if named_by and owner_id is not None:
                 data["owner_id"] = owner_id

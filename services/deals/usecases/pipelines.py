@@ -299,24 +299,18 @@ async def order_stages(
     async with unit_of_work(sessions) as session:
         stages = await _stages_locked(session, pipeline_id)
         open_ids = [stage.id for stage in stages if stage.kind == "open"]
-        if sorted(map(str, stage_ids)) != sorted(map(str, open_ids)) or len(set(stage_ids)) != len(
-            stage_ids
-        ):
+        if sorted(stage_ids) != sorted(open_ids):  # each open stage, and each once
             raise Invalid({"stage_ids": N_("name each open stage of the pipeline once")})
         closing = [stage.id for stage in stages if stage.kind != "open"]
         wanted = {stage_id: position for position, stage_id in enumerate([*stage_ids, *closing], 1)}
-        # Positions are unique: out of the way first, then into place.
+        # Positions are unique: out of the way first (the loaded stages told), then into place.
         mine = Stage.pipeline_id == pipeline_id
         await session.execute(
             update(Stage).where(mine).values(position=-Stage.position),
-            execution_options={"synchronize_session": False},
+            execution_options={"synchronize_session": "fetch"},
         )
-        for stage_id, position in wanted.items():
-            await session.execute(
-                update(Stage).where(Stage.id == stage_id).values(position=position),
-                execution_options={"synchronize_session": False},
-            )
         for stage in stages:
-            await session.refresh(stage)
+            stage.position = wanted[stage.id]
+        await session.flush()
         stages.sort(key=lambda stage: stage.position)
     return stages

@@ -162,13 +162,9 @@ async def _activities_handed(request: Request, user: User, body: dict[str, Any])
 
 
 async def _tell_the_heir(
-    sessions: Sessions, heir_id: UUID, person: User, handed: dict[str, Any]
+    sessions: Sessions, heir: User, person: User, handed: dict[str, Any]
 ) -> None:
     """The colleague hears, in their language, what they were given and where to find it."""
-    async with sessions() as session:
-        heir = await session.get(User, heir_id)
-    if heir is None:
-        return
     with speaking_to(heir):
         title = _("%(name)s's work is now yours") % {"name": person.name}
         body = (
@@ -192,7 +188,8 @@ async def hand_over(
     form = await form_fields(request)
     heir = form.get("to_owner_id", "")
     whose = {"from_owner_id": str(person.id), "to_owner_id": heir}
-    heirs = _heirs(await people(sessions), person)
+    found = await people(sessions)
+    heirs = _heirs(found, person)
     context: dict[str, Any] = {"person": person, "heirs": heirs, "chosen": heir}
     answer = None
     if heir:
@@ -215,7 +212,9 @@ async def hand_over(
         handed["activities"] = moved.value
         if moved.missing:
             handing["form"] = f"{moved.missing} {_('Hand over again to move what is left.')}"
-    await _tell_the_heir(sessions, UUID(heir), person, handed)
+    taker = next((u for u in found.users if str(u.id) == heir), None)
+    if taker is not None:
+        await _tell_the_heir(sessions, taker, person, handed)
     name = next((name for id_, name in heirs if str(id_) == heir), "")
     done = _(
         "Handed over to %(name)s: deals %(deals)s, companies %(companies)s, contacts"

@@ -13,11 +13,11 @@ from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.choices import company_choices
 from services.gateway.web.deals.people import (
-    account_managers,
     gives_customers,
     led_by,
     may_change,
     name_of,
+    owner_choices,
 )
 from services.gateway.web.deals.timeline import readable, with_notes
 from services.gateway.web.feed.records import post_lines
@@ -53,7 +53,7 @@ async def company_list(
 @router.get("/companies/new")
 async def new_company(request: Request, user: PageSeller) -> Response:
     context: dict[str, Any] = {"company": None, "form": {"owner_id": str(user.id)}, "problems": {}}
-    sellers = await account_managers(request, user, str(user.id))
+    sellers = await owner_choices(request, user, str(user.id))
     return render(request, "deals/company_form.html", user, sellers=sellers, **context)
 
 
@@ -99,7 +99,7 @@ async def _refused(
         detail = answer.json().get("detail") or [{}]
         holder = next((d.get("ctx") for d in detail if d.get("ctx")), None)
     context = {"company": company, "form": form, "problems": found, "holder": holder}
-    sellers = await account_managers(request, user, form.get("owner_id"))
+    sellers = await owner_choices(request, user, form.get("owner_id"))
     return render(
         request, "deals/_company_form.html", user, status_code=422, sellers=sellers, **context
     )
@@ -139,7 +139,7 @@ async def edit_company(request: Request, company_id: UUID, user: PageSeller) -> 
     }
     if not may_change(user, company["owner_id"], await led_by(request, user, former=True)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, _(NOT_YOURS))
-    sellers = await account_managers(request, user, company["owner_id"])
+    sellers = await owner_choices(request, user, company["owner_id"])
     context = {"company": company, "form": form, "problems": {}, "sellers": sellers}
     return render(request, "deals/company_form.html", user, **context)
 

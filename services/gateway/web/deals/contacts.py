@@ -6,17 +6,17 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 
 from services.gateway.tables import User
-from services.gateway.web.backend import ask, part, problems, read
+from services.gateway.web.backend import ask, problems, read
 from services.gateway.web.common import PageSeller, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.choices import company_choices
 from services.gateway.web.deals.people import (
-    account_managers,
     gives_customers,
     led_by,
     may_change,
     name_of,
+    owner_choices,
 )
 from services.gateway.web.rendering import render
 
@@ -62,14 +62,8 @@ async def contact_options(request: Request, user: PageSeller, company_id: UUID) 
 @router.post("/contacts")
 async def create_contact(request: Request, user: PageSeller) -> Response:
     form = await request.form()
-    answer = await ask(
-        request,
-        user,
-        "deals",
-        "POST",
-        "/api/contacts",
-        json=forms.contact_body(form, owner=gives_customers(user)),
-    )
+    body = forms.contact_body(form, owner=gives_customers(user))
+    answer = await ask(request, user, "deals", "POST", "/api/contacts", json=body)
     if answer.status_code == 201:
         created = answer.json()
         to = f"/companies/{created['company_id']}" if created["company_id"] else "/contacts"
@@ -90,14 +84,8 @@ async def update_contact(request: Request, contact_id: UUID, user: PageSeller) -
     contact = await read(request, user, "deals", f"/api/contacts/{contact_id}")
     form = await request.form()
     path = f"/api/contacts/{contact_id}"
-    answer = await ask(
-        request,
-        user,
-        "deals",
-        "PATCH",
-        path,
-        json=forms.contact_body(form, owner=gives_customers(user)),
-    )
+    body = forms.contact_body(form, owner=gives_customers(user))
+    answer = await ask(request, user, "deals", "PATCH", path, json=body)
     if answer.status_code == 200:
         return redirect(request, f"/contacts/{contact_id}")
     return await _form(request, user, contact, dict(form), problems(answer))
@@ -116,18 +104,14 @@ async def restore_contact(request: Request, contact_id: UUID, user: PageSeller) 
 async def _context(
     request: Request, user: User, contact: Any, form: dict[str, Any], found: dict[str, str]
 ) -> dict[str, Any]:
-    choices = await company_choices(request, user)
-    chosen = form.get("company_id") or ""
-    if chosen and all(c["id"] != chosen for c in choices):
-        company = await part(read(request, user, "deals", f"/api/companies/{chosen}"), None)
-        choices = ([company.value] if company.value else []) + choices
+    choices = await company_choices(request, user, chosen=form.get("company_id") or "")
     owner = contact["owner_id"] if contact else str(user.id)
     return {
         "contact": contact,
         "form": {"owner_id": owner, **form},
         "problems": found,
         "choices": choices,
-        "sellers": await account_managers(request, user, form.get("owner_id") or owner),
+        "sellers": await owner_choices(request, user, form.get("owner_id") or owner),
         "owner_name": await name_of(request, owner),
         "may_change": contact is None
         or may_change(user, owner, await led_by(request, user, former=True)),

@@ -11,7 +11,7 @@ from services.gateway.web.common import PageSeller, in_its_page, redirect
 from services.gateway.web.deals import forms
 from services.gateway.web.deals.archiving import set_archived
 from services.gateway.web.deals.choices import company_choices, deal_choices
-from services.gateway.web.deals.people import Seller, led_by, name_of
+from services.gateway.web.deals.people import name_of, owner_choices
 from services.gateway.web.deals.timeline import readable, with_notes
 from services.gateway.web.feed.records import post_lines
 from services.gateway.web.rendering import render
@@ -184,9 +184,7 @@ async def _edit_context(
     fields = await read(request, user, "deals", "/api/fields", record_type="deal")
     company_id = form.get("company_id") or deal["company_id"]
     choices = await company_choices(request, user, chosen=company_id)
-    sellers = await led_by(request, user)
-    if sellers and all(s.id != deal["owner_id"] for s in sellers):
-        sellers = [*sellers, Seller(deal["owner_id"], deal.get("owner_name") or "—")]  # kept
+    sellers = await owner_choices(request, user, deal["owner_id"])
     return {
         "deal": deal,
         "form": form,

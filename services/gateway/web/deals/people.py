@@ -53,9 +53,10 @@ async def led_by(request: Request, user: User, *, former: bool = False) -> list[
     ]
 
 
-async def account_managers(request: Request, user: User, owner_id: str | None) -> list[Seller]:
-    """Whom a head or an administrator may make a customer's account manager (with the one it
-    has, kept even when not among them); nobody for a manager, who keeps their own."""
+async def owner_choices(request: Request, user: User, owner_id: str | None) -> list[Seller]:
+    """Whom a head or an administrator may make a deal's owner or a customer's account manager,
+    with the one it has kept even when not among them; nobody for a manager, who keeps their
+    own."""
     sellers = await led_by(request, user)
     if sellers and owner_id and all(seller.id != owner_id for seller in sellers):
         sellers = [*sellers, Seller(owner_id, await name_of(request, owner_id) or "—")]
