@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware import Middleware
+from starlette.types import ASGIApp
 
 from services.gateway import api, web
 from services.gateway.api import proxy
@@ -105,9 +105,20 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_page_errors(app)
-    # Behind the CSRF check, security headers and body limit, in front of the layers a service
-    # app has of its own (metrics, idempotency, the NUL check): a passed call runs those there.
-    app.user_middleware.insert(0, Middleware(InProcessPassage, gateway=app))
-    app.add_middleware(BodyLimit, upload_bytes=int(settings.max_upload_mb * 1024 * 1024))
+    upload_bytes = int(settings.max_upload_mb * 1024 * 1024)
+    app.add_middleware(BodyLimit, upload_bytes=upload_bytes)
     install_browser_security(app, secure_cookies=settings.secure_cookies)
+    # In front of all of the gateway's layers, its error pages among them: a passed call is
+    # protected by the passage and answered, errors too, by the service's own layers.
+    stack_of_the_gateway = app.build_middleware_stack
+
+    def stack_behind_the_passage() -> ASGIApp:
+        return InProcessPassage(
+            stack_of_the_gateway(),
+            gateway=app,
+            upload_bytes=upload_bytes,
+            secure_cookies=settings.secure_cookies,
+        )
+
+    app.build_middleware_stack = stack_behind_the_passage  # type: ignore[method-assign]
     return app

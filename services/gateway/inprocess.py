@@ -9,6 +9,7 @@ collects the answer for the page to read: no client, no transport, no task and q
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,9 +25,11 @@ async def hand_on(
     *,
     headers: list[tuple[bytes, bytes]],
     dropped: frozenset[bytes],
+    completed: Callable[[list[tuple[bytes, bytes]]], None] | None = None,
 ) -> None:
     """The request being answered, answered by `app`: the same conversation with `headers`
-    sent instead of the caller's; the answer's headers but `dropped` passed on as they are."""
+    sent instead of the caller's; the answer's headers but `dropped` passed on as they are,
+    with what `completed` adds to them."""
     service_scope = {
         "type": "http",
         "asgi": scope.get("asgi", {"version": "3.0"}),
@@ -48,6 +51,8 @@ async def hand_on(
         if message["type"] == "http.response.start":
             started = True
             kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dropped]
+            if completed is not None:
+                completed(kept)
             message = {**message, "headers": kept}
         await send(message)
 

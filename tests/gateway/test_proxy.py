@@ -11,7 +11,9 @@ import pytest
 
 from services.embedded import create_embedded_app, prepare_databases
 from services.gateway.app import create_app
+from services.gateway.body_limits import MIB
 from services.gateway.settings import GatewaySettings
+from services.gateway.web.security import CONTENT_SECURITY_POLICY, CSRF_COOKIE, SECURITY_HEADERS
 from shared.bus import InProcessBus
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
 from shared.testing.changes import changed
@@ -200,6 +202,70 @@ async def test_a_call_the_in_process_passage_leaves_to_the_routes_is_answered_wh
     assert answer.status_code == 404
     assert int(answer.headers["content-length"]) == len(answer.content) > 0
     assert answer.json()["detail"]
+
+
+@asynccontextmanager
+async def api_client(embedded: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `embedded`'s CRM with its token and no cookies (`embedded` has the CSRF
+    cookie its sign-in was sent)."""
+    async with httpx.AsyncClient(
+        transport=embedded._transport,
+        base_url=embedded.base_url,
+        headers={"authorization": embedded.headers["authorization"]},
+    ) as client:
+        yield client
+
+
+async def test_an_api_clients_read_passed_in_process_carries_the_security_headers_once(
+    embedded: httpx.AsyncClient,
+) -> None:
+    async with api_client(embedded) as client:
+        answer = await client.get("/api/pipelines")
+
+    assert answer.status_code == 200
+    names = [name.lower() for name, _ in answer.headers.raw]
+    for name, value in SECURITY_HEADERS.items():
+        assert names.count(name.lower().encode()) == 1 and answer.headers[name] == value
+    assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "set-cookie" not in answer.headers
+    assert int(answer.headers["content-length"]) == len(answer.content)
+
+
+async def test_an_api_clients_write_passed_in_process_is_limited_as_the_routes_are(
+    embedded: httpx.AsyncClient,
+) -> None:
+    too_big = b'{"title": "' + b"x" * MIB + b'"}'
+
+    async with api_client(embedded) as client:
+        answer = await client.post(
+            "/api/deals", content=too_big, headers={"content-type": "application/json"}
+        )
+
+    assert answer.status_code == 413
+    assert answer.headers["x-frame-options"] == SECURITY_HEADERS["X-Frame-Options"]
+
+
+async def test_a_browsers_write_passed_in_process_needs_the_csrf_token(
+    embedded: httpx.AsyncClient,
+) -> None:
+    session = embedded.headers["authorization"].removeprefix("Bearer ")
+
+    async def post_as_browser(csrf: str | None) -> httpx.Response:
+        request = embedded.build_request("POST", "/api/companies", json={"name": "Z przeglądarki"})
+        del request.headers["authorization"]
+        request.headers["cookie"] = f"crm_session={session}; {CSRF_COOKIE}=the-token"
+        if csrf:
+            request.headers["x-csrf-token"] = csrf
+        return await embedded.send(request)
+
+    refused = await post_as_browser(None)
+    wrong = await post_as_browser("another-token")
+    created = await post_as_browser("the-token")
+
+    assert refused.status_code == wrong.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    assert created.status_code == 201, created.text
+    assert created.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
 
 
 def _requests_counted(metrics: str, service: str, route: str) -> float:

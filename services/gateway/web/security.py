@@ -57,7 +57,7 @@ _SECURITY_RAW = [
     (name.lower().encode("latin-1"), value.encode("latin-1"))
     for name, value in SECURITY_HEADERS.items()
 ]
-_SECURITY_NAMES = frozenset(name for name, _ in _SECURITY_RAW)
+SECURITY_NAMES = frozenset(name for name, _ in _SECURITY_RAW)
 
 
 def _calendar_client(method: str, path: str, authorization: bytes) -> bool:
@@ -84,6 +84,18 @@ def _inline_document(path: str, headers: MutableHeaders) -> bool:
     return path.startswith("/api/documents/") and headers.get("content-disposition", "").startswith(
         "inline"
     )
+
+
+def add_security_headers(path: str, raw: list[tuple[bytes, bytes]]) -> None:
+    """The security headers added to an answer's `raw` headers, which hold none of their own."""
+    raw.extend(_SECURITY_RAW)
+    if path.startswith("/api/documents/") or path in API_EXPLORER:
+        headers = MutableHeaders(raw=raw)
+        if _inline_document(path, headers):
+            headers["Content-Security-Policy"] = INLINE_CONTENT_POLICY
+            headers["X-Frame-Options"] = "SAMEORIGIN"
+        if path in API_EXPLORER:  # FastAPI's explorer pages use inline scripts
+            del headers["Content-Security-Policy"]
 
 
 def renew_csrf_token(request: Request, response: Response) -> None:
@@ -152,18 +164,11 @@ class BrowserSecurity:
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 # The security headers replace any of the same name the answer came with.
-                raw = [h for h in message.get("headers", ()) if h[0].lower() not in _SECURITY_NAMES]
-                raw.extend(_SECURITY_RAW)
+                raw = [h for h in message.get("headers", ()) if h[0].lower() not in SECURITY_NAMES]
+                add_security_headers(path, raw)
                 if new_cookie:
                     raw.append((b"set-cookie", new_cookie.encode("latin-1")))
                 message["headers"] = raw
-                if path.startswith("/api/documents/") or path in API_EXPLORER:
-                    headers = MutableHeaders(scope=message)
-                    if _inline_document(path, headers):
-                        headers["Content-Security-Policy"] = INLINE_CONTENT_POLICY
-                        headers["X-Frame-Options"] = "SAMEORIGIN"
-                    if path in API_EXPLORER:  # FastAPI's explorer pages use inline scripts
-                        del headers["Content-Security-Policy"]
             await send(message)
 
         await self.app(scope, receive, secured)
