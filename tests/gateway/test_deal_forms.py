@@ -59,6 +59,29 @@ async def test_quick_add_in_a_gated_column_asks_for_what_the_stage_needs(
     assert (deal["stage_id"], deal["amount"]) == (offer["id"], "125000.00")
 
 
+async def test_quick_add_offers_the_chosen_companys_contacts_in_any_stage(
+    crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
+) -> None:
+    anna = people["anna"]
+    company = await new_company(anna, "Kontaktowa sp. z o.o.")
+    redirected_to(await anna.post("/contacts", {"name": "Wiktor Zakupowy", "company_id": company}))
+    [contact] = re.findall(
+        r'href="/contacts/([0-9a-f-]+)">Wiktor', (await anna.get(f"/companies/{company}")).text
+    )
+    first = stage(await pipeline(crm, api), "Qualification")
+    assert "contact_ids" not in first["required_fields"]
+
+    empty = await anna.get(f"/deals/new?stage_id={first['id']}", headers=HTMX)
+    chosen = await anna.get(f"/deals/new?stage_id={first['id']}&company_id={company}", headers=HTMX)
+    deal_id = await quick_add(anna, first["id"], company, title="Z kontaktem", contact_ids=contact)
+
+    assert "Choose the company to see its contacts." in empty.text
+    assert 'hx-get="/contacts/options"' in empty.text
+    assert f'name="contact_ids" value="{contact}"' in chosen.text
+    deal = (await crm.get(f"/api/deals/{deal_id}", headers=api)).json()
+    assert deal["contact_ids"] == [contact]
+
+
 async def test_the_edit_page_changes_every_field_and_refuses_bad_ones_next_to_them(
     crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
 ) -> None:

@@ -67,9 +67,7 @@ async def _quick_context(
         reasons = await read(request, user, "deals", "/api/pipelines/lost-reasons")
     company_id = form.get("company_id") or ""
     choices = await company_choices(request, user, chosen=company_id)
-    contacts: list[Any] = []
-    if company_id and "contact_ids" in stage["required_fields"]:
-        contacts = await _contacts_of(request, user, company_id)
+    contacts = await _contacts_of(request, user, company_id) if company_id else []
     return {
         "stage": stage,
         "custom_fields": required,
