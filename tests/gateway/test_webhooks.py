@@ -340,6 +340,58 @@ async def test_the_delivery_log_forgets_finished_deliveries_after_its_days(
     assert kept == attempts == {rows["pending"].id, rows["recent"].id}
 
 
+async def test_the_delivery_log_pages_back_and_shows_one_state(hooked_gateway: Gateway) -> None:
+    async with hooked_gateway() as (gateway, admin):
+        sessions = gateway._transport.app.state.sessions  # type: ignore[attr-defined]
+        now = datetime.now(UTC)
+        async with unit_of_work(sessions) as session:
+            hook = WebhookSubscription(
+                url="http://127.0.0.1/hooks",
+                event_types=[CompanyCreated.type],
+                secret="whsec_x",
+                created_by=uuid4(),
+            )
+            session.add(hook)
+            await session.flush()
+            rows = [
+                WebhookDelivery(
+                    subscription_id=hook.id,
+                    event_id=uuid4(),
+                    event_type=CompanyCreated.type,
+                    aggregate=f"company {n}",
+                    body="{}",
+                    status="failed" if n % 10 == 0 else "delivered",
+                    attempts=1,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for n in range(60)
+            ]
+            session.add_all(rows)
+        ids = sorted((row.id for row in rows), reverse=True)
+        failed = [row.id for row in sorted(rows, key=lambda r: -r.id) if row.status == "failed"]
+        log = f"/api/webhooks/{hook.id}/deliveries"
+
+        first = (await gateway.get(log, params={"limit": 25}, headers=admin)).json()
+        second = (
+            await gateway.get(log, params={"limit": 25, "before": first[-1]["id"]}, headers=admin)
+        ).json()
+        only_failed = (await gateway.get(log, params={"status": "failed"}, headers=admin)).json()
+        unknown = await gateway.get(log, params={"status": "lost"}, headers=admin)
+        await browser_sign_in(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+        newest = await gateway.get(f"/admin/webhooks/{hook.id}")
+        older = await gateway.get(f"/admin/webhooks/{hook.id}?before={ids[49]}")
+        given_up = await gateway.get(f"/admin/webhooks/{hook.id}?state=failed")
+
+    assert [d["id"] for d in first + second] == ids[:50]
+    assert [d["id"] for d in only_failed] == failed and len(failed) == 6
+    assert unknown.status_code == 422 and "status" in unknown.text
+    assert newest.text.count(f"{CompanyCreated.type}<br>") == 50
+    assert f"?before={ids[49]}" in newest.text
+    assert older.text.count(f"{CompanyCreated.type}<br>") == 10 and "?before=" not in older.text
+    assert given_up.text.count(f"{CompanyCreated.type}<br>") == 6
+
+
 async def test_a_subscription_names_the_event_types_and_filter_fields_it_does_not_know(
     hooked_gateway: Gateway,
 ) -> None:

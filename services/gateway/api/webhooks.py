@@ -1,7 +1,7 @@
 """`/api/webhooks`: an administrator subscribes URLs to event types; deliveries and their log."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -126,8 +126,17 @@ async def deliveries(
     _: Administrator,
     sessions: Sessions,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[
+        int | None,
+        Query(ge=1, description="only deliveries older than this one: the last `id` of a page"),
+    ] = None,
+    state: Annotated[
+        Literal["pending", "delivered", "failed"] | None,
+        Query(alias="status", description="only deliveries in this state"),
+    ] = None,
 ) -> list[DeliveryPublic]:
-    """The newest deliveries first, each with every attempt and what the receiver answered."""
+    """The newest deliveries first, each with every attempt and what the receiver answered;
+    the next page with `before` set to the last one's `id`."""
     await webhooks.find(sessions, subscription_id)
     return [
         DeliveryPublic(
@@ -142,5 +151,7 @@ async def deliveries(
             next_attempt_at=logged.delivery.next_attempt_at,
             delivered_at=logged.delivery.delivered_at,
         )
-        for logged in await webhooks.delivery_log(sessions, subscription_id, limit=limit)
+        for logged in await webhooks.delivery_log(
+            sessions, subscription_id, limit=limit, before=before, state=state
+        )
     ]

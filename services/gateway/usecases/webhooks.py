@@ -159,15 +159,29 @@ class Logged:
     attempts: list[WebhookAttempt]
 
 
+DELIVERY_STATES = ("pending", "delivered", "failed")
+
+
 async def delivery_log(
-    sessions: SessionFactory, subscription_id: UUID, *, limit: int = 50
+    sessions: SessionFactory,
+    subscription_id: UUID,
+    *,
+    limit: int = 50,
+    before: int | None = None,
+    state: str | None = None,
 ) -> list[Logged]:
-    """The newest deliveries of a subscription, each with its attempts."""
+    """The newest deliveries of a subscription (older than the delivery `before`, in `state`),
+    each with its attempts."""
+    conditions = [WebhookDelivery.subscription_id == subscription_id]
+    if before is not None:
+        conditions.append(WebhookDelivery.id < before)
+    if state is not None:
+        conditions.append(WebhookDelivery.status == state)
     async with sessions() as session:
         deliveries = list(
             await session.scalars(
                 select(WebhookDelivery)
-                .where(WebhookDelivery.subscription_id == subscription_id)
+                .where(*conditions)
                 .order_by(WebhookDelivery.id.desc())
                 .limit(limit)
             )

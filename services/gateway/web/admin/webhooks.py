@@ -1,9 +1,9 @@
 """The administrator's webhooks: subscriptions of URLs to event types, and their delivery log."""
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.gateway.tables import User
 from services.gateway.usecases import webhooks
@@ -98,10 +98,37 @@ async def unsubscribe(
     return redirect(request, "/admin/webhooks")
 
 
+DELIVERIES_SHOWN = 50
+
+
 @router.get("/admin/webhooks/{subscription_id}")
 async def deliveries_page(
-    request: Request, subscription_id: UUID, user: PageAdmin, sessions: Sessions
+    request: Request,
+    subscription_id: UUID,
+    user: PageAdmin,
+    sessions: Sessions,
+    state: str = "",
+    before: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
+    """The newest deliveries, in one state or all, and a link to the older ones."""
     subscription = await webhooks.find(sessions, subscription_id)
-    log = await webhooks.delivery_log(sessions, subscription_id)
-    return render(request, "admin/webhook.html", user, subscription=subscription, deliveries=log)
+    state = state if state in webhooks.DELIVERY_STATES else ""
+    log = await webhooks.delivery_log(
+        sessions,
+        subscription_id,
+        limit=DELIVERIES_SHOWN + 1,
+        before=before,
+        state=state or None,
+    )
+    shown = log[:DELIVERIES_SHOWN]
+    older = shown[-1].delivery.id if len(log) > DELIVERIES_SHOWN else None
+    return render(
+        request,
+        "admin/webhook.html",
+        user,
+        subscription=subscription,
+        deliveries=shown,
+        state=state,
+        older=older,
+        newest=before is None,
+    )
