@@ -53,21 +53,34 @@ def keyset(
     types: Sequence[Callable[[Any], Any]],
     limit: int,
     descending: bool = False,
+    named: str | None = None,
 ) -> Select[Any]:
-    """`query` ordered by `columns`, starting after the cursor's key, one row more than a page."""
+    """`query` ordered by `columns`, starting after the cursor's key, one row more than a page.
+    A list with more than one order names the others (`named`, as `page_of` does)."""
     order = [column.desc() for column in columns] if descending else list(columns)
     query = query.order_by(*order).limit(limit + 1)
     if cursor:
-        key, after = tuple_(*columns), decode_cursor(cursor, *types)
+        if named is None:
+            after = decode_cursor(cursor, *types)
+        else:
+            after = decode_cursor(cursor, order_named(named), *types)[1:]
+        key = tuple_(*columns)
         query = query.where(key < after if descending else key > after)
     return query
 
 
-def page_of(rows: Sequence[T], limit: int, key: Callable[[T], tuple[Any, ...]]) -> Page[T]:
+def page_of(
+    rows: Sequence[T],
+    limit: int,
+    key: Callable[[T], tuple[Any, ...]],
+    named: str | None = None,
+) -> Page[T]:
     """A page from up to `limit + 1` rows: the extra row only says that another page exists."""
     items = list(rows[:limit])
     more = len(rows) > limit
-    return Page(items=items, next_cursor=encode_cursor(*key(items[-1])) if more else None)
+    named_key = () if named is None else (named,)
+    cursor = encode_cursor(*named_key, *key(items[-1])) if more else None
+    return Page(items=items, next_cursor=cursor)
 
 
 # Incremental sync: a system keeping a copy asks for what changed since it last looked.
@@ -103,6 +116,23 @@ def archived_condition(
     return condition
 
 
+def order_named(name: str) -> Callable[[Any], str]:
+    """A cursor's first part read as the name of the order it pages through: a cursor of
+    another order (another sort, or a list of changes) is refused, not read as this one's key."""
+
+    def read(part: Any) -> str:
+        if part != name:
+            raise ValueError(f"a cursor of {part!r}, not of {name!r}")
+        return name
+
+    return read
+
+
+# The first part of a cursor of changes (`changes`): a list's cursor in its usual order does not
+# page through changes, nor the other way round.
+CHANGED = "changed"
+
+
 def changes(
     query: Select[Any],
     updated_at: Any,
@@ -112,11 +142,21 @@ def changes(
     cursor: str | None,
     limit: int,
 ) -> Select[Any]:
-    """`query`'s records changed at or after `since`, in order of change, a page from `cursor`."""
-    return keyset(
-        query.where(updated_at >= since),
-        (updated_at, id_),
-        cursor=cursor,
-        types=(read_time, UUID),
-        limit=limit,
-    )
+    """`query`'s records changed at or after `since`, in order of change, a page from `cursor`
+    (one of `changes_page`)."""
+    query = query.where(updated_at >= since).order_by(updated_at, id_).limit(limit + 1)
+    if cursor:
+        _, changed_at, id_after = decode_cursor(cursor, order_named(CHANGED), read_time, UUID)
+        query = query.where(tuple_(updated_at, id_) > (changed_at, id_after))
+    return query
+
+
+def changes_cursor(updated_at: datetime, id_: Any) -> str:
+    return encode_cursor(CHANGED, updated_at.isoformat(), id_)
+
+
+def changes_page(rows: Sequence[T], limit: int) -> Page[T]:
+    """A page of records changed since (`changes`), each with its `updated_at` and `id`."""
+    items = list(rows[:limit])
+    last: Any = items[-1] if len(rows) > limit else None
+    return Page(items=items, next_cursor=changes_cursor(last.updated_at, last.id) if last else None)

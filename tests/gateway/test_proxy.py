@@ -91,6 +91,38 @@ async def test_updated_since_and_its_cursor_reach_every_services_lists(
         assert (await embedded.get(path, params=future)).json() == [], path
 
 
+async def test_a_cursor_pages_only_the_order_it_came_from(embedded: httpx.AsyncClient) -> None:
+    since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    company = (await embedded.post("/api/companies", json={"name": "Kursor A"})).json()["id"]
+    await embedded.post("/api/companies", json={"name": "Kursor B"})
+    for n in range(2):
+        body = {"title": f"Kursor {n}", "company_id": company}
+        assert (await embedded.post("/api/deals", json=body)).status_code == 201
+
+    async def cursor_of(path: str, **params: str) -> str:
+        page = await embedded.get(path, params={"limit": "1", **params})
+        assert page.status_code == 200, page.text
+        return str(page.json()["next_cursor"])
+
+    mixed = []
+    for path in ("/api/companies", "/api/deals"):
+        usual = await cursor_of(path)
+        of_changes = await cursor_of(path, updated_since=since)
+        mixed += [
+            await embedded.get(path, params={"cursor": of_changes}),
+            await embedded.get(path, params={"cursor": usual, "updated_since": since}),
+        ]
+    by_title = await cursor_of("/api/deals", sort="title")
+    mixed.append(await embedded.get("/api/deals", params={"cursor": by_title, "sort": "-title"}))
+    mixed.append(await embedded.get("/api/deals", params={"cursor": by_title}))
+    followed = await embedded.get("/api/deals", params={"cursor": by_title, "sort": "title"})
+
+    for answer in mixed:
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"][0]["loc"] == ["query", "cursor"]
+    assert followed.status_code == 200 and followed.json()["items"]
+
+
 async def test_an_unknown_api_path_is_404(embedded: httpx.AsyncClient) -> None:
     answer = await embedded.get("/api/nowhere")
 

@@ -24,7 +24,16 @@ from services.calendar.usecases.activities import Policy
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.errors import Invalid
-from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    UpdatedSince,
+    changes,
+    changes_page,
+    keyset,
+    page_of,
+)
 from shared.text import N_
 
 router = APIRouter(prefix="/api/activities", tags=["activities"])
@@ -99,7 +108,7 @@ async def list_activities(
         rows = (await session.scalars(query)).all()
     items = [ActivityPublic.of(row) for row in rows]
     if updated_since is not None:
-        return page_of(items, limit, key=lambda item: (item.updated_at.isoformat(), item.id))
+        return changes_page(items, limit)
     return page_of(items, limit, key=lambda item: (item.start.isoformat(), item.id))
 
 

@@ -40,6 +40,7 @@ from shared.pagination import (
     UpdatedSince,
     archived_condition,
     changes,
+    changes_page,
     keyset,
     page_of,
 )
@@ -124,7 +125,7 @@ async def list_companies(
         rows = (await session.scalars(query)).all()
     companies = [CompanyPublic.of(row) for row in rows]
     if updated_since is not None:
-        return page_of(companies, limit, key=lambda company: (company.updated_at, company.id))
+        return changes_page(companies, limit)
     return page_of(companies, limit, key=lambda company: (company.name, company.id))
 
 

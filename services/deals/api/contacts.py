@@ -28,6 +28,7 @@ from shared.pagination import (
     UpdatedSince,
     archived_condition,
     changes,
+    changes_page,
     keyset,
     page_of,
 )
@@ -97,7 +98,7 @@ async def list_contacts(
         for contact, company_name in rows
     ]
     if updated_since is not None:
-        return page_of(contacts, limit, key=lambda c: (c.updated_at, c.id))
+        return changes_page(contacts, limit)
     return page_of(contacts, limit, key=lambda c: (c.name, c.id))
 
 

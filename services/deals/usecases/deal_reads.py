@@ -44,7 +44,13 @@ from services.deals.tables import (
 )
 from shared.auth import Identity
 from shared.errors import NotFound
-from shared.pagination import archived_condition, decode_cursor, encode_cursor
+from shared.pagination import (
+    CHANGED,
+    archived_condition,
+    decode_cursor,
+    encode_cursor,
+    order_named,
+)
 from shared.reads import ReadPool, Statement
 
 # Who sees what, as a shape: everything (admin), one's own, or one's own and the groups'.
@@ -191,12 +197,15 @@ async def deal_page(
         for name, value in filters.model_dump(exclude=_NOT_COMPARED).items()
         if value is not None and value is not False
     }
+    order = sort  # what a cursor names: another sort's cursor is not read as this one's
     if filters.updated_since is not None:
-        sort = "updated_at"  # changes are paged through in the order they happened
+        sort, order = "updated_at", CHANGED  # changes are paged through in the order they happened
     name = sort.lstrip("-")
     _, read = SORTS[name]
     if cursor:
-        params["after_key"], params["after_id"] = decode_cursor(cursor, read, UUID)
+        _, params["after_key"], params["after_id"] = decode_cursor(
+            cursor, order_named(order), read, UUID
+        )
     archived = (filters.archived, filters.include_archived)
     statement = _page_statement(seen, tuple(sorted(given)), archived, sort, bool(cursor))
     rows = await reads.rows(statement, **params, **given, limit=limit + 1)
@@ -205,7 +214,7 @@ async def deal_page(
     if len(rows) > limit:
         last = items[-1][name]
         next_cursor = encode_cursor(
-            last.isoformat() if isinstance(last, datetime) else last, items[-1]["id"]
+            order, last.isoformat() if isinstance(last, datetime) else last, items[-1]["id"]
         )
     return {"items": items, "next_cursor": next_cursor}
 

@@ -25,7 +25,16 @@ from services.gateway.tables import Department, Team, User
 from services.gateway.usecases import people
 from shared.deps import Sessions
 from shared.errors import Invalid, NotFound
-from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    UpdatedSince,
+    changes,
+    changes_page,
+    keyset,
+    page_of,
+)
 from shared.text import N_
 
 router = APIRouter(prefix="/api", tags=["people"])
@@ -105,7 +114,7 @@ async def list_users(
         rows = (await session.scalars(query)).all()
     users = [UserPublic.model_validate(row) for row in rows]
     if updated_since is not None:
-        return page_of(users, limit, key=lambda found: (found.updated_at.isoformat(), found.id))
+        return changes_page(users, limit)
     return page_of(users, limit, key=lambda found: (found.name, found.id))
 
 

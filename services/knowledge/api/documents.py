@@ -42,8 +42,8 @@ from shared.pagination import (
     Page,
     UpdatedSince,
     changes,
+    changes_page,
     keyset,
-    page_of,
 )
 from shared.text import N_
 
@@ -168,7 +168,7 @@ async def list_documents(
             )
         rows = list(await session.scalars(query))
         items = [DocumentPublic.of(d, may_edit=reader.may_edit(d), today=_today()) for d in rows]
-    return page_of(items, limit, key=lambda item: (item.updated_at.isoformat(), item.id))
+    return changes_page(items, limit)
 
 
 @router.get("/{document_id}")

@@ -39,7 +39,16 @@ from services.knowledge.usecases.requests import Origin
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 from shared.errors import Forbidden, Invalid, NotFound
-from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    UpdatedSince,
+    changes,
+    changes_page,
+    keyset,
+    page_of,
+)
 from shared.text import N_
 
 router = APIRouter(prefix="/api/requests", tags=["requests"])
@@ -171,6 +180,7 @@ async def list_requests(
             cursor=cursor,
             types=(datetime.fromisoformat, UUID),
             limit=limit,
+            named="due_at",
         )
     else:
         query = keyset(
@@ -184,9 +194,11 @@ async def list_requests(
     async with sessions() as session:
         items = await requests_public(session, identity, list(await session.scalars(query)))
     if updated_since is not None:
-        return page_of(items, limit, key=lambda r: (r.updated_at.isoformat(), r.id))
+        return changes_page(items, limit)
     if sort == "due_at":
-        return page_of(items, limit, key=lambda r: ((r.due_at or NEVER).isoformat(), r.id))
+        return page_of(
+            items, limit, key=lambda r: ((r.due_at or NEVER).isoformat(), r.id), named="due_at"
+        )
     return page_of(items, limit, key=lambda r: (r.submitted_at.isoformat(), r.id))
 
 

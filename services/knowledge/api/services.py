@@ -14,7 +14,16 @@ from services.knowledge.usecases.services import ServiceChanges, ServiceSpec
 from shared.auth import CurrentIdentity, Identity
 from shared.deps import Sessions
 from shared.errors import Invalid, NotFound
-from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    UpdatedSince,
+    changes,
+    changes_page,
+    keyset,
+    page_of,
+)
 from shared.text import N_
 
 router = APIRouter(prefix="/api/services", tags=["services"])
@@ -57,7 +66,7 @@ async def list_services(
         found = await services_public(session, identity, list(await session.scalars(query)))
     items = [s for s in found if s.may_request] if requestable else found
     if updated_since is not None:
-        page = page_of(found, limit, key=lambda item: (item.updated_at.isoformat(), item.id))
+        page = changes_page(found, limit)
     else:
         page = page_of(found, limit, key=lambda item: (item.name, item.id))
     return Page(items=items[:limit], next_cursor=page.next_cursor)

@@ -32,7 +32,7 @@ from services.knowledge.usecases.audience import (
 )
 from shared.auth import Identity
 from shared.db import SessionFactory
-from shared.pagination import changes, encode_cursor, keyset
+from shared.pagination import changes, changes_cursor, encode_cursor, keyset
 
 COMPANY_ZONE = ZoneInfo("Europe/Warsaw")  # a period's days are the company's days
 COMMENTS_IN_FEED = 20  # the newest comments a post in the feed shows; its page shows them all
@@ -178,7 +178,7 @@ async def _changed_posts(
         page = rows[:limit]
         views = await views_of(session, reader, page, comments=COMMENTS_IN_FEED)
     last = page[-1] if len(rows) > limit else None
-    next_cursor = encode_cursor(last.updated_at.isoformat(), last.id) if last else None
+    next_cursor = changes_cursor(last.updated_at, last.id) if last else None
     return FeedPage(views, [], next_cursor)
 
 

@@ -26,7 +26,16 @@ from services.planning.usecases import summary as summaries
 from services.planning.usecases.locks import dates_of
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
-from shared.pagination import Cursor, Limit, Page, UpdatedSince, changes, keyset, page_of
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    UpdatedSince,
+    changes,
+    changes_page,
+    keyset,
+    page_of,
+)
 from shared.schemas import Day
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
@@ -84,7 +93,7 @@ async def list_lines(
         rows = (await session.scalars(query)).all()
     items = [LinePublic.model_validate(row) for row in rows]
     if updated_since is not None:
-        return page_of(items, limit, key=lambda line: (line.updated_at.isoformat(), line.id))
+        return changes_page(items, limit)
     return page_of(items, limit, key=lambda line: (line.created_at.isoformat(), line.id))
 
 
