@@ -3,6 +3,10 @@ filtered, a page at a time, with the matched words marked."""
 
 from typing import Any
 
+import pytest
+
+from services.knowledge.usecases import extraction
+from shared.testing.waiting import eventually
 from tests.knowledge.conftest import Hire, Knowledge
 from tests.knowledge.files import docx, pdf
 
@@ -60,3 +64,43 @@ async def test_a_page_of_the_base_is_found_by_its_words_not_shown_with_its_marku
     assert not {"#", "|", "**", "---"} & {
         piece for piece in ("#", "|", "**", "---") if piece in shown
     }
+
+
+async def test_an_english_document_is_extracted_and_found_by_its_stems(
+    knowledge: Knowledge, hire: Hire
+) -> None:
+    admin = await hire("admin")
+    text = (
+        "The distributor agreement covers deliveries to our customers in Germany. "
+        "Every delivery is invoiced within fourteen days of shipping."
+    )
+    document = await knowledge.upload(admin, "agreement.txt", text.encode())
+
+    extracted = await knowledge.extracted(admin, document["id"])
+    answer = await knowledge.call(
+        admin, "GET", "/api/documents/search", params={"q": "invoices delivery"}
+    )
+
+    assert extracted["extraction"]["status"] == "done"
+    assert [hit["id"] for hit in answer.json()["items"]] == [document["id"]]
+
+
+async def test_a_text_its_index_refuses_is_retried_not_left_running(
+    knowledge: Knowledge, hire: Hire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refused(*_: Any) -> None:
+        raise ValueError("word is too long to be indexed")
+
+    monkeypatch.setattr(extraction, "reindex_content", refused)
+    admin = await hire("admin")
+    document = await knowledge.upload(admin, "notatka.txt", b"Notatka ze spotkania.")
+
+    async def told() -> dict[str, Any] | None:
+        found = await knowledge.call(admin, "GET", f"/api/documents/{document['id']}")
+        job = found.json()["extraction"]
+        return job if job["error"] else None
+
+    job = await eventually(told, timeout=10, interval=0.1)
+
+    assert job["status"] == "pending"
+    assert "word is too long" in job["error"]

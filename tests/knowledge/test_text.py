@@ -63,6 +63,19 @@ def test_a_summary_keeps_the_title_and_the_texts_commonest_words_only() -> None:
     assert "'slowo99'" in vectors.full
 
 
+def test_a_text_too_big_for_a_vector_keeps_its_weighted_and_commonest_words() -> None:
+    blob = "x" * 5000  # a pasted run of letters, no word
+    codes = " ".join(f"kod{n:07d}{'q' * 80}" for n in range(12_000))  # 1.1 MB of distinct words
+    text = f"{blob} {codes} " + "umowa " * 3
+
+    vectors = document_vectors([Field("Cennik", "A"), Field(text, "D")], language.lexemes)
+
+    lexemes = [part.split(":")[0].strip("'") for part in vectors.full.split()]
+    assert "x" * 5000 not in vectors.full
+    assert lexemes[0] == "cennik" and "umowa" in lexemes
+    assert sum(len(lexeme.encode()) for lexeme in lexemes) <= 1_000_000 < len(codes)
+
+
 def test_every_query_word_must_match_through_any_of_its_lemmas() -> None:
     words = query_words("umowa z Łodzi", language.query_lexemes)
 

@@ -18,6 +18,12 @@ Lemmatise = Callable[[str], frozenset[str]]
 WORD = re.compile(r"[^\W_]+")
 MAX_POSITION = 16383  # PostgreSQL's largest word position in a tsvector
 MAX_POSITIONS = 256  # positions PostgreSQL keeps per lexeme
+# No word is this long: a longer run of letters (a code, a pasted blob) is not indexed, as
+# PostgreSQL refuses a lexeme over 2,046 bytes.
+MAX_WORD = 100
+# PostgreSQL keeps at most 1 MiB of lexemes in a tsvector: a text of more distinct words keeps
+# its title's, tags' and description's and then its commonest ones.
+MAX_LEXEME_BYTES = 1_000_000
 ENGLISH_HINTS = frozenset(
     ["the", "and", "of", "to", "is", "for", "with", "this", "that", "are", "be", "from"]
 )
@@ -116,6 +122,8 @@ def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
         suffix = "" if field.weight == "D" else field.weight
         for word in words(field.text):
             position = min(position + 1, MAX_POSITION)
+            if len(word) > MAX_WORD:
+                continue
             for lexeme in lemmatise(word):
                 if lexeme in STOPWORDS:
                     continue
@@ -127,9 +135,27 @@ def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
                     found.append(f"{position}{suffix}")
         position = min(position + 8, MAX_POSITION)  # fields never make phrases together
     common = sorted(set(counts) - weighted, key=lambda lexeme: (-counts[lexeme], lexeme))
-    common = common[:SUMMARY_LEXEMES]
-    summary = {lexeme: positions[lexeme] for lexeme in (*sorted(weighted), *common)}
-    return Vectors(_literal(positions, MAX_POSITIONS), _literal(summary, SUMMARY_POSITIONS))
+    summary = {
+        lexeme: positions[lexeme] for lexeme in (*sorted(weighted), *common[:SUMMARY_LEXEMES])
+    }
+    full = _within_budget(positions, [*sorted(weighted), *common])
+    return Vectors(_literal(full, MAX_POSITIONS), _literal(summary, SUMMARY_POSITIONS))
+
+
+def _within_budget(positions: dict[str, list[str]], by_worth: list[str]) -> dict[str, list[str]]:
+    """`positions` whole, or only as many of its lexemes, the worthiest first, as a tsvector
+    holds (in the order they came)."""
+    size = sum(len(lexeme.encode()) for lexeme in positions)
+    if size <= MAX_LEXEME_BYTES:
+        return positions
+    kept: set[str] = set()
+    size = 0
+    for lexeme in by_worth:
+        size += len(lexeme.encode())
+        if size > MAX_LEXEME_BYTES:
+            break
+        kept.add(lexeme)
+    return {lexeme: at for lexeme, at in positions.items() if lexeme in kept}
 
 
 def _literal(positions: dict[str, list[str]], most: int) -> str:

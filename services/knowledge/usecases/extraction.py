@@ -67,13 +67,13 @@ async def extract_next(sessions: SessionFactory, store: ContentStore, *, now: da
         )
     try:
         text, pages = await _text_of(store, job.sha256, size or 0, job.media_type)
+        await _finish(sessions, job.sha256, status="done", now=now, text=text, pages=pages)
     except Unsupported:
         await _finish(sessions, job.sha256, status="unsupported", now=now)
-    except Exception as error:  # a broken file: say why, try again later, then give up
+    except Exception as error:  # a broken file, or a text its index refused: say why, try
+        # again later, then give up (the job is not left running until its lease ends)
         log.warning("extracting text from %s failed: %s", job.sha256, error)
         await _retry(sessions, job.sha256, f"{type(error).__name__}: {error}"[:500], now)
-    else:
-        await _finish(sessions, job.sha256, status="done", now=now, text=text, pages=pages)
     return True
 
 

@@ -3,7 +3,7 @@
 import asyncio
 from typing import Any
 
-from sqlalchemy import cast, func, select
+from sqlalchemy import cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,9 +51,13 @@ async def vectors_of(fields: list[Field]) -> tuple[str, Any, Any]:
     return spoken, cast(vectors.full, TSVECTOR), cast(vectors.summary, TSVECTOR)
 
 
+# `setweight` takes a `"char"`, which no bound parameter is: the weight is written as a literal.
+_WEIGHTS: dict[str, Any] = {weight: literal_column(f"'{weight}'") for weight in "ABCD"}
+
+
 def _english(fields: list[Field]) -> Any:
     vectors = [
-        func.setweight(func.to_tsvector("english", fold(field.text)), field.weight)
+        func.setweight(func.to_tsvector("english", fold(field.text)), _WEIGHTS[field.weight])
         for field in fields
     ]
     combined: Any = vectors[0]
