@@ -222,6 +222,38 @@ async def test_a_head_gives_a_company_to_another_manager_in_its_form_and_the_pag
     assert f"/companies/{company_id}/edit" not in (await anna.get(f"/companies/{company_id}")).text
 
 
+async def test_a_companys_history_tells_of_its_contacts_given_on_archived_and_restored(
+    people: dict[str, Browser],
+) -> None:
+    anna, head = people["anna"], people["head"]
+    company_id = await new_company(anna, "Historyczna")
+    redirected_to(await anna.post("/contacts", {"name": "Jan Kronika", "company_id": company_id}))
+    [contact] = re.findall(
+        r'href="/contacts/([0-9a-f-]+)">Jan Kronika',
+        (await anna.get(f"/companies/{company_id}")).text,
+    )
+    heads_form = (await head.get(f"/contacts/{contact}")).text
+    [piotr_id] = re.findall(r'<option value="([0-9a-f-]+)" ?[a-z]*>Piotr Kowal<', heads_form)
+
+    given = await head.post(
+        f"/contacts/{contact}",
+        {"name": "Jan Kronika", "company_id": company_id, "owner_id": piotr_id},
+    )
+    archived = await head.post(f"/contacts/{contact}/archive")
+    restored = await head.post(f"/contacts/{contact}/restore")
+    archived_company = await head.post(f"/companies/{company_id}/archive")
+    history = (await head.get(f"/companies/{company_id}")).text
+
+    for answer in (given, archived, restored, archived_company):
+        assert answer.status_code in (200, 204, 303), answer.text
+    assert "Account manager of Jan Kronika: Anna Nowak → Piotr Kowal" in history
+    assert "Contact Jan Kronika archived" in history
+    assert "Contact Jan Kronika restored" in history
+    assert ">Archived<" in history or "Archived\n" in history
+    assert "contact.archived" not in history and "contact.owner_id" not in history
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", history)  # no raw instants
+
+
 async def test_a_companys_history_says_which_of_its_deals_each_entry_is_about(
     crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
 ) -> None:

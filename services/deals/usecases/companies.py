@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deals.tables import Company, TimelineEntry
+from services.deals.tables import Company, Contact, TimelineEntry
 from services.deals.usecases.customer_access import (
     customer_readers,
     visible_company,
@@ -179,6 +179,18 @@ def owner_entry(company: Company, new_owner: UUID, identity: Identity) -> Timeli
     """The company's timeline says who gave it to whom (as a deal's does)."""
     data = {"field": "owner_id", "old": str(company.owner_id), "new": str(new_owner)}
     return company_entry(company.id, identity, datetime.now(UTC), data)
+
+
+def contact_owner_entry(contact: Contact, new_owner: UUID, identity: Identity) -> TimelineEntry:
+    """The timeline of the contact's company says who gave the contact to whom."""
+    assert contact.company_id is not None
+    data = {
+        "field": "contact.owner_id",
+        "contact": contact.name,
+        "old": str(contact.owner_id),
+        "new": str(new_owner),
+    }
+    return company_entry(contact.company_id, identity, datetime.now(UTC), data)
 
 
 def company_snapshot(company: Company) -> dict[str, Any]:

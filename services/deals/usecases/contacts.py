@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.schemas import ContactCreate
 from services.deals.tables import Company, Contact
+from services.deals.usecases.companies import contact_owner_entry
 from services.deals.usecases.customer_access import (
     customer_readers,
     visible_contact,
@@ -167,6 +168,8 @@ async def update_contact(
         await check_may_change(session, identity, contact.owner_id)
         if changes.get("owner_id", contact.owner_id) != contact.owner_id:
             await check_new_owner(session, identity, changes["owner_id"])
+            if contact.company_id is not None:
+                session.add(contact_owner_entry(contact, changes["owner_id"], identity))
         company_id = changes.get("company_id", contact.company_id)
         if company_id != contact.company_id:
             check_company(await existing_companies(session, [company_id], identity), company_id)

@@ -13,7 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.tables import Company, Contact, Deal
-from services.deals.usecases.companies import company_snapshot, owner_entry
+from services.deals.usecases.companies import (
+    company_snapshot,
+    contact_owner_entry,
+    owner_entry,
+)
 from services.deals.usecases.contacts import contact_snapshot
 from services.deals.usecases.deal_rules import load_catalogue
 from services.deals.usecases.deals import apply_changes
@@ -104,6 +108,8 @@ async def _customers(
     for record in records:
         if isinstance(record, Company):
             session.add(owner_entry(record, to_owner_id, identity))
+        elif record.company_id is not None:
+            session.add(contact_owner_entry(record, to_owner_id, identity))
         record.owner_id = to_owner_id
     await session.flush()
     await add_events(session, [announce(record) for record in records])

@@ -85,8 +85,12 @@ def _line(entry: dict[str, Any], names: Names, currency: str) -> Line:
     kind = entry["kind"]
     if kind == "field_changed":
         field = str(data.get("field", ""))
+        if field in ("archived", "contact.archived"):
+            return Line("archived", at, actor, text=_archiving(field, data))
         label, old = _field_value(field, data.get("old"), names, currency)
         new = _field_value(field, data.get("new"), names, currency)[1]
+        if field == "contact.owner_id":  # on the timeline of the contact's company
+            label = _("Account manager of %(contact)s") % {"contact": data.get("contact", "")}
         return Line(kind, at, actor, label=label, old=old, new=new)
     if kind == "stage_changed":
         old = names.stages.get(str(data.get("from_stage_id")), str(data.get("from", NOTHING)))
@@ -118,6 +122,15 @@ def _line(entry: dict[str, Any], names: Names, currency: str) -> Line:
     return Line(kind, at, actor)
 
 
+def _archiving(field: str, data: dict[str, Any]) -> str:
+    """A record archived or restored, as the timeline says it (a contact's, on its company's)."""
+    archived = data.get("new") is not None
+    if field == "contact.archived":
+        said = _("Contact %(name)s archived") if archived else _("Contact %(name)s restored")
+        return said % {"name": data.get("contact", "")}
+    return _("Archived") if archived else _("Restored from the archive")
+
+
 def _file_url(data: dict[str, Any], one: dict[str, Any]) -> str:
     """Where a delivered file is downloaded: the request's own, which checks who may."""
     return f"/api/requests/{data.get('request_id')}/files/{one['value'].get('document_id')}"
@@ -144,6 +157,7 @@ def _field_value(field: str, value: Any, names: Names, currency: str) -> tuple[s
         "probability": "percent",
         "company_id": "company",
         "owner_id": "user",
+        "contact.owner_id": "user",
     }
     return _(LABELS.get(field, field)), _shown(kinds.get(field, "text"), value, names, currency)
 
