@@ -413,7 +413,9 @@ def measure(args: argparse.Namespace, scratch: Path) -> None:
         )
         body = json.dumps({"title": "Nowa umowa z benchmarku", "company_id": ids["company_id"]})
         post = Call("POST", "/api/deals", {"Content-Type": "application/json"}, body)
-        csrf = secrets.token_urlsafe(16)
+        from services.gateway.web.security import csrf_token  # not in the servers' processes
+
+        csrf = csrf_token(secret, session)  # the page's own, as a signed-in browser has it
         browser = {"Cookie": f"crm_session={session}; crm_csrf={csrf}", "Accept": "text/html"}
         calls: list[tuple[str, list[Call], list[str]]] = [
             ("GET /api/deals", [Call("GET", "/api/deals")], ["bare", "service", "gateway"]),

@@ -8,9 +8,9 @@ import pytest
 from services.gateway import credentials
 from services.gateway.usecases import auth
 from services.gateway.usecases.auth import MAX_ADDRESS_FAILURES, MAX_FAILURES
-from services.gateway.web.security import CSRF_COOKIE
-from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, bearer
-from tests.gateway.conftest import PASSWORD, add_team, add_user, csrf_of
+from services.gateway.web.security import CSRF_COOKIE, csrf_token, csrf_token_fits
+from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer
+from tests.gateway.conftest import PASSWORD, add_team, add_user, browser_sign_in, csrf_of
 
 
 async def sign_in(gateway: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
@@ -249,6 +249,33 @@ async def test_signing_in_in_a_browser_renews_the_csrf_token(gateway: httpx.Asyn
     renewed = signed_in.cookies.get(CSRF_COOKIE)
     assert renewed and renewed != before
     assert csrf_of((await gateway.get("/")).text) == renewed
+
+
+async def test_a_csrf_token_counts_only_with_the_session_it_was_made_for(
+    gateway: httpx.AsyncClient,
+) -> None:
+    token = await browser_sign_in(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    session = gateway.cookies["crm_session"]
+    planted = "planted-by-a-neighbour"  # a cookie another site of the domain could write
+    of_no_session = csrf_token(TEST_SECRET, None)  # as the login page's, kept after it
+
+    async def post_with(csrf: str) -> httpx.Response:
+        cookies = f"crm_session={session}; {CSRF_COOKIE}={csrf}"
+        headers = {"cookie": cookies, "X-CSRF-Token": csrf, "HX-Request": "true"}
+        return await gateway.post("/preferences/locale", data={"locale": "en"}, headers=headers)
+
+    gateway.cookies.clear()
+    refused = [await post_with(planted), await post_with(of_no_session)]
+    page = await gateway.get(
+        "/", headers={"cookie": f"crm_session={session}; {CSRF_COOKIE}={planted}"}
+    )
+    accepted = await post_with(token)
+
+    assert [answer.status_code for answer in refused] == [403, 403]
+    replaced = page.cookies.get(CSRF_COOKIE)
+    assert replaced and replaced != planted and csrf_of(page.text) == replaced
+    assert csrf_token_fits(replaced, TEST_SECRET, session)
+    assert accepted.status_code == 204, accepted.text
 
 
 async def test_a_bearer_client_is_sent_no_csrf_cookie_and_a_browser_gets_one_with_the_page(

@@ -13,7 +13,12 @@ from services.embedded import create_embedded_app, prepare_databases
 from services.gateway.app import create_app
 from services.gateway.body_limits import MIB
 from services.gateway.settings import GatewaySettings
-from services.gateway.web.security import CONTENT_SECURITY_POLICY, CSRF_COOKIE, SECURITY_HEADERS
+from services.gateway.web.security import (
+    CONTENT_SECURITY_POLICY,
+    CSRF_COOKIE,
+    SECURITY_HEADERS,
+    csrf_token,
+)
 from shared.bus import InProcessBus
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET, bearer, running
 from shared.testing.changes import changed
@@ -281,18 +286,19 @@ async def test_a_browsers_write_passed_in_process_needs_the_csrf_token(
     embedded: httpx.AsyncClient,
 ) -> None:
     session = embedded.headers["authorization"].removeprefix("Bearer ")
+    token = csrf_token(TEST_SECRET, session)
 
     async def post_as_browser(csrf: str | None) -> httpx.Response:
         request = embedded.build_request("POST", "/api/companies", json={"name": "Z przeglądarki"})
         del request.headers["authorization"]
-        request.headers["cookie"] = f"crm_session={session}; {CSRF_COOKIE}=the-token"
+        request.headers["cookie"] = f"crm_session={session}; {CSRF_COOKIE}={token}"
         if csrf:
             request.headers["x-csrf-token"] = csrf
         return await embedded.send(request)
 
     refused = await post_as_browser(None)
     wrong = await post_as_browser("another-token")
-    created = await post_as_browser("the-token")
+    created = await post_as_browser(token)
 
     assert refused.status_code == wrong.status_code == 403
     assert "CSRF" in refused.json()["detail"]

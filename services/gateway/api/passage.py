@@ -94,12 +94,20 @@ async def _pass_on(scope: Scope, receive: Receive, send: Send) -> None:
 
 class InProcessPassage:
     def __init__(
-        self, app: ASGIApp, *, gateway: FastAPI, upload_bytes: int, secure_cookies: bool
+        self,
+        app: ASGIApp,
+        *,
+        gateway: FastAPI,
+        upload_bytes: int,
+        secure_cookies: bool,
+        secret: str,
     ) -> None:
         self.app = app
         self.gateway = gateway
         self.protected = BrowserSecurity(
-            BodyLimit(_pass_on, upload_bytes=upload_bytes), secure_cookies=secure_cookies
+            BodyLimit(_pass_on, upload_bytes=upload_bytes),
+            secure_cookies=secure_cookies,
+            secret=secret,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

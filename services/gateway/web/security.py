@@ -1,5 +1,7 @@
 """Browser protections: CSRF tokens on every state change, and strict security headers."""
 
+import base64
+import hashlib
 import hmac
 import secrets
 from http.cookies import SimpleCookie
@@ -98,11 +100,34 @@ def add_security_headers(path: str, raw: list[tuple[bytes, bytes]]) -> None:
             del headers["Content-Security-Policy"]
 
 
-def renew_csrf_token(request: Request, response: Response) -> None:
+# A CSRF token is bound to the session it was made for (a signed double-submit cookie): a token
+# set in the browser by someone else (a neighbouring site writing cookies for the domain) or
+# kept from before signing in is refused, not merely compared with the header.
+def csrf_token(secret: str, session: str | None) -> str:
+    """A new token for `session` (None: not signed in): a random part and its seal."""
+    random_part = secrets.token_urlsafe(24)
+    return f"{random_part}.{_seal(secret, random_part, session)}"
+
+
+def csrf_token_fits(token: str, secret: str, session: str | None) -> bool:
+    """Whether `token` was made by this CRM for `session`."""
+    random_part, _, seal = token.partition(".")
+    return bool(random_part) and hmac.compare_digest(seal, _seal(secret, random_part, session))
+
+
+def _seal(secret: str, random_part: str, session: str | None) -> str:
+    bound = hashlib.sha256((session or "").encode()).hexdigest()
+    message = f"crm-csrf|{random_part}|{bound}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def renew_csrf_token(request: Request, response: Response, session: str) -> None:
     """A new CSRF token with a new session: a token known before signing in (planted in the
     browser, or read over its shoulder) is worth nothing after it."""
     secure = request.app.state.settings.secure_cookies or request.url.scheme == "https"
-    response.headers.append("set-cookie", csrf_cookie(secrets.token_urlsafe(32), secure=secure))
+    token = csrf_token(request.app.state.identity_secret, session)
+    response.headers.append("set-cookie", csrf_cookie(token, secure=secure))
 
 
 def csrf_cookie(token: str, *, secure: bool) -> str:
@@ -120,9 +145,10 @@ class BrowserSecurity:
     """The CSRF check and cookie, and the security headers on every answer (plain ASGI: no
     task and no copied body per request, as `BaseHTTPMiddleware` would add)."""
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool, secret: str) -> None:
         self.app = app
         self.secure_cookies = secure_cookies
+        self.secret = secret
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -136,7 +162,10 @@ class BrowserSecurity:
             elif name == b"authorization" and not authorization:
                 authorization = value
         cookies = cookie_parser(cookie_header.decode("latin-1")) if cookie_header else {}
+        session = cookies.get(SESSION_COOKIE)
         cookie = cookies.get(CSRF_COOKIE)
+        if cookie and not csrf_token_fits(cookie, self.secret, session):
+            cookie = None  # another session's, or not the CRM's: replaced below
         path: str = scope["path"]
         if needs_csrf_token(scope["method"], path, authorization, cookies):
             presented = Headers(scope=scope).get(CSRF_HEADER, "")
@@ -153,7 +182,7 @@ class BrowserSecurity:
         cookieless = authorization[:7].lower() == b"bearer " or path.startswith(
             CALENDAR_CLIENT_PATHS
         )
-        token = cookie or ("" if cookieless else secrets.token_urlsafe(32))
+        token = cookie or ("" if cookieless else csrf_token(self.secret, session))
         scope.setdefault("state", {})["csrf_token"] = token  # `request.state.csrf_token`
         new_cookie = (
             None
@@ -174,5 +203,5 @@ class BrowserSecurity:
         await self.app(scope, receive, secured)
 
 
-def install_browser_security(app: FastAPI, *, secure_cookies: bool) -> None:
-    app.add_middleware(BrowserSecurity, secure_cookies=secure_cookies)
+def install_browser_security(app: FastAPI, *, secure_cookies: bool, secret: str) -> None:
+    app.add_middleware(BrowserSecurity, secure_cookies=secure_cookies, secret=secret)

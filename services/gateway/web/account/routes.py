@@ -64,7 +64,7 @@ async def login(
         samesite="lax",
         secure=request.app.state.settings.secure_cookies or request.url.scheme == "https",
     )
-    renew_csrf_token(request, response)
+    renew_csrf_token(request, response, session=token)
     return response
 
 
