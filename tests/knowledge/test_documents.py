@@ -110,6 +110,8 @@ async def test_content_is_served_by_range_with_an_etag_and_the_polish_file_name(
     tail = await knowledge.call(admin, "GET", url, headers={"Range": "bytes=-7"})
     beyond = await knowledge.call(admin, "GET", url, headers={"Range": f"bytes={len(data)}-"})
     same = await knowledge.call(admin, "GET", url, headers={"If-None-Match": whole.headers["etag"]})
+    any_current = await knowledge.call(admin, "GET", url, headers={"If-None-Match": "*"})
+    other = await knowledge.call(admin, "GET", url, headers={"If-None-Match": '"0f", W/"1a"'})
     shown = await knowledge.call(admin, "GET", url, params={"inline": "true"})
 
     assert whole.content == data and whole.headers["accept-ranges"] == "bytes"
@@ -122,6 +124,7 @@ async def test_content_is_served_by_range_with_an_etag_and_the_polish_file_name(
     assert tail.content == data[-7:]
     assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(data)}"
     assert same.status_code == 304 and same.content == b""
+    assert any_current.status_code == 304 and other.status_code == 200
     assert shown.headers["content-disposition"].startswith("inline;")
     assert shown.headers["content-type"] == "application/pdf"
 

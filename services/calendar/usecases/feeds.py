@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.calendar.domain import ical
 from services.calendar.tables import Activity, Feed, Member, Team
 from shared.auth import Identity
+from shared.conditional import none_match_hits
 from shared.db import SessionFactory, unit_of_work
 from shared.errors import Forbidden, NotFound
 
@@ -192,7 +193,7 @@ async def render_feed(
             select(func.md5(func.concat(FORMAT, link, "|", func.coalesce(listed, ""))))
         )
         etag = f'"{version}"'
-        if if_none_match is not None and etag in {tag.strip() for tag in if_none_match.split(",")}:
+        if none_match_hits(if_none_match, etag):
             return FeedContent(etag, None)
         rows = (await session.execute(feed_query(scope, now).order_by(Activity.starts_at))).all()
         named = await organizers(session, {row.owner_id for row in rows})

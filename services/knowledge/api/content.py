@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from services.knowledge.storage import ContentStore
 from services.knowledge.uploads import ContentInfo
+from shared.conditional import none_match_hits
 
 # Shown in the browser when asked to (a preview); anything else is always a download.
 INLINE = {
@@ -69,7 +70,7 @@ def content_response(
         "X-Content-Type-Options": "nosniff",
     }
     media_type = INLINE[content.media_type] if shown else content.media_type
-    if etag in request.headers.get("if-none-match", ""):
+    if none_match_hits(request.headers.get("if-none-match"), etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     wanted = _byte_range(request.headers.get("range"), content.size)
     if_range = request.headers.get("if-range")
