@@ -23,8 +23,8 @@ IDENTITY_TTL = timedelta(minutes=1)
 
 def presented_token(request: Request) -> str | None:
     """The bearer token, else the session cookie."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and (token := token.strip(" \t")):
         return token
     return request.cookies.get(SESSION_COOKIE)
 

@@ -268,6 +268,20 @@ async def test_an_api_clients_read_passed_in_process_carries_the_security_header
     assert int(answer.headers["content-length"]) == len(answer.content)
 
 
+async def test_a_bearer_token_is_read_with_the_spaces_http_allows_around_it(
+    embedded: httpx.AsyncClient,
+) -> None:
+    token = embedded.headers["authorization"].removeprefix("Bearer ")
+    async with api_client(embedded) as client:
+        answers = [
+            await client.get(path, headers={"authorization": written})
+            for path in ("/api/me", "/api/pipelines")
+            for written in (f"Bearer  {token}", f"bearer {token} ", f"Bearer\t{token}")
+        ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 401] * 2
+
+
 async def test_an_api_clients_write_passed_in_process_is_limited_as_the_routes_are(
     embedded: httpx.AsyncClient,
 ) -> None:

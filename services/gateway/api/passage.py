@@ -48,8 +48,8 @@ def _credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, bool]:
     bearer = cookie = None
     for name, value in headers:
         if name == b"authorization" and bearer is None:
-            scheme, _, token = value.partition(b" ")
-            if scheme.lower() == b"bearer" and token:
+            scheme, _, token = value.strip().partition(b" ")
+            if scheme.lower() == b"bearer" and (token := token.strip(b" \t")):
                 bearer = token.decode("latin-1")
         elif name == b"cookie":
             cookie = value
