@@ -15,6 +15,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from services.gateway.app import create_app
@@ -286,6 +287,19 @@ async def test_the_administrator_adds_a_webhook_in_the_page_and_reads_its_delive
     assert "Włącz" in listed.text or "Switch on" in listed.text
 
 
+async def a_subscription(session: AsyncSession) -> WebhookSubscription:
+    """A subscription written straight to the database, for its delivery log."""
+    hook = WebhookSubscription(
+        url="http://127.0.0.1/hooks",
+        event_types=[CompanyCreated.type],
+        secret="whsec_x",
+        created_by=uuid4(),
+    )
+    session.add(hook)
+    await session.flush()
+    return hook
+
+
 async def test_the_delivery_log_forgets_finished_deliveries_after_its_days(
     hooked_gateway: Gateway,
 ) -> None:
@@ -293,14 +307,7 @@ async def test_the_delivery_log_forgets_finished_deliveries_after_its_days(
         sessions = gateway._transport.app.state.sessions  # type: ignore[attr-defined]
         now = datetime.now(UTC)
         async with unit_of_work(sessions) as session:
-            hook = WebhookSubscription(
-                url="http://127.0.0.1/hooks",
-                event_types=[CompanyCreated.type],
-                secret="whsec_x",
-                created_by=uuid4(),
-            )
-            session.add(hook)
-            await session.flush()
+            hook = await a_subscription(session)
             ages = {
                 "delivered": 40,
                 "failed": 31,
@@ -345,14 +352,7 @@ async def test_the_delivery_log_pages_back_and_shows_one_state(hooked_gateway: G
         sessions = gateway._transport.app.state.sessions  # type: ignore[attr-defined]
         now = datetime.now(UTC)
         async with unit_of_work(sessions) as session:
-            hook = WebhookSubscription(
-                url="http://127.0.0.1/hooks",
-                event_types=[CompanyCreated.type],
-                secret="whsec_x",
-                created_by=uuid4(),
-            )
-            session.add(hook)
-            await session.flush()
+            hook = await a_subscription(session)
             rows = [
                 WebhookDelivery(
                     subscription_id=hook.id,
