@@ -18,7 +18,8 @@ IMPORT_LIMIT = 10 * MIB + FORM_ALLOWANCE  # the deals service takes CSV files up
 ICS_LIMIT = 2 * MIB + FORM_ALLOWANCE  # the calendar takes `.ics` files up to 2 MB
 
 _DOCUMENTS = re.compile(
-    r"^(/api/documents(/[^/]+/versions)?|/knowledge/(upload|pages|documents/[^/]+/versions))/?$"
+    r"^(/api/documents(/[^/]+/versions)?|/knowledge/(upload|pages|documents/[^/]+/versions)"
+    r"|/deals/[^/]+/move)/?$"  # the move dialog takes the document a stage asks for
 )
 _IMPORTS = re.compile(r"^(/api/imports|/imports)/?$")
 _ICS = re.compile(r"^(/api/calendar/import|/calendar/import)/?$")

@@ -1,5 +1,6 @@
 """The kanban board: a card dropped on a gated stage asks for what the stage needs, then moves."""
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -9,6 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 from shared.testing.apps import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.browser.conftest import RunningCrm
 from tests.browser.test_shell import sign_in
+from tests.knowledge.files import pdf
 
 pytestmark = pytest.mark.browser
 
@@ -70,4 +72,41 @@ def test_dropping_a_card_on_a_gated_stage_asks_for_the_missing_fields_then_moves
     expect(
         page.locator(f'.cards[data-stage-id="{offer["id"]}"] [data-deal-id="{deal["id"]}"]')
     ).to_be_visible()
+    context.close()
+
+
+def test_a_stage_asking_for_a_document_takes_the_offer_as_a_file_in_the_move_dialog(
+    browser: Any, crm: RunningCrm, tmp_path: Path
+) -> None:
+    with api(crm) as client:
+        [pipeline] = client.get("/api/pipelines").json()
+        analysis = next(s for s in pipeline["stages"] if s["name"] == "Needs analysis")
+        client.put(
+            f"/api/pipelines/{pipeline['id']}/stages/{analysis['id']}/requirements",
+            json={"fields": [], "document": True},
+        ).raise_for_status()
+        company = client.post("/api/companies", json={"name": "Oferta w pliku"}).json()
+        deal = client.post(
+            "/api/deals", json={"title": "Needs an offer", "company_id": company["id"]}
+        ).json()
+    offer = tmp_path / "oferta handlowa.pdf"
+    offer.write_bytes(pdf(["Oferta handlowa"]))
+    context = browser.new_context(base_url=crm.url, locale="en-GB")
+    page: Page = context.new_page()
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Good to see you")
+    page.goto("/deals")
+    column = page.locator(f'.cards[data-stage-id="{analysis["id"]}"]')
+    card = page.locator(f'.deal-card[data-deal-id="{deal["id"]}"]')
+
+    drag(page, card, column)
+    dialog = page.locator("#move-dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("input[name=document_file]").set_input_files(offer)
+    dialog.get_by_role("button", name="Save and move").click()
+
+    expect(dialog).to_be_hidden()
+    expect(column.locator(f'[data-deal-id="{deal["id"]}"]')).to_be_visible()
+    page.goto(f"/deals/{deal['id']}")
+    expect(page.locator("#deal-documents")).to_contain_text("oferta handlowa")
     context.close()

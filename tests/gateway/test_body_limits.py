@@ -54,6 +54,7 @@ async def test_a_body_without_a_length_is_cut_off_once_it_passes_the_limit(
         ("/api/documents", 52 * MIB),
         ("/api/documents/0c3b/versions", 52 * MIB),
         ("/knowledge/upload", 52 * MIB),
+        ("/deals/0c3b/move", 52 * MIB),
         ("/api/imports", 12 * MIB),
         ("/imports", 12 * MIB),
         ("/api/calendar/import", 4 * MIB),

@@ -17,6 +17,7 @@ from tests.gateway.conftest import (
     redirected_to,
     stage,
 )
+from tests.knowledge.files import pdf
 
 # --- deals -------------------------------------------------------------------------------------
 
@@ -332,6 +333,41 @@ async def test_the_move_dialog_asks_for_everything_at_once_keeps_what_was_typed_
         "5000.00",
         "2099-05-01",
     )
+
+
+async def test_the_move_dialog_takes_the_document_as_a_file_kept_with_the_deal(
+    crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
+) -> None:
+    anna = people["anna"]
+    found = await pipeline(crm, api)
+    analysis = stage(found, "Needs analysis")
+    await crm.put(
+        f"/api/pipelines/{found['id']}/stages/{analysis['id']}/requirements",
+        json={"fields": [], "document": True},
+        headers=api,
+    )
+    lead = stage(found, "Qualification")
+    deal_id = await quick_add(anna, lead["id"], await new_company(anna, "Plikowa"), title="Oferta")
+    move = f"/deals/{deal_id}/move"
+    offer = pdf(["Oferta handlowa dla Plikowej"])
+
+    dropped = await anna.post(move, {"stage_id": analysis["id"]})
+    moved = await anna.client.post(
+        move,
+        data={"stage_id": analysis["id"], "dialog": "1", "document_title": "Oferta dla Plikowej"},
+        files={"document_file": ("oferta.pdf", offer, "application/pdf")},
+        headers={"X-CSRF-Token": anna.token, "HX-Request": "true"},
+    )
+
+    assert 'name="document_file"' in dropped.text and "multipart/form-data" in dropped.text
+    assert moved.status_code == 204 and moved.headers["HX-Trigger"] == "crm:moved", moved.text
+    deal = (await crm.get(f"/api/deals/{deal_id}", headers=api)).json()
+    assert deal["stage_id"] == analysis["id"]
+    listed = await crm.get("/api/documents", params={"deal_id": deal_id}, headers=api)
+    [stored] = listed.json()["items"]
+    assert stored["title"] == "Oferta dla Plikowej"
+    content = await crm.get(f"/api/documents/{stored['id']}/content", headers=api)
+    assert content.content == offer
 
 
 async def test_a_stage_waiting_for_a_department_says_so_and_offers_the_request_not_a_box(

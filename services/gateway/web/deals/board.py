@@ -1,11 +1,12 @@
 """The kanban board, and the move dialog that asks at once for everything a stage needs."""
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response, status
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from services.gateway.tables import User
 from services.gateway.web.backend import ask, problems, read
@@ -101,7 +102,12 @@ async def move(request: Request, deal_id: UUID, user: PageSeller) -> Response:
     sent = bool(form.get("dialog"))
     if needed and not sent:  # a first drop: ask for everything the stage needs, scold for nothing
         return await _dialog(request, user, deal_id, form, asks, {}, fields)
-    if sent and form.get("document_url"):
+    attached = form.get("document_file")
+    if sent and isinstance(attached, UploadFile) and attached.filename:
+        trouble = await _attach_file(request, user, deal_id, attached, form)
+        if trouble:
+            return await _dialog(request, user, deal_id, form, asks, trouble, fields)
+    elif sent and form.get("document_url"):
         document = {
             "title": forms.text(form, "document_title") or forms.text(form, "document_url"),
             "url": forms.text(form, "document_url"),
@@ -122,6 +128,52 @@ async def move(request: Request, deal_id: UUID, user: PageSeller) -> Response:
             asks.append(_ask({"field": field, "code": problem["type"], "message": ""}, fields))
             asked.add(field)
     return await _dialog(request, user, deal_id, form, asks, found, fields)
+
+
+# How long the dialog waits for the deal to learn of a file it has just stored with it (the
+# knowledge base tells the deals service by event: milliseconds, unless something is behind).
+LEARNING_SECONDS = 5.0
+
+
+async def _attach_file(
+    request: Request, user: User, deal_id: UUID, file: UploadFile, form: FormData
+) -> dict[str, str]:
+    """The file stored in the knowledge base with the deal (the offer a stage asks for, say),
+    and waited for until the deal counts it; what to tell the person otherwise."""
+    details = {"deal_id": str(deal_id)}
+    if title := forms.text(form, "document_title"):
+        details["title"] = title
+    content_type = file.content_type or "application/octet-stream"
+    stored = await ask(
+        request,
+        user,
+        "knowledge",
+        "POST",
+        "/api/documents",
+        data=details,
+        files={"file": (file.filename, file.file, content_type)},
+    )
+    if stored.status_code == status.HTTP_413_CONTENT_TOO_LARGE:
+        return {"document_url": _("The file is larger than the limit.")}
+    if stored.status_code != status.HTTP_201_CREATED:
+        found = problems(stored)
+        return {
+            "document_url": found.get("file") or found.get("form") or next(iter(found.values()))
+        }
+    url = f"/knowledge/documents/{stored.json()['id']}"
+    waited = 0.0
+    while waited < LEARNING_SECONDS:
+        documents = await read(request, user, "deals", f"/api/deals/{deal_id}/documents")
+        if any(document["url"] == url for document in documents):
+            return {}
+        await asyncio.sleep(0.1)
+        waited += 0.1
+    return {
+        "document_url": _(
+            "The file is stored with the deal, which will count it in a moment: "
+            "move the deal again then, without the file."
+        )
+    }
 
 
 def _ask(unmet: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
