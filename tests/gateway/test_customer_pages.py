@@ -214,7 +214,7 @@ async def test_a_head_gives_a_company_to_another_manager_in_its_form_and_the_pag
     assert redirected_to(given) == f"/companies/{company_id}"
     now = (await piotr.get(f"/companies/{company_id}")).text
     assert "Account manager</dt><dd>Piotr Kowal" in now and f"/companies/{company_id}/edit" in now
-    assert "Owner: Anna Nowak → Piotr Kowal" in now  # in the company's history
+    assert "Account manager: Anna Nowak → Piotr Kowal" in now  # in the company's history
     elsewhere = (await ewa.get(f"/companies/{company_id}")).text
     assert f"/companies/{company_id}/edit" not in elsewhere
     assert f"/companies/{company_id}/archive" not in elsewhere

@@ -91,6 +91,8 @@ def _line(entry: dict[str, Any], names: Names, currency: str) -> Line:
         new = _field_value(field, data.get("new"), names, currency)[1]
         if field == "contact.owner_id":  # on the timeline of the contact's company
             label = _("Account manager of %(contact)s") % {"contact": data.get("contact", "")}
+        elif field == "owner_id" and not entry.get("deal_id"):  # the company's own
+            label = _("Account manager")
         return Line(kind, at, actor, label=label, old=old, new=new)
     if kind == "stage_changed":
         old = names.stages.get(str(data.get("from_stage_id")), str(data.get("from", NOTHING)))
