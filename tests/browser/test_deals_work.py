@@ -88,6 +88,7 @@ def quick_add_deal(page: Page) -> None:
     dialog.get_by_label("Company", exact=True).select_option(
         label="Stalownia Żuraw sp. z o.o. (5260250274)"
     )
+    dialog.get_by_label("Łukasz Żuraw").check()  # the chosen company's contacts came
     dialog.get_by_role("button", name="Add deal").click()
     expect(dialog).to_be_hidden()
     expect(page.locator(".deal-card", has_text="Suwnica 20 t")).to_contain_text(

@@ -76,8 +76,13 @@ async def test_quick_add_offers_the_chosen_companys_contacts_in_any_stage(
     chosen = await anna.get(f"/deals/new?stage_id={first['id']}&company_id={company}", headers=HTMX)
     deal_id = await quick_add(anna, first["id"], company, title="Z kontaktem", contact_ids=contact)
 
+    found = await anna.get("/companies/options", params={"q": "Kontaktowa"})
+
     assert "Choose the company to see its contacts." in empty.text
     assert 'hx-get="/contacts/options"' in empty.text
+    # nothing is chosen for the person: choosing (a search's one result too) loads the contacts
+    assert '<option value="" disabled selected>' in empty.text
+    assert found.text.startswith('<option value="" disabled selected>')
     assert f'name="contact_ids" value="{contact}"' in chosen.text
     deal = (await crm.get(f"/api/deals/{deal_id}", headers=api)).json()
     assert deal["contact_ids"] == [contact]
