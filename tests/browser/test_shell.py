@@ -85,3 +85,24 @@ def test_an_administrator_adds_a_user_to_a_group_then_works_in_polish_and_signs_
     expect(page.get_by_role("heading", level=1)).to_have_text("Zaloguj się")
     page.goto("/admin/users")
     expect(page).to_have_url(re.compile(r"/login$"))
+
+
+def test_a_tab_older_than_its_session_reloads_instead_of_failing_silently(
+    browser: Any, crm: RunningCrm
+) -> None:
+    context = browser.new_context(base_url=crm.url, locale="en-GB")
+    old_tab = context.new_page()
+    sign_in(old_tab, ADMIN_EMAIL, ADMIN_PASSWORD)
+    expect(old_tab.get_by_role("heading", level=1)).to_contain_text("Good to see you")
+    old_tab.goto("/account")
+    other_tab = context.new_page()
+    other_tab.goto("/")
+    token = other_tab.locator("body").get_attribute("data-csrf-token") or ""
+    # signed out in the other tab (as its menu does): the old tab's token is stale now
+    signed_out = context.request.post("/logout", headers={"X-CSRF-Token": token})
+    assert signed_out.ok
+
+    old_tab.get_by_role("button", name="Save changes").click()
+
+    expect(old_tab).to_have_url(re.compile(r"/login$"))  # reloaded: the session is gone
+    context.close()

@@ -272,6 +272,8 @@ async def test_a_csrf_token_counts_only_with_the_session_it_was_made_for(
     accepted = await post_with(token)
 
     assert [answer.status_code for answer in refused] == [403, 403]
+    # a page's request (HTMX) refused so is answered by reloading the page, with a new token
+    assert refused[0].headers["HX-Refresh"] == "true"
     replaced = page.cookies.get(CSRF_COOKIE)
     assert replaced and replaced != planted and csrf_of(page.text) == replaced
     assert csrf_token_fits(replaced, TEST_SECRET, session)

@@ -54,6 +54,7 @@ async def test_pages_carry_a_strict_content_security_policy(gateway: httpx.Async
     assert "frame-ancestors 'none'" in policy
     assert page.headers["referrer-policy"] == "same-origin"
     assert page.headers["x-content-type-options"] == "nosniff"
+    assert re.search(r'data-too-large="[^"]* 50 MB\."', page.text)  # said when one is refused
     session_cookie_flags = page.headers["set-cookie"].lower()
     assert "httponly" in session_cookie_flags and "samesite=strict" in session_cookie_flags
 

@@ -142,6 +142,7 @@ def page_context(request: Request, user: User | None, **context: Any) -> dict[st
         "user": user,
         "locale": locale,
         "csrf_token": request.state.csrf_token,
+        "upload_mb": f"{request.app.state.settings.max_upload_mb:g}",
         "navigation": navigation(user, request.url.path) if user else [],
         "today": i18n.format_date(datetime.now(UTC)),
         **context,

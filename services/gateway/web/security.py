@@ -168,12 +168,16 @@ class BrowserSecurity:
             cookie = None  # another session's, or not the CRM's: replaced below
         path: str = scope["path"]
         if needs_csrf_token(scope["method"], path, authorization, cookies):
-            presented = Headers(scope=scope).get(CSRF_HEADER, "")
+            sent = Headers(scope=scope)
+            presented = sent.get(CSRF_HEADER, "")
             if not cookie or not hmac.compare_digest(presented, cookie):
+                # A page's request is refused when the page is older than its session (signed
+                # in or out in another tab): the page is reloaded, with the session as it is now.
+                reload = {"HX-Refresh": "true"} if sent.get("HX-Request") else {}
                 refusal = JSONResponse(
                     {"detail": "the CSRF token is missing or wrong; reload the page and try again"},
                     status.HTTP_403_FORBIDDEN,
-                    headers=SECURITY_HEADERS,
+                    headers={**SECURITY_HEADERS, **reload},
                 )
                 await refusal(scope, receive, send)
                 return

@@ -302,6 +302,10 @@
       toast({ title: event.detail.value || "Error", body: "" });
       refreshBoard();
     });
+    // A body over the limit is refused before any page sees it: say so where it was sent.
+    document.body.addEventListener("htmx:responseError", function (event) {
+      if (event.detail.xhr.status === 413) toast({ title: document.body.dataset.tooLarge, body: "" });
+    });
     document.body.addEventListener("click", function (event) {
       if (event.target.closest("#deal-dialog") && event.target.classList.contains("close-dialog")) {
         closeDialog();
