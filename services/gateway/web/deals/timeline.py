@@ -130,7 +130,7 @@ def _archiving(field: str, data: dict[str, Any]) -> str:
     if field == "contact.archived":
         said = _("Contact %(name)s archived") if archived else _("Contact %(name)s restored")
         return said % {"name": data.get("contact", "")}
-    return _("Archived") if archived else _("Restored from the archive")
+    return _("Moved to the archive") if archived else _("Restored from the archive")
 
 
 def _file_url(data: dict[str, Any], one: dict[str, Any]) -> str:
