@@ -78,6 +78,33 @@ async def test_the_deal_page_keeps_links_apart_from_documents_each_under_a_name_
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
+async def test_the_deal_page_lists_its_people_and_a_knowledge_document_once(
+    crm: httpx.AsyncClient, api: dict[str, str], deal: dict[str, Any]
+) -> None:
+    api = {**api, "X-CSRF-Token": csrf_of((await crm.get("/")).text)}  # `crm` has cookies now
+    other = (await crm.post("/api/companies", json={"name": "Doradcy"}, headers=api)).json()
+    person = {"name": "Ewa Doradca", "company_id": other["id"], "phone": "+48 600 100 200"}
+    adviser = (await crm.post("/api/contacts", json=person, headers=api)).json()
+    [own] = (
+        await crm.get("/api/contacts", params={"company_id": deal["company_id"]}, headers=api)
+    ).json()["items"]
+    body = {"contact_ids": [own["id"], adviser["id"]]}
+    assert (await crm.patch(f"/api/deals/{deal['id']}", json=body, headers=api)).status_code == 200
+    offer = {"title": "Oferta", "url": "/knowledge/documents/0190a5f2-0000-7000-8000-000000000001"}
+    await crm.post(f"/api/deals/{deal['id']}/documents", json=offer, headers=api)
+    link = {"title": "Specyfikacja", "url": "https://docs.example.pl/spec.pdf"}
+    await crm.post(f"/api/deals/{deal['id']}/documents", json=link, headers=api)
+
+    page = (await crm.get(f"/deals/{deal['id']}")).text
+
+    people = page[page.index('id="deal-contacts"') : page.index('id="deal-links"')]
+    assert "Jan Kowalski" in people and "mailto:jan@huta.pl" in people
+    assert "Ewa Doradca" in people and 'href="tel:+48 600 100 200"' in people
+    links = page[page.index('id="deal-links"') :]
+    links = links[: links.index("</ul>")]
+    assert "Specyfikacja" in links and "Oferta" not in links  # the knowledge base's shows below
+
+
 async def test_the_company_page_lists_its_deals(
     crm: httpx.AsyncClient, deal: dict[str, Any]
 ) -> None:

@@ -158,6 +158,8 @@ async def deal_page(request: Request, deal_id: UUID, user: PageSeller) -> Respon
     own: list[dict[str, Any]] = next(
         (p["stages"] for p in pipelines if p["id"] == deal["pipeline_id"]), []
     )
+    # A knowledge document shows with the documents (`_deal_documents.html`), not as a link.
+    links = [d for d in documents if not d["url"].startswith(KNOWLEDGE_DOCUMENTS)]
     # The deal page stays useful when the calendar does not answer.
     activities = await part(
         read(request, user, "calendar", "/api/activities", deal_id=str(deal_id)), {"items": []}
@@ -166,7 +168,8 @@ async def deal_page(request: Request, deal_id: UUID, user: PageSeller) -> Respon
         "deal": deal,
         "timeline": timeline,
         "company": company,
-        "documents": documents,
+        "documents": links,
+        "contacts": await _deal_contacts(request, user, deal),
         "stage_name": stages.get(deal["stage_id"], ""),
         "stages": [(stage["id"], stage["name"]) for stage in own],
         "owner_name": await name_of(request, deal["owner_id"]),
@@ -174,6 +177,22 @@ async def deal_page(request: Request, deal_id: UUID, user: PageSeller) -> Respon
         "activities_missing": activities.missing,
     }
     return render(request, "deals/deal.html", user, **context)
+
+
+KNOWLEDGE_DOCUMENTS = "/knowledge/documents/"
+
+
+async def _deal_contacts(request: Request, user: User, deal: dict[str, Any]) -> list[Any]:
+    """The people of the deal, as its page lists them: with their phone and e-mail."""
+    wanted = deal["contact_ids"]
+    if not wanted:
+        return []
+    known = {c["id"]: c for c in await _contacts_of(request, user, deal["company_id"])}
+    for contact_id in set(wanted) - set(known):  # of another company: asked one by one
+        answer = await ask(request, user, "deals", "GET", f"/api/contacts/{contact_id}")
+        if answer.status_code == 200:  # one the reader may not see is left out
+            known[contact_id] = answer.json()
+    return [known[contact_id] for contact_id in wanted if contact_id in known]
 
 
 async def _edit_context(
