@@ -71,7 +71,7 @@ def add_company(page: Page) -> None:
 def add_contact(page: Page) -> None:
     page.get_by_role("link", name="New contact").click()
     expect(page.get_by_label("Company", exact=True)).to_contain_text("Stalownia Żuraw")
-    page.get_by_label("Name").fill("Łukasz Żuraw")
+    page.get_by_label("Full name").fill("Łukasz Żuraw")
     page.get_by_label("E-mail").fill("lukasz@zuraw.pl")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("link", name="Łukasz Żuraw")).to_be_visible()
