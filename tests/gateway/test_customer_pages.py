@@ -233,6 +233,7 @@ async def test_a_companys_history_tells_of_its_contacts_given_on_archived_and_re
         (await anna.get(f"/companies/{company_id}")).text,
     )
     heads_form = (await head.get(f"/contacts/{contact}")).text
+    assert 'hx-confirm="Archive Jan Kronika? They leave the lists' in heads_form
     [piotr_id] = re.findall(r'<option value="([0-9a-f-]+)" ?[a-z]*>Piotr Kowal<', heads_form)
 
     given = await head.post(

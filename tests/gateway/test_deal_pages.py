@@ -64,6 +64,7 @@ async def test_the_deal_page_shows_the_audit_trail(
     page = await crm.get(f"/deals/{deal['id']}")
 
     assert "Amount: PLN1,234.50 → PLN2,000.00" in page.text  # labelled, as English writes money
+    assert 'hx-confirm="Archive this deal?' in page.text
     assert "Huta &lt;Łabędy&gt;" in page.text
 
 

@@ -285,6 +285,7 @@ async def test_the_administrator_adds_a_webhook_in_the_page_and_reads_its_delive
     assert log.status_code == 200 and "HTTP 200" in log.text
     assert switched.headers["HX-Redirect"] == "/admin/webhooks"
     assert "Włącz" in listed.text or "Switch on" in listed.text
+    assert f"Delete the webhook to {receiver.url}?" in listed.text or "Usunąć webhook" in listed.text
 
 
 async def a_subscription(session: AsyncSession) -> WebhookSubscription:
