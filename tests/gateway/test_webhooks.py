@@ -187,11 +187,12 @@ async def _failed_attempts(gateway: httpx.AsyncClient, admin: dict[str, str], ho
 @pytest.mark.parametrize(
     "url",
     [
-        "http://10.1.2.3/hooks",
-        "http://localhost:8080/hooks",
-        "http://169.254.169.254/latest/meta-data",
-        "http://[::1]/hooks",
+        "https://10.1.2.3/hooks",
+        "https://localhost:8080/hooks",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hooks",
         "ftp://example.com/hooks",
+        "http://example.com/hooks",  # public, but the events would go unencrypted
     ],
 )
 async def test_a_subscription_to_a_private_address_is_refused(
@@ -205,6 +206,8 @@ async def test_a_subscription_to_a_private_address_is_refused(
 
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["body", "url"]
+    if url.startswith("http://example.com"):  # refused for its scheme, before any look-up
+        assert "https only" in refused.json()["detail"][0]["msg"]
     assert listed == []
 
 
@@ -285,7 +288,9 @@ async def test_the_administrator_adds_a_webhook_in_the_page_and_reads_its_delive
     assert log.status_code == 200 and "HTTP 200" in log.text
     assert switched.headers["HX-Redirect"] == "/admin/webhooks"
     assert "Włącz" in listed.text or "Switch on" in listed.text
-    assert f"Delete the webhook to {receiver.url}?" in listed.text or "Usunąć webhook" in listed.text
+    assert (
+        f"Delete the webhook to {receiver.url}?" in listed.text or "Usunąć webhook" in listed.text
+    )
 
 
 async def a_subscription(session: AsyncSession) -> WebhookSubscription:

@@ -45,14 +45,20 @@ class RefusedAddress(Exception):
 
 
 async def check_target(url: str, allowed_hosts: frozenset[str]) -> None:
-    """Refuse a URL that is not http(s), or whose host is loopback, private, link-local or
-    otherwise not public, unless the host is allowed explicitly."""
+    """Refuse a URL that is not https, or whose host is loopback, private, link-local or
+    otherwise not public, unless the host is allowed explicitly (then plain http too)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RefusedAddress(N_("only http and https addresses can receive webhooks"))
     host = parts.hostname.lower()
     if host in allowed_hosts:
         return
+    if parts.scheme != "https":  # the events would cross the network readable by anyone on it
+        raise RefusedAddress(
+            N_(
+                "events are sent over https only (plain http only to a host an administrator allows)"
+            )
+        )
     try:
         found = await asyncio.get_running_loop().getaddrinfo(
             host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
