@@ -91,7 +91,8 @@ async def test_a_batch_that_fails_to_write_leaves_nothing_of_itself_and_keeps_th
 
     assert (job["status"], job["error"]) == ("failed", "RuntimeError: the disk is full")
     assert (job["processed"], job["imported"]) == (3, 3)
-    assert await count(deals, "deal") == await count(deals, "timeline_entry") == 3
+    deal_entries = await sql(deals, "SELECT count(*) FROM timeline_entry WHERE deal_id IS NOT NULL")
+    assert await count(deals, "deal") == deal_entries[0][0] == 3
     kept, summed = await tally_and_sums(deals)
     assert kept == summed
 
@@ -244,7 +245,10 @@ async def test_an_imported_deal_is_written_as_the_api_writes_one(
     columns += " stage_id, probability, source, custom, lost_reason"
     api, imported = await sql(deals, f"SELECT {columns} FROM deal ORDER BY created_at")
     assert api == imported
-    entries = await sql(deals, "SELECT kind, actor_id, data FROM timeline_entry ORDER BY at")
+    entries = await sql(
+        deals,
+        "SELECT kind, actor_id, data FROM timeline_entry WHERE deal_id IS NOT NULL ORDER BY at",
+    )
     assert entries[0] == entries[1]
     events = await sql(
         deals, "SELECT type, envelope->'data' FROM outbox WHERE type LIKE 'crm.deal%'"

@@ -255,6 +255,44 @@ async def test_a_companys_history_tells_of_its_contacts_given_on_archived_and_re
     assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", history)  # no raw instants
 
 
+async def test_a_companys_history_begins_with_it_and_records_its_name_nip_and_address(
+    people: dict[str, Browser],
+) -> None:
+    anna = people["anna"]
+    company_id = await new_company(anna, "Kronikarz")
+    first = (await anna.get(f"/companies/{company_id}")).text
+    saved = await anna.post(
+        f"/companies/{company_id}",
+        {
+            "name": "Kronikarz S.A.",
+            "tax_id": "777-300-12-35",
+            "street": "ul. Długa 5",
+            "postal_code": "00-238",
+            "city": "Warszawa",
+            "country": "PL",
+        },
+    )
+    again = await anna.post(  # the same details again: nothing changed, nothing recorded
+        f"/companies/{company_id}",
+        {
+            "name": "Kronikarz S.A.",
+            "tax_id": "7773001235",
+            "street": "ul. Długa 5",
+            "postal_code": "00-238",
+            "city": "Warszawa",
+            "country": "PL",
+        },
+    )
+    history = (await anna.get(f"/companies/{company_id}")).text
+
+    assert "Company added" in first and "Nothing has happened yet." not in first
+    assert redirected_to(saved) == redirected_to(again) == f"/companies/{company_id}"
+    assert "Name: Kronikarz → Kronikarz S.A." in history
+    assert "NIP: — → 7773001235" in history
+    assert "Address: — → ul. Długa 5, 00-238 Warszawa, PL" in history
+    assert history.count("Name: ") == 1 and history.count("Company added") == 1
+
+
 async def test_a_companys_history_says_which_of_its_deals_each_entry_is_about(
     crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
 ) -> None:

@@ -116,6 +116,16 @@ async def create_company(
             if await insert_companies(session, [company])
             else None
         )
+        if added is not None:  # the company's history begins
+            session.add(
+                TimelineEntry(
+                    company_id=added.id,
+                    kind="created",
+                    actor_id=identity.user_id,
+                    at=datetime.now(UTC),
+                    data={},
+                )
+            )
     if added is None:
         raise await nip_taken(sessions, tax_id, identity)
     return added
@@ -150,6 +160,10 @@ async def update_company(
             if changes.get("owner_id", company.owner_id) != company.owner_id:
                 await check_new_owner(session, identity, changes["owner_id"])
                 session.add(owner_entry(company, changes["owner_id"], identity))
+            now = datetime.now(UTC)
+            for field, old, new in _details_changed(company, changes):
+                data = {"field": field, "old": old, "new": new}
+                session.add(company_entry(company.id, identity, now, data))
             address = changes.pop("address", None)
             for name, value in changes.items():
                 setattr(company, name, value)
@@ -164,6 +178,31 @@ async def update_company(
             raise await nip_taken(sessions, changes.get("tax_id"), identity) from None
         raise
     return company
+
+
+def _address_line(street: Any, postal_code: Any, city: Any, country: Any) -> str | None:
+    """An address as one line; None when there is none (a country alone is no address)."""
+    if not (street or postal_code or city):
+        return None
+    town = " ".join(part for part in (postal_code, city) if part)
+    return ", ".join(part for part in (street, town, country) if part)
+
+
+def _details_changed(
+    company: Company, changes: dict[str, Any]
+) -> list[tuple[str, str | None, str | None]]:
+    """The company's name, NIP and address as they change, for its history."""
+    changed: list[tuple[str, str | None, str | None]] = [
+        (field, getattr(company, field), changes[field])
+        for field in ("name", "tax_id")
+        if field in changes and changes[field] != getattr(company, field)
+    ]
+    if (address := changes.get("address")) is not None:
+        old = _address_line(company.street, company.postal_code, company.city, company.country)
+        new = _address_line(address.street, address.postal_code, address.city, address.country)
+        if old != new:
+            changed.append(("address", old, new))
+    return changed
 
 
 def company_entry(

@@ -29,6 +29,10 @@ LABELS = {
     "probability": N_("Probability"),
     "source": N_("Source"),
     "lost_reason": N_("Lost reason"),
+    # a company's own
+    "name": N_("Name"),
+    "tax_id": "NIP",  # its name in both languages, as the form says it
+    "address": N_("Address"),
 }
 NOTHING = "—"
 
