@@ -128,8 +128,16 @@ def archive_the_contact(page: Page) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
     page.get_by_role("searchbox").fill("lukasz zuraw")  # without the Polish letters
     page.get_by_role("link", name="Łukasz Żuraw").click()
+    asked: list[str] = []
+
+    def confirm(dialog: Any) -> None:  # "Archive …?": the page asks before it archives
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
     page.get_by_role("button", name="Archive").click()
     expect(page.locator(".tag.archived")).to_have_text("Archived")
+    assert asked and "Łukasz Żuraw" in asked[0]
     page.get_by_role("link", name="Contacts").first.click()
     expect(page.get_by_role("link", name="Łukasz Żuraw")).to_have_count(0)
 
