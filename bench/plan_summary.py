@@ -24,7 +24,6 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import asyncpg
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.deal_lists import at_least, drop_database, percentile, scratch_dir, verdict
 from services.planning.app import create_app
@@ -35,6 +34,7 @@ from shared.auth import Identity
 from shared.bus import InProcessBus
 from shared.db import SessionFactory
 from shared.postgres import asyncpg_dsn
+from shared.reads import ReadPool
 from shared.testing.apps import ADMIN, TEST_SECRET, running
 from shared.testing.postgres import fresh_database, postgres_server_url
 
@@ -189,15 +189,21 @@ BASELINE_SQL = text(
 
 
 @dataclass(frozen=True)
+class Databases:
+    sessions: SessionFactory  # the app's, for the baseline
+    reads: ReadPool  # the app's read pool, which the endpoint reads with
+
+
+@dataclass(frozen=True)
 class Call:
     name: str
-    run: Callable[[AsyncSession], Awaitable[Any]]
+    run: Callable[[Databases], Awaitable[Any]]
 
 
 def summary_call(name: str, identity: Identity, scope: summaries.Scope, id_: UUID | None) -> Call:
-    async def run(session: AsyncSession) -> Any:
+    async def run(databases: Databases) -> Any:
         return await summaries.summary(
-            session,
+            databases.reads,
             identity=identity,
             start=QUARTER,
             end=QUARTER_END,
@@ -208,8 +214,11 @@ def summary_call(name: str, identity: Identity, scope: summaries.Scope, id_: UUI
     return Call(name, run)
 
 
-async def baseline(session: AsyncSession) -> Any:
-    return (await session.execute(BASELINE_SQL, {"start": QUARTER, "end": QUARTER_END})).all()
+async def baseline(databases: Databases) -> Any:
+    """The plain GROUP BY in a read transaction of the app's session factory."""
+    async with databases.sessions() as session, session.begin():
+        query = await session.execute(BASELINE_SQL, {"start": QUARTER, "end": QUARTER_END})
+        return query.all()
 
 
 CALLS = (
@@ -225,27 +234,26 @@ class Sample:
     ms: list[float] = field(default_factory=list)
 
 
-async def timed(sessions: SessionFactory, call: Callable[[AsyncSession], Awaitable[Any]]) -> float:
-    """One call in its own read transaction, as the endpoint runs it; milliseconds."""
+async def timed(databases: Databases, call: Callable[[Databases], Awaitable[Any]]) -> float:
+    """One call, as the endpoint makes it; milliseconds."""
     started = time.perf_counter()
-    async with sessions() as session, session.begin():
-        await call(session)
+    await call(databases)
     return (time.perf_counter() - started) * 1000
 
 
-async def compare(sessions: SessionFactory, repeats: int, warmup: int) -> dict[str, Sample]:
+async def compare(databases: Databases, repeats: int, warmup: int) -> dict[str, Sample]:
     """Every summary and the baseline in turn, repeat by repeat, so they share any noise."""
     samples = {name: Sample() for name in ("GROUP BY (baseline)", *(c.name for c in CALLS))}
     for i in range(warmup + repeats):
         for name, call in (("GROUP BY (baseline)", baseline), *((c.name, c.run) for c in CALLS)):
-            elapsed = await timed(sessions, call)
+            elapsed = await timed(databases, call)
             if i >= warmup:
                 samples[name].ms.append(elapsed)
     return samples
 
 
 @asynccontextmanager
-async def planning_database(server_url: str) -> AsyncIterator[tuple[SessionFactory, float, int]]:
+async def planning_database(server_url: str) -> AsyncIterator[tuple[Databases, float, int]]:
     """A fresh database with the planning app on it (migrated), loaded and analyzed."""
     url = await fresh_database(server_url, "plan_summary")
     settings = PlanningSettings(
@@ -257,14 +265,14 @@ async def planning_database(server_url: str) -> AsyncIterator[tuple[SessionFacto
             print("loading the plan ...", flush=True)
             load_s, lines = await load(url)
             print(f"loaded {lines:,} plan lines in {load_s:.1f} s", flush=True)
-            yield app.state.sessions, load_s, lines
+            yield Databases(app.state.sessions, app.state.reads), load_s, lines
     finally:
         await drop_database(server_url, url)
 
 
 async def run(args: argparse.Namespace, server_url: str) -> tuple[dict[str, Sample], float, int]:
-    async with planning_database(server_url) as (sessions, load_s, lines):
-        return await compare(sessions, args.repeats, args.warmup), load_s, lines
+    async with planning_database(server_url) as (databases, load_s, lines):
+        return await compare(databases, args.repeats, args.warmup), load_s, lines
 
 
 # --- reporting -------------------------------------------------------------------------------

@@ -331,3 +331,20 @@ async def test_an_archived_deal_leaves_actual_and_forecast_and_comes_back_when_r
         Decimal(0),
         Decimal(300),
     )
+
+
+async def test_only_deals_in_the_base_currency_count_before_and_after_the_settings_are_made(
+    planning: httpx.AsyncClient, bus: InProcessBus
+) -> None:
+    await tree(bus)
+    anna = await person(bus, "manager", NORTH)
+    in_zloty = deal(DealWon, anna, "700", date(2026, 12, 10), 100)
+    in_euro = deal(DealWon, anna, "50", date(2026, 12, 10), 100).model_copy(
+        update={"deal_id": uuid4(), "currency": "EUR"}
+    )
+    await bus.publish([at(in_zloty, WON_IN_DECEMBER), at(in_euro, WON_IN_DECEMBER)])
+
+    assert (await own_figures(planning, anna))["actual"] == "700.00"  # no settings row yet
+    made = await planning.put("/api/plans/settings", json={"lock_after_days": 10})
+    assert made.status_code == 200, made.text
+    assert (await own_figures(planning, anna))["actual"] == "700.00"

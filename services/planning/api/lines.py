@@ -1,7 +1,7 @@
 """`/api/plans/lines` and `/api/plans/settings`: revenue plans per manager, client and period."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -36,6 +36,7 @@ from shared.pagination import (
     keyset,
     page_of,
 )
+from shared.reads import Reads, json_answer
 from shared.schemas import Day
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
@@ -176,37 +177,38 @@ async def put_settings(
     return SettingsPublic.model_validate(found, from_attributes=True)
 
 
-def _public_node(node: summaries.Node) -> FiguresPublic:
-    return FiguresPublic(
-        scope=node.scope,
-        id=node.id,
-        name=node.name,
-        submitted=node.figures.submitted,
-        final=node.figures.final,
-        actual=node.figures.actual,
-        forecast=node.figures.forecast,
-        prorated=node.figures.prorated,
-        children=[_public_node(child) for child in node.children],
-    )
+def _public_node(node: summaries.Node) -> dict[str, Any]:
+    """A node as `FiguresPublic` writes it."""
+    figures = node.figures
+    return {
+        "scope": node.scope,
+        "id": node.id,
+        "name": node.name,
+        "submitted": figures.submitted,
+        "final": figures.final,
+        "actual": figures.actual,
+        "forecast": figures.forecast,
+        "prorated": figures.prorated,
+        "children": [_public_node(child) for child in node.children],
+    }
 
 
-@router.get("/summary")
+@router.get("/summary", response_model=FiguresPublic)
 async def summary(
-    sessions: Sessions,
+    reads: Reads,
     identity: CurrentIdentity,
     period: Period,
     start_date: Day,
     end_date: Day | None = None,
     scope: summaries.Scope = "company",
     id: UUID | None = None,
-) -> FiguresPublic:
+) -> Response:
     """Plan (submitted and final) against actual and forecast, with the level below as children.
 
     Any period adds up every line overlapping it: lines inside it whole, lines crossing its
     edges in proportion to the days they share with it (`prorated` says some did)."""
     start, end = dates_of(period, start_date, end_date, where="query")
-    async with sessions() as session, session.begin():
-        node = await summaries.summary(
-            session, identity=identity, start=start, end=end, scope=scope, id_=id
-        )
-    return _public_node(node)
+    node = await summaries.summary(
+        reads, identity=identity, start=start, end=end, scope=scope, id_=id
+    )
+    return json_answer(_public_node(node))

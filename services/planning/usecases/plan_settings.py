@@ -8,12 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.planning.tables import PlanSettings
 from shared.db import SessionFactory, unit_of_work
 
+# What the settings are before anyone changes them (the row is made with these on first use).
+DEFAULTS: dict[str, Any] = {"approval_required": False, "base_currency": "PLN"}
+
 
 async def settings(session: AsyncSession) -> PlanSettings:
     """The settings' one row, made with the defaults on first use (by one of many callers)."""
     found = await session.get(PlanSettings, 1)
     if found is None:
-        defaults = {"id": 1, "approval_required": False, "base_currency": "PLN"}
+        defaults = {"id": 1, **DEFAULTS}
         await session.execute(insert(PlanSettings).values(**defaults).on_conflict_do_nothing())
         found = await session.get(PlanSettings, 1)
         assert found is not None

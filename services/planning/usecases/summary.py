@@ -8,13 +8,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, Literal
 from uuid import UUID
 
+import asyncpg
 from sqlalchemy import (
+    ARRAY,
     Date,
     Numeric,
+    Text,
     and_,
+    any_,
+    bindparam,
     case,
     false,
     func,
@@ -24,14 +30,15 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from services.planning.domain.periods import LONGEST
 from services.planning.domain.rollup import IN_SUBMITTED, carry_up, in_final
-from services.planning.tables import Client, DealReplica, Member, PlanLine, Team
-from services.planning.usecases.plan_settings import settings
+from services.planning.tables import Client, DealReplica, Member, PlanLine, PlanSettings, Team
+from services.planning.usecases.plan_settings import DEFAULTS
 from shared.auth import Identity
 from shared.errors import Forbidden, NotFound
+from shared.reads import ReadPool, Statement
 
 Scope = Literal["company", "team", "manager"]
 
@@ -60,7 +67,7 @@ class Figures:
 @dataclass
 class Node:
     scope: str
-    id: UUID
+    id: str
     name: str
     figures: Figures
     children: list["Node"] = field(default_factory=list)
@@ -81,14 +88,27 @@ def _zero() -> Any:
     return literal(0, Numeric(14, 2))
 
 
-def _shares(key: Any, start: date, end: date, manager_id: UUID | None) -> Any:
-    """Every line overlapping the window with its share of it (`domain/prorata.py`'s rule).
+def _day(name: str) -> Any:
+    return bindparam(name, type_=Date)
+
+
+def _edges(kind: str) -> tuple[str, str, str, str]:
+    """The names of the parameters bounding the starts of a kind's lines crossing the window's
+    first day and those crossing its last."""
+    return f"{kind}_before_from", f"{kind}_before_to", f"{kind}_last_from", f"{kind}_last_to"
+
+
+def _shares(key: Any, *, mine: bool) -> Any:
+    """Every line overlapping the window (`:start` to `:end`) with its share of it
+    (`domain/prorata.py`'s rule).
 
     Each period kind is read as ranges of the covering index, since no line of a kind is longer
     than its kind's longest period: the lines inside the window (summed whole, as a plain
     GROUP BY would), and the few crossing its first or its last day (counted by their days in
-    it). Custom ranges have no longest, so they are read in one range and told apart per line.
+    it; the ranges' bounds are parameters, see `_window`). Custom ranges have no longest, so
+    they are read in one range and told apart per line.
     """
+    start, end = _day("start"), _day("end")
     inside = and_(PlanLine.start_date >= start, PlanLine.end_date <= end)
     shared = (
         func.least(PlanLine.end_date, end, type_=Date)
@@ -100,10 +120,10 @@ def _shares(key: Any, start: date, end: date, manager_id: UUID | None) -> Any:
     whole = (key.label("key"), PlanLine.status, PlanLine.amount.label("share"), false())
     in_part = (key, PlanLine.status, share, true())
     either = (key, PlanLine.status, case((inside, PlanLine.amount), else_=share), ~inside)
-    mine = [PlanLine.manager_id == manager_id] if manager_id else []
+    only = [PlanLine.manager_id == bindparam("manager", type_=PG_UUID())] if mine else []
 
     def lines(columns: tuple[Any, ...], *where: Any) -> Any:
-        return select(*columns).where(*where, *mine)
+        return select(*columns).where(*where, *only)
 
     parts = []
     for kind, longest in LONGEST.items():
@@ -112,21 +132,20 @@ def _shares(key: Any, start: date, end: date, manager_id: UUID | None) -> Any:
             lines(whole, of_kind, PlanLine.start_date.between(start, end), PlanLine.end_date <= end)
         )
         if longest > 1:
-            before = start - timedelta(days=longest - 1), start - timedelta(days=1)
+            before_from, before_to, last_from, last_to = map(_day, _edges(kind))
             parts.append(
                 lines(
                     in_part,
                     of_kind,
-                    PlanLine.start_date.between(*before),
+                    PlanLine.start_date.between(before_from, before_to),
                     PlanLine.end_date >= start,
                 )
             )
-            last_starts = max(start, end - timedelta(days=longest - 2)), end
             parts.append(
                 lines(
                     in_part,
                     of_kind,
-                    PlanLine.start_date.between(*last_starts),
+                    PlanLine.start_date.between(last_from, last_to),
                     PlanLine.end_date > end,
                 )
             )
@@ -135,19 +154,38 @@ def _shares(key: Any, start: date, end: date, manager_id: UUID | None) -> Any:
     return union_all(*parts).subquery()
 
 
-async def _figures_by(
-    session: AsyncSession,
-    key: Key,
-    *,
-    start: date,
-    end: date,
-    manager_id: UUID | None = None,
-) -> dict[UUID, Figures]:
+def _window(start: date, end: date) -> dict[str, date]:
+    """The parameters of `_shares` for the window from `start` to `end`."""
+    window = {"start": start, "end": end}
+    for kind, longest in LONGEST.items():
+        if longest > 1:
+            names = _edges(kind)
+            window[names[0]] = start - timedelta(days=longest - 1)
+            window[names[1]] = start - timedelta(days=1)
+            window[names[2]] = max(start, end - timedelta(days=longest - 2))
+            window[names[3]] = end
+    return window
+
+
+def _one_of(status: Any, statuses: frozenset[str]) -> Any:
+    return status == any_(literal(sorted(statuses), ARRAY(Text)))
+
+
+def _setting(column: Any, default: Any) -> Any:
+    """A plan setting read in the statement itself (its default before the row is made)."""
+    return func.coalesce(
+        select(column).where(PlanSettings.id == 1).scalar_subquery(), literal(default)
+    )
+
+
+@cache
+def _figures_statement(key: Key) -> Statement:
     """Plan (both layers), actual and forecast in the window, in the base currency, per manager
-    or per client (of one manager when given), in one aggregate query."""
-    plan = await settings(session)
+    (of everyone) or per client with its name (of `:manager`), in one aggregate statement built
+    and compiled once per key."""
+    mine = key == "client"
     line_key = PlanLine.manager_id if key == "manager" else PlanLine.company_id
-    shares = _shares(line_key, start, end, manager_id)
+    shares = _shares(line_key, mine=mine)
     # Summing by status first keeps the scan as cheap as a plain GROUP BY; the few sums per key
     # are then split by the domain's rule of what counts in the submitted and the final plan.
     partial = shares.c[3]
@@ -161,19 +199,25 @@ async def _figures_by(
         .group_by(shares.c.key, shares.c.status)
         .subquery()
     )
-    final = in_final(approval_required=plan.approval_required)
-    counted = sums.c.status.in_(IN_SUBMITTED)
+    approval = _setting(PlanSettings.approval_required, DEFAULTS["approval_required"])
+    counted = _one_of(sums.c.status, IN_SUBMITTED)
+    final = case(
+        (approval, _one_of(sums.c.status, in_final(approval_required=True))),
+        else_=_one_of(sums.c.status, in_final(approval_required=False)),
+    )
     lines = select(
         sums.c.key,
         _sum_if(sums.c.amount, counted).label("submitted"),
-        _sum_if(sums.c.amount, sums.c.status.in_(final)).label("final"),
+        _sum_if(sums.c.amount, final).label("final"),
         _zero().label("actual"),
         _zero().label("forecast"),
         func.coalesce(func.bool_or(sums.c.partial).filter(counted), False).label("prorated"),
     ).group_by(sums.c.key)
     deal_key = DealReplica.owner_id if key == "manager" else DealReplica.company_id
     # In the base currency, and not archived (as the replica's partial indexes say it).
-    in_base = and_(DealReplica.currency == plan.base_currency, not_(DealReplica.archived))
+    base = _setting(PlanSettings.base_currency, DEFAULTS["base_currency"])
+    in_base = and_(DealReplica.currency == base, not_(DealReplica.archived))
+    start, end = _day("start"), _day("end")
     # Actual revenue counts on the day a deal was won, the forecast on the expected close.
     won = select(deal_key, _zero(), _zero(), _total(DealReplica.amount), _zero(), false()).where(
         in_base, DealReplica.won_on.between(start, end)
@@ -184,25 +228,41 @@ async def _figures_by(
         DealReplica.stage_kind == "open",
         DealReplica.expected_close_date.between(start, end),
     )
-    if manager_id is not None:
-        won = won.where(DealReplica.owner_id == manager_id)
-        open_ = open_.where(DealReplica.owner_id == manager_id)
+    if mine:
+        manager = bindparam("manager", type_=PG_UUID())
+        won = won.where(DealReplica.owner_id == manager)
+        open_ = open_.where(DealReplica.owner_id == manager)
     both = union_all(lines, won.group_by(deal_key), open_.group_by(deal_key)).subquery()
-    rows = await session.execute(
-        select(
-            both.c.key,
-            func.sum(both.c.submitted),
-            func.sum(both.c.final),
-            func.sum(both.c.actual),
-            func.sum(both.c.forecast),
-            func.bool_or(both.c.prorated),
-        ).group_by(both.c.key)
-    )
-    return {row[0]: Figures(*row[1:]) for row in rows}
+    figures = select(
+        both.c.key,
+        func.sum(both.c.submitted).label("submitted"),
+        func.sum(both.c.final).label("final"),
+        func.sum(both.c.actual).label("actual"),
+        func.sum(both.c.forecast).label("forecast"),
+        func.bool_or(both.c.prorated).label("prorated"),
+    ).group_by(both.c.key)
+    if not mine:
+        return Statement.of(figures)
+    per_client = figures.subquery()
+    named = func.coalesce(Client.name, "").label("name")
+    return Statement.of(select(per_client, named).outerjoin(Client, Client.id == per_client.c.key))
+
+
+def _figures(row: Any) -> Figures:
+    return Figures(row["submitted"], row["final"], row["actual"], row["forecast"], row["prorated"])
+
+
+_MEMBER = Statement.of(
+    select(Member.name, Member.team_id).where(Member.id == bindparam("id", type_=PG_UUID()))
+)
+_TEAMS = Statement.of(select(Team.id, Team.name, Team.parent_id).order_by(Team.name))
+_MEMBERS = Statement.of(
+    select(Member.id, Member.name, Member.team_id, Member.role).order_by(Member.name)
+)
 
 
 async def summary(
-    session: AsyncSession,
+    reads: ReadPool,
     *,
     identity: Identity,
     start: date,
@@ -211,60 +271,77 @@ async def summary(
     id_: UUID | None,
 ) -> Node:
     """The figures of the company, a group or a manager, with the level below as children."""
-    between: dict[str, Any] = {"start": start, "end": end}
+    window = _window(start, end)
     if scope == "manager":
-        manager_id = id_ or UUID(identity.user_id)
-        member = await session.get(Member, manager_id)
-        if member is None:
-            raise NotFound("manager")
-        _check(identity, member.team_id, own=manager_id)
-        return await _manager_node(session, manager_id, member.name, between)
-    teams = {team.id: team for team in await session.scalars(select(Team).order_by(Team.name))}
-    members = {m.id: m for m in await session.scalars(select(Member).order_by(Member.name))}
-    parents: Mapping[UUID, UUID | None] = {
-        team_id: team.parent_id for team_id, team in teams.items()
-    }
-    team_id = id_ if scope == "team" else next((t for t, p in parents.items() if p is None), None)
-    if team_id is None or team_id not in teams:
-        raise NotFound("sales group")
-    _check(identity, team_id)
-    per_manager = await _figures_by(session, "manager", **between)
-    team_of = {member_id: member.team_id for member_id, member in members.items()}
+        manager_id = str(id_ or identity.user_id)
+        return await reads.run(
+            lambda connection: _manager(connection, identity, manager_id, window)
+        )
+    return await reads.run(lambda connection: _group(connection, identity, scope, id_, window))
+
+
+async def _manager(
+    connection: asyncpg.Connection, identity: Identity, manager_id: str, window: dict[str, date]
+) -> Node:
+    """A manager's figures with one child per client planned or sold to in the period."""
+    member = await connection.fetchrow(_MEMBER.sql, *_MEMBER.arguments({"id": manager_id}))
+    if member is None:
+        raise NotFound("manager")
+    _check(identity, member["team_id"], own=manager_id)
+    statement = _figures_statement("client")
+    rows = await connection.fetch(
+        statement.sql, *statement.arguments(window | {"manager": manager_id})
+    )
+    children = sorted(
+        (Node("client", row["key"], row["name"], _figures(row)) for row in rows),
+        key=lambda child: child.name,
+    )
+    total = sum((child.figures for child in children), Figures())
+    return Node("manager", manager_id, member["name"], total, children)
+
+
+async def _group(
+    connection: asyncpg.Connection,
+    identity: Identity,
+    scope: Scope,
+    id_: UUID | None,
+    window: dict[str, date],
+) -> Node:
+    """The figures of the company or a group, with its groups and managers as children; the
+    tree and the figures read in one snapshot."""
+    statement = _figures_statement("manager")
+    async with connection.transaction(isolation="repeatable_read", readonly=True):
+        teams = {row["id"]: row for row in await connection.fetch(_TEAMS.sql)}
+        parents: Mapping[str, str | None] = {t: row["parent_id"] for t, row in teams.items()}
+        team_id = (
+            str(id_)
+            if scope == "team"
+            else next((t for t, p in parents.items() if p is None), None)
+        )
+        if team_id is None or team_id not in teams:
+            raise NotFound("sales group")
+        _check(identity, team_id)
+        members = await connection.fetch(_MEMBERS.sql)
+        rows = await connection.fetch(statement.sql, *statement.arguments(window))
+    per_manager = {row["key"]: _figures(row) for row in rows}
+    team_of = {member["id"]: member["team_id"] for member in members}
     per_team = carry_up(parents, team_of, per_manager, zero=Figures())
-    node = Node(scope, team_id, teams[team_id].name, per_team[team_id])
+    node = Node(scope, team_id, teams[team_id]["name"], per_team[team_id])
     node.children = [
-        Node("team", child, teams[child].name, per_team[child])
+        Node("team", child, teams[child]["name"], per_team[child])
         for child, parent in parents.items()
         if parent == team_id
     ] + [
-        Node("manager", member_id, member.name, per_manager.get(member_id, Figures()))
-        for member_id, member in members.items()
-        if member.team_id == team_id and member.role in ("manager", "head")
+        Node("manager", member["id"], member["name"], per_manager.get(member["id"], Figures()))
+        for member in members
+        if member["team_id"] == team_id and member["role"] in ("manager", "head")
     ]
     return node
 
 
-async def _manager_node(
-    session: AsyncSession, manager_id: UUID, name: str, between: dict[str, Any]
-) -> Node:
-    """A manager's figures with one child per client planned or sold to in the period."""
-    per_client = await _figures_by(session, "client", manager_id=manager_id, **between)
-    clients = await session.execute(select(Client.id, Client.name).where(Client.id.in_(per_client)))
-    names: dict[UUID, str] = {client_id: name for client_id, name in clients}
-    children = sorted(
-        (
-            Node("client", client_id, names.get(client_id, ""), figures)
-            for client_id, figures in per_client.items()
-        ),
-        key=lambda child: child.name,
-    )
-    total = sum((child.figures for child in children), Figures())
-    return Node("manager", manager_id, name, total, children)
-
-
-def _check(identity: Identity, team_id: UUID | None, own: UUID | None = None) -> None:
+def _check(identity: Identity, team_id: str | None, own: str | None = None) -> None:
     """A manager sees their own figures, a head the group's subtree, an admin everything."""
-    if identity.role == "admin" or (own is not None and str(own) == identity.user_id):
+    if identity.role == "admin" or (own is not None and own == identity.user_id):
         return
     if identity.role == "head" and str(team_id) in identity.team_ids:
         return
