@@ -1,10 +1,10 @@
 """`/api/calendar`: the calendar view, iCalendar feeds, `.ics` import, outcome types, defaults."""
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, ParamSpec
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from services.calendar.usecases.imports import import_calendar
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.errors import Forbidden, Invalid
+from shared.reads import json_answer
 from shared.schemas import Moment
 from shared.text import N_
 
@@ -43,10 +44,12 @@ SERIES_LOOKBACK = timedelta(days=14)  # occurrences of a series await an outcome
 MAX_AWAITING = 500
 MAX_OCCURRENCES = 5000
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+SERIES_INLINE = 8  # series expanded without a worker thread
+P = ParamSpec("P")
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 
-@router.get("/occurrences")
+@router.get("/occurrences", response_model=list[Occurrence])
 async def occurrences(
     sessions: Sessions,
     identity: CurrentIdentity,
@@ -54,7 +57,7 @@ async def occurrences(
     end: Moment,
     owner_id: UUID | None = None,
     include_cancelled: bool = False,
-) -> list[Occurrence]:
+) -> Response:
     """Every occurrence in [start, end) of the activities the caller sees, recurrences expanded.
 
     A head sees the group's calendars overlaid; `owner_id` narrows to one person.
@@ -68,8 +71,8 @@ async def occurrences(
         query = query.where(Activity.status != "cancelled")
     async with sessions() as session:
         rows = (await session.scalars(query.order_by(Activity.starts_at))).all()
-    # Expanding many series is work for the processor: in a thread, so other requests go on.
-    return await asyncio.to_thread(_occurrences, rows, start, end, datetime.now(start.tzinfo))
+    found = await _expanded(rows, _occurrences, rows, start, end, datetime.now(start.tzinfo))
+    return json_answer(found)
 
 
 def _occurrences(
@@ -90,10 +93,10 @@ def _occurrences(
     return found
 
 
-@router.get("/awaiting")
+@router.get("/awaiting", response_model=list[Occurrence])
 async def awaiting(
     sessions: Sessions, identity: CurrentIdentity, owner_id: UUID | None = None
-) -> list[Occurrence]:
+) -> Response:
     """What ended and awaits its outcome, oldest first: single activities, and the occurrences
     of series from the last two weeks (each is reported on separately)."""
     now = datetime.now(UTC)
@@ -116,9 +119,22 @@ async def awaiting(
             )
         ]
         recurring = (await session.scalars(series)).all()
-    found += await asyncio.to_thread(_awaiting_occurrences, recurring, now)
+    found += await _expanded(recurring, _awaiting_occurrences, recurring, now)
     found.sort(key=lambda occurrence: occurrence.end)
-    return found[:MAX_AWAITING]
+    return json_answer(found[:MAX_AWAITING])
+
+
+async def _expanded(
+    rows: Sequence[Activity],
+    expand: Callable[P, list[Occurrence]],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> list[Occurrence]:
+    """`expand(*args)`: in a worker thread when `rows` hold many series, so that expanding them
+    lets other requests go on; right here when they hold few (a thread costs more than that)."""
+    if sum(1 for row in rows if row.rrule) > SERIES_INLINE:
+        return await asyncio.to_thread(expand, *args, **kwargs)
+    return expand(*args, **kwargs)
 
 
 def _span(activity: Activity, start: datetime) -> tuple[datetime, datetime]:
