@@ -30,6 +30,7 @@ from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.errors import Invalid
 from shared.pagination import Cursor, IncludeArchived, Limit, UpdatedSince
+from shared.reads import json_answer
 from shared.text import N_
 
 router = APIRouter(prefix="/api/feed", tags=["feed"])
@@ -54,7 +55,7 @@ def feed_filters(
 Filters = Annotated[FeedFilters, Depends(feed_filters)]
 
 
-@router.get("")
+@router.get("", response_model=FeedPage)
 async def read_feed(
     sessions: Sessions,
     identity: CurrentIdentity,
@@ -63,7 +64,7 @@ async def read_feed(
     include_archived: IncludeArchived = False,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> FeedPage:
+) -> Response:
     """The newest posts the caller may read (their audience names the caller; on a deal, the
     caller sees the deal), a page at a time; the first page of the whole feed also carries the
     pinned posts. With `updated_since`, the posts changed since, in order of change, no
@@ -79,7 +80,7 @@ async def read_feed(
         deleted=include_archived,
     )
     me, admin = UUID(identity.user_id), identity.role == "admin"
-    return FeedPage(
+    answer = FeedPage(
         items=[
             PostPublic.of(view, me=me, admin=admin).gone(view.post.deleted_at)
             for view in page.items
@@ -87,6 +88,7 @@ async def read_feed(
         pinned=[PostPublic.of(view, me=me, admin=admin) for view in page.pinned],
         next_cursor=page.next_cursor,
     )
+    return json_answer(answer)  # written once, not validated again on the way out
 
 
 @router.get("/search")

@@ -1,10 +1,12 @@
 """Must-read documents: the caller's list, the owner's view of confirmations, "I have read it"."""
 
 from datetime import UTC, datetime
+from functools import cache
 from uuid import UUID
 
-from fastapi import APIRouter
-from sqlalchemy import select
+from fastapi import APIRouter, Response
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from services.knowledge.api.documents import document_answer
 from services.knowledge.schemas import (
@@ -20,20 +22,26 @@ from services.knowledge.usecases.access import find_document, reader_of
 from shared.auth import CurrentIdentity
 from shared.deps import Sessions
 from shared.errors import Forbidden
+from shared.reads import Reads, Statement, json_answer
 
 router = APIRouter(prefix="/api/documents", tags=["must-read"])
+MUST_READ_LISTED = 500
 
 
-@router.get("/must-read")
-async def my_must_reads(
-    sessions: Sessions, identity: CurrentIdentity, pending: bool = False
-) -> list[MustReadItem]:
-    """The caller's must-read documents (current versions), those waiting first."""
+@cache
+def _must_reads(pending: bool) -> Statement:
+    """The caller's must-read list, built and compiled once per shape."""
     query = (
-        select(Acknowledgement, Document.title)
+        select(
+            Acknowledgement.document_id,
+            Document.title,
+            Acknowledgement.version,
+            Acknowledgement.requested_at,
+            Acknowledgement.acknowledged_at,
+        )
         .join(Document, Document.id == Acknowledgement.document_id)
         .where(
-            Acknowledgement.user_id == UUID(identity.user_id),
+            Acknowledgement.user_id == bindparam("user_id", type_=PG_UUID()),
             Acknowledgement.version == Document.version,
             Document.archived_at.is_(None),
         )
@@ -41,22 +49,18 @@ async def my_must_reads(
             Acknowledgement.acknowledged_at.desc().nulls_first(),
             Acknowledgement.requested_at.desc(),
         )
-        .limit(500)
+        .limit(MUST_READ_LISTED)
     )
     if pending:
         query = query.where(Acknowledgement.acknowledged_at.is_(None))
-    async with sessions() as session:
-        rows = (await session.execute(query)).all()
-    return [
-        MustReadItem(
-            document_id=row.document_id,
-            title=title,
-            version=row.version,
-            requested_at=row.requested_at,
-            acknowledged_at=row.acknowledged_at,
-        )
-        for row, title in rows
-    ]
+    return Statement.of(query)
+
+
+@router.get("/must-read", response_model=list[MustReadItem])
+async def my_must_reads(reads: Reads, identity: CurrentIdentity, pending: bool = False) -> Response:
+    """The caller's must-read documents (current versions), those waiting first."""
+    rows = await reads.rows(_must_reads(pending), user_id=identity.user_id)
+    return json_answer([dict(row) for row in rows])
 
 
 @router.put("/{document_id}/must-read")
