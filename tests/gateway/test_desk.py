@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.gateway.backends import Backends
 from services.gateway.domain.desk import BUILT_IN, CATALOGUE, available
@@ -223,6 +223,45 @@ async def test_with_the_calendar_down_the_desk_shows_the_rest_within_the_timeout
     assert page.status_code == 200 and 'id="widget-agenda"' in page.text
     assert agenda.status_code == 200 and "The calendar service is not answering" in agenda.text
     assert pipeline_part.status_code == 200 and "data-stage=" in pipeline_part.text
+
+
+class Delayed:
+    """A service that answers as it would, `seconds` late."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app, self.seconds = app, seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
+
+
+async def test_the_desk_asks_the_services_at_once_not_one_after_another(
+    crm: httpx.AsyncClient, people: dict[str, Browser], sales: dict[str, Any]
+) -> None:
+    app = crm._transport.app  # type: ignore[attr-defined]
+    working = app.state.backends
+    late = 0.4
+    apps = {name: Delayed(service, late) for name, service in app.state.embedded_apps.items()}
+    app.state.backends = Backends.in_process(apps)
+    anna = people["anna"]
+    everything = [{"name": name} for name in BUILT_IN["manager"]]
+    assert (await put(anna, "/api/desk/layout", {"widgets": everything})).is_success
+    try:
+        await anna.get("/api/desk")  # the services' pools open as many connections as asked
+        started = time.monotonic()
+        desk = await anna.get("/api/desk")
+        took = time.monotonic() - started
+    finally:
+        app.state.backends = working
+
+    widgets = widgets_of(desk.json())
+    calling = [name for name in widgets if CATALOGUE[name].services]
+    assert len(calling) >= 6 and all(widgets[name]["status"] == "ok" for name in calling)
+    # One after another: at least len(calling) x `late`; at once: `late` and the calls' work
+    # (a widget reading two services in turn waits twice).
+    assert took < 3 * late < len(calling) * late
 
 
 async def test_every_widget_renders_in_the_page(
