@@ -6,8 +6,13 @@ walked whole (every route in it, recursively) before the next one is tried: with
 index keeps, for each route at the top of the app, the literal segments its paths begin with
 (at most two: `/api/deals/{id}` begins with `api`, `deals`), and tries for a request only the
 routes that could match its path, in their order. The first full match is the one FastAPI's
-own scan would find, since a route left out cannot match. Anything else (a method the path
-does not allow, a slash to redirect, not found, websockets, lifespan) goes FastAPI's own way.
+own scan would find, since a route left out cannot match.
+
+Two answers FastAPI gets wrong are made here, as HTTP says them: `HEAD` on a path that answers
+`GET` is that `GET` without its body (FastAPI's routes answer 405), and a method a path does
+not allow is answered 405 with every method the path allows in `Allow` (FastAPI names only the
+first route's, so `PATCH /api/deals` said `Allow: GET`, though `POST` is allowed too).
+Anything else (a slash to redirect, not found, websockets, lifespan) goes FastAPI's own way.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -15,8 +20,9 @@ from collections.abc import Callable, Iterable, Iterator
 import fastapi.routing
 from fastapi import FastAPI
 from starlette._utils import get_route_path
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Router
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # What the router does with a full match's scope: FastAPI 0.137+ keeps its own part apart.
 _update_scope: Callable[[Scope, Scope], None] = getattr(
@@ -26,6 +32,21 @@ _update_scope: Callable[[Scope, Scope], None] = getattr(
 DEPTH = 2  # literal segments indexed
 REMEMBERED = 1024  # beginnings of paths whose candidates are kept
 Prefix = tuple[str, ...]
+# The methods `Allow` may name: HTTP's, and those of WebDAV and CalDAV (the calendar's paths).
+METHODS = [
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "OPTIONS",
+    "PROPFIND",
+    "PROPPATCH",
+    "REPORT",
+    "MKCOL",
+    "MKCALENDAR",
+]
 
 
 def literal_prefix(path_format: str) -> Prefix:
@@ -62,14 +83,30 @@ class RouteIndex:
         # A route's pattern ends in `$`, which also matches before a final newline: `/api/me\n`
         # is `/api/me` to FastAPI but begins with another segment here; such paths go its way.
         if scope["type"] == "http" and "\n" not in (path := get_route_path(scope)):
-            for route in self.candidates(path):
+            candidates = self.candidates(path)
+            for route in candidates:
                 match, child_scope = route.matches(scope)
                 if match is Match.FULL:
                     scope.setdefault("router", self.router)
                     _update_scope(scope, child_scope)
                     await route.handle(scope, receive, send)
                     return
+            as_get = _as(scope, "GET")  # for HEAD; the server still sees HEAD, and sends no body
+            if scope["method"] == "HEAD" and (found := _full_match(candidates, as_get)):
+                await found.handle(self._routed(as_get, found), receive, _bodiless(send))
+                return
+            allowed = {m for m in METHODS if _full_match(candidates, _as(scope, m))}
+            if allowed:
+                allowed |= {"HEAD"} if "GET" in allowed else set()
+                raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         await self.fallback(scope, receive, send)
+
+    def _routed(self, scope: Scope, route: BaseRoute) -> Scope:
+        """`scope` with what `route`'s match adds to it (its path parameters, endpoint)."""
+        _, child_scope = route.matches(scope)
+        scope.setdefault("router", self.router)
+        _update_scope(scope, child_scope)
+        return scope
 
     def candidates(self, path: str) -> tuple[BaseRoute, ...]:
         """The routes that could match `path`, in the router's order. The index is built at the
@@ -88,6 +125,27 @@ class RouteIndex:
                 self._remembered.clear()
             self._remembered[segments] = found
         return found
+
+
+def _full_match(routes: Iterable[BaseRoute], scope: Scope) -> BaseRoute | None:
+    return next((route for route in routes if route.matches(scope)[0] is Match.FULL), None)
+
+
+def _as(scope: Scope, method: str) -> Scope:
+    return {**scope, "method": method}
+
+
+def _bodiless(send: Send) -> Send:
+    """`send` passing on the answer's status and headers (its length among them) but no body."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return sending
 
 
 def _could_match(

@@ -159,3 +159,57 @@ async def test_a_path_ending_in_a_newline_goes_where_fastapi_sends_it() -> None:
             return (await client.get("/api/me%0A")).json()
 
     assert await answer(indexed=True) == await answer(indexed=False) == "me"
+
+
+def _items_app() -> FastAPI:
+    app = FastAPI()
+    items = APIRouter(prefix="/items")
+
+    @items.get("")
+    async def listed() -> list[str]:
+        return ["młotek", "gwoździe"]
+
+    @items.post("", status_code=201)
+    async def added() -> str:
+        return "added"
+
+    @items.delete("/{item}")
+    async def removed(item: str) -> str:
+        return item
+
+    @items.api_route("/dav", methods=["GET", "PROPFIND"])
+    async def dav() -> str:
+        return "dav"
+
+    app.include_router(items)
+    index_routes(app)
+    return app
+
+
+async def test_head_answers_as_get_without_the_body() -> None:
+    transport = httpx.ASGITransport(app=_items_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://crm") as client:
+        got, head = await client.get("/items"), await client.head("/items")
+        head_of_delete_only = await client.head("/items/one")
+
+    assert (got.status_code, head.status_code) == (200, 200)
+    assert head.content == b"" and got.content
+    assert head.headers["content-length"] == got.headers["content-length"]
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head_of_delete_only.status_code == 405
+    assert head_of_delete_only.headers["allow"] == "DELETE"
+
+
+async def test_a_method_not_allowed_names_every_method_the_path_allows() -> None:
+    transport = httpx.ASGITransport(app=_items_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://crm") as client:
+        patched = await client.patch("/items", json={})
+        posted_to_one = await client.post("/items/one")
+        missing = await client.patch("/nothing/here")
+        put_on_dav = await client.put("/items/dav")
+
+    assert patched.status_code == 405 and patched.headers["allow"] == "GET, HEAD, POST"
+    assert posted_to_one.status_code == 405 and posted_to_one.headers["allow"] == "DELETE"
+    assert missing.status_code == 404
+    assert put_on_dav.status_code == 405
+    assert put_on_dav.headers["allow"] == "DELETE, GET, HEAD, PROPFIND"  # `/items/{item}` too
