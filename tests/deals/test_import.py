@@ -461,3 +461,22 @@ async def test_companies_import_with_their_account_manager_whom_the_importer_may
     )
     assert rejected["Nikogo"]["error"] == "Account manager: no active user has this name"
     assert by_manager["imported"] == 0 and by_manager["rejected"] == 1
+
+
+async def test_imported_companies_and_contacts_begin_their_companys_history(
+    deals: httpx.AsyncClient,
+) -> None:
+    companies = "name;city\r\nKronika Importu;Gniezno\r\n"
+    contacts = "name;company_name;email\r\nJan Zaimportowany;kronika importu;jan@kronika.pl\r\n"
+    for kind, body in (("company", companies), ("contact", contacts)):
+        assert (await finished(deals, await upload(deals, body, kind)))["imported"] == 1
+    listed = (await deals.get("/api/companies", params={"q": "Kronika Importu"})).json()["items"]
+    [company] = [c for c in listed if c["name"] == "Kronika Importu"]
+
+    entries = (await deals.get(f"/api/companies/{company['id']}/timeline")).json()
+
+    said = {
+        (entry["kind"], entry["data"].get("source"), entry["data"].get("contact"))
+        for entry in entries
+    }
+    assert said == {("created", "import", None), ("contact_added", "import", "Jan Zaimportowany")}

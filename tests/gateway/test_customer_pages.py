@@ -293,6 +293,23 @@ async def test_a_companys_history_begins_with_it_and_records_its_name_nip_and_ad
     assert history.count("Name: ") == 1 and history.count("Company added") == 1
 
 
+async def test_a_companys_history_records_the_contacts_added_at_it(
+    people: dict[str, Browser],
+) -> None:
+    anna = people["anna"]
+    company_id = await new_company(anna, "Kronika Ludzi")
+    redirected_to(
+        await anna.post("/contacts", {"name": "Łucja <b>Żak</b>", "company_id": company_id})
+    )
+    redirected_to(await anna.post("/contacts", {"name": "Nikt Stąd"}))  # at no company
+
+    page = (await anna.get(f"/companies/{company_id}")).text
+
+    history = page[page.index('class="timeline"') :]
+    assert "Contact Łucja &lt;b&gt;Żak&lt;/b&gt; added" in history
+    assert "Nikt Stąd" not in history and history.count("Company added") == 1
+
+
 async def test_a_companys_history_says_which_of_its_deals_each_entry_is_about(
     crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
 ) -> None:

@@ -1,5 +1,6 @@
 """Customer companies: added one by one (the API) or by the thousand (the CSV import), alike."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from services.deals.usecases.customer_access import (
 from services.deals.usecases.ownership import check_may_change, check_new_owner
 from shared.auth import Identity
 from shared.contracts.deals import Address, CompanyCreated, CompanyUpdated
-from shared.db import SessionFactory, unit_of_work
+from shared.db import SessionFactory, copy_rows, unit_of_work
 from shared.errors import Conflict
 from shared.events import new_event
 from shared.ids import time_ordered_id
@@ -53,9 +54,12 @@ _INSERT = text(
 )
 
 
-async def insert_companies(session: AsyncSession, companies: Sequence[NewCompany]) -> set[UUID]:
-    """Add `companies` with a `crm.company.created.v1` each; the ids of those added (a company
-    whose NIP another has is not)."""
+async def insert_companies(
+    session: AsyncSession, companies: Sequence[NewCompany], *, source: str | None = None
+) -> set[UUID]:
+    """Add `companies` with a `crm.company.created.v1` each, each one's history beginning
+    (`source`: how they came, e.g. "import"); the ids of those added (a company whose NIP
+    another has is not)."""
     if not companies:
         return set()
     addresses = [c.address or Address() for c in companies]
@@ -74,6 +78,10 @@ async def insert_companies(session: AsyncSession, companies: Sequence[NewCompany
         },
     )
     added = set(result.scalars())
+    data = {"source": source} if source else {}
+    await add_company_entries(
+        session, [(c.id, "created", c.created_by, data) for c in companies if c.id in added]
+    )
     await add_events(
         session,
         [
@@ -116,16 +124,6 @@ async def create_company(
             if await insert_companies(session, [company])
             else None
         )
-        if added is not None:  # the company's history begins
-            session.add(
-                TimelineEntry(
-                    company_id=added.id,
-                    kind="created",
-                    actor_id=identity.user_id,
-                    at=datetime.now(UTC),
-                    data={},
-                )
-            )
     if added is None:
         raise await nip_taken(sessions, tax_id, identity)
     return added
@@ -203,6 +201,22 @@ def _details_changed(
         if old != new:
             changed.append(("address", old, new))
     return changed
+
+
+ENTRY_COLUMNS = ("id", "company_id", "kind", "actor_id", "at", "data")
+
+
+async def add_company_entries(
+    session: AsyncSession, entries: Sequence[tuple[UUID, str, str, dict[str, Any]]]
+) -> None:
+    """Entries of companies' own timelines (company, kind, who, what), written at once (an
+    import adds thousands)."""
+    now = datetime.now(UTC)
+    rows = [
+        (time_ordered_id(), company_id, kind, actor, now, json.dumps(data))
+        for company_id, kind, actor, data in entries
+    ]
+    await copy_rows(session, "timeline_entry", ENTRY_COLUMNS, rows)
 
 
 def company_entry(

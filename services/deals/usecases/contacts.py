@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.schemas import ContactCreate
 from services.deals.tables import Company, Contact
-from services.deals.usecases.companies import contact_owner_entry
+from services.deals.usecases.companies import add_company_entries, contact_owner_entry
 from services.deals.usecases.customer_access import (
     customer_readers,
     visible_contact,
@@ -96,9 +96,14 @@ def check_company(existing: Mapping[UUID, bool], company_id: UUID | None) -> Non
 
 
 async def insert_contacts(
-    session: AsyncSession, contacts: Sequence[ContactRecord], *, created_by: str
+    session: AsyncSession,
+    contacts: Sequence[ContactRecord],
+    *,
+    created_by: str,
+    source: str | None = None,
 ) -> None:
-    """Add `contacts` with a `crm.contact.created.v1` each."""
+    """Add `contacts` with a `crm.contact.created.v1` each, and a line on the timeline of each
+    one's company (`source`: how they came, e.g. "import")."""
     rows = [
         (c.id, c.company_id, c.name, c.position, c.phone, c.email, "{}", created_by, c.owner_id)
         for c in contacts
@@ -106,6 +111,15 @@ async def insert_contacts(
     await copy_rows(session, "contact", COLUMNS, rows)
     events = [new_event(ContactCreated(**contact_snapshot(c)), subject=c.id) for c in contacts]
     await add_events(session, events)
+    said = {"source": source} if source else {}
+    await add_company_entries(
+        session,
+        [
+            (c.company_id, "contact_added", created_by, {"contact": c.name, **said})
+            for c in contacts
+            if c.company_id is not None
+        ],
+    )
 
 
 # Many contacts changed in one statement, each to its whole new state (not their owner).

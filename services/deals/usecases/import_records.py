@@ -117,7 +117,7 @@ class CompanyImporter:
         batch.imported = len(companies)
 
         async def write(session: AsyncSession) -> None:
-            added = await insert_companies(session, companies)
+            added = await insert_companies(session, companies, source="import")
             for company_id in by_id.keys() - added:  # taken meanwhile by someone else
                 batch.rejections.append(self._taken_row(by_id[company_id]))
             batch.imported = len(added)
@@ -234,7 +234,7 @@ class ContactImporter:
         actor = identity.user_id
 
         async def write(session: AsyncSession) -> None:
-            await insert_contacts(session, new, created_by=actor)
+            await insert_contacts(session, new, created_by=actor, source="import")
             await change_contacts(session, changed)
 
         return write

@@ -98,6 +98,14 @@ def _line(entry: dict[str, Any], names: Names, currency: str) -> Line:
         elif field == "owner_id" and not entry.get("deal_id"):  # the company's own
             label = _("Account manager")
         return Line(kind, at, actor, label=label, old=old, new=new)
+    if kind == "created" and not entry.get("deal_id"):  # the company's history begins
+        return Line(kind, at, actor, text=str(data.get("source", "")))
+    if kind == "contact_added":  # on the timeline of the contact's company
+        if data.get("source") == "import":
+            said = _("Contact %(name)s imported from a file")
+        else:
+            said = _("Contact %(name)s added")
+        return Line(kind, at, actor, text=said % {"name": data.get("contact", "")})
     if kind == "stage_changed":
         old = names.stages.get(str(data.get("from_stage_id")), str(data.get("from", NOTHING)))
         new = names.stages.get(str(data.get("to_stage_id")), str(data.get("to", NOTHING)))
