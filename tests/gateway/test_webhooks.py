@@ -398,6 +398,52 @@ async def test_the_delivery_log_pages_back_and_shows_one_state(hooked_gateway: G
     assert given_up.text.count(f"{CompanyCreated.type}<br>") == 6
 
 
+async def test_an_attempt_without_an_answer_says_why_in_words_with_the_detail_beside(
+    hooked_gateway: Gateway,
+) -> None:
+    async with hooked_gateway() as (gateway, _):
+        sessions = gateway._transport.app.state.sessions  # type: ignore[attr-defined]
+        now = datetime.now(UTC)
+        errors = (
+            "ConnectError: [Errno 111] Connection refused",
+            "ReadTimeout: ",
+            "RemoteProtocolError: Server disconnected <without> a response",
+            "SomethingElse: odd",
+        )
+        async with unit_of_work(sessions) as session:
+            hook = await a_subscription(session)
+            delivery = WebhookDelivery(
+                subscription_id=hook.id,
+                event_id=uuid4(),
+                event_type=CompanyCreated.type,
+                aggregate="company 1",
+                body="{}",
+                status="pending",
+                attempts=len(errors) + 1,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            session.add(delivery)
+            await session.flush()
+            session.add_all(
+                WebhookAttempt(delivery_id=delivery.id, at=now, error=error, milliseconds=5)
+                for error in errors
+            )
+            session.add(
+                WebhookAttempt(delivery_id=delivery.id, at=now, status_code=503, milliseconds=5)
+            )
+        await browser_sign_in(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+        page = (await gateway.get(f"/admin/webhooks/{hook.id}")).text
+
+    # The administrator reads Polish here.
+    assert "Nie udało się połączyć z odbiorcą <code>ConnectError: [Errno 111]" in page
+    assert "Odbiorca nie odpowiedział na czas <code>ReadTimeout: </code>" in page
+    assert "Połączenie z odbiorcą zostało przerwane <code>RemoteProtocolError: " in page
+    assert "&lt;without&gt;" in page and "<without>" not in page
+    assert "Doręczenie nie powiodło się <code>SomethingElse: odd</code>" in page
+    assert "HTTP 503" in page
+
+
 async def test_a_subscription_names_the_event_types_and_filter_fields_it_does_not_know(
     hooked_gateway: Gateway,
 ) -> None:

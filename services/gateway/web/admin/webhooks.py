@@ -14,6 +14,7 @@ from services.gateway.web.rendering import render
 from shared.deps import Sessions
 from shared.errors import Invalid
 from shared.events import REGISTRY
+from shared.text import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -100,6 +101,26 @@ async def unsubscribe(
 
 DELIVERIES_SHOWN = 50
 
+# Why an attempt got no answer, as an administrator reads it (by the kind of error the HTTP
+# client gave; the technical text stays beside it).
+FAILURES: dict[str, str] = {
+    **dict.fromkeys(
+        ("ConnectTimeout", "ReadTimeout", "WriteTimeout", "PoolTimeout", "TimeoutException"),
+        N_("The receiver did not answer in time"),
+    ),
+    "ConnectError": N_("Could not connect to the receiver"),
+    **dict.fromkeys(
+        ("RemoteProtocolError", "LocalProtocolError", "ReadError", "WriteError"),
+        N_("The connection to the receiver broke"),
+    ),
+}
+
+
+def failure(error: str | None) -> str:
+    """What went wrong with an attempt that got no answer, in the reader's language."""
+    kind = (error or "").split(":", 1)[0]
+    return _(FAILURES.get(kind, N_("The delivery failed")))
+
 
 @router.get("/admin/webhooks/{subscription_id}")
 async def deliveries_page(
@@ -131,4 +152,5 @@ async def deliveries_page(
         state=state,
         older=older,
         newest=before is None,
+        failure=failure,
     )
