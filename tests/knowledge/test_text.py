@@ -1,11 +1,12 @@
 """Search text rules: folding, lemmas, the document's vector, the query, snippets."""
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.knowledge import language
 from services.knowledge.domain.access import groups_of, principals_of, subtree
 from services.knowledge.domain.text import (
+    SNIPPET_SCAN,
     Field,
     document_vectors,
     fold,
@@ -93,6 +94,42 @@ def test_a_snippet_marks_the_matches_in_the_text_as_written() -> None:
     assert [part for part, match in found.parts if match] == ["umowę", "Łodzi"]
     assert found.parts[0] == ("… ", False)
     assert [p for p, m in highlight("Umowy ramowe", pattern).parts if m] == ["Umowy"]
+
+
+def test_a_snippet_of_a_long_text_comes_from_where_its_first_matches_are() -> None:
+    pattern = matcher(language.query_forms("umowa"))
+    late = "Wstęp bez słów szukanych. " * 400 + "Tu dopiero jest umowa i druga umowa."
+    early = "Na początku umowa. " + late
+
+    found_late, found_early = snippet(late, pattern), snippet(early, pattern)
+
+    assert len(late) > 2 * SNIPPET_SCAN
+    assert found_late is not None and [p for p, m in found_late.parts if m] == ["umowa"] * 2
+    assert found_early is not None and [p for p, m in found_early.parts if m] == ["umowa"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["umowa", "Umowę", "umowami", "umowach", "zaumowa", "x", "Łódź"]),
+            st.sampled_from([" ", "\n", ", ", ". ", "-", "ą"]),
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=0, max_value=400),
+)
+@example([("umowami", " ")], 5)  # "umowa|mi": no part holds a match
+@example([("zaumowa", " ")], 2)  # "za|umowa"
+def test_matches_found_in_two_parts_are_those_of_the_whole_but_the_one_cut_in_two(
+    words: list[tuple[str, str]], at: int
+) -> None:
+    pattern = matcher(language.query_forms("umowa"))
+    assert pattern is not None
+    text = "".join(word + gap for word, gap in words)
+    cut = min(at, len(text))
+    whole = [(start, end) for start, end in pattern.find(text) if not start < cut < end]
+
+    assert pattern.find(text, 0, cut) + pattern.find(text, cut) == whole
 
 
 def test_english_text_is_told_from_polish() -> None:

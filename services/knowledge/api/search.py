@@ -1,22 +1,24 @@
 """`/api/documents/search`: knowledge's part of the global search (the gateway merges it)."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.knowledge.api.deps import SearchSessions
-from services.knowledge.schemas import Fragment, SearchHit, SearchPage, Type
+from services.knowledge.domain.text import Snippet
+from services.knowledge.schemas import SearchPage, Type
 from services.knowledge.usecases.documents import url_of
 from services.knowledge.usecases.search import Filters, search
 from shared.auth import CurrentIdentity
 from shared.pagination import Cursor, Limit
+from shared.reads import json_answer
 
 router = APIRouter(prefix="/api/documents", tags=["search"])
 
 
-@router.get("/search")
+@router.get("/search", response_model=SearchPage)
 async def search_documents(
     sessions: SearchSessions,
     identity: CurrentIdentity,
@@ -29,7 +31,7 @@ async def search_documents(
     updated_to: date | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> SearchPage:
+) -> Response:
     """Documents the caller may read whose title, description, tags or text hold every word
     (any inflected form, with or without diacritics), the best first, matches marked."""
     found = await search(
@@ -40,22 +42,31 @@ async def search_documents(
         cursor=cursor,
         limit=limit,
     )
-    return SearchPage(
-        items=[
-            SearchHit(
-                id=hit.document.id,
-                url=url_of(hit.document.id),
-                title=Fragment.list_of(hit.title),
-                snippet=Fragment.list_of(hit.snippet),
-                score=hit.score,
-                folder_id=hit.document.folder_id,
-                media_type=hit.document.media_type,
-                document_kind=hit.document.kind,
-                owner_id=hit.document.owner_id,
-                version=hit.document.version,
-                updated_at=hit.document.updated_at,
-            )
-            for hit in found.hits
-        ],
-        next_cursor=found.next_cursor,
+    # Written once as `SearchPage` has it, not built as models and validated again.
+    return json_answer(
+        {
+            "items": [
+                {
+                    "kind": "document",
+                    "id": hit.document.id,
+                    "url": url_of(hit.document.id),
+                    "title": fragments(hit.title),
+                    "snippet": fragments(hit.snippet),
+                    "score": hit.score,
+                    "folder_id": hit.document.folder_id,
+                    "media_type": hit.document.media_type,
+                    "document_kind": hit.document.kind,
+                    "owner_id": hit.document.owner_id,
+                    "version": hit.document.version,
+                    "updated_at": hit.document.updated_at,
+                }
+                for hit in found.hits
+            ],
+            "next_cursor": found.next_cursor,
+        }
     )
+
+
+def fragments(snippet: Snippet | None) -> list[dict[str, Any]]:
+    """A snippet as `Fragment`s write it."""
+    return [{"text": text, "match": match} for text, match in snippet.parts] if snippet else []

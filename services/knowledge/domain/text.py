@@ -249,14 +249,19 @@ class Matcher:
         self._words = re.compile("(?:" + "|".join(map(re.escape, starts)) + r")[^\W_]*")
 
     def find(self, text: str, begin: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-        """(start, end) of each match in `text[begin:end]`, in order."""
-        stop = len(text) if end is None else end
-        lowered = _lower(text)
+        """(start, end) of each match in `text[begin:end]`, in order (only that part of the
+        text is looked at, and the letter before it)."""
+        stop = len(text) if end is None else min(end, len(text))
+        before = max(0, begin - 1)
+        # The part, the letter before it and the one after it (a word cut at either edge is
+        # not a match), lowered character for character: offsets stay.
+        lowered = _lower(text[before : stop + 1])
         return [
-            match.span()
-            for match in self._words.finditer(lowered, begin, stop)
+            (match.start() + before, match.end() + before)
+            for match in self._words.finditer(lowered, begin - before, stop - before)
             if match.group() in self.forms
-            and (match.start() == 0 or not _is_word(lowered[match.start() - 1]))
+            and (match.start() + before == 0 or not _is_word(lowered[match.start() - 1]))
+            and (match.end() == len(lowered) or not _is_word(lowered[match.end()]))
         ]
 
 
@@ -275,12 +280,18 @@ def highlight(text: str, pattern: Matcher | None) -> Snippet:
     return _marked(text, pattern.find(text) if pattern else [], 0, len(text))
 
 
+# A snippet is looked for in the first characters of a text first (long texts are long to
+# scan), and in the rest only when they hold no match.
+SNIPPET_SCAN = 4000
+
+
 def snippet(text: str, pattern: Matcher | None, width: int = 240) -> Snippet | None:
-    """The part of `text` around its densest cluster of matches, matches marked; None when
-    nothing matches."""
+    """The part of `text` around its densest cluster of matches in the first part of it that
+    has any (`SNIPPET_SCAN`), matches marked; None when nothing matches."""
     if pattern is None:
         return None
-    matches = pattern.find(text)
+    cut = len(text) if len(text) <= SNIPPET_SCAN else _space_before(text, SNIPPET_SCAN)
+    matches = pattern.find(text, 0, cut) or (pattern.find(text, cut) if cut < len(text) else [])
     starts = [start for start, _ in matches]
     if not starts:
         return None
@@ -298,6 +309,14 @@ def snippet(text: str, pattern: Matcher | None, width: int = 240) -> Snippet | N
         end += 1
     inside = [(start, stop) for start, stop in matches if start >= begin and stop <= end]
     return _marked(text, inside, begin, end)
+
+
+def _space_before(text: str, at: int) -> int:
+    """A place near `at` between two words (a word is never cut in two by it)."""
+    place = at
+    while place > at // 2 and not text[place - 1].isspace():
+        place -= 1
+    return place if place > at // 2 else at
 
 
 def lead(text: str, width: int = 240) -> Snippet:
