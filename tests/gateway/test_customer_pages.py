@@ -310,6 +310,28 @@ async def test_a_companys_history_records_the_contacts_added_at_it(
     assert "Nikt Stąd" not in history and history.count("Company added") == 1
 
 
+async def test_a_contact_moving_to_another_company_is_in_both_companies_histories(
+    people: dict[str, Browser],
+) -> None:
+    anna = people["anna"]
+    left, joined = await new_company(anna, "Stara Firma"), await new_company(anna, "Nowa Firma")
+    redirected_to(await anna.post("/contacts", {"name": "Wędrowny Witold", "company_id": left}))
+    [contact] = re.findall(
+        r'href="/contacts/([0-9a-f-]+)">Wędrowny',
+        (await anna.get("/contacts", params={"q": "wedrowny"})).text,
+    )
+
+    moved = await anna.post(
+        f"/contacts/{contact}", {"name": "Wędrowny Witold", "company_id": joined}
+    )
+
+    assert redirected_to(moved)
+    for company_id in (left, joined):
+        page = (await anna.get(f"/companies/{company_id}")).text
+        history = page[page.index('class="timeline"') :]
+        assert "Company of Wędrowny Witold: Stara Firma → Nowa Firma" in history, company_id
+
+
 async def test_a_companys_history_says_which_of_its_deals_each_entry_is_about(
     crm: httpx.AsyncClient, api: dict[str, str], people: dict[str, Browser]
 ) -> None:

@@ -173,6 +173,22 @@ async def create_contact(
     return created
 
 
+async def _moved(
+    session: AsyncSession, contact: Contact, company_id: UUID | None, identity: Identity
+) -> None:
+    """The timelines of the company a contact leaves and the one it joins say so."""
+    data = {
+        "field": "contact.company_id",
+        "contact": contact.name,
+        "old": str(contact.company_id) if contact.company_id else None,
+        "new": str(company_id) if company_id else None,
+    }
+    companies = [one for one in (contact.company_id, company_id) if one is not None]
+    await add_company_entries(
+        session, [(one, "field_changed", identity.user_id, data) for one in companies]
+    )
+
+
 async def update_contact(
     sessions: SessionFactory, *, identity: Identity, contact_id: UUID, changes: dict[str, Any]
 ) -> Contact:
@@ -187,6 +203,7 @@ async def update_contact(
         company_id = changes.get("company_id", contact.company_id)
         if company_id != contact.company_id:
             check_company(await existing_companies(session, [company_id], identity), company_id)
+            await _moved(session, contact, company_id, identity)
         for name, value in changes.items():
             setattr(contact, name, value)
         await session.flush()

@@ -95,6 +95,8 @@ def _line(entry: dict[str, Any], names: Names, currency: str) -> Line:
         new = _field_value(field, data.get("new"), names, currency)[1]
         if field == "contact.owner_id":  # on the timeline of the contact's company
             label = _("Account manager of %(contact)s") % {"contact": data.get("contact", "")}
+        elif field == "contact.company_id":  # on the timelines of the companies left and joined
+            label = _("Company of %(contact)s") % {"contact": data.get("contact", "")}
         elif field == "owner_id" and not entry.get("deal_id"):  # the company's own
             label = _("Account manager")
         return Line(kind, at, actor, label=label, old=old, new=new)
@@ -170,6 +172,7 @@ def _field_value(field: str, value: Any, names: Names, currency: str) -> tuple[s
         "expected_close_date": "date",
         "probability": "percent",
         "company_id": "company",
+        "contact.company_id": "company",
         "owner_id": "user",
         "contact.owner_id": "user",
     }
@@ -226,7 +229,7 @@ async def _companies(request: Request, user: User, changed: list[dict[str, Any]]
     ids = {
         str(data.get(side))
         for data in changed
-        if data.get("field") == "company_id"
+        if data.get("field") in ("company_id", "contact.company_id")
         for side in ("old", "new")
         if data.get(side)
     }
