@@ -49,6 +49,14 @@ METHODS = [
 ]
 
 
+HEAD_ASKED = "crm.head"  # in the scope of a GET made for a HEAD: no body will be sent
+
+
+def head_asked(scope: Scope) -> bool:
+    """Whether this GET answers a HEAD (a route may leave out making a costly body)."""
+    return bool(scope.get(HEAD_ASKED))
+
+
 def literal_prefix(path_format: str) -> Prefix:
     """The literal segments a path format begins with, up to `DEPTH` ("" for the root)."""
     literal = []
@@ -91,7 +99,8 @@ class RouteIndex:
                     _update_scope(scope, child_scope)
                     await route.handle(scope, receive, send)
                     return
-            as_get = _as(scope, "GET")  # for HEAD; the server still sees HEAD, and sends no body
+            # For HEAD; the server still sees HEAD and sends no body; the route may skip it.
+            as_get = {**scope, "method": "GET", HEAD_ASKED: scope["method"] == "HEAD"}
             if scope["method"] == "HEAD" and (found := _full_match(candidates, as_get)):
                 await found.handle(self._routed(as_get, found), receive, _bodiless(send))
                 return

@@ -113,8 +113,19 @@ async def test_content_is_served_by_range_with_an_etag_and_the_polish_file_name(
     any_current = await knowledge.call(admin, "GET", url, headers={"If-None-Match": "*"})
     other = await knowledge.call(admin, "GET", url, headers={"If-None-Match": '"0f", W/"1a"'})
     shown = await knowledge.call(admin, "GET", url, params={"inline": "true"})
+    store = knowledge.client._transport.app.state.store  # type: ignore[attr-defined]
+    reading, store.read = store.read, None  # HEAD reads nothing from the store
+    try:
+        head = await knowledge.call(admin, "HEAD", url)
+        head_of_part = await knowledge.call(admin, "HEAD", url, headers={"Range": "bytes=5-14"})
+    finally:
+        store.read = reading
 
     assert whole.content == data and whole.headers["accept-ranges"] == "bytes"
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == str(len(data))
+    assert head.headers["etag"] == whole.headers["etag"]
+    assert (head_of_part.status_code, head_of_part.headers["content-length"]) == (206, "10")
     assert whole.headers["content-disposition"] == (
         "attachment; filename=\"Cennik lodzki.pdf\"; filename*=UTF-8''"
         + quote("Cennik łódzki.pdf", safe="")

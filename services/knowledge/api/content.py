@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from services.knowledge.storage import ContentStore
 from services.knowledge.uploads import ContentInfo
 from shared.conditional import none_match_hits
+from shared.routing import head_asked
 
 # Shown in the browser when asked to (a preview); anything else is always a download.
 INLINE = {
@@ -87,6 +88,8 @@ def content_response(
     if isinstance(wanted, tuple):
         headers["Content-Range"] = f"bytes {start}-{end}/{content.size}"
         code = status.HTTP_206_PARTIAL_CONTENT
+    if head_asked(request.scope):  # the headers only: nothing is read from the store
+        return Response(b"", code, headers=headers, media_type=media_type)
     return StreamingResponse(
         store.read(content.sha256, start, end), code, headers=headers, media_type=media_type
     )
