@@ -92,30 +92,27 @@ class RouteIndex:
         # is `/api/me` to FastAPI but begins with another segment here; such paths go its way.
         if scope["type"] == "http" and "\n" not in (path := get_route_path(scope)):
             candidates = self.candidates(path)
-            for route in candidates:
-                match, child_scope = route.matches(scope)
-                if match is Match.FULL:
-                    scope.setdefault("router", self.router)
-                    _update_scope(scope, child_scope)
-                    await route.handle(scope, receive, send)
-                    return
-            # For HEAD; the server still sees HEAD and sends no body; the route may skip it.
-            as_get = {**scope, "method": "GET", HEAD_ASKED: scope["method"] == "HEAD"}
-            if scope["method"] == "HEAD" and (found := _full_match(candidates, as_get)):
-                await found.handle(self._routed(as_get, found), receive, _bodiless(send))
+            if found := _full_match(candidates, scope):
+                await self._handle(scope, *found, receive, send)
                 return
-            allowed = {m for m in METHODS if _full_match(candidates, _as(scope, m))}
+            if scope["method"] == "HEAD":  # the server still sees HEAD, and sends no body
+                as_get = {**scope, "method": "GET", HEAD_ASKED: True}
+                if found := _full_match(candidates, as_get):
+                    await self._handle(as_get, *found, receive, _bodiless(send))
+                    return
+            allowed = {m for m in METHODS if _full_match(candidates, {**scope, "method": m})}
             if allowed:
                 allowed |= {"HEAD"} if "GET" in allowed else set()
                 raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         await self.fallback(scope, receive, send)
 
-    def _routed(self, scope: Scope, route: BaseRoute) -> Scope:
-        """`scope` with what `route`'s match adds to it (its path parameters, endpoint)."""
-        _, child_scope = route.matches(scope)
+    async def _handle(
+        self, scope: Scope, route: BaseRoute, child_scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """`route` answers, with what its match adds to the scope (path parameters, endpoint)."""
         scope.setdefault("router", self.router)
         _update_scope(scope, child_scope)
-        return scope
+        await route.handle(scope, receive, send)
 
     def candidates(self, path: str) -> tuple[BaseRoute, ...]:
         """The routes that could match `path`, in the router's order. The index is built at the
@@ -136,12 +133,13 @@ class RouteIndex:
         return found
 
 
-def _full_match(routes: Iterable[BaseRoute], scope: Scope) -> BaseRoute | None:
-    return next((route for route in routes if route.matches(scope)[0] is Match.FULL), None)
-
-
-def _as(scope: Scope, method: str) -> Scope:
-    return {**scope, "method": method}
+def _full_match(routes: Iterable[BaseRoute], scope: Scope) -> tuple[BaseRoute, Scope] | None:
+    """The first route matching `scope` whole, and what its match adds to the scope."""
+    for route in routes:
+        match, child_scope = route.matches(scope)
+        if match is Match.FULL:
+            return route, child_scope
+    return None
 
 
 def _bodiless(send: Send) -> Send:
