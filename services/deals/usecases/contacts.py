@@ -2,6 +2,7 @@
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.deals.schemas import ContactCreate
 from services.deals.tables import Company, Contact
-from services.deals.usecases.companies import add_company_entries, contact_owner_entry
+from services.deals.usecases.companies import (
+    add_company_entries,
+    company_entry,
+    contact_owner_entry,
+)
 from services.deals.usecases.customer_access import (
     customer_readers,
     visible_contact,
@@ -173,7 +178,7 @@ async def create_contact(
     return created
 
 
-async def _moved(
+def _moved(
     session: AsyncSession, contact: Contact, company_id: UUID | None, identity: Identity
 ) -> None:
     """The timelines of the company a contact leaves and the one it joins say so."""
@@ -183,10 +188,10 @@ async def _moved(
         "old": str(contact.company_id) if contact.company_id else None,
         "new": str(company_id) if company_id else None,
     }
-    companies = [one for one in (contact.company_id, company_id) if one is not None]
-    await add_company_entries(
-        session, [(one, "field_changed", identity.user_id, data) for one in companies]
-    )
+    now = datetime.now(UTC)
+    for one in (contact.company_id, company_id):
+        if one is not None:
+            session.add(company_entry(one, identity, now, data))
 
 
 async def update_contact(
@@ -203,7 +208,7 @@ async def update_contact(
         company_id = changes.get("company_id", contact.company_id)
         if company_id != contact.company_id:
             check_company(await existing_companies(session, [company_id], identity), company_id)
-            await _moved(session, contact, company_id, identity)
+            _moved(session, contact, company_id, identity)
         for name, value in changes.items():
             setattr(contact, name, value)
         await session.flush()
