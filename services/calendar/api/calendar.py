@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, ParamSpec
+from typing import Annotated, Concatenate, ParamSpec
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -71,7 +71,7 @@ async def occurrences(
         query = query.where(Activity.status != "cancelled")
     async with sessions() as session:
         rows = (await session.scalars(query.order_by(Activity.starts_at))).all()
-    found = await _expanded(rows, _occurrences, rows, start, end, datetime.now(start.tzinfo))
+    found = await _expanded(_occurrences, rows, start, end, datetime.now(start.tzinfo))
     return json_answer(found)
 
 
@@ -119,22 +119,23 @@ async def awaiting(
             )
         ]
         recurring = (await session.scalars(series)).all()
-    found += await _expanded(recurring, _awaiting_occurrences, recurring, now)
+    found += await _expanded(_awaiting_occurrences, recurring, now)
     found.sort(key=lambda occurrence: occurrence.end)
     return json_answer(found[:MAX_AWAITING])
 
 
 async def _expanded(
+    expand: Callable[Concatenate[Sequence[Activity], P], list[Occurrence]],
     rows: Sequence[Activity],
-    expand: Callable[P, list[Occurrence]],
     *args: P.args,
     **kwargs: P.kwargs,
 ) -> list[Occurrence]:
-    """`expand(*args)`: in a worker thread when `rows` hold many series, so that expanding them
-    lets other requests go on; right here when they hold few (a thread costs more than that)."""
+    """`expand(rows, *args)`: in a worker thread when `rows` hold many series, so that
+    expanding them lets other requests go on; right here when they hold few (a thread costs
+    more than that)."""
     if sum(1 for row in rows if row.rrule) > SERIES_INLINE:
-        return await asyncio.to_thread(expand, *args, **kwargs)
-    return expand(*args, **kwargs)
+        return await asyncio.to_thread(expand, rows, *args, **kwargs)
+    return expand(rows, *args, **kwargs)
 
 
 def _span(activity: Activity, start: datetime) -> tuple[datetime, datetime]:

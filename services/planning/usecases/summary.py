@@ -159,11 +159,11 @@ def _window(start: date, end: date) -> dict[str, date]:
     window = {"start": start, "end": end}
     for kind, longest in LONGEST.items():
         if longest > 1:
-            names = _edges(kind)
-            window[names[0]] = start - timedelta(days=longest - 1)
-            window[names[1]] = start - timedelta(days=1)
-            window[names[2]] = max(start, end - timedelta(days=longest - 2))
-            window[names[3]] = end
+            before_from, before_to, last_from, last_to = _edges(kind)
+            window[before_from] = start - timedelta(days=longest - 1)
+            window[before_to] = start - timedelta(days=1)
+            window[last_from] = max(start, end - timedelta(days=longest - 2))
+            window[last_to] = end
     return window
 
 
