@@ -161,13 +161,13 @@ async def _attach_file(
             "document_url": found.get("file") or found.get("form") or next(iter(found.values()))
         }
     url = f"/knowledge/documents/{stored.json()['id']}"
-    waited = 0.0
-    while waited < LEARNING_SECONDS:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LEARNING_SECONDS
+    while loop.time() < deadline:
         documents = await read(request, user, "deals", f"/api/deals/{deal_id}/documents")
         if any(document["url"] == url for document in documents):
             return {}
         await asyncio.sleep(0.1)
-        waited += 0.1
     return {
         "document_url": _(
             "The file is stored with the deal, which will count it in a moment: "
