@@ -107,11 +107,8 @@ def create_app(
     install_page_errors(app)
     upload_bytes = int(settings.max_upload_mb * 1024 * 1024)
     app.add_middleware(BodyLimit, upload_bytes=upload_bytes)
-    install_browser_security(
-        app,
-        secure_cookies=settings.secure_cookies,
-        secret=settings.identity_secret.get_secret_value(),
-    )
+    secret: str = app.state.identity_secret  # CSRF tokens are sealed with it
+    install_browser_security(app, secure_cookies=settings.secure_cookies, secret=secret)
     # In front of all of the gateway's layers, its error pages among them: a passed call is
     # protected by the passage and answered, errors too, by the service's own layers.
     stack_of_the_gateway = app.build_middleware_stack
@@ -122,7 +119,7 @@ def create_app(
             gateway=app,
             upload_bytes=upload_bytes,
             secure_cookies=settings.secure_cookies,
-            secret=settings.identity_secret.get_secret_value(),
+            secret=secret,
         )
 
     app.build_middleware_stack = stack_behind_the_passage  # type: ignore[method-assign]
