@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import hashlib
 import io
+import json
 import random
 import sys
 import time
@@ -221,7 +222,7 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
     await connection.executemany(
         "INSERT INTO folder_access (folder_id, principal, may_edit) VALUES ($1, $2, $3)", access
     )
-    rows, texts = [], []
+    rows, texts, found = [], [], []
     for number, (document, vector) in enumerate(zip(corpus, vectors, strict=True)):
         sha = hashlib.sha256(document["id"].bytes).hexdigest()
         at = now - timedelta(minutes=number)
@@ -233,19 +234,24 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
                 document["tags"],
                 _id("admin", 0),
                 sha,
-                vector.full,
                 vector.summary,
                 at,
             )
         )
+        found.append((document["id"], vector.full, json.dumps(vector.anchors)))
         texts.append((sha, document["text"], len(document["text"]) // STANDARD_PAGE + 1, now))
     await connection.executemany(
         """INSERT INTO document (id, folder_id, kind, title, description, tags, owner_id, version,
-               sha256, size, media_type, file_name, language, must_read, search, summary,
+               sha256, size, media_type, file_name, language, must_read, summary,
                created_at, updated_at)
            VALUES ($1, $2, 'file', $3, '', $4, $5, 1, $6, 0, 'application/pdf', 'd.pdf', 'pl',
-               '{}', $7::tsvector, $8::tsvector, $9, $9)""",
+               '{}', $7::tsvector, $8, $8)""",
         rows,
+    )
+    await connection.executemany(  # the search rows were made by the trigger, empty
+        """UPDATE document_search SET search = $2::tsvector, anchors = $3::jsonb
+           WHERE document_id = $1""",
+        found,
     )
     await connection.executemany(
         """INSERT INTO extraction (sha256, media_type, status, attempts, run_after, text, pages,
@@ -254,7 +260,9 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
         texts,
     )
     await connection.execute("CREATE TABLE bench_plain (id uuid PRIMARY KEY, tsv tsvector)")
-    await connection.execute("INSERT INTO bench_plain SELECT id, search FROM document")
+    await connection.execute(
+        "INSERT INTO bench_plain SELECT document_id, search FROM document_search"
+    )
     await connection.execute("CREATE INDEX ON bench_plain USING gin (tsv)")
     await connection.execute("VACUUM ANALYZE")
 

@@ -79,9 +79,16 @@ class ReadPool:
     """
 
     def __init__(
-        self, database_url: str, *, size: int, wait_seconds: float, idle_seconds: float = 60
+        self,
+        database_url: str,
+        *,
+        size: int,
+        wait_seconds: float,
+        idle_seconds: float = 60,
+        server_settings: Mapping[str, str] | None = None,
     ) -> None:
         self._dsn = asyncpg_dsn(database_url)
+        self._server_settings = dict(server_settings or {})
         self._size = size
         self._wait = wait_seconds
         self._idle_seconds = idle_seconds
@@ -177,7 +184,11 @@ class ReadPool:
     async def _connect(self) -> asyncpg.Connection:
         """A new connection in a place already counted in `_open`."""
         try:
-            connection = await asyncpg.connect(self._dsn, timeout=max(self._wait, CONNECT_SECONDS))
+            connection = await asyncpg.connect(
+                self._dsn,
+                timeout=max(self._wait, CONNECT_SECONDS),
+                server_settings=self._server_settings,
+            )
             try:
                 await _prepare(connection)
             except BaseException:

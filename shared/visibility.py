@@ -1,13 +1,17 @@
 """Who may see a record: a manager their own, a head the group's subtree, staff their department's.
 
-One rule for every service, in two forms: a check for one record, and a SQL filter for lists.
+One rule for every service, in three forms: a check for one record, a SQL filter for lists, and
+the same filter with the caller's values as named parameters, for a statement compiled once
+per shape (`shared.reads`).
 """
 
 from collections.abc import Callable
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, bindparam, false, func, or_, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from shared.auth import Identity
 
@@ -62,6 +66,33 @@ def visible_by_owner(
     if identity.role == "head" and identity.team_ids:
         return or_(own, owner.in_(people_in([UUID(team) for team in identity.team_ids])))
     return own
+
+
+# Who sees what, as a shape: everything (admin), one's own, or one's own and the groups'.
+Visibility = tuple[str, dict[str, Any]]
+
+
+def visibility(identity: Identity) -> Visibility:
+    """`visible_by_owner`'s rule as a shape, and its values as parameters."""
+    if identity.role == "admin":
+        return "all", {}
+    me = UUID(identity.user_id)
+    if identity.role == "head" and identity.team_ids:
+        return "group", {"me": me, "teams": [UUID(team) for team in identity.team_ids]}
+    return "own", {"me": me}
+
+
+def visible_by_owner_shape(
+    kind: str, owner: Any, people_in: Callable[[Any], Any]
+) -> ColumnElement[bool]:
+    """`visible_by_owner` for a shape of `visibility`: `me` and `teams` are parameters."""
+    if kind == "all":
+        return true()
+    own: ColumnElement[bool] = owner == bindparam("me", type_=PG_UUID())
+    if kind == "own":
+        return own
+    teams = bindparam("teams", type_=ARRAY(PG_UUID()))
+    return or_(own, owner.in_(people_in(func.any(teams))))
 
 
 # Who reads companies and contacts, as the administrator set it: every salesperson (a customer

@@ -22,6 +22,7 @@ from services.knowledge.usecases.sla import Scheduler
 from shared.bus import Bus
 from shared.consumer import combined
 from shared.db import SessionFactory, new_session_factory
+from shared.reads import ReadPool
 from shared.service import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
@@ -49,6 +50,9 @@ def new_store(settings: KnowledgeSettings, sessions: SessionFactory) -> ContentS
     return PostgresStore(sessions)
 
 
+SEARCH_SETTINGS = {"enable_seqscan": "off"}
+
+
 def search_engine(settings: KnowledgeSettings, size: int) -> AsyncEngine:
     """Connections for searches only: each statement on its own (no BEGIN and COMMIT round
     trips), and the planner told to ask the full-text index, never to test every document:
@@ -60,7 +64,7 @@ def search_engine(settings: KnowledgeSettings, size: int) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=settings.database_wait_seconds,
         isolation_level="AUTOCOMMIT",
-        connect_args={"server_settings": {"enable_seqscan": "off"}},
+        connect_args={"server_settings": SEARCH_SETTINGS},
     )
 
 
@@ -69,6 +73,13 @@ def create_app(settings: KnowledgeSettings, bus: Bus | None = None) -> FastAPI:
     async def working(app: FastAPI) -> AsyncIterator[None]:
         searching = search_engine(settings, app.state.budget.own)
         app.state.search_sessions = new_session_factory(searching)
+        # The document search's own read pool, with the planner told as `search_engine` says.
+        app.state.search_reads = ReadPool(
+            settings.async_database_url,
+            size=app.state.budget.own,
+            wait_seconds=settings.database_wait_seconds,
+            server_settings=SEARCH_SETTINGS,
+        )
         store = new_store(settings, app.state.sessions)
         await store.start()
         extractor = Extractor(app.state.sessions, store, settings.extraction_interval)
@@ -85,6 +96,7 @@ def create_app(settings: KnowledgeSettings, bus: Bus | None = None) -> FastAPI:
             await watching
             await store.close()
             await searching.dispose()
+            await app.state.search_reads.close()
 
     # The feed writes its automatic posts in the company's language.
     handlers = combined(SPEC.handlers, feed_handlers(settings.admin_locale))

@@ -14,7 +14,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy import text as sql
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -107,11 +107,8 @@ class Document(Base):
     must_read: Mapped[list[str]] = mapped_column(
         ARRAY(Text), default=list, comment="principals asked to confirm each version"
     )
-    search: Mapped[str] = mapped_column(
-        TSVECTOR, server_default=sql("''::tsvector"), comment="every lexeme: finds it"
-    )
-    # Stays in the row, uncompressed, while the large vector and the description leave it
-    # (toast_tuple_target 256, migration 0003): ranking thousands of matches reads narrow rows.
+    # Stays in the row, uncompressed, while the description leaves it (toast_tuple_target
+    # 256, migration 0003): ranking many matches reads no large value.
     summary: Mapped[str] = mapped_column(
         TSVECTOR, server_default=sql("''::tsvector"), comment="a few lexemes: ranks it"
     )
@@ -120,13 +117,44 @@ class Document(Base):
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        Index("ix_document_search", "search", postgresql_using="gin"),
+        Index("ix_document_summary", "summary", postgresql_using="gin"),
         Index("ix_document_folder_id_updated_at_id", "folder_id", "updated_at", "id"),
         Index("ix_document_owner_id_updated_at_id", "owner_id", "updated_at", "id"),
         Index("ix_document_updated_at_id", "updated_at", "id"),
         Index("ix_document_tags", "tags", postgresql_using="gin"),
         Index("ix_document_sha256", "sha256"),
     )
+
+
+class DocumentSearch(Base):
+    """What finding a document needs, in a row of its own: its full search vector and the
+    columns a search filters on (copied from `document` by a trigger, migration 0009).
+
+    A common word matches thousands of documents, and the rows of each match are read; these
+    rows are a sixth of a document row wide, so matching reads about as many pages as the
+    vectors' own table would. No index orders them: a search sorts its matches (one pass over
+    what the full-text index found), never walks documents by date testing each one's vector.
+    """
+
+    __tablename__ = "document_search"
+
+    document_id: Mapped[UUID] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    folder_id: Mapped[UUID | None]
+    owner_id: Mapped[UUID]
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, server_default=sql("''::tsvector"), comment="every lexeme: finds it"
+    )
+    anchors: Mapped[dict[str, int]] = mapped_column(
+        JSONB,
+        server_default=sql("'{}'::jsonb"),
+        comment="lexeme -> where in the text it first appears (characters): snippets",
+    )
+
+    __table_args__ = (Index("ix_document_search_search", "search", postgresql_using="gin"),)
 
 
 class DocumentVersion(Base):

@@ -4,10 +4,12 @@ filtered, a page at a time, with the matched words marked."""
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from services.knowledge.usecases import extraction
+from shared.bus import InProcessBus
 from shared.testing.waiting import eventually
-from tests.knowledge.conftest import Hire, Knowledge
+from tests.knowledge.conftest import Hire, Knowledge, add_group
 from tests.knowledge.files import docx, pdf
 
 
@@ -104,3 +106,126 @@ async def test_a_text_its_index_refuses_is_retried_not_left_running(
 
     assert job["status"] == "pending"
     assert "word is too long" in job["error"]
+
+
+async def _searched(knowledge: Knowledge, who: Any, **params: Any) -> list[dict[str, Any]]:
+    """Every hit of a search, page by page (`limit` a page), checking each page's size."""
+    hits: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        asked = {**params, **({"cursor": cursor} if cursor else {})}
+        answer = await knowledge.call(who, "GET", "/api/documents/search", params=asked)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        assert len(page["items"]) <= params.get("limit", 20)
+        hits += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return hits
+
+
+async def test_a_document_about_the_word_comes_first_then_the_newest_a_page_at_a_time(
+    knowledge: Knowledge, hire: Hire
+) -> None:
+    admin = await hire("admin")
+    older = await knowledge.upload(admin, "a.txt", b"Podpisana umowa z klientem.")
+    about = await knowledge.upload(admin, "b.txt", b"Warunki i terminy.", title="Umowa ramowa")
+    newer = await knowledge.upload(admin, "c.txt", b"Aneks do umowy dostawy.")
+    await knowledge.upload(admin, "d.txt", b"Cennik hurtowy.")
+    for document in (older, about, newer):
+        await knowledge.extracted(admin, document["id"])
+
+    hits = await _searched(knowledge, admin, q="umowach", limit=1)
+
+    assert [hit["id"] for hit in hits] == [about["id"], newer["id"], older["id"]]
+    assert hits[0]["score"] > hits[1]["score"] == hits[2]["score"]  # the title weighs most
+    assert marked(hits[0]["title"]) == ["Umowa"]
+
+
+async def test_filters_narrow_the_hits_and_archived_documents_are_left_out(
+    knowledge: Knowledge, hire: Hire
+) -> None:
+    admin, owner = await hire("admin"), await hire("manager")
+    folder = await knowledge.folder(admin, "Oferty", readers=["everyone"], editors=["everyone"])
+    filed = await knowledge.upload(
+        admin, "oferta.txt", "Oferta na dostawę.".encode(), folder_id=folder["id"], tags="pilne"
+    )
+    page = await knowledge.call(
+        owner, "POST", "/api/documents", data={"title": "Dostawa", "text": "Dostawa w piątek."}
+    )
+    sheet = await knowledge.upload(admin, "dostawy.docx", docx("Plan dostaw na maj."))
+    gone = await knowledge.upload(admin, "stara.txt", b"Stara dostawa.")
+    for document in (filed, page.json(), sheet, gone):
+        await knowledge.extracted(admin, document["id"])
+    archived = await knowledge.call(admin, "DELETE", f"/api/documents/{gone['id']}")
+    assert archived.status_code == 200, archived.text
+
+    async def ids(**params: Any) -> set[str]:
+        return {hit["id"] for hit in await _searched(knowledge, admin, q="dostawa", **params)}
+
+    assert await ids() == {filed["id"], page.json()["id"], sheet["id"]}
+    assert await ids(folder_id=folder["id"]) == {filed["id"]}
+    assert await ids(tag="pilne") == {filed["id"]}
+    assert await ids(type="page") == {page.json()["id"]}
+    assert await ids(type="text_document") == {sheet["id"]}
+    assert await ids(owner_id=owner.user_id) == {page.json()["id"]}
+    assert await ids(updated_to="2000-01-01") == set()
+    assert await ids(updated_from="2000-01-01", limit=2) == await ids()
+
+
+async def test_a_snippet_is_cut_from_around_the_word_in_the_middle_of_a_long_text(
+    knowledge: Knowledge, hire: Hire
+) -> None:
+    admin = await hire("admin")
+    filler = " ".join(["Spotkanie zespołu w sprawie planu sprzedaży."] * 300)
+    text = f"{filler} Reklamację klienta rozpatrzono pozytywnie. {filler}"
+    document = await knowledge.upload(admin, "raport.txt", text.encode())
+    await knowledge.extracted(admin, document["id"])
+
+    answer = await knowledge.call(admin, "GET", "/api/documents/search", params={"q": "reklamacja"})
+
+    [hit] = answer.json()["items"]
+    assert marked(hit["snippet"]) == ["Reklamację"]
+    assert hit["snippet"][0]["text"] == "… " and hit["snippet"][-1]["text"] == " …"
+    shown = "".join(fragment["text"] for fragment in hit["snippet"][1:-1])
+    assert shown in text and len(shown) < 500
+
+
+async def test_a_document_moved_out_of_a_readers_folder_is_no_longer_found_by_them(
+    knowledge: Knowledge, hire: Hire, bus: InProcessBus
+) -> None:
+    north = await add_group(bus)
+    admin, reader = await hire("admin"), await hire("manager", north)
+    open_folder = await knowledge.folder(admin, "Wspólne", readers=[f"team:{north}"])
+    closed = await knowledge.folder(admin, "Zarząd", readers=[])
+    document = await knowledge.upload(
+        admin, "cennik.txt", b"Cennik hurtowy.", folder_id=open_folder["id"]
+    )
+    await knowledge.extracted(admin, document["id"])
+    before = await _searched(knowledge, reader, q="cennik")
+
+    moved = await knowledge.call(
+        admin, "PATCH", f"/api/documents/{document['id']}", json={"folder_id": closed["id"]}
+    )
+    after = await _searched(knowledge, reader, q="cennik")
+
+    assert moved.status_code == 200, moved.text
+    assert [hit["id"] for hit in before] == [document["id"]]
+    assert after == []
+
+
+async def test_a_document_indexed_before_texts_had_anchors_still_gets_its_snippet(
+    knowledge: Knowledge, hire: Hire
+) -> None:
+    admin = await hire("admin")
+    document = await knowledge.upload(
+        admin, "notatka.txt", "Notatka. Klient zgłosił reklamację dostawy.".encode()
+    )
+    await knowledge.extracted(admin, document["id"])
+    async with knowledge.sessions() as session, session.begin():
+        await session.execute(text("UPDATE document_search SET anchors = '{}'"))
+
+    answer = await knowledge.call(admin, "GET", "/api/documents/search", params={"q": "reklamacji"})
+
+    [hit] = answer.json()["items"]
+    assert marked(hit["snippet"]) == ["reklamację"]

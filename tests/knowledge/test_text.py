@@ -17,6 +17,7 @@ from services.knowledge.domain.text import (
     snippet,
     spellings,
     tsquery,
+    word_anchors,
 )
 
 
@@ -50,6 +51,17 @@ def test_a_documents_vector_weighs_the_title_above_the_text() -> None:
     assert "'regulamin':1A,10" in vectors.full
     assert "'umowa':12" in vectors.full
     assert "'i'" not in vectors.full  # a stopword
+
+
+def test_anchors_say_where_in_the_text_each_lexeme_first_appears() -> None:
+    text = "Umowy podpisano. Nowa umowa i cennik."
+
+    vectors = document_vectors([Field("Cennik", "A"), Field(text, "D")], language.lexemes)
+
+    assert vectors.anchors["umowa"] == 0  # "Umowy", by its lemma
+    assert vectors.anchors["cennik"] == text.index("cennik")  # in the text, not the title
+    assert "i" not in vectors.anchors  # a stopword
+    assert word_anchors("Delivery and deliveries") == {"delivery": 0, "and": 9, "deliveries": 13}
 
 
 def test_a_summary_keeps_the_title_and_the_texts_commonest_words_only() -> None:

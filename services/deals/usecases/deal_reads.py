@@ -23,7 +23,6 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
-    or_,
     select,
     true,
     tuple_,
@@ -52,29 +51,13 @@ from shared.pagination import (
     order_named,
 )
 from shared.reads import ReadPool, Statement
-
-# Who sees what, as a shape: everything (admin), one's own, or one's own and the groups'.
-Visibility = tuple[str, dict[str, Any]]
-
-
-def visibility(identity: Identity) -> Visibility:
-    """`visible_by_owner`'s rule with its values as parameters."""
-    if identity.role == "admin":
-        return "all", {}
-    me = UUID(identity.user_id)
-    if identity.role == "head" and identity.team_ids:
-        return "group", {"me": me, "teams": [UUID(team) for team in identity.team_ids]}
-    return "own", {"me": me}
+from shared.visibility import visibility, visible_by_owner_shape
 
 
 def _visible(kind: str, owner: Any) -> ColumnElement[bool]:
-    if kind == "all":
-        return true()
-    own: ColumnElement[bool] = owner == bindparam("me", type_=PG_UUID())
-    if kind == "own":
-        return own
-    teams = bindparam("teams", type_=ARRAY(PG_UUID()))
-    return or_(own, owner.in_(select(Member.id).where(Member.team_id == func.any(teams))))
+    return visible_by_owner_shape(
+        kind, owner, lambda teams: select(Member.id).where(Member.team_id == teams)
+    )
 
 
 _CONTACT_IDS = func.coalesce(

@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 
 from services.knowledge.storage import ContentStore
 from shared.db import SessionFactory
+from shared.reads import ReadPool
 
 
 def content_store(request: Request) -> ContentStore:
@@ -31,3 +32,11 @@ def search_sessions(request: Request) -> SessionFactory:
 
 
 SearchSessions = Annotated[SessionFactory, Depends(search_sessions)]
+
+
+def search_reads(request: Request) -> ReadPool:
+    reads: ReadPool = request.app.state.search_reads
+    return reads
+
+
+SearchReads = Annotated[ReadPool, Depends(search_reads)]

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from services.knowledge.api.deps import SearchSessions
+from services.knowledge.api.deps import SearchReads
 from services.knowledge.domain.text import Snippet
 from services.knowledge.schemas import SearchPage, Type
 from services.knowledge.usecases.documents import url_of
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/documents", tags=["search"])
 
 @router.get("/search", response_model=SearchPage)
 async def search_documents(
-    sessions: SearchSessions,
+    reads: SearchReads,
     identity: CurrentIdentity,
     q: Annotated[str, Query(min_length=1, max_length=200, description="words, in any form")],
     folder_id: UUID | None = None,
@@ -35,7 +35,7 @@ async def search_documents(
     """Documents the caller may read whose title, description, tags or text hold every word
     (any inflected form, with or without diacritics), the best first, matches marked."""
     found = await search(
-        sessions,
+        reads,
         identity=identity,
         text=q,
         filters=Filters(folder_id, type, tag, owner_id, updated_from, updated_to),
@@ -48,17 +48,17 @@ async def search_documents(
             "items": [
                 {
                     "kind": "document",
-                    "id": hit.document.id,
-                    "url": url_of(hit.document.id),
+                    "id": hit.document["id"],
+                    "url": url_of(hit.document["id"]),
                     "title": fragments(hit.title),
                     "snippet": fragments(hit.snippet),
                     "score": hit.score,
-                    "folder_id": hit.document.folder_id,
-                    "media_type": hit.document.media_type,
-                    "document_kind": hit.document.kind,
-                    "owner_id": hit.document.owner_id,
-                    "version": hit.document.version,
-                    "updated_at": hit.document.updated_at,
+                    "folder_id": hit.document["folder_id"],
+                    "media_type": hit.document["media_type"],
+                    "document_kind": hit.document["kind"],
+                    "owner_id": hit.document["owner_id"],
+                    "version": hit.document["version"],
+                    "updated_at": hit.document["updated_at"],
                 }
                 for hit in found.hits
             ],

@@ -106,10 +106,13 @@ SUMMARY_POSITIONS = 3  # positions kept per lexeme in a summary
 class Vectors:
     """A document's `tsvector` literals: `full` finds it (every lexeme of every field), `summary`
     ranks it (the title, tags and description whole, and the text's commonest lexemes): small
-    enough to stay in the row, so ranking thousands of matches reads no large value."""
+    enough to stay in the row, so ranking thousands of matches reads no large value. `anchors`:
+    where in the text (the weight-D field) each lexeme first appears, in characters, so that a
+    hit's snippet is cut from around its first match without reading the text for it."""
 
     full: str
     summary: str
+    anchors: dict[str, int]
 
 
 def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
@@ -117,10 +120,12 @@ def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
     positions: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
     weighted: set[str] = set()
+    anchors: dict[str, int] = {}
     position = 0
     for field in fields:
         suffix = "" if field.weight == "D" else field.weight
-        for word in words(field.text):
+        for match in WORD.finditer(field.text):
+            word = match.group()
             position = min(position + 1, MAX_POSITION)
             if len(word) > MAX_WORD:
                 continue
@@ -131,6 +136,8 @@ def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
                 counts[lexeme] = counts.get(lexeme, 0) + 1
                 if suffix:
                     weighted.add(lexeme)
+                elif lexeme not in anchors:
+                    anchors[lexeme] = match.start()
                 if len(found) < MAX_POSITIONS:
                     found.append(f"{position}{suffix}")
         position = min(position + 8, MAX_POSITION)  # fields never make phrases together
@@ -139,7 +146,16 @@ def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
         lexeme: positions[lexeme] for lexeme in (*sorted(weighted), *common[:SUMMARY_LEXEMES])
     }
     full = _within_budget(positions, [*sorted(weighted), *common])
-    return Vectors(_literal(full, MAX_POSITIONS), _literal(summary, SUMMARY_POSITIONS))
+    return Vectors(_literal(full, MAX_POSITIONS), _literal(summary, SUMMARY_POSITIONS), anchors)
+
+
+def word_anchors(text: str) -> dict[str, int]:
+    """Where each word (folded) first appears in `text`: the anchors of a text whose lexemes
+    PostgreSQL makes (English), for the query's words as typed."""
+    anchors: dict[str, int] = {}
+    for match in WORD.finditer(text):
+        anchors.setdefault(fold(match.group()), match.start())
+    return anchors
 
 
 def _within_budget(positions: dict[str, list[str]], by_worth: list[str]) -> dict[str, list[str]]:

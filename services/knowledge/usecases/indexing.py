@@ -1,15 +1,22 @@
-"""A document's search vector: its title, tags, description and text, in one `tsvector`."""
+"""A document's search vectors: its title, tags, description and text, in `tsvector`s."""
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import cast, func, literal_column, select
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import TSVECTOR, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.knowledge import language
-from services.knowledge.domain.text import Field, document_vectors, fold, language_of
-from services.knowledge.tables import Document, Extraction
+from services.knowledge.domain.text import (
+    Field,
+    document_vectors,
+    fold,
+    language_of,
+    word_anchors,
+)
+from services.knowledge.tables import Document, DocumentSearch, Extraction
 
 
 async def text_of(session: AsyncSession, sha256: str) -> str:
@@ -32,23 +39,51 @@ def _fields(document: Document, text: str) -> list[Field]:
 SUMMARY_TEXT = 3000  # characters of an English text its summary keeps
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """What indexing makes of some fields: their language, the expressions of their full and
+    summary vectors, and where each lexeme first appears in the weight-D text."""
+
+    language: str
+    search: Any
+    summary: Any
+    anchors: dict[str, int]
+
+
 async def index_document(session: AsyncSession, document: Document, text: str) -> None:
-    """Polish by its lemmas (written here); English through PostgreSQL's `english` stemmer."""
+    """Polish by its lemmas (written here); English through PostgreSQL's `english` stemmer.
+    The summary stays in the document's row; the full vector goes to its search row."""
     fields = _fields(document, text)
-    document.language, document.search, summary = await vectors_of(fields)
-    if document.language == "en":
+    indexed = await vectors_of(fields)
+    summary = indexed.summary
+    if indexed.language == "en":
         summary = _english([*fields[:-1], Field(text[:SUMMARY_TEXT], "D")])
-    document.summary = summary
+    document.language, document.summary = indexed.language, summary
+    copied = {
+        "folder_id": document.folder_id,
+        "owner_id": document.owner_id,
+        "updated_at": document.updated_at,
+        "archived_at": document.archived_at,
+    }
+    row = insert(DocumentSearch).values(
+        document_id=document.id, **copied, search=indexed.search, anchors=indexed.anchors
+    )
+    found = {"search": row.excluded.search, "anchors": row.excluded.anchors}
+    await session.execute(
+        row.on_conflict_do_update(index_elements=[DocumentSearch.document_id], set_=found)
+    )
 
 
-async def vectors_of(fields: list[Field]) -> tuple[str, Any, Any]:
-    """The language of the fields, and the expressions of their full and summary vectors
-    (English: both the whole text through PostgreSQL's stemmer)."""
+async def vectors_of(fields: list[Field]) -> Indexed:
+    """The language of the fields, the expressions of their full and summary vectors (English:
+    both the whole text through PostgreSQL's stemmer), and the text's anchors."""
     spoken = language_of(" ".join(field.text[:20000] for field in fields))
     if spoken == "en":
-        return spoken, _english(fields), _english(fields)
+        text = " ".join(field.text for field in fields if field.weight == "D")
+        return Indexed(spoken, _english(fields), _english(fields), word_anchors(text))
     vectors = await asyncio.to_thread(document_vectors, fields, language.lexemes)
-    return spoken, cast(vectors.full, TSVECTOR), cast(vectors.summary, TSVECTOR)
+    full, summary = cast(vectors.full, TSVECTOR), cast(vectors.summary, TSVECTOR)
+    return Indexed(spoken, full, summary, vectors.anchors)
 
 
 # `setweight` takes a `"char"`, which no bound parameter is: the weight is written as a literal.

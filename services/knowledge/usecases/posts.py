@@ -115,7 +115,8 @@ async def index_post(session: AsyncSession, post: Post) -> None:
         Field(post.text, "B"),
         Field("\n".join(comments), "D"),
     ]
-    post.language, post.search, _summary = await vectors_of(fields)
+    indexed = await vectors_of(fields)
+    post.language, post.search = indexed.language, indexed.search
 
 
 async def checked_mentions(

@@ -3,14 +3,35 @@
 import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Float, Select, cast, func, select
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Float,
+    Integer,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from services.knowledge import language
+from services.knowledge.domain.access import principals_of
 from services.knowledge.domain.text import (
     Matcher,
     QueryWord,
@@ -23,12 +44,19 @@ from services.knowledge.domain.text import (
     snippet,
     tsquery,
 )
-from services.knowledge.tables import Document, Extraction
-from services.knowledge.usecases.access import readable_by
+from services.knowledge.tables import (
+    Document,
+    DocumentSearch,
+    Extraction,
+    FolderAccess,
+    Member,
+    Team,
+)
 from shared.auth import Identity
-from shared.db import SessionFactory
-from shared.pagination import encode_cursor, keyset
+from shared.pagination import decode_cursor, encode_cursor
+from shared.reads import ReadPool, Statement
 from shared.text import plain_words
+from shared.visibility import visibility, visible_by_owner_shape
 
 # What a person means by a type of document, as media types.
 TYPES: dict[str, tuple[str, ...]] = {
@@ -86,34 +114,6 @@ def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     return query.where(*conditions)
 
 
-# What a hit shows of its document (never the vectors: they are large and of no use here).
-SHOWN = (
-    Document.id,
-    Document.title,
-    Document.description,
-    Document.folder_id,
-    Document.media_type,
-    Document.kind,
-    Document.owner_id,
-    Document.version,
-    Document.updated_at,
-)
-
-
-@dataclass(frozen=True)
-class Hit:
-    document: Any  # a row with the columns in SHOWN
-    score: float
-    title: Snippet
-    snippet: Snippet | None
-
-
-@dataclass(frozen=True)
-class Found:
-    hits: list[Hit]
-    next_cursor: str | None
-
-
 def query_of(words: list[QueryWord], typed: str) -> Any:
     """Polish lemmas (any document), or English stems (documents written in English)."""
     polish = cast(tsquery(words), TSQUERY)
@@ -127,15 +127,25 @@ PREPARED_KEPT = 2048
 
 @dataclass(frozen=True)
 class Prepared:
-    """A typed query as the search asks it: its words' lexemes, and the forms to mark."""
+    """A typed query as the search asks it: its words' lexemes, the forms to mark, and the
+    statement's values (every word must match; a document about any of them ranks first)."""
 
     words: list[QueryWord]
     pattern: Matcher | None
+    values: dict[str, Any]
 
 
 def _prepare(text: str) -> Prepared:
     words = query_words(text, language.query_lexemes)
-    return Prepared(words, _marker(words) if words else None)
+    lexemes = sorted({lexeme for word in words for lexeme in word.lexemes})
+    values = {
+        "query": tsquery(words),
+        "typed": fold(text),
+        "any": " | ".join(tsquery([QueryWord(lexeme, frozenset([lexeme]))]) for lexeme in lexemes),
+        "typed_any": " or ".join(fold(word.typed) for word in words),
+        "lexemes": lexemes,
+    }
+    return Prepared(words, _marker(words) if words else None, values)
 
 
 async def prepared(text: str) -> Prepared:
@@ -152,8 +162,172 @@ async def prepared(text: str) -> Prepared:
     return found
 
 
+@dataclass(frozen=True)
+class Hit:
+    document: Any  # a row: id, title, description, folder_id, media_type, kind, owner_id, ...
+    score: float
+    title: Snippet
+    snippet: Snippet | None
+
+
+@dataclass(frozen=True)
+class Found:
+    hits: list[Hit]
+    next_cursor: str | None
+
+
+# --- the statement -------------------------------------------------------------------------
+#
+# One statement per shape (the caller's kind of visibility, the filters given, a cursor or
+# not), compiled once; the words, the caller and the filters' values are its parameters.
+# Matching reads the narrow search rows the full-text index names (`DocumentSearch`), all of
+# them, and sorts them: the documents about a word (their summary holds it: title, tags,
+# description, the text's commonest words) first by `ts_rank`, then the newest. Only the page's
+# rows are joined to their documents, and only a window of each text comes back: where a query
+# word first appears, as the search row's anchors say.
+
+SEARCHED = DocumentSearch
+_QUERY = cast(bindparam("query", type_=Text), TSQUERY).op("||")(
+    func.plainto_tsquery(literal_column("'english'"), bindparam("typed", type_=Text))
+)
+_ANY = cast(bindparam("any", type_=Text), TSQUERY).op("||")(
+    func.websearch_to_tsquery(literal_column("'english'"), bindparam("typed_any", type_=Text))
+)
+WINDOW = 480  # characters of text around a hit's first match that come back for its snippet
+WINDOW_LEAD = 160  # of which before the match
+LEAD = 300  # characters of the beginning of a text, when no word of the query is in it
+
+
+def _readable_folders() -> Select[Any]:
+    """`access.rights` with the caller's principals and groups as parameters."""
+    groups = bindparam("groups", type_=ARRAY(PG_UUID()))
+    up = select(func.unnest(groups).label("id")).cte("up", recursive=True)
+    up = up.union(
+        select(Team.parent_id).join(up, Team.id == up.c.id).where(Team.parent_id.is_not(None))
+    )
+    return select(FolderAccess.folder_id).where(
+        or_(
+            FolderAccess.principal == func.any(bindparam("principals", type_=ARRAY(Text))),
+            FolderAccess.principal.in_(select(literal("team:") + cast(up.c.id, Text))),
+        )
+    )
+
+
+def _readable(seen: str) -> ColumnElement[bool]:
+    if seen == "all":
+        return true()
+    people_in = lambda teams: select(Member.id).where(Member.team_id == teams)  # noqa: E731
+    return or_(
+        SEARCHED.folder_id.in_(_readable_folders()),
+        and_(
+            SEARCHED.folder_id.is_(None),
+            visible_by_owner_shape(seen, SEARCHED.owner_id, people_in),
+        ),
+    )
+
+
+def _documents_where(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return SEARCHED.document_id.in_(select(Document.id).where(*conditions))
+
+
+_FILTERS: dict[str, Any] = {
+    "folder_id": lambda: SEARCHED.folder_id == bindparam("folder_id", type_=PG_UUID()),
+    "owner_id": lambda: SEARCHED.owner_id == bindparam("owner_id", type_=PG_UUID()),
+    "updated_from": lambda: SEARCHED.updated_at >= bindparam("updated_from", type_=DateTime(True)),
+    "updated_to": lambda: SEARCHED.updated_at < bindparam("updated_to", type_=DateTime(True)),
+    "page": lambda: _documents_where(Document.kind == "page"),
+    "media_types": lambda: _documents_where(
+        Document.media_type == func.any(bindparam("media_types", type_=ARRAY(Text)))
+    ),
+    "tag": lambda: _documents_where(Document.tags.contains(bindparam("tag", type_=ARRAY(Text)))),
+}
+
+
+@cache
+def _statement(seen: str, filters: tuple[str, ...], archived: bool, after: bool) -> Statement:
+    ranked = (
+        select(Document.id, func.ts_rank(Document.summary, _ANY).label("rank"))
+        .where(Document.summary.op("@@")(_ANY))
+        .subquery("ranked")
+    )
+    rank = cast(func.coalesce(ranked.c.rank, 0), Float)
+    page = (
+        select(SEARCHED.document_id.label("id"), SEARCHED.updated_at, rank.label("rank"))
+        .select_from(SEARCHED)
+        .outerjoin(ranked, ranked.c.id == SEARCHED.document_id)
+        .where(SEARCHED.search.op("@@")(_QUERY), _readable(seen))
+        .where(*(_FILTERS[name]() for name in filters))
+    )
+    if not archived:
+        page = page.where(SEARCHED.archived_at.is_(None))
+    if after:
+        start = tuple_(
+            bindparam("after_rank", type_=Float),
+            bindparam("after_at", type_=DateTime(True)),
+            bindparam("after_id", type_=PG_UUID()),
+        )
+        page = page.where(tuple_(rank, SEARCHED.updated_at, SEARCHED.document_id) < start)
+    order = (rank.desc(), SEARCHED.updated_at.desc(), SEARCHED.document_id.desc())
+    top = page.order_by(*order).limit(bindparam("limit", type_=Integer)).subquery("top")
+    lexeme = func.unnest(bindparam("lexemes", type_=ARRAY(Text))).column_valued("lexeme")
+    first = select(func.min(cast(SEARCHED.anchors.op("->>")(lexeme), Integer))).scalar_subquery()
+    hits = (
+        select(
+            top,
+            first.label("anchor"),
+            (SEARCHED.anchors != cast(literal("{}"), JSONB)).label("anchored"),
+        )
+        .join(SEARCHED, SEARCHED.document_id == top.c.id)
+        .offset(0)  # kept a subquery: its anchor is worked out once per hit, not per use
+        .subquery("hits")
+    )
+    begin = func.greatest(hits.c.anchor - WINDOW_LEAD, 0)
+    piece = case(
+        (hits.c.anchor.is_not(None), func.substr(Extraction.text, begin + 1, WINDOW)),
+        (hits.c.anchored, func.substr(Extraction.text, 1, LEAD)),
+        else_=Extraction.text,
+    )
+    return Statement.of(
+        select(
+            Document.id,
+            Document.title,
+            Document.description,
+            Document.folder_id,
+            Document.media_type,
+            Document.kind,
+            Document.owner_id,
+            Document.version,
+            Document.updated_at,
+            hits.c.rank,
+            hits.c.anchor,
+            hits.c.anchored,
+            case((hits.c.anchor.is_not(None), begin), else_=0).label("begin"),
+            piece.label("piece"),
+        )
+        .join(hits, hits.c.id == Document.id)
+        .outerjoin(Extraction, Extraction.sha256 == Document.sha256)
+        .order_by(hits.c.rank.desc(), Document.updated_at.desc(), Document.id.desc())
+    )
+
+
+def _filter_values(filters: Filters) -> dict[str, Any]:
+    given: dict[str, Any] = {"folder_id": filters.folder_id, "owner_id": filters.owner_id}
+    if filters.updated_from is not None:
+        given["updated_from"] = datetime.combine(filters.updated_from, time(), UTC)
+    if filters.updated_to is not None:
+        end = datetime.combine(filters.updated_to + timedelta(days=1), time(), UTC)
+        given["updated_to"] = end
+    if filters.type == "page":
+        given["page"] = True
+    elif filters.type is not None:
+        given["media_types"] = list(TYPES.get(filters.type, ()))
+    if filters.tag:
+        given["tag"] = [filters.tag]
+    return {name: value for name, value in given.items() if value is not None}
+
+
 async def search(
-    sessions: SessionFactory,
+    reads: ReadPool,
     *,
     identity: Identity,
     text: str,
@@ -161,39 +335,30 @@ async def search(
     cursor: str | None,
     limit: int,
 ) -> Found:
-    """The best matches first, `limit` at a time: ranked by `ts_rank` over each document's
-    summary (title and tags weigh most, then the description, then the text's commonest
-    words), the newest first among equals. One statement: the caller's rights, the matches,
-    the page of hits with the text their snippets come from."""
+    """The best matches first, `limit` at a time (see the statement above), each with its
+    title marked and a snippet of its text around the words found."""
     query = await prepared(text)
     if not query.words:
         return Found([], None)
-    tsq = query_of(query.words, text)
-    rank = cast(func.ts_rank(Document.summary, tsq), Float)
-    matches = filtered(select(Document.id, rank.label("rank")), filters).where(
-        Document.search.op("@@")(tsq), readable_by(identity)
-    )
-    top = keyset(
-        matches.add_columns(Document.updated_at),
-        (rank, Document.updated_at, Document.id),
-        cursor=cursor,
-        types=(float, datetime.fromisoformat, UUID),
-        limit=limit,
-        descending=True,
-    ).subquery()
-    async with sessions() as session:  # the app's search sessions (see `app.search_engine`)
-        rows = (
-            await session.execute(
-                select(*SHOWN, Extraction.text, top.c.rank)
-                .join(top, top.c.id == Document.id)
-                .outerjoin(Extraction, Extraction.sha256 == Document.sha256)
-                .order_by(top.c.rank.desc(), top.c.updated_at.desc(), top.c.id.desc())
-            )
-        ).all()
+    seen, params = visibility(identity)
+    if seen != "all":
+        params["principals"] = principals_of(
+            user_id=identity.user_id, groups=(), department_id=identity.department_id
+        )
+        params["groups"] = [UUID(team) for team in identity.team_ids]
+    given = _filter_values(filters)
+    if cursor:
+        params["after_rank"], params["after_at"], params["after_id"] = decode_cursor(
+            cursor, float, datetime.fromisoformat, UUID
+        )
+    statement = _statement(seen, tuple(given), filters.include_archived, bool(cursor))
+    rows = await reads.rows(statement, **query.values, **params, **given, limit=limit + 1)
     page = rows[:limit]
     hits = [_hit(row, pattern=query.pattern) for row in page]
     last = page[-1] if len(rows) > limit else None
-    next_cursor = encode_cursor(last.rank, last.updated_at.isoformat(), last.id) if last else None
+    next_cursor = (
+        encode_cursor(last["rank"], last["updated_at"].isoformat(), last["id"]) if last else None
+    )
     return Found(hits, next_cursor)
 
 
@@ -207,10 +372,50 @@ def _marker(words: list[QueryWord]) -> Matcher | None:
 
 
 def _hit(row: Any, *, pattern: Matcher | None) -> Hit:
-    body = row.text or ""
-    if row.media_type == "text/markdown":  # a page of the base: its words, not its markup
-        body = plain_words(body)
-    context = snippet(body, pattern) or snippet(row.description, pattern)
-    if context is None and (body or row.description):
-        context = lead(body or row.description)
-    return Hit(row, float(row.rank), highlight(row.title, pattern), context)
+    """A hit's marked title and snippet: from the window of its text around the first match
+    (or the whole text, for a document indexed before texts had anchors)."""
+    piece = row["piece"] or ""
+    markdown = row["media_type"] == "text/markdown"  # a page of the base: words, not markup
+    if row["anchor"] is not None:
+        context = _window_snippet(piece, row["begin"] > 0, len(piece) == WINDOW, pattern, markdown)
+    else:
+        body = plain_words(piece) if markdown else piece
+        context = None if row["anchored"] else snippet(body, pattern)
+        context = context or snippet(row["description"], pattern)
+        if context is None and (body or row["description"]):
+            context = lead(body or row["description"])
+    return Hit(row, float(row["rank"]), highlight(row["title"], pattern), context)
+
+
+def _window_snippet(
+    piece: str, cut_before: bool, cut_after: bool, pattern: Matcher | None, markdown: bool
+) -> Snippet | None:
+    """A snippet out of a window of a text: the words cut by the window's edges left out,
+    and the window's edges marked as the text's when the text goes on beyond them."""
+    if cut_before:
+        piece = piece[_space_after(piece) :]
+    if cut_after:
+        piece = piece[: _space_before_end(piece)]
+    found = snippet(plain_words(piece) if markdown else piece, pattern)
+    if found is None:
+        return None
+    parts = list(found.parts)
+    if cut_before and parts[0] != ("… ", False):
+        parts.insert(0, ("… ", False))
+    if cut_after and parts[-1] != (" …", False):
+        parts.append((" …", False))
+    return Snippet(tuple(parts))
+
+
+def _space_after(piece: str) -> int:
+    for at, letter in enumerate(piece):
+        if letter.isspace():
+            return at + 1
+    return 0
+
+
+def _space_before_end(piece: str) -> int:
+    for at in range(len(piece) - 1, -1, -1):
+        if piece[at].isspace():
+            return at
+    return len(piece)

@@ -1,0 +1,97 @@
+"""A document's search vector in a narrow row of its own, with what a search filters on.
+
+A search reads the row of every document its words match; a document row is several hundred
+bytes (the ranking summary stays in it), so a common word read most of the table. The full
+vector moves to `document_search`, whose rows also carry copies of the columns a search
+filters on (folder, owner, when changed, archived), kept by a trigger on `document`, and
+where in the text each lexeme first appears (`anchors`), for snippets. The summary gets its
+own full-text index: the few documents that are about a word are ranked from it.
+
+Extracted text and the anchors are stored uncompressed: a snippet is cut from the middle of a
+text, and a compressed one is decompressed from its start each time (the anchors, a few
+kilobytes, took ten times as long to decompress as to read).
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+COPIED = ("folder_id", "owner_id", "updated_at", "archived_at")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "document_search",
+        sa.Column(
+            "document_id",
+            sa.Uuid(),
+            sa.ForeignKey(
+                "document.id", ondelete="CASCADE", name="fk_document_search_document_id_document"
+            ),
+            primary_key=True,
+        ),
+        sa.Column("folder_id", sa.Uuid(), nullable=True),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("search", TSVECTOR(), server_default=sa.text("''::tsvector"), nullable=False),
+        sa.Column("anchors", JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
+    )
+    # Stored uncompressed: a hit's anchors are read on every search that finds it, and
+    # decompressing them took ten times as long as reading them.
+    op.execute("ALTER TABLE document_search ALTER COLUMN anchors SET STORAGE EXTERNAL")
+    op.execute(
+        """INSERT INTO document_search (document_id, folder_id, owner_id, updated_at,
+               archived_at, search)
+           SELECT id, folder_id, owner_id, updated_at, archived_at, search FROM document"""
+    )
+    op.create_index(
+        "ix_document_search_search", "document_search", ["search"], postgresql_using="gin"
+    )
+    op.drop_index("ix_document_search", table_name="document")
+    op.drop_column("document", "search")
+    op.create_index("ix_document_summary", "document", ["summary"], postgresql_using="gin")
+    op.execute(
+        f"""CREATE FUNCTION document_search_follows() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+               INSERT INTO document_search (document_id, {", ".join(COPIED)})
+               VALUES (NEW.id, {", ".join(f"NEW.{column}" for column in COPIED)})
+               ON CONFLICT (document_id) DO UPDATE SET
+                   {", ".join(f"{column} = excluded.{column}" for column in COPIED)};
+               RETURN NULL;
+           END $$"""
+    )
+    op.execute(
+        f"""CREATE TRIGGER document_search_follows
+           AFTER INSERT OR UPDATE OF {", ".join(COPIED)} ON document
+           FOR EACH ROW EXECUTE FUNCTION document_search_follows()"""
+    )
+    op.execute("ALTER TABLE extraction ALTER COLUMN text SET STORAGE EXTERNAL")
+    op.execute("UPDATE extraction SET text = text || '' WHERE text <> ''")
+
+
+def downgrade() -> None:
+    op.execute("ALTER TABLE extraction ALTER COLUMN text SET STORAGE EXTENDED")
+    op.execute("DROP TRIGGER document_search_follows ON document")
+    op.execute("DROP FUNCTION document_search_follows()")
+    op.drop_index("ix_document_summary", table_name="document")
+    op.add_column(
+        "document",
+        sa.Column("search", TSVECTOR(), server_default=sa.text("''::tsvector"), nullable=False),
+    )
+    op.execute(
+        "UPDATE document SET search = s.search FROM document_search s WHERE s.document_id = id"
+    )
+    op.create_index("ix_document_search", "document", ["search"], postgresql_using="gin")
+    op.drop_table("document_search")
