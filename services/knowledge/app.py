@@ -50,7 +50,7 @@ def new_store(settings: KnowledgeSettings, sessions: SessionFactory) -> ContentS
     return PostgresStore(sessions)
 
 
-SEARCH_SETTINGS = {"enable_seqscan": "off"}
+SEARCH_SETTINGS = {"enable_seqscan": "off", "plan_cache_mode": "force_generic_plan"}
 
 
 def search_engine(settings: KnowledgeSettings, size: int) -> AsyncEngine:

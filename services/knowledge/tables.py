@@ -232,6 +232,19 @@ class Extraction(Base):
     )
 
 
+class TextPiece(Base):
+    """An extracted text in pieces of `domain.text.PIECE` characters, in order: a hit's snippet
+    reads the one or two pieces around its first match, never the whole text."""
+
+    __tablename__ = "text_piece"
+
+    sha256: Mapped[str] = mapped_column(
+        ForeignKey("extraction.sha256", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, comment="from 0")
+    text: Mapped[str] = mapped_column(Text)
+
+
 class Content(Base):
     """File content kept in the database (the default storage), by its SHA-256."""
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from services.knowledge.usecases import extraction
+from services.knowledge.usecases.search import prepare, window_snippet
 from shared.bus import InProcessBus
 from shared.testing.waiting import eventually
 from tests.knowledge.conftest import Hire, Knowledge, add_group
@@ -132,13 +133,20 @@ async def test_a_document_about_the_word_comes_first_then_the_newest_a_page_at_a
     about = await knowledge.upload(admin, "b.txt", b"Warunki i terminy.", title="Umowa ramowa")
     newer = await knowledge.upload(admin, "c.txt", b"Aneks do umowy dostawy.")
     await knowledge.upload(admin, "d.txt", b"Cennik hurtowy.")
-    for document in (older, about, newer):
+    # Twenty words more frequent than the one asked for: it is not among the text's commonest.
+    common = " ".join(f"kod{n}" for n in range(20) for _ in range(3))
+    newest = await knowledge.upload(admin, "e.txt", f"{common} umowa".encode())
+    for document in (older, about, newer, newest):
         await knowledge.extracted(admin, document["id"])
 
     hits = await _searched(knowledge, admin, q="umowach", limit=1)
 
-    assert [hit["id"] for hit in hits] == [about["id"], newer["id"], older["id"]]
-    assert hits[0]["score"] > hits[1]["score"] == hits[2]["score"]  # the title weighs most
+    assert [hit["id"] for hit in hits] == [about["id"], newer["id"], older["id"], newest["id"]]
+    assert hits[0]["score"] > hits[1]["score"] == hits[2]["score"] > 0  # the title weighs most
+    assert hits[3]["score"] == 0  # not about the word, only mentioning it: after those about it
+    assert [hit["id"] for hit in await _searched(knowledge, admin, q="umowach")] == [
+        hit["id"] for hit in hits
+    ]
     assert marked(hits[0]["title"]) == ["Umowa"]
 
 
@@ -229,3 +237,20 @@ async def test_a_document_indexed_before_texts_had_anchors_still_gets_its_snippe
 
     [hit] = answer.json()["items"]
     assert marked(hit["snippet"]) == ["reklamację"]
+
+
+def test_a_window_drops_the_words_its_edges_cut_and_shows_where_the_word_is_even_unmarked() -> None:
+    pattern = prepare("umowa").pattern
+    window = "wa podpisana. Umowa ramowa obowiązuje od maja, a aneks od czerw"
+
+    marked_window = window_snippet(window, True, True, pattern, markdown=False)
+    unmarked = window_snippet(window, True, False, prepare("cennik").pattern, markdown=False)
+
+    shown = [text for text, _ in marked_window.parts]
+    assert shown[0] == "… " and shown[-1] == " …"
+    assert "wa" not in shown[1].split() and not shown[-2].endswith("czerw")
+    assert marked([{"text": text, "match": match} for text, match in marked_window.parts]) == [
+        "Umowa"
+    ]
+    assert unmarked.parts[0] == ("… ", False)
+    assert unmarked.parts[1][0].startswith("podpisana.")

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from services.knowledge import language
 from services.knowledge.domain.access import groups_of, principals_of, subtree
 from services.knowledge.domain.text import (
+    PIECE,
     SNIPPET_SCAN,
     Field,
     document_vectors,
@@ -13,6 +14,7 @@ from services.knowledge.domain.text import (
     highlight,
     language_of,
     matcher,
+    pieces,
     query_words,
     snippet,
     spellings,
@@ -62,6 +64,15 @@ def test_anchors_say_where_in_the_text_each_lexeme_first_appears() -> None:
     assert vectors.anchors["cennik"] == text.index("cennik")  # in the text, not the title
     assert "i" not in vectors.anchors  # a stopword
     assert word_anchors("Delivery and deliveries") == {"delivery": 0, "and": 9, "deliveries": 13}
+
+
+def test_a_text_in_pieces_is_the_text_again_and_each_piece_stays_small() -> None:
+    text = "Zażółć gęślą jaźń. " * 200
+
+    cut = pieces(text)
+
+    assert "".join(cut) == text and pieces("") == []
+    assert {len(piece) for piece in cut[:-1]} == {PIECE} and 0 < len(cut[-1]) <= PIECE
 
 
 def test_a_summary_keeps_the_title_and_the_texts_commonest_words_only() -> None:

@@ -149,6 +149,14 @@ def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
     return Vectors(_literal(full, MAX_POSITIONS), _literal(summary, SUMMARY_POSITIONS), anchors)
 
 
+PIECE = 1024  # characters of a text a piece holds (small enough to stay in its row)
+
+
+def pieces(text: str) -> list[str]:
+    """`text` in pieces of `PIECE` characters (the last one shorter)."""
+    return [text[start : start + PIECE] for start in range(0, len(text), PIECE)]
+
+
 def word_anchors(text: str) -> dict[str, int]:
     """Where each word (folded) first appears in `text`: the anchors of a text whose lexemes
     PostgreSQL makes (English), for the query's words as typed."""

@@ -11,11 +11,12 @@ import logging
 import tempfile
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, insert, or_, select
 
+from services.knowledge.domain.text import pieces
 from services.knowledge.extractors import Unsupported, extract
 from services.knowledge.storage import ContentStore
-from services.knowledge.tables import DocumentVersion, Extraction
+from services.knowledge.tables import DocumentVersion, Extraction, TextPiece
 from services.knowledge.usecases.indexing import reindex_content
 from shared.db import SessionFactory, unit_of_work
 
@@ -91,7 +92,12 @@ async def _finish(
         if job is None:
             return
         job.status, job.text, job.pages, job.finished_at, job.error = status, text, pages, now, None
+        await session.execute(delete(TextPiece).where(TextPiece.sha256 == sha256))
         if status == "done":
+            await session.flush()
+            rows = [{"sha256": sha256, "number": n, "text": t} for n, t in enumerate(pieces(text))]
+            if rows:
+                await session.execute(insert(TextPiece), rows)
             await reindex_content(session, sha256, text)
 
 

@@ -26,13 +26,16 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY, aggregate_order_by
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.orm import aliased
 
 from services.knowledge import language
 from services.knowledge.domain.access import principals_of
 from services.knowledge.domain.text import (
+    PIECE,
     Matcher,
     QueryWord,
     Snippet,
@@ -51,6 +54,7 @@ from services.knowledge.tables import (
     FolderAccess,
     Member,
     Team,
+    TextPiece,
 )
 from shared.auth import Identity
 from shared.pagination import decode_cursor, encode_cursor
@@ -135,7 +139,7 @@ class Prepared:
     values: dict[str, Any]
 
 
-def _prepare(text: str) -> Prepared:
+def prepare(text: str) -> Prepared:
     words = query_words(text, language.query_lexemes)
     lexemes = sorted({lexeme for word in words for lexeme in word.lexemes})
     values = {
@@ -153,7 +157,7 @@ async def prepared(text: str) -> Prepared:
     may take hundreds of dictionary look-ups), from memory afterwards."""
     found = _PREPARED.get(text)
     if found is None:
-        found = await asyncio.to_thread(_prepare, text)
+        found = await asyncio.to_thread(prepare, text)
         _PREPARED[text] = found
         if len(_PREPARED) > PREPARED_KEPT:
             _PREPARED.popitem(last=False)
@@ -183,8 +187,8 @@ class Found:
 # Matching reads the narrow search rows the full-text index names (`DocumentSearch`), all of
 # them, and sorts them: the documents about a word (their summary holds it: title, tags,
 # description, the text's commonest words) first by `ts_rank`, then the newest. Only the page's
-# rows are joined to their documents, and only a window of each text comes back: where a query
-# word first appears, as the search row's anchors say.
+# rows are joined to their documents, and only a window of each text comes back, from the one or
+# two pieces of it around where a query word first appears, as the search row's anchors say.
 
 SEARCHED = DocumentSearch
 _QUERY = cast(bindparam("query", type_=Text), TSQUERY).op("||")(
@@ -198,6 +202,7 @@ WINDOW_LEAD = 160  # of which before the match
 LEAD = 300  # characters of the beginning of a text, when no word of the query is in it
 
 
+@cache  # one statement's parts share it: one CTE of the caller's groups
 def _readable_folders() -> Select[Any]:
     """`access.rights` with the caller's principals and groups as parameters."""
     groups = bindparam("groups", type_=ARRAY(PG_UUID()))
@@ -243,32 +248,67 @@ _FILTERS: dict[str, Any] = {
 }
 
 
+def _narrowed(
+    query: Select[Any], seen: str, filters: tuple[str, ...], archived: bool
+) -> Select[Any]:
+    query = query.where(_readable(seen), *(_FILTERS[name]() for name in filters))
+    return query if archived else query.where(SEARCHED.archived_at.is_(None))
+
+
+def _after(*key: Any) -> ColumnElement[bool]:
+    """The rows after the cursor's, in the order `key` descends by."""
+    names = (("after_rank", Float()), ("after_at", DateTime(True)), ("after_id", PG_UUID()))
+    start = [bindparam(name, type_=kind) for name, kind in names[-len(key) :]]
+    return tuple_(*key) < tuple_(*start)
+
+
 @cache
-def _statement(seen: str, filters: tuple[str, ...], archived: bool, after: bool) -> Statement:
-    ranked = (
-        select(Document.id, func.ts_rank(Document.summary, _ANY).label("rank"))
-        .where(Document.summary.op("@@")(_ANY))
-        .subquery("ranked")
-    )
-    rank = cast(func.coalesce(ranked.c.rank, 0), Float)
-    page = (
+def _statement(
+    seen: str, filters: tuple[str, ...], archived: bool, words: int, after: str | None
+) -> Statement:
+    """`after`: None (the first page), `about` or `newest` (the part the cursor's row is in)."""
+    # The documents about the words: their summary holds one (few, ranked by `ts_rank`). With
+    # one word, a summary holding it is a match (its lexemes are the full vector's); with more,
+    # every word must also be in the full vector.
+    rank = cast(func.ts_rank(Document.summary, _ANY), Float)
+    about = (
         select(SEARCHED.document_id.label("id"), SEARCHED.updated_at, rank.label("rank"))
-        .select_from(SEARCHED)
-        .outerjoin(ranked, ranked.c.id == SEARCHED.document_id)
-        .where(SEARCHED.search.op("@@")(_QUERY), _readable(seen))
-        .where(*(_FILTERS[name]() for name in filters))
+        .select_from(Document)
+        .join(SEARCHED, SEARCHED.document_id == Document.id)
+        .where(Document.summary.op("@@")(_ANY))
     )
-    if not archived:
-        page = page.where(SEARCHED.archived_at.is_(None))
-    if after:
-        start = tuple_(
-            bindparam("after_rank", type_=Float),
-            bindparam("after_at", type_=DateTime(True)),
-            bindparam("after_id", type_=PG_UUID()),
+    if words > 1:
+        matching = aliased(DocumentSearch)
+        found = select(matching.document_id).where(matching.search.op("@@")(_QUERY))
+        about = about.where(SEARCHED.document_id.in_(found))
+    about = _narrowed(about, seen, filters, archived)
+    if after == "about":
+        about = about.where(_after(rank, SEARCHED.updated_at, SEARCHED.document_id))
+    # The other matches, the newest first: all of them sorted, in one pass over narrow rows.
+    newest = select(
+        SEARCHED.document_id.label("id"),
+        SEARCHED.updated_at,
+        literal(0.0, Float).label("rank"),
+    ).where(
+        SEARCHED.search.op("@@")(_QUERY),
+        SEARCHED.document_id.not_in(select(Document.id).where(Document.summary.op("@@")(_ANY))),
+    )
+    newest = _narrowed(newest, seen, filters, archived)
+    if after == "newest":
+        newest = newest.where(_after(SEARCHED.updated_at, SEARCHED.document_id))
+    limit = bindparam("limit", type_=Integer)
+    parts = [
+        query.add_columns(literal(part).label("part"))
+        .order_by(*(column.desc() for column in order))
+        .limit(limit)
+        for part, query, order in (
+            ("about", about, (rank, SEARCHED.updated_at, SEARCHED.document_id)),
+            ("newest", newest, (SEARCHED.updated_at, SEARCHED.document_id)),
         )
-        page = page.where(tuple_(rank, SEARCHED.updated_at, SEARCHED.document_id) < start)
-    order = (rank.desc(), SEARCHED.updated_at.desc(), SEARCHED.document_id.desc())
-    top = page.order_by(*order).limit(bindparam("limit", type_=Integer)).subquery("top")
+        if after != "newest" or part == "newest"
+    ]
+    top = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("top")
+    top = select(top).limit(limit).subquery("page")
     lexeme = func.unnest(bindparam("lexemes", type_=ARRAY(Text))).column_valued("lexeme")
     first = select(func.min(cast(SEARCHED.anchors.op("->>")(lexeme), Integer))).scalar_subquery()
     hits = (
@@ -282,9 +322,20 @@ def _statement(seen: str, filters: tuple[str, ...], archived: bool, after: bool)
         .subquery("hits")
     )
     begin = func.greatest(hits.c.anchor - WINDOW_LEAD, 0)
+    low, high = begin // PIECE, (begin + WINDOW - 1) // PIECE
+    window = (
+        select(func.string_agg(TextPiece.text, aggregate_order_by(literal(""), TextPiece.number)))
+        .where(TextPiece.sha256 == Document.sha256, TextPiece.number.between(low, high))
+        .scalar_subquery()
+    )
+    start = (
+        select(func.substr(TextPiece.text, 1, LEAD))
+        .where(TextPiece.sha256 == Document.sha256, TextPiece.number == 0)
+        .scalar_subquery()
+    )
     piece = case(
-        (hits.c.anchor.is_not(None), func.substr(Extraction.text, begin + 1, WINDOW)),
-        (hits.c.anchored, func.substr(Extraction.text, 1, LEAD)),
+        (hits.c.anchor.is_not(None), func.substr(window, begin % PIECE + 1, WINDOW)),
+        (hits.c.anchored, start),
         else_=Extraction.text,
     )
     return Statement.of(
@@ -297,8 +348,9 @@ def _statement(seen: str, filters: tuple[str, ...], archived: bool, after: bool)
             Document.kind,
             Document.owner_id,
             Document.version,
-            Document.updated_at,
+            hits.c.updated_at,
             hits.c.rank,
+            hits.c.part,
             hits.c.anchor,
             hits.c.anchored,
             case((hits.c.anchor.is_not(None), begin), else_=0).label("begin"),
@@ -306,7 +358,7 @@ def _statement(seen: str, filters: tuple[str, ...], archived: bool, after: bool)
         )
         .join(hits, hits.c.id == Document.id)
         .outerjoin(Extraction, Extraction.sha256 == Document.sha256)
-        .order_by(hits.c.rank.desc(), Document.updated_at.desc(), Document.id.desc())
+        .order_by(hits.c.part, hits.c.rank.desc(), hits.c.updated_at.desc(), Document.id.desc())
     )
 
 
@@ -347,19 +399,27 @@ async def search(
         )
         params["groups"] = [UUID(team) for team in identity.team_ids]
     given = _filter_values(filters)
+    part = None
     if cursor:
-        params["after_rank"], params["after_at"], params["after_id"] = decode_cursor(
-            cursor, float, datetime.fromisoformat, UUID
+        part, params["after_rank"], params["after_at"], params["after_id"] = decode_cursor(
+            cursor, _part, float, datetime.fromisoformat, UUID
         )
-    statement = _statement(seen, tuple(given), filters.include_archived, bool(cursor))
+    words = min(len(query.words), 2)
+    statement = _statement(seen, tuple(given), filters.include_archived, words, part)
     rows = await reads.rows(statement, **query.values, **params, **given, limit=limit + 1)
     page = rows[:limit]
     hits = [_hit(row, pattern=query.pattern) for row in page]
     last = page[-1] if len(rows) > limit else None
-    next_cursor = (
-        encode_cursor(last["rank"], last["updated_at"].isoformat(), last["id"]) if last else None
-    )
-    return Found(hits, next_cursor)
+    if last is None:
+        return Found(hits, None)
+    key = (last["part"], last["rank"], last["updated_at"].isoformat(), last["id"])
+    return Found(hits, encode_cursor(*key))
+
+
+def _part(value: Any) -> str:
+    if value not in ("about", "newest"):
+        raise ValueError(value)
+    return str(value)
 
 
 def _marker(words: list[QueryWord]) -> Matcher | None:
@@ -376,8 +436,9 @@ def _hit(row: Any, *, pattern: Matcher | None) -> Hit:
     (or the whole text, for a document indexed before texts had anchors)."""
     piece = row["piece"] or ""
     markdown = row["media_type"] == "text/markdown"  # a page of the base: words, not markup
+    context: Snippet | None
     if row["anchor"] is not None:
-        context = _window_snippet(piece, row["begin"] > 0, len(piece) == WINDOW, pattern, markdown)
+        context = window_snippet(piece, row["begin"] > 0, len(piece) == WINDOW, pattern, markdown)
     else:
         body = plain_words(piece) if markdown else piece
         context = None if row["anchored"] else snippet(body, pattern)
@@ -387,18 +448,19 @@ def _hit(row: Any, *, pattern: Matcher | None) -> Hit:
     return Hit(row, float(row["rank"]), highlight(row["title"], pattern), context)
 
 
-def _window_snippet(
+def window_snippet(
     piece: str, cut_before: bool, cut_after: bool, pattern: Matcher | None, markdown: bool
-) -> Snippet | None:
+) -> Snippet:
     """A snippet out of a window of a text: the words cut by the window's edges left out,
     and the window's edges marked as the text's when the text goes on beyond them."""
     if cut_before:
         piece = piece[_space_after(piece) :]
     if cut_after:
         piece = piece[: _space_before_end(piece)]
-    found = snippet(plain_words(piece) if markdown else piece, pattern)
-    if found is None:
-        return None
+    words = plain_words(piece) if markdown else piece
+    # Where the word stands, even when none of the forms marked is the one written there (a
+    # lemma Morfeusz reads into a form it would not generate).
+    found = snippet(words, pattern) or lead(words)
     parts = list(found.parts)
     if cut_before and parts[0] != ("… ", False):
         parts.insert(0, ("… ", False))

@@ -7,9 +7,10 @@ filters on (folder, owner, when changed, archived), kept by a trigger on `docume
 where in the text each lexeme first appears (`anchors`), for snippets. The summary gets its
 own full-text index: the few documents that are about a word are ranked from it.
 
-Extracted text and the anchors are stored uncompressed: a snippet is cut from the middle of a
-text, and a compressed one is decompressed from its start each time (the anchors, a few
-kilobytes, took ten times as long to decompress as to read).
+The anchors are stored uncompressed: a hit's are read on every search that finds it, and
+decompressing them took ten times as long as reading them. Extracted text is also kept in
+pieces of 1,024 characters (`text_piece`), small enough to stay in their rows: a snippet reads
+the one or two pieces around its match instead of the whole text.
 
 Revision ID: 0009
 Revises: 0008
@@ -28,6 +29,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COPIED = ("folder_id", "owner_id", "updated_at", "archived_at")
+PIECE = 1024  # `domain.text.PIECE` when this was written
 
 
 def upgrade() -> None:
@@ -48,8 +50,6 @@ def upgrade() -> None:
         sa.Column("search", TSVECTOR(), server_default=sa.text("''::tsvector"), nullable=False),
         sa.Column("anchors", JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
     )
-    # Stored uncompressed: a hit's anchors are read on every search that finds it, and
-    # decompressing them took ten times as long as reading them.
     op.execute("ALTER TABLE document_search ALTER COLUMN anchors SET STORAGE EXTERNAL")
     op.execute(
         """INSERT INTO document_search (document_id, folder_id, owner_id, updated_at,
@@ -77,12 +77,29 @@ def upgrade() -> None:
            AFTER INSERT OR UPDATE OF {", ".join(COPIED)} ON document
            FOR EACH ROW EXECUTE FUNCTION document_search_follows()"""
     )
-    op.execute("ALTER TABLE extraction ALTER COLUMN text SET STORAGE EXTERNAL")
-    op.execute("UPDATE extraction SET text = text || '' WHERE text <> ''")
+    op.create_table(
+        "text_piece",
+        sa.Column(
+            "sha256",
+            sa.Text(),
+            sa.ForeignKey(
+                "extraction.sha256", ondelete="CASCADE", name="fk_text_piece_sha256_extraction"
+            ),
+            primary_key=True,
+        ),
+        sa.Column("number", sa.Integer(), primary_key=True, comment="from 0"),
+        sa.Column("text", sa.Text(), nullable=False),
+    )
+    op.execute(
+        f"""INSERT INTO text_piece (sha256, number, text)
+           SELECT sha256, n, substr(text, n * {PIECE} + 1, {PIECE})
+           FROM extraction, generate_series(0, (length(text) - 1) / {PIECE}) AS n
+           WHERE status = 'done' AND text <> ''"""
+    )
 
 
 def downgrade() -> None:
-    op.execute("ALTER TABLE extraction ALTER COLUMN text SET STORAGE EXTENDED")
+    op.drop_table("text_piece")
     op.execute("DROP TRIGGER document_search_follows ON document")
     op.execute("DROP FUNCTION document_search_follows()")
     op.drop_index("ix_document_summary", table_name="document")
