@@ -365,5 +365,10 @@ def _marked(text: str, matches: list[tuple[int, int]], begin: int, end: int) -> 
     return Snippet(tuple(parts))
 
 
+_SPACES = re.compile(r"\s+")
+_ODD_SPACES = re.compile(r"\s\s|[^\S ]")  # two in a row, or one that is not a space
+
+
 def _plain(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
+    """Runs of white space as one space (most fragments have none to change)."""
+    return _SPACES.sub(" ", text) if _ODD_SPACES.search(text) else text

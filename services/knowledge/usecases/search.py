@@ -28,7 +28,13 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import (
+    ARRAY,
+    JSONB,
+    TSQUERY,
+    aggregate_order_by,
+    distinct_on,
+)
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import aliased
 
@@ -279,36 +285,48 @@ def _statement(
     )
     if words > 1:
         matching = aliased(DocumentSearch)
-        found = select(matching.document_id).where(matching.search.op("@@")(_QUERY))
-        about = about.where(SEARCHED.document_id.in_(found))
+        every = select(matching.document_id).where(matching.search.op("@@")(_QUERY))
+        about = about.where(SEARCHED.document_id.in_(every))
     about = _narrowed(about, seen, filters, archived)
     if after == "about":
         about = about.where(_after(rank, SEARCHED.updated_at, SEARCHED.document_id))
     # The other matches, the newest first: all of them sorted, in one pass over narrow rows.
+    # On the first page, those about the words are left out afterwards: if fewer of them than
+    # a page, the first part holds them all, and twice a page of the newest still fills the
+    # page without them; if more, the first part fills the page. On a later page every one
+    # shown before must be left out, by a look-up per match.
     newest = select(
         SEARCHED.document_id.label("id"),
         SEARCHED.updated_at,
         literal(0.0, Float).label("rank"),
-    ).where(
-        SEARCHED.search.op("@@")(_QUERY),
-        SEARCHED.document_id.not_in(select(Document.id).where(Document.summary.op("@@")(_ANY))),
-    )
+    ).where(SEARCHED.search.op("@@")(_QUERY))
     newest = _narrowed(newest, seen, filters, archived)
+    if after is not None:
+        about_ids = select(Document.id).where(Document.summary.op("@@")(_ANY))
+        newest = newest.where(SEARCHED.document_id.not_in(about_ids))
     if after == "newest":
         newest = newest.where(_after(SEARCHED.updated_at, SEARCHED.document_id))
     limit = bindparam("limit", type_=Integer)
     parts = [
         query.add_columns(literal(part).label("part"))
         .order_by(*(column.desc() for column in order))
-        .limit(limit)
+        .limit(limit * 2 if part == "newest" and after is None else limit)
         for part, query, order in (
             ("about", about, (rank, SEARCHED.updated_at, SEARCHED.document_id)),
             ("newest", newest, (SEARCHED.updated_at, SEARCHED.document_id)),
         )
         if after != "newest" or part == "newest"
     ]
-    top = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("top")
-    top = select(top).limit(limit).subquery("page")
+    found = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("found")
+    if after is None:  # each document once, in the first part it is in ("about" < "newest")
+        found = (
+            select(found)
+            .ext(distinct_on(found.c.id))
+            .order_by(found.c.id, found.c.part)
+            .subquery("once")
+        )
+    order = (found.c.part, found.c.rank.desc(), found.c.updated_at.desc(), found.c.id.desc())
+    top = select(found).order_by(*order).limit(limit).subquery("page")
     lexeme = func.unnest(bindparam("lexemes", type_=ARRAY(Text))).column_valued("lexeme")
     first = select(func.min(cast(SEARCHED.anchors.op("->>")(lexeme), Integer))).scalar_subquery()
     hits = (
