@@ -254,3 +254,38 @@ def test_a_window_drops_the_words_its_edges_cut_and_shows_where_the_word_is_even
     ]
     assert unmarked.parts[0] == ("… ", False)
     assert unmarked.parts[1][0].startswith("podpisana.")
+
+
+async def test_every_page_together_is_the_plain_computation_of_the_matches_in_order(
+    knowledge: Knowledge, hire: Hire
+) -> None:
+    admin = await hire("admin")
+    filler = [f"kod{n}" for n in range(20)]
+    for number in range(24):
+        # Some about a delivery (the word is among their commonest), some only mentioning it.
+        common = " ".join(filler * 3) if number % 3 else ""
+        words = " ".join(["dostawa"] * (number % 4 + 1))
+        document = await knowledge.upload(admin, f"d{number}.txt", f"{common} {words}.".encode())
+        await knowledge.extracted(admin, document["id"])
+
+    hits = await _searched(knowledge, admin, q="dostawy", limit=5)
+
+    asked = prepare("dostawy").values  # the words as the search asks them, the rest plain SQL
+    async with knowledge.sessions() as session:
+        rows = await session.execute(
+            text(
+                """SELECT s.document_id::text AS id,
+                       CASE WHEN d.summary @@ a.q THEN ts_rank(d.summary, a.q)::float8
+                           ELSE 0 END AS rank,
+                       s.updated_at
+                   FROM document_search s JOIN document d ON d.id = s.document_id,
+                       (SELECT CAST(:any AS tsquery)
+                           || websearch_to_tsquery('english', :typed_any) AS q) AS a
+                   WHERE s.search @@ (CAST(:query AS tsquery)
+                       || plainto_tsquery('english', :typed))"""
+            ),
+            {name: asked[name] for name in ("any", "typed_any", "query", "typed")},
+        )
+        expected = sorted(rows, key=lambda r: (r.rank, r.updated_at, r.id), reverse=True)
+    assert [hit["id"] for hit in hits] == [row.id for row in expected]
+    assert len(hits) == 24 and [hit["score"] for hit in hits] == [row.rank for row in expected]
