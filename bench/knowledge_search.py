@@ -35,6 +35,7 @@ from services.knowledge.app import create_app
 from services.knowledge.domain.text import (
     Field,
     Vectors,
+    anchor_buckets,
     document_vectors,
     pieces,
     query_words,
@@ -230,7 +231,7 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
     await connection.executemany(
         "INSERT INTO folder_access (folder_id, principal, may_edit) VALUES ($1, $2, $3)", access
     )
-    rows, texts, found = [], [], []
+    rows, texts, found, anchors = [], [], [], []
     for number, (document, vector) in enumerate(zip(corpus, vectors, strict=True)):
         sha = hashlib.sha256(document["id"].bytes).hexdigest()
         at = now - timedelta(minutes=number)
@@ -246,7 +247,11 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
                 at,
             )
         )
-        found.append((document["id"], vector.full, json.dumps(vector.anchors)))
+        found.append((document["id"], vector.full))
+        anchors += [
+            (document["id"], bucket, json.dumps(part))
+            for bucket, part in anchor_buckets(vector.anchors).items()
+        ]
         texts.append((sha, document["text"], len(document["text"]) // STANDARD_PAGE + 1, now))
     await connection.executemany(
         """INSERT INTO document (id, folder_id, kind, title, description, tags, owner_id, version,
@@ -257,9 +262,12 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
         rows,
     )
     await connection.executemany(  # the search rows were made by the trigger, empty
-        """UPDATE document_search SET search = $2::tsvector, anchors = $3::jsonb
-           WHERE document_id = $1""",
+        "UPDATE document_search SET search = $2::tsvector, anchored = true WHERE document_id = $1",
         found,
+    )
+    await connection.executemany(
+        "INSERT INTO document_anchors (document_id, bucket, anchors) VALUES ($1, $2, $3::jsonb)",
+        anchors,
     )
     await connection.executemany(
         """INSERT INTO extraction (sha256, media_type, status, attempts, run_after, text, pages,

@@ -5,11 +5,13 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     Text,
     func,
 )
@@ -148,13 +150,27 @@ class DocumentSearch(Base):
     search: Mapped[str] = mapped_column(
         TSVECTOR, server_default=sql("''::tsvector"), comment="every lexeme: finds it"
     )
-    anchors: Mapped[dict[str, int]] = mapped_column(
-        JSONB,
-        server_default=sql("'{}'::jsonb"),
-        comment="lexeme -> where in the text it first appears (characters): snippets",
+    anchored: Mapped[bool] = mapped_column(
+        Boolean,
+        server_default=sql("false"),
+        comment="its anchors are written (documents indexed since)",
     )
 
     __table_args__ = (Index("ix_document_search_search", "search", postgresql_using="gin"),)
+
+
+class DocumentAnchors(Base):
+    """Where in a document's text each lexeme first appears (characters), for snippets: in
+    `domain.text.ANCHOR_BUCKETS` small rows by a hash of the lexeme, so that a hit's anchors
+    for a word are one look-up of a row that stays in its page, not a read of them all."""
+
+    __tablename__ = "document_anchors"
+
+    document_id: Mapped[UUID] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    anchors: Mapped[dict[str, int]] = mapped_column(JSONB, comment="lexeme -> offset")
 
 
 class DocumentVersion(Base):

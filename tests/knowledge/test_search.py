@@ -231,7 +231,8 @@ async def test_a_document_indexed_before_texts_had_anchors_still_gets_its_snippe
     )
     await knowledge.extracted(admin, document["id"])
     async with knowledge.sessions() as session, session.begin():
-        await session.execute(text("UPDATE document_search SET anchors = '{}'"))
+        await session.execute(text("UPDATE document_search SET anchored = false"))
+        await session.execute(text("DELETE FROM document_anchors"))
 
     answer = await knowledge.call(admin, "GET", "/api/documents/search", params={"q": "reklamacji"})
 

@@ -9,6 +9,8 @@ from services.knowledge.domain.text import (
     PIECE,
     SNIPPET_SCAN,
     Field,
+    anchor_bucket,
+    anchor_buckets,
     document_vectors,
     fold,
     highlight,
@@ -64,6 +66,16 @@ def test_anchors_say_where_in_the_text_each_lexeme_first_appears() -> None:
     assert vectors.anchors["cennik"] == text.index("cennik")  # in the text, not the title
     assert "i" not in vectors.anchors  # a stopword
     assert word_anchors("Delivery and deliveries") == {"delivery": 0, "and": 9, "deliveries": 13}
+
+
+def test_anchors_split_into_buckets_by_a_hash_every_process_agrees_on() -> None:
+    anchors = {"umowa": 0, "łódź": 7, "cennik": 20, "klient": 31}
+
+    split = anchor_buckets(anchors)
+
+    assert {k: v for part in split.values() for k, v in part.items()} == anchors
+    assert all(anchor_bucket(lexeme) == bucket for bucket, part in split.items() for lexeme in part)
+    assert anchor_bucket("umowa") == 7  # md5("umowa") begins with 0xa7: 167 % 16
 
 
 def test_a_text_in_pieces_is_the_text_again_and_each_piece_stays_small() -> None:

@@ -6,6 +6,7 @@ on any PostgreSQL. A document's vector and a query are written here as `tsvector
 literals, lexeme by lexeme, as PostgreSQL's `simple` configuration would over the lemmas.
 """
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -147,6 +148,22 @@ def document_vectors(fields: Sequence[Field], lemmatise: Lemmatise) -> Vectors:
     }
     full = _within_budget(positions, [*sorted(weighted), *common])
     return Vectors(_literal(full, MAX_POSITIONS), _literal(summary, SUMMARY_POSITIONS), anchors)
+
+
+ANCHOR_BUCKETS = 16  # a text's anchors in this many small rows, by a hash of the lexeme
+
+
+def anchor_bucket(lexeme: str) -> int:
+    """The row of a text's anchors that holds `lexeme`'s (the same in every process)."""
+    return hashlib.md5(lexeme.encode(), usedforsecurity=False).digest()[0] % ANCHOR_BUCKETS
+
+
+def anchor_buckets(anchors: dict[str, int]) -> dict[int, dict[str, int]]:
+    """`anchors` split into their buckets."""
+    split: dict[int, dict[str, int]] = {}
+    for lexeme, offset in anchors.items():
+        split.setdefault(anchor_bucket(lexeme), {})[lexeme] = offset
+    return split
 
 
 PIECE = 1024  # characters of a text a piece holds (small enough to stay in its row)

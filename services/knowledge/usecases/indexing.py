@@ -4,19 +4,20 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import cast, func, literal_column, select
+from sqlalchemy import cast, delete, func, literal_column, select
 from sqlalchemy.dialects.postgresql import TSVECTOR, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.knowledge import language
 from services.knowledge.domain.text import (
     Field,
+    anchor_buckets,
     document_vectors,
     fold,
     language_of,
     word_anchors,
 )
-from services.knowledge.tables import Document, DocumentSearch, Extraction
+from services.knowledge.tables import Document, DocumentAnchors, DocumentSearch, Extraction
 
 
 async def text_of(session: AsyncSession, sha256: str) -> str:
@@ -66,12 +67,22 @@ async def index_document(session: AsyncSession, document: Document, text: str) -
         "archived_at": document.archived_at,
     }
     row = insert(DocumentSearch).values(
-        document_id=document.id, **copied, search=indexed.search, anchors=indexed.anchors
+        document_id=document.id, **copied, search=indexed.search, anchored=True
     )
-    found = {"search": row.excluded.search, "anchors": row.excluded.anchors}
+    found = {"search": row.excluded.search, "anchored": True}
     await session.execute(
         row.on_conflict_do_update(index_elements=[DocumentSearch.document_id], set_=found)
     )
+    await session.execute(delete(DocumentAnchors).where(DocumentAnchors.document_id == document.id))
+    buckets = anchor_buckets(indexed.anchors)
+    if buckets:
+        await session.execute(
+            insert(DocumentAnchors),
+            [
+                {"document_id": document.id, "bucket": bucket, "anchors": anchors}
+                for bucket, anchors in buckets.items()
+            ],
+        )
 
 
 async def vectors_of(fields: list[Field]) -> Indexed:

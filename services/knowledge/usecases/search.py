@@ -30,7 +30,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import (
     ARRAY,
-    JSONB,
     TSQUERY,
     aggregate_order_by,
     distinct_on,
@@ -45,6 +44,7 @@ from services.knowledge.domain.text import (
     Matcher,
     QueryWord,
     Snippet,
+    anchor_bucket,
     fold,
     highlight,
     lead,
@@ -55,6 +55,7 @@ from services.knowledge.domain.text import (
 )
 from services.knowledge.tables import (
     Document,
+    DocumentAnchors,
     DocumentSearch,
     Extraction,
     FolderAccess,
@@ -154,6 +155,7 @@ def prepare(text: str) -> Prepared:
         "any": " | ".join(tsquery([QueryWord(lexeme, frozenset([lexeme]))]) for lexeme in lexemes),
         "typed_any": " or ".join(fold(word.typed) for word in words),
         "lexemes": lexemes,
+        "buckets": [anchor_bucket(lexeme) for lexeme in lexemes],
     }
     return Prepared(words, _marker(words) if words else None, values)
 
@@ -194,7 +196,7 @@ class Found:
 # them, and sorts them: the documents about a word (their summary holds it: title, tags,
 # description, the text's commonest words) first by `ts_rank`, then the newest. Only the page's
 # rows are joined to their documents, and only a window of each text comes back, from the one or
-# two pieces of it around where a query word first appears, as the search row's anchors say.
+# two pieces of it around where a query word first appears, as the document's anchors say.
 
 SEARCHED = DocumentSearch
 _QUERY = cast(bindparam("query", type_=Text), TSQUERY).op("||")(
@@ -327,14 +329,27 @@ def _statement(
         )
     order = (found.c.part, found.c.rank.desc(), found.c.updated_at.desc(), found.c.id.desc())
     top = select(found).order_by(*order).limit(limit).subquery("page")
-    lexeme = func.unnest(bindparam("lexemes", type_=ARRAY(Text))).column_valued("lexeme")
-    first = select(func.min(cast(SEARCHED.anchors.op("->>")(lexeme), Integer))).scalar_subquery()
-    hits = (
-        select(
-            top,
-            first.label("anchor"),
-            (SEARCHED.anchors != cast(literal("{}"), JSONB)).label("anchored"),
+    asked = (
+        func.unnest(
+            bindparam("lexemes", type_=ARRAY(Text)), bindparam("buckets", type_=ARRAY(Integer))
         )
+        .table_valued("lexeme", "bucket")
+        .render_derived(with_types=False)
+    )
+    first = (
+        select(func.min(cast(DocumentAnchors.anchors.op("->>")(asked.c.lexeme), Integer)))
+        .select_from(asked)
+        .join(
+            DocumentAnchors,
+            and_(
+                DocumentAnchors.document_id == top.c.id,
+                DocumentAnchors.bucket == asked.c.bucket,
+            ),
+        )
+        .scalar_subquery()
+    )
+    hits = (
+        select(top, first.label("anchor"), SEARCHED.anchored)
         .join(SEARCHED, SEARCHED.document_id == top.c.id)
         .offset(0)  # kept a subquery: its anchor is worked out once per hit, not per use
         .subquery("hits")
@@ -354,7 +369,7 @@ def _statement(
     piece = case(
         (hits.c.anchor.is_not(None), func.substr(window, begin % PIECE + 1, WINDOW)),
         (hits.c.anchored, start),
-        else_=Extraction.text,
+        else_=select(Extraction.text).where(Extraction.sha256 == Document.sha256).scalar_subquery(),
     )
     return Statement.of(
         select(
@@ -375,7 +390,6 @@ def _statement(
             piece.label("piece"),
         )
         .join(hits, hits.c.id == Document.id)
-        .outerjoin(Extraction, Extraction.sha256 == Document.sha256)
         .order_by(hits.c.part, hits.c.rank.desc(), hits.c.updated_at.desc(), Document.id.desc())
     )
 

@@ -3,12 +3,13 @@
 A search reads the row of every document its words match; a document row is several hundred
 bytes (the ranking summary stays in it), so a common word read most of the table. The full
 vector moves to `document_search`, whose rows also carry copies of the columns a search
-filters on (folder, owner, when changed, archived), kept by a trigger on `document`, and
-where in the text each lexeme first appears (`anchors`), for snippets. The summary gets its
-own full-text index: the few documents that are about a word are ranked from it.
+filters on (folder, owner, when changed, archived), kept by a trigger on `document`. Where in
+the text each lexeme first appears (`document_anchors`, for snippets) is kept in sixteen small
+rows a document, by a hash of the lexeme: a hit's anchors for a word are one look-up. The
+summary gets its own full-text index: the few documents that are about a word are ranked
+from it.
 
-The anchors are stored uncompressed: a hit's are read on every search that finds it, and
-decompressing them took ten times as long as reading them. Extracted text is also kept in
+Extracted text is also kept in
 pieces of 1,024 characters (`text_piece`), small enough to stay in their rows: a snippet reads
 the one or two pieces around its match instead of the whole text.
 
@@ -48,9 +49,21 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("search", TSVECTOR(), server_default=sa.text("''::tsvector"), nullable=False),
-        sa.Column("anchors", JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
+        sa.Column("anchored", sa.Boolean(), server_default=sa.text("false"), nullable=False),
     )
-    op.execute("ALTER TABLE document_search ALTER COLUMN anchors SET STORAGE EXTERNAL")
+    op.create_table(
+        "document_anchors",
+        sa.Column(
+            "document_id",
+            sa.Uuid(),
+            sa.ForeignKey(
+                "document.id", ondelete="CASCADE", name="fk_document_anchors_document_id_document"
+            ),
+            primary_key=True,
+        ),
+        sa.Column("bucket", sa.SmallInteger(), primary_key=True),
+        sa.Column("anchors", JSONB(), nullable=False),
+    )
     op.execute(
         """INSERT INTO document_search (document_id, folder_id, owner_id, updated_at,
                archived_at, search)
@@ -100,6 +113,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("text_piece")
+    op.drop_table("document_anchors")
     op.execute("DROP TRIGGER document_search_follows ON document")
     op.execute("DROP FUNCTION document_search_follows()")
     op.drop_index("ix_document_summary", table_name="document")
