@@ -247,7 +247,7 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
                 at,
             )
         )
-        found.append((document["id"], vector.full))
+        found.append((document["id"], _id("folder", document["folder"]), at, vector.full))
         anchors += [
             (document["id"], bucket, json.dumps(part))
             for bucket, part in anchor_buckets(vector.anchors).items()
@@ -261,9 +261,11 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
                '{}', $7::tsvector, $8, $8)""",
         rows,
     )
-    await connection.executemany(  # the search rows were made by the trigger, empty
-        "UPDATE document_search SET search = $2::tsvector, anchored = true WHERE document_id = $1",
-        found,
+    await connection.executemany(
+        """INSERT INTO document_search (document_id, folder_id, owner_id, updated_at, search,
+               anchored)
+           VALUES ($1, $2, $5, $3, $4::tsvector, true)""",
+        [(*row, _id("admin", 0)) for row in found],
     )
     await connection.executemany(
         "INSERT INTO document_anchors (document_id, bucket, anchors) VALUES ($1, $2, $3::jsonb)",

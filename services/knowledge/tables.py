@@ -130,7 +130,8 @@ class Document(Base):
 
 class DocumentSearch(Base):
     """What finding a document needs, in a row of its own: its full search vector and the
-    columns a search filters on (copied from `document` by a trigger, migration 0009).
+    columns a search filters on (written by indexing; a trigger on `document` keeps the
+    copies up with its changes, migration 0009).
 
     A common word matches thousands of documents, and the rows of each match are read; these
     rows are a sixth of a document row wide, so matching reads about as many pages as the

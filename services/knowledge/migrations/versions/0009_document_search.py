@@ -3,7 +3,8 @@
 A search reads the row of every document its words match; a document row is several hundred
 bytes (the ranking summary stays in it), so a common word read most of the table. The full
 vector moves to `document_search`, whose rows also carry copies of the columns a search
-filters on (folder, owner, when changed, archived), kept by a trigger on `document`. Where in
+filters on (folder, owner, when changed, archived): written by indexing, and kept up with the
+document's changes by a trigger on `document`. Where in
 the text each lexeme first appears (`document_anchors`, for snippets) is kept in sixteen small
 rows a document, by a hash of the lexeme: a hit's anchors for a word are one look-up. The
 summary gets its own full-text index: the few documents that are about a word are ranked
@@ -78,17 +79,17 @@ def upgrade() -> None:
     op.execute(
         f"""CREATE FUNCTION document_search_follows() RETURNS trigger LANGUAGE plpgsql AS $$
            BEGIN
-               INSERT INTO document_search (document_id, {", ".join(COPIED)})
-               VALUES (NEW.id, {", ".join(f"NEW.{column}" for column in COPIED)})
-               ON CONFLICT (document_id) DO UPDATE SET
-                   {", ".join(f"{column} = excluded.{column}" for column in COPIED)};
+               UPDATE document_search SET
+                   {", ".join(f"{column} = NEW.{column}" for column in COPIED)}
+               WHERE document_id = NEW.id;
                RETURN NULL;
            END $$"""
     )
-    op.execute(
+    changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in COPIED)
+    op.execute(  # the row itself is written by indexing, which every new document goes through
         f"""CREATE TRIGGER document_search_follows
-           AFTER INSERT OR UPDATE OF {", ".join(COPIED)} ON document
-           FOR EACH ROW EXECUTE FUNCTION document_search_follows()"""
+           AFTER UPDATE OF {", ".join(COPIED)} ON document
+           FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION document_search_follows()"""
     )
     op.create_table(
         "text_piece",
