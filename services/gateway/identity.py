@@ -21,12 +21,17 @@ SESSION_COOKIE = "crm_session"
 IDENTITY_TTL = timedelta(minutes=1)
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer ...` header's value; None for any other."""
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip(" \t")
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def presented_token(request: Request) -> str | None:
     """The bearer token, else the session cookie."""
-    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
-    if scheme.lower() == "bearer" and (token := token.strip(" \t")):
-        return token
-    return request.cookies.get(SESSION_COOKIE)
+    bearer = bearer_token(request.headers.get("authorization", ""))
+    return bearer if bearer is not None else request.cookies.get(SESSION_COOKIE)
 
 
 def client_address(request: Request) -> str:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from services.gateway import credentials
+from services.gateway.identity import bearer_token
 from services.gateway.usecases import auth
 from services.gateway.usecases.auth import MAX_ADDRESS_FAILURES, MAX_FAILURES
 from services.gateway.web.security import CSRF_COOKIE, csrf_token, csrf_token_fits
@@ -293,3 +294,11 @@ async def test_a_bearer_client_is_sent_no_csrf_cookie_and_a_browser_gets_one_wit
     assert answer.status_code == 200
     assert "set-cookie" not in answer.headers
     assert page.cookies.get(CSRF_COOKIE) == csrf_of(page.text)
+
+
+def test_a_bearer_token_is_read_one_way_for_the_passage_and_the_pages() -> None:
+    assert bearer_token("Bearer abc") == "abc"
+    assert bearer_token("  bearer \tabc\t ") == "abc"  # the scheme in any case, blanks around
+    assert bearer_token("Basic abc") is None
+    assert bearer_token("Bearer ") is None
+    assert bearer_token("") is None

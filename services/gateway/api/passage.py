@@ -26,7 +26,12 @@ from services.gateway.body_limits import BodyLimit
 from services.gateway.callers import CALLERS
 from services.gateway.credentials import hash_token
 from services.gateway.domain.routing import may_use, owner_of
-from services.gateway.identity import SESSION_COOKIE, identity_signed, user_of_token
+from services.gateway.identity import (
+    SESSION_COOKIE,
+    bearer_token,
+    identity_signed,
+    user_of_token,
+)
 from services.gateway.inprocess import hand_on
 from services.gateway.web.security import SECURITY_NAMES, BrowserSecurity, add_security_headers
 from shared.auth import IDENTITY_HEADER
@@ -48,9 +53,7 @@ def _credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, bool]:
     bearer = cookie = None
     for name, value in headers:
         if name == b"authorization" and bearer is None:
-            scheme, _, token = value.strip().partition(b" ")
-            if scheme.lower() == b"bearer" and (token := token.strip(b" \t")):
-                bearer = token.decode("latin-1")
+            bearer = bearer_token(value.decode("latin-1"))
         elif name == b"cookie":
             cookie = value
     if bearer is not None or cookie is None:
