@@ -17,6 +17,7 @@ from services.deals.usecases.customer_access import (
     visible_company,
     visible_customers,
 )
+from services.deals.usecases.deal_writes import TIMELINE_COLUMNS
 from services.deals.usecases.ownership import check_may_change, check_new_owner
 from shared.auth import Identity
 from shared.contracts.deals import Address, CompanyCreated, CompanyUpdated
@@ -203,9 +204,6 @@ def _details_changed(
     return changed
 
 
-ENTRY_COLUMNS = ("id", "company_id", "kind", "actor_id", "at", "data")
-
-
 async def add_company_entries(
     session: AsyncSession, entries: Sequence[tuple[UUID, str, str, dict[str, Any]]]
 ) -> None:
@@ -213,10 +211,10 @@ async def add_company_entries(
     import adds thousands)."""
     now = datetime.now(UTC)
     rows = [
-        (time_ordered_id(), company_id, kind, actor, now, json.dumps(data))
+        (time_ordered_id(), None, company_id, kind, actor, now, json.dumps(data))
         for company_id, kind, actor, data in entries
     ]
-    await copy_rows(session, "timeline_entry", ENTRY_COLUMNS, rows)
+    await copy_rows(session, "timeline_entry", TIMELINE_COLUMNS, rows)
 
 
 def company_entry(

@@ -44,6 +44,7 @@ DEAL_COLUMNS = (
     "custom",
     "lost_reason",
 )
+# A timeline row as `copy_rows` writes it (`deal_id` None: an entry of the company's own).
 TIMELINE_COLUMNS = ("id", "deal_id", "company_id", "kind", "actor_id", "at", "data")
 DOCUMENT_COLUMNS = ("id", "deal_id", "title", "url", "added_by")
 
