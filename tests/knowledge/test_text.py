@@ -23,6 +23,7 @@ from services.knowledge.domain.text import (
     tsquery,
     word_anchors,
 )
+from services.knowledge.usecases.indexing import SUMMARY_TEXT, summary_text
 
 
 def test_folding_drops_case_and_polish_diacritics() -> None:
@@ -185,3 +186,14 @@ def test_a_person_stands_for_their_groups_above_and_a_head_for_the_groups_below(
         "team:north",
         "department:legal",
     ]
+
+
+def test_an_english_summary_is_made_of_whole_words_only() -> None:
+    text = "delivery " * 333 + "deliveries and more"  # the limit falls inside "deliveries"
+
+    head = summary_text(text)
+
+    assert len(head) <= SUMMARY_TEXT and text.startswith(head)
+    assert head.split()[-1] == "delivery" and text[len(head)].isspace()
+    assert summary_text("short text") == "short text"
+    assert summary_text("x" * (SUMMARY_TEXT + 5)) == ""  # one endless word: nothing to keep

@@ -40,6 +40,15 @@ def _fields(document: Document, text: str) -> list[Field]:
 SUMMARY_TEXT = 3000  # characters of an English text its summary keeps
 
 
+def summary_text(text: str) -> str:
+    """The beginning of an English text its summary is made of: whole words only, so that
+    every lexeme of the summary is one of the full vector's (a search relies on it)."""
+    if len(text) <= SUMMARY_TEXT:
+        return text
+    head = text[: SUMMARY_TEXT + 1]
+    return head.rsplit(None, 1)[0] if len(head.split(None, 1)) > 1 else ""
+
+
 @dataclass(frozen=True)
 class Indexed:
     """What indexing makes of some fields: their language, the expressions of their full and
@@ -58,7 +67,7 @@ async def index_document(session: AsyncSession, document: Document, text: str) -
     indexed = await vectors_of(fields)
     summary = indexed.summary
     if indexed.language == "en":
-        summary = _english([*fields[:-1], Field(text[:SUMMARY_TEXT], "D")])
+        summary = _english([*fields[:-1], Field(summary_text(text), "D")])
     document.language, document.summary = indexed.language, summary
     copied = {
         "folder_id": document.folder_id,
