@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from services.knowledge.domain.text import window_snippet
 from services.knowledge.usecases import extraction
-from services.knowledge.usecases.search import prepare, window_snippet
+from services.knowledge.usecases.search import prepare
 from shared.bus import InProcessBus
 from shared.testing.waiting import eventually
 from tests.knowledge.conftest import Hire, Knowledge, add_group

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations, product
 
+from shared.text import plain_words
+
 Lemmatise = Callable[[str], frozenset[str]]
 """A word as written -> the folded lexemes to index it under (its lemmas, else itself)."""
 
@@ -350,6 +352,41 @@ def snippet(text: str, pattern: Matcher | None, width: int = 240) -> Snippet | N
         end += 1
     inside = [(start, stop) for start, stop in matches if start >= begin and stop <= end]
     return _marked(text, inside, begin, end)
+
+
+def window_snippet(
+    piece: str, cut_before: bool, cut_after: bool, pattern: Matcher | None, markdown: bool
+) -> Snippet:
+    """A snippet out of a window of a text: the words cut by the window's edges left out,
+    and the window's edges marked as the text's when the text goes on beyond them."""
+    if cut_before:
+        piece = piece[_space_after(piece) :]
+    if cut_after:
+        piece = piece[: _space_before_end(piece)]
+    words = plain_words(piece) if markdown else piece
+    # Where the word stands, even when none of the forms marked is the one written there (a
+    # lemma Morfeusz reads into a form it would not generate).
+    found = snippet(words, pattern) or lead(words)
+    parts = list(found.parts)
+    if cut_before and parts[0] != ("… ", False):
+        parts.insert(0, ("… ", False))
+    if cut_after and parts[-1] != (" …", False):
+        parts.append((" …", False))
+    return Snippet(tuple(parts))
+
+
+def _space_after(piece: str) -> int:
+    for at, letter in enumerate(piece):
+        if letter.isspace():
+            return at + 1
+    return 0
+
+
+def _space_before_end(piece: str) -> int:
+    for at in range(len(piece) - 1, -1, -1):
+        if piece[at].isspace():
+            return at
+    return len(piece)
 
 
 def _space_before(text: str, at: int) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    bindparam,
     cast,
     func,
     literal,
@@ -60,29 +61,46 @@ async def team_parents(session: AsyncSession) -> dict[str, str | None]:
     return {str(id_): str(parent) if parent else None for id_, parent in rows}
 
 
-def rights(identity: Identity) -> Select[UUID, bool]:
-    """The folders the caller may read, each with whether they may also edit it: their
-    principals (themselves, everyone, their department, their groups and every group above
-    them, from the replica of the tree) against the folders' access lists. One statement,
-    to run alone or inside another."""
-    mine = principals_of(user_id=identity.user_id, groups=(), department_id=identity.department_id)
-    start = [UUID(team) for team in identity.team_ids]
-    up = select(func.unnest(cast(start, ARRAY(Uuid()))).label("id")).cte("up", recursive=True)
+def _rights() -> Select[UUID, bool]:
+    groups = bindparam("groups", type_=ARRAY(Uuid()))
+    up = select(func.unnest(groups).label("id")).cte("up", recursive=True)
     up = up.union(
         select(Team.parent_id).join(up, Team.id == up.c.id).where(Team.parent_id.is_not(None))
     )
-    groups = select(literal("team:") + cast(up.c.id, Text))
+    principals = bindparam("principals", type_=ARRAY(Text))
     return (
         select(FolderAccess.folder_id, func.bool_or(FolderAccess.may_edit))
-        .where(or_(FolderAccess.principal.in_(mine), FolderAccess.principal.in_(groups)))
+        .where(
+            or_(
+                FolderAccess.principal == func.any(principals),
+                FolderAccess.principal.in_(select(literal("team:") + cast(up.c.id, Text))),
+            )
+        )
         .group_by(FolderAccess.folder_id)
     )
+
+
+# The folders the caller may read, each with whether they may also edit it: their principals
+# (themselves, everyone, their department, their groups and every group above them, from the
+# replica of the tree) against the folders' access lists. One statement, the caller's values
+# as parameters (`rights_of`), to run alone or inside another (its parts share one CTE).
+RIGHTS = _rights()
+
+
+def rights_of(identity: Identity) -> dict[str, Any]:
+    """`RIGHTS`' parameters for the caller."""
+    return {
+        "principals": principals_of(
+            user_id=identity.user_id, groups=(), department_id=identity.department_id
+        ),
+        "groups": [UUID(team) for team in identity.team_ids],
+    }
 
 
 async def reader_of(session: AsyncSession, identity: Identity) -> Reader:
     """The caller's rights, from the folders' access lists and the replica of the group tree."""
     readable, editable = set(), set()
-    for folder_id, may_edit in await session.execute(rights(identity)):
+    for folder_id, may_edit in await session.execute(RIGHTS, rights_of(identity)):
         readable.add(folder_id)
         if may_edit:
             editable.add(folder_id)
@@ -99,15 +117,6 @@ def readable_documents(reader: Reader) -> ColumnElement[bool]:
     if reader.admin:
         return true()
     return _readable(reader.identity, Document.folder_id.in_(reader.readable))
-
-
-def readable_by(identity: Identity) -> ColumnElement[bool]:
-    """`readable_documents`, with the caller's rights read by the same statement (no round
-    trip of its own: for a search, which asks once)."""
-    if identity.role == "admin":
-        return true()
-    folders = rights(identity).subquery()
-    return _readable(identity, Document.folder_id.in_(select(folders.c.folder_id)))
 
 
 def _readable(identity: Identity, in_folders: ColumnElement[bool]) -> ColumnElement[bool]:

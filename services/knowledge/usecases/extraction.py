@@ -94,7 +94,6 @@ async def _finish(
         job.status, job.text, job.pages, job.finished_at, job.error = status, text, pages, now, None
         await session.execute(delete(TextPiece).where(TextPiece.sha256 == sha256))
         if status == "done":
-            await session.flush()
             rows = [{"sha256": sha256, "number": n, "text": t} for n, t in enumerate(pieces(text))]
             if rows:
                 await session.execute(insert(TextPiece), rows)

@@ -63,12 +63,8 @@ class Indexed:
 async def index_document(session: AsyncSession, document: Document, text: str) -> None:
     """Polish by its lemmas (written here); English through PostgreSQL's `english` stemmer.
     The summary stays in the document's row; the full vector goes to its search row."""
-    fields = _fields(document, text)
-    indexed = await vectors_of(fields)
-    summary = indexed.summary
-    if indexed.language == "en":
-        summary = _english([*fields[:-1], Field(summary_text(text), "D")])
-    document.language, document.summary = indexed.language, summary
+    indexed = await vectors_of(_fields(document, text))
+    document.language, document.summary = indexed.language, indexed.summary
     copied = {
         "folder_id": document.folder_id,
         "owner_id": document.owner_id,
@@ -96,11 +92,16 @@ async def index_document(session: AsyncSession, document: Document, text: str) -
 
 async def vectors_of(fields: list[Field]) -> Indexed:
     """The language of the fields, the expressions of their full and summary vectors (English:
-    both the whole text through PostgreSQL's stemmer), and the text's anchors."""
+    through PostgreSQL's stemmer, the summary from the text's beginning), and the text's
+    anchors."""
     spoken = language_of(" ".join(field.text[:20000] for field in fields))
     if spoken == "en":
         text = " ".join(field.text for field in fields if field.weight == "D")
-        return Indexed(spoken, _english(fields), _english(fields), word_anchors(text))
+        beginning = [
+            Field(summary_text(field.text), "D") if field.weight == "D" else field
+            for field in fields
+        ]
+        return Indexed(spoken, _english(fields), _english(beginning), word_anchors(text))
     vectors = await asyncio.to_thread(document_vectors, fields, language.lexemes)
     full, summary = cast(vectors.full, TSVECTOR), cast(vectors.summary, TSVECTOR)
     return Indexed(spoken, full, summary, vectors.anchors)

@@ -38,7 +38,6 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import aliased
 
 from services.knowledge import language
-from services.knowledge.domain.access import principals_of
 from services.knowledge.domain.text import (
     PIECE,
     Matcher,
@@ -52,17 +51,17 @@ from services.knowledge.domain.text import (
     query_words,
     snippet,
     tsquery,
+    window_snippet,
 )
 from services.knowledge.tables import (
     Document,
     DocumentAnchors,
     DocumentSearch,
     Extraction,
-    FolderAccess,
     Member,
-    Team,
     TextPiece,
 )
+from services.knowledge.usecases.access import RIGHTS, rights_of
 from shared.auth import Identity
 from shared.pagination import decode_cursor, encode_cursor
 from shared.reads import ReadPool, Statement
@@ -101,6 +100,15 @@ class Filters:
     updated_to: date | None = None
     include_archived: bool = False
 
+    def updated_range(self) -> tuple[datetime | None, datetime | None]:
+        """The dates as moments: from the start of the first day to the end of the last."""
+        start = end = None
+        if self.updated_from is not None:
+            start = datetime.combine(self.updated_from, time(), UTC)
+        if self.updated_to is not None:
+            end = datetime.combine(self.updated_to + timedelta(days=1), time(), UTC)
+        return start, end
+
 
 def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
     """`query` narrowed to the documents the filters name (archived ones only when included)."""
@@ -117,18 +125,22 @@ def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
         conditions.append(Document.tags.contains([filters.tag]))
     if filters.owner_id is not None:
         conditions.append(Document.owner_id == filters.owner_id)
-    if filters.updated_from is not None:
-        conditions.append(Document.updated_at >= datetime.combine(filters.updated_from, time()))
-    if filters.updated_to is not None:
-        end = datetime.combine(filters.updated_to + timedelta(days=1), time())
+    start, end = filters.updated_range()
+    if start is not None:
+        conditions.append(Document.updated_at >= start)
+    if end is not None:
         conditions.append(Document.updated_at < end)
     return query.where(*conditions)
 
 
-def query_of(words: list[QueryWord], typed: str) -> Any:
+def _matching(lemmas: Any, typed: Any) -> Any:
     """Polish lemmas (any document), or English stems (documents written in English)."""
-    polish = cast(tsquery(words), TSQUERY)
-    return polish.op("||")(func.plainto_tsquery("english", fold(typed)))
+    return cast(lemmas, TSQUERY).op("||")(func.plainto_tsquery(literal_column("'english'"), typed))
+
+
+def query_of(words: list[QueryWord], typed: str) -> Any:
+    """`_matching` for these words, as typed."""
+    return _matching(tsquery(words), fold(typed))
 
 
 # Searches people type again (the next page, the same words again) are lemmatised once.
@@ -199,9 +211,7 @@ class Found:
 # two pieces of it around where a query word first appears, as the document's anchors say.
 
 SEARCHED = DocumentSearch
-_QUERY = cast(bindparam("query", type_=Text), TSQUERY).op("||")(
-    func.plainto_tsquery(literal_column("'english'"), bindparam("typed", type_=Text))
-)
+_QUERY = _matching(bindparam("query", type_=Text), bindparam("typed", type_=Text))
 _ANY = cast(bindparam("any", type_=Text), TSQUERY).op("||")(
     func.websearch_to_tsquery(literal_column("'english'"), bindparam("typed_any", type_=Text))
 )
@@ -210,28 +220,12 @@ WINDOW_LEAD = 160  # of which before the match
 LEAD = 300  # characters of the beginning of a text, when no word of the query is in it
 
 
-@cache  # one statement's parts share it: one CTE of the caller's groups
-def _readable_folders() -> Select[Any]:
-    """`access.rights` with the caller's principals and groups as parameters."""
-    groups = bindparam("groups", type_=ARRAY(PG_UUID()))
-    up = select(func.unnest(groups).label("id")).cte("up", recursive=True)
-    up = up.union(
-        select(Team.parent_id).join(up, Team.id == up.c.id).where(Team.parent_id.is_not(None))
-    )
-    return select(FolderAccess.folder_id).where(
-        or_(
-            FolderAccess.principal == func.any(bindparam("principals", type_=ARRAY(Text))),
-            FolderAccess.principal.in_(select(literal("team:") + cast(up.c.id, Text))),
-        )
-    )
-
-
 def _readable(seen: str) -> ColumnElement[bool]:
     if seen == "all":
         return true()
     people_in = lambda teams: select(Member.id).where(Member.team_id == teams)  # noqa: E731
     return or_(
-        SEARCHED.folder_id.in_(_readable_folders()),
+        SEARCHED.folder_id.in_(select(RIGHTS.subquery().c.folder_id)),
         and_(
             SEARCHED.folder_id.is_(None),
             visible_by_owner_shape(seen, SEARCHED.owner_id, people_in),
@@ -396,11 +390,7 @@ def _statement(
 
 def _filter_values(filters: Filters) -> dict[str, Any]:
     given: dict[str, Any] = {"folder_id": filters.folder_id, "owner_id": filters.owner_id}
-    if filters.updated_from is not None:
-        given["updated_from"] = datetime.combine(filters.updated_from, time(), UTC)
-    if filters.updated_to is not None:
-        end = datetime.combine(filters.updated_to + timedelta(days=1), time(), UTC)
-        given["updated_to"] = end
+    given["updated_from"], given["updated_to"] = filters.updated_range()
     if filters.type == "page":
         given["page"] = True
     elif filters.type is not None:
@@ -426,10 +416,7 @@ async def search(
         return Found([], None)
     seen, params = visibility(identity)
     if seen != "all":
-        params["principals"] = principals_of(
-            user_id=identity.user_id, groups=(), department_id=identity.department_id
-        )
-        params["groups"] = [UUID(team) for team in identity.team_ids]
+        params.update(rights_of(identity))
     given = _filter_values(filters)
     part = None
     if cursor:
@@ -478,38 +465,3 @@ def _hit(row: Any, *, pattern: Matcher | None) -> Hit:
         if context is None and (body or row["description"]):
             context = lead(body or row["description"])
     return Hit(row, float(row["rank"]), highlight(row["title"], pattern), context)
-
-
-def window_snippet(
-    piece: str, cut_before: bool, cut_after: bool, pattern: Matcher | None, markdown: bool
-) -> Snippet:
-    """A snippet out of a window of a text: the words cut by the window's edges left out,
-    and the window's edges marked as the text's when the text goes on beyond them."""
-    if cut_before:
-        piece = piece[_space_after(piece) :]
-    if cut_after:
-        piece = piece[: _space_before_end(piece)]
-    words = plain_words(piece) if markdown else piece
-    # Where the word stands, even when none of the forms marked is the one written there (a
-    # lemma Morfeusz reads into a form it would not generate).
-    found = snippet(words, pattern) or lead(words)
-    parts = list(found.parts)
-    if cut_before and parts[0] != ("… ", False):
-        parts.insert(0, ("… ", False))
-    if cut_after and parts[-1] != (" …", False):
-        parts.append((" …", False))
-    return Snippet(tuple(parts))
-
-
-def _space_after(piece: str) -> int:
-    for at, letter in enumerate(piece):
-        if letter.isspace():
-            return at + 1
-    return 0
-
-
-def _space_before_end(piece: str) -> int:
-    for at in range(len(piece) - 1, -1, -1):
-        if piece[at].isspace():
-            return at
-    return len(piece)
