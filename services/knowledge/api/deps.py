@@ -9,7 +9,7 @@ from shared.db import SessionFactory
 from shared.reads import ReadPool
 
 
-def content_store(request: Request) -> ContentStore:
+async def content_store(request: Request) -> ContentStore:
     store: ContentStore = request.app.state.store
     return store
 
@@ -17,16 +17,16 @@ def content_store(request: Request) -> ContentStore:
 Store = Annotated[ContentStore, Depends(content_store)]
 
 
-def upload_limit(request: Request) -> int:
+async def upload_limit(request: Request) -> int:
     return int(request.app.state.max_upload_bytes)
 
 
-def wake_extractor(request: Request) -> None:
+async def wake_extractor(request: Request) -> None:
     """New content waits for its text: tell this replica's worker at once."""
     request.app.state.extractor.wake()
 
 
-def search_sessions(request: Request) -> SessionFactory:
+async def search_sessions(request: Request) -> SessionFactory:
     sessions: SessionFactory = request.app.state.search_sessions
     return sessions
 
@@ -34,7 +34,7 @@ def search_sessions(request: Request) -> SessionFactory:
 SearchSessions = Annotated[SessionFactory, Depends(search_sessions)]
 
 
-def search_reads(request: Request) -> ReadPool:
+async def search_reads(request: Request) -> ReadPool:
     reads: ReadPool = request.app.state.search_reads
     return reads
 

@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/feed", tags=["feed"])
 PEOPLE_SHOWN = 10
 
 
-def feed_filters(
+async def feed_filters(
     author_id: UUID | None = None,
     team_id: Annotated[UUID | None, Query(description="posts addressed to this group")] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
