@@ -35,7 +35,6 @@ from sqlalchemy.dialects.postgresql import (
     distinct_on,
 )
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.orm import aliased
 
 from services.knowledge import language
 from services.knowledge.domain.text import (
@@ -220,41 +219,48 @@ WINDOW_LEAD = 160  # of which before the match
 LEAD = 300  # characters of the beginning of a text, when no word of the query is in it
 
 
-def _readable(seen: str) -> ColumnElement[bool]:
+# The part about the words reads documents' own rows (their summary is there), the other part
+# the narrow search rows: both hold the folder, owner, when changed and archived.
+Row = type[Document] | type[DocumentSearch]
+
+
+def _readable(row: Row, seen: str) -> ColumnElement[bool]:
     if seen == "all":
         return true()
     people_in = lambda teams: select(Member.id).where(Member.team_id == teams)  # noqa: E731
     return or_(
-        SEARCHED.folder_id.in_(select(RIGHTS.subquery().c.folder_id)),
-        and_(
-            SEARCHED.folder_id.is_(None),
-            visible_by_owner_shape(seen, SEARCHED.owner_id, people_in),
-        ),
+        row.folder_id.in_(select(RIGHTS.subquery().c.folder_id)),
+        and_(row.folder_id.is_(None), visible_by_owner_shape(seen, row.owner_id, people_in)),
     )
 
 
-def _documents_where(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    return SEARCHED.document_id.in_(select(Document.id).where(*conditions))
+def _document_is(row: Row, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A condition on the document's own columns, for a row of either kind."""
+    if row is Document:
+        return condition
+    return SEARCHED.document_id.in_(select(Document.id).where(condition))
 
 
 _FILTERS: dict[str, Any] = {
-    "folder_id": lambda: SEARCHED.folder_id == bindparam("folder_id", type_=PG_UUID()),
-    "owner_id": lambda: SEARCHED.owner_id == bindparam("owner_id", type_=PG_UUID()),
-    "updated_from": lambda: SEARCHED.updated_at >= bindparam("updated_from", type_=DateTime(True)),
-    "updated_to": lambda: SEARCHED.updated_at < bindparam("updated_to", type_=DateTime(True)),
-    "page": lambda: _documents_where(Document.kind == "page"),
-    "media_types": lambda: _documents_where(
-        Document.media_type == func.any(bindparam("media_types", type_=ARRAY(Text)))
+    "folder_id": lambda row: row.folder_id == bindparam("folder_id", type_=PG_UUID()),
+    "owner_id": lambda row: row.owner_id == bindparam("owner_id", type_=PG_UUID()),
+    "updated_from": lambda row: row.updated_at >= bindparam("updated_from", type_=DateTime(True)),
+    "updated_to": lambda row: row.updated_at < bindparam("updated_to", type_=DateTime(True)),
+    "page": lambda row: _document_is(row, Document.kind == "page"),
+    "media_types": lambda row: _document_is(
+        row, Document.media_type == func.any(bindparam("media_types", type_=ARRAY(Text)))
     ),
-    "tag": lambda: _documents_where(Document.tags.contains(bindparam("tag", type_=ARRAY(Text)))),
+    "tag": lambda row: _document_is(
+        row, Document.tags.contains(bindparam("tag", type_=ARRAY(Text)))
+    ),
 }
 
 
 def _narrowed(
-    query: Select[Any], seen: str, filters: tuple[str, ...], archived: bool
+    query: Select[Any], row: Row, seen: str, filters: tuple[str, ...], archived: bool
 ) -> Select[Any]:
-    query = query.where(_readable(seen), *(_FILTERS[name]() for name in filters))
-    return query if archived else query.where(SEARCHED.archived_at.is_(None))
+    query = query.where(_readable(row, seen), *(_FILTERS[name](row) for name in filters))
+    return query if archived else query.where(row.archived_at.is_(None))
 
 
 def _after(*key: Any) -> ColumnElement[bool]:
@@ -273,19 +279,15 @@ def _statement(
     # one word, a summary holding it is a match (its lexemes are the full vector's); with more,
     # every word must also be in the full vector.
     rank = cast(func.ts_rank(Document.summary, _ANY), Float)
-    about = (
-        select(SEARCHED.document_id.label("id"), SEARCHED.updated_at, rank.label("rank"))
-        .select_from(Document)
-        .join(SEARCHED, SEARCHED.document_id == Document.id)
-        .where(Document.summary.op("@@")(_ANY))
+    about = select(Document.id, Document.updated_at, rank.label("rank")).where(
+        Document.summary.op("@@")(_ANY)
     )
     if words > 1:
-        matching = aliased(DocumentSearch)
-        every = select(matching.document_id).where(matching.search.op("@@")(_QUERY))
-        about = about.where(SEARCHED.document_id.in_(every))
-    about = _narrowed(about, seen, filters, archived)
+        every = select(SEARCHED.document_id).where(SEARCHED.search.op("@@")(_QUERY))
+        about = about.where(Document.id.in_(every))
+    about = _narrowed(about, Document, seen, filters, archived)
     if after == "about":
-        about = about.where(_after(rank, SEARCHED.updated_at, SEARCHED.document_id))
+        about = about.where(_after(rank, Document.updated_at, Document.id))
     # The other matches, the newest first: all of them sorted, in one pass over narrow rows.
     # On the first page, those about the words are left out afterwards: if fewer of them than
     # a page, the first part holds them all, and twice a page of the newest still fills the
@@ -296,7 +298,7 @@ def _statement(
         SEARCHED.updated_at,
         literal(0.0, Float).label("rank"),
     ).where(SEARCHED.search.op("@@")(_QUERY))
-    newest = _narrowed(newest, seen, filters, archived)
+    newest = _narrowed(newest, SEARCHED, seen, filters, archived)
     if after is not None:
         about_ids = select(Document.id).where(Document.summary.op("@@")(_ANY))
         newest = newest.where(SEARCHED.document_id.not_in(about_ids))
@@ -308,7 +310,7 @@ def _statement(
         .order_by(*(column.desc() for column in order))
         .limit(limit * 2 if part == "newest" and after is None else limit)
         for part, query, order in (
-            ("about", about, (rank, SEARCHED.updated_at, SEARCHED.document_id)),
+            ("about", about, (rank, Document.updated_at, Document.id)),
             ("newest", newest, (SEARCHED.updated_at, SEARCHED.document_id)),
         )
         if after != "newest" or part == "newest"
@@ -323,6 +325,9 @@ def _statement(
         )
     order = (found.c.part, found.c.rank.desc(), found.c.updated_at.desc(), found.c.id.desc())
     top = select(found).order_by(*order).limit(limit).subquery("page")
+    # The first place a word of the query appears: each word looked up in its bucket's row of
+    # the hit's anchors, by the row's key (a look-up a word, whatever the plan's guess of their
+    # number).
     asked = (
         func.unnest(
             bindparam("lexemes", type_=ARRAY(Text)), bindparam("buckets", type_=ARRAY(Integer))
@@ -330,18 +335,13 @@ def _statement(
         .table_valued("lexeme", "bucket")
         .render_derived(with_types=False)
     )
-    first = (
-        select(func.min(cast(DocumentAnchors.anchors.op("->>")(asked.c.lexeme), Integer)))
-        .select_from(asked)
-        .join(
-            DocumentAnchors,
-            and_(
-                DocumentAnchors.document_id == top.c.id,
-                DocumentAnchors.bucket == asked.c.bucket,
-            ),
-        )
+    place = (
+        select(cast(DocumentAnchors.anchors.op("->>")(asked.c.lexeme), Integer))
+        .where(DocumentAnchors.document_id == top.c.id, DocumentAnchors.bucket == asked.c.bucket)
+        .correlate_except(DocumentAnchors)
         .scalar_subquery()
     )
+    first = select(func.min(place)).select_from(asked).scalar_subquery()
     hits = (
         select(top, first.label("anchor"), SEARCHED.anchored)
         .join(SEARCHED, SEARCHED.document_id == top.c.id)
@@ -349,7 +349,7 @@ def _statement(
         .subquery("hits")
     )
     begin = func.greatest(hits.c.anchor - WINDOW_LEAD, 0)
-    low, high = begin // PIECE, (begin + WINDOW - 1) // PIECE
+    low, high = (_over(place, PIECE) for place in (begin, begin + WINDOW - 1))
     window = (
         select(func.string_agg(TextPiece.text, aggregate_order_by(literal(""), TextPiece.number)))
         .where(TextPiece.sha256 == Document.sha256, TextPiece.number.between(low, high))
@@ -386,6 +386,12 @@ def _statement(
         .join(hits, hits.c.id == Document.id)
         .order_by(hits.c.part, hits.c.rank.desc(), hits.c.updated_at.desc(), Document.id.desc())
     )
+
+
+def _over(number: Any, divisor: int) -> Any:
+    """Integer division in SQL (`//` is written as `floor` of a division, and then compares
+    as a float: no longer a condition the piece's index can serve)."""
+    return number.op("/", precedence=8, return_type=Integer)(divisor)
 
 
 def _filter_values(filters: Filters) -> dict[str, Any]:
