@@ -199,18 +199,24 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float) -> floa
 
 def serve_deals(database: str, port: int, secret: str) -> None:
     """The deals service alone on an in-process bus (no Kafka needed), served as `crm serve`."""
-    import uvicorn
-
-    from services.cli import settle_garbage_collector
     from services.deals.app import create_app
     from services.deals.settings import DealsSettings
     from shared.bus import InProcessBus
 
     bus = InProcessBus()
-    app = create_app(
-        DealsSettings(database_url=database, identity_secret=secret, kafka_bootstrap_servers=None),
-        bus,
+    settings = DealsSettings(
+        database_url=database, identity_secret=secret, kafka_bootstrap_servers=None
     )
+    serve_alone(create_app(settings, bus), bus, port)
+
+
+def serve_alone(app: Any, bus: Any, port: int) -> None:
+    """A service's app on its in-process bus, served as `crm serve` serves it (uvicorn, uvloop,
+    httptools, the collector settled)."""
+    import uvicorn
+
+    from services.cli import settle_garbage_collector
+
     lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

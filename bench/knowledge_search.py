@@ -5,10 +5,15 @@ text made of real inflected forms (Morfeusz 2 generates them from a few hundred 
 language) drawn with a Zipf law, in ten folders, eight of which the searching manager may read.
 Each document is indexed by the service's own code (lemmas, folded, weighted). The baseline is
 a plain table holding the same vectors under a GIN index, asked `SELECT id ... WHERE tsv @@ q`
-for the same lexemes; the search is `GET /api/documents/search` through the knowledge app over
-HTTP (in process): identity, access by folder, lemmatised query, ranking, snippets with marks.
-Both run in turn, query by query, so they share any noise (the same match ranked in SQL, for
-scale, runs in rounds of its own). Target: the search's p95 within 2 x the baseline's p95.
+for the same lexemes over one asyncpg connection; the search is `GET /api/documents/search`
+asked of the knowledge service as `crm serve` runs it (a process of its own: uvicorn, uvloop,
+httptools) over one keep-alive connection: identity, access by folder, lemmatised query,
+ranking, snippets with marks. Each path is a client of its server over a socket, with a client
+as lean as the other (asyncpg's protocol; raw HTTP/1.1, `bench.load`'s). The same search
+through the app in this process (httpx's ASGI transport, a test client) is timed too, for
+reference. All run in turn, query by query, so they share any noise (the same match ranked in
+SQL, for scale, runs in rounds of its own). Target: the served search's p95 within 2 x the
+baseline's p95.
 Also measured: text extraction (PDF, DOCX) and indexing, in pages per
 second (a page: 1,800 characters, as Polish publishing counts them).
 """
@@ -18,18 +23,24 @@ import asyncio
 import hashlib
 import io
 import json
+import os
 import random
 import sys
+import tempfile
 import time
 import traceback
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import httpx
 from sqlalchemy import text
 
 from bench.deal_lists import at_least, drop_database, percentile, scratch_dir, verdict
+from bench.http_api import python_process, serve_alone
+from bench.load import Call, read_answer
 from services.knowledge import language
 from services.knowledge.app import create_app
 from services.knowledge.domain.text import (
@@ -48,6 +59,7 @@ from shared.bus import InProcessBus
 from shared.postgres import asyncpg_dsn
 from shared.testing.apps import TEST_SECRET, identity_headers, running
 from shared.testing.postgres import fresh_database, postgres_server_url
+from shared.testing.processes import free_port
 from tests.knowledge.files import docx, pdf
 
 DOCUMENTS = 10_000
@@ -311,23 +323,39 @@ def queries(count: int) -> list[str]:
 BARE = "bare @@ on GIN (baseline)"
 RANKED = "@@ + ts_rank, top 20 (SQL only)"
 SEARCH = "GET /api/documents/search"
+IN_PROCESS = "the same, in process (reference)"
+SEARCH_PATH = "/api/documents/search"
+HOST = "127.0.0.1"
 
 
 BARE_SQL = "SELECT id FROM bench_plain WHERE tsv @@ $1::tsquery"
 RANKED_SQL = f"{BARE_SQL} ORDER BY ts_rank(tsv, $1::tsquery) DESC LIMIT 20"
 
 
-async def compare(app: Any, dsn: str, searches: list[str], rounds: int) -> dict[str, list[float]]:
-    """Each search two ways, in turn: the bare match (one statement on its own connection) and
-    the endpoint; then, in rounds of its own, the same match ranked in SQL (for scale only: a
-    statement that reads every match's whole vector, run between the two, slowed the one after
-    it by what it left in the processor's caches)."""
+async def compare(
+    app: Any, dsn: str, port: int, searches: list[str], rounds: int
+) -> dict[str, list[float]]:
+    """Each search three ways, in turn: the bare match (one statement on its own connection),
+    the served endpoint, and the app in this process; then, in rounds of its own, the same
+    match ranked in SQL (for scale only: a statement that reads every match's whole vector,
+    run between the others, slowed the one after it by what it left in the processor's
+    caches)."""
     import asyncpg
 
-    samples: dict[str, list[float]] = {BARE: [], RANKED: [], SEARCH: []}
+    samples: dict[str, list[float]] = {BARE: [], SEARCH: [], IN_PROCESS: [], RANKED: []}
     asked = [(typed, tsquery(query_words(typed, language.query_lexemes))) for typed in searches]
+    headers = identity_headers(MANAGER)
+    requests = {
+        typed: Call("GET", f"{SEARCH_PATH}?{urlencode({'q': typed})}", headers).encoded(HOST)
+        for typed, _ in asked
+    }
     connection = await asyncpg.connect(dsn)
+    reader, writer = await asyncio.open_connection(HOST, port)
     transport = httpx.ASGITransport(app=app)
+
+    async def served(typed: str) -> int:
+        writer.write(requests[typed])
+        return await read_answer(reader)
 
     async def timed(name: str, work: Any, warm: bool) -> Any:
         started = time.perf_counter()
@@ -338,19 +366,31 @@ async def compare(app: Any, dsn: str, searches: list[str], rounds: int) -> dict[
 
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://knowledge") as client:
-            client.headers.update(identity_headers(MANAGER))
+            client.headers.update(headers)
             for round_ in range(rounds + 1):
                 for typed, lexemes in asked:
                     await timed(BARE, connection.fetch(BARE_SQL, lexemes), not round_)
-                    get = client.get("/api/documents/search", params={"q": typed})
-                    answer = await timed(SEARCH, get, not round_)
+                    status = await timed(SEARCH, served(typed), not round_)
+                    assert status == 200, f"{typed!r}: {status}"
+                    get = client.get(SEARCH_PATH, params={"q": typed})
+                    answer = await timed(IN_PROCESS, get, not round_)
                     assert answer.status_code == 200, answer.text
             for round_ in range(rounds + 1):
                 for _, lexemes in asked:
                     await timed(RANKED, connection.fetch(RANKED_SQL, lexemes), not round_)
     finally:
+        writer.close()
         await connection.close()
     return samples
+
+
+def serve(database: str, port: int) -> None:
+    """The knowledge service alone, as `crm serve knowledge` runs it (an in-process bus)."""
+    bus = InProcessBus()
+    settings = KnowledgeSettings(
+        database_url=database, identity_secret=TEST_SECRET, kafka_bootstrap_servers=None
+    )
+    serve_alone(create_app(settings, bus), bus, port)
 
 
 def extraction_rate(corpus: list[dict[str, Any]], files: int) -> dict[str, float]:
@@ -399,7 +439,13 @@ async def run(args: argparse.Namespace, server_url: str) -> None:
                 flush=True,
             )
             rates = extraction_rate(corpus, args.files)
-            samples = await compare(app, asyncpg_dsn(url), queries(args.queries), args.rounds)
+            port = free_port()
+            command = ["-m", "bench.knowledge_search", "--serve", url, "--port", str(port)]
+            log = Path(tempfile.mkdtemp(prefix="crm-bench-")) / "knowledge.log"
+            with python_process(command, log, f"http://{HOST}:{port}", dict(os.environ)):
+                samples = await compare(
+                    app, asyncpg_dsn(url), port, queries(args.queries), args.rounds
+                )
             async with app.state.engine.connect() as connection:
                 size = (
                     await connection.execute(
@@ -428,6 +474,8 @@ def report(
     lines.append(
         f"p95 ratio search/bare: {ratio:.2f} {verdict(ratio <= RATIO_TARGET)} (target <= {RATIO_TARGET})"
     )
+    inside = percentile(samples[IN_PROCESS], 95) / percentile(base, 95)
+    lines.append(f"p95 ratio in process/bare: {inside:.2f} (reference: a test client's cost in it)")
     lines.append(f"p95 ratio search/ranked SQL: {ranked:.2f} (for scale only)")
     lines.append(f"indexing (lemmas, vectors): {pages / indexing:,.0f} pages/s")
     for kind, rate in rates.items():
@@ -443,12 +491,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=at_least(2), default=50, help="distinct searches")
     parser.add_argument("--rounds", type=at_least(1), default=4, help="timed rounds over them")
     parser.add_argument("--files", type=at_least(1), default=40, help="files per type to extract")
+    parser.add_argument("--serve", metavar="DATABASE_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Always exit 0: a benchmark reports, it does not gate."""
     args = parse_args(argv)
+    if args.serve:
+        serve(args.serve, args.port)
+        return 0
     try:
         asyncio.run(run(args, postgres_server_url(scratch_dir())))
     except Exception:

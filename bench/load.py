@@ -46,7 +46,7 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> int:
+async def read_answer(reader: asyncio.StreamReader) -> int:
     """Read one whole answer (Content-Length or chunked); its status."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
@@ -80,7 +80,7 @@ async def _connection(
             writer.write(requests[i % len(requests)])
             i += 1
             try:
-                status = await _read_answer(reader)
+                status = await read_answer(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
                 out.errors += 1
                 writer.close()
