@@ -203,11 +203,12 @@ class Found:
 #
 # One statement per shape (the caller's kind of visibility, the filters given, a cursor or
 # not), compiled once; the words, the caller and the filters' values are its parameters.
-# Matching reads the narrow search rows the full-text index names (`DocumentSearch`), all of
-# them, and sorts them: the documents about a word (their summary holds it: title, tags,
-# description, the text's commonest words) first by `ts_rank`, then the newest. Only the page's
-# rows are joined to their documents, and only a window of each text comes back, from the one or
-# two pieces of it around where a query word first appears, as the document's anchors say.
+# The documents about a word (their summary holds it: title, tags, description, the text's
+# commonest words) come first by `ts_rank`, read from the document rows the summary's index
+# names; then the other matches, the newest first: the narrow search rows the full-text index
+# names (`DocumentSearch`), all of them, sorted. Only the page's search rows are joined to their
+# documents, and only a window of each text comes back, from the one or two pieces of it
+# around where a query word first appears, as the document's anchors say.
 
 SEARCHED = DocumentSearch
 _QUERY = _matching(bindparam("query", type_=Text), bindparam("typed", type_=Text))
