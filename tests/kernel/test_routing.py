@@ -237,6 +237,6 @@ def test_no_route_waits_for_a_worker_thread_to_run_a_plain_function(name: str) -
                 continue
             for call in [dependant.call, *(sub.call for sub in _dependencies(dependant))]:
                 if not inspect.isclass(call) and not inspect.iscoroutinefunction(call):
-                    plain.add(f"{context.path_format}: {call.__qualname__}")
+                    plain.add(f"{getattr(context, 'path_format', route)}: {call.__qualname__}")
 
     assert plain == set()
