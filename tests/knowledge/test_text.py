@@ -144,6 +144,17 @@ def test_a_snippet_of_a_long_text_comes_from_where_its_first_matches_are() -> No
     assert found_early is not None and [p for p, m in found_early.parts if m] == ["umowa"]
 
 
+def test_a_snippet_shows_runs_of_white_space_as_one_space() -> None:
+    pattern = matcher(language.query_forms("umowa"))
+
+    spaced = snippet("Zobacz\n\n  umowa  i\tdalej", pattern)
+    plain = snippet("Zobacz umowa i dalej", pattern)
+
+    assert spaced is not None and plain is not None
+    assert spaced.parts == (("Zobacz ", False), ("umowa", True), (" i dalej", False))
+    assert plain.parts == spaced.parts
+
+
 @given(
     st.lists(
         st.tuples(

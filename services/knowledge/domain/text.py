@@ -299,17 +299,16 @@ class Matcher:
         # The part, the letter before it and the one after it (a word cut at either edge is
         # not a match), lowered character for character: offsets stay.
         lowered = _lower(text[before : stop + 1])
-        return [
-            (match.start() + before, match.end() + before)
-            for match in self._words.finditer(lowered, begin - before, stop - before)
-            if match.group() in self.forms
-            and (match.start() + before == 0 or not _is_word(lowered[match.start() - 1]))
-            and (match.end() == len(lowered) or not _is_word(lowered[match.end()]))
-        ]
-
-
-def _is_word(letter: str) -> bool:
-    return letter.isalnum()
+        found = []
+        for match in self._words.finditer(lowered, begin - before, stop - before):
+            if match.group() not in self.forms:
+                continue
+            start, end = match.span()
+            if (start + before == 0 or not lowered[start - 1].isalnum()) and (
+                end == len(lowered) or not lowered[end].isalnum()
+            ):
+                found.append((start + before, end + before))
+        return found
 
 
 def matcher(forms: Iterable[str]) -> Matcher | None:
@@ -338,17 +337,19 @@ def snippet(text: str, pattern: Matcher | None, width: int = 240) -> Snippet | N
     starts = [start for start, _ in matches]
     if not starts:
         return None
-    best, most, last = starts[0], 0, 0
+    best, most, last, span, count = starts[0], 0, 0, width * 2 // 3, len(starts)
     for first, start in enumerate(starts):  # a window of 2/3 of the width, slid over the matches
-        while last < len(starts) and starts[last] - start < width * 2 // 3:
+        while last < count and starts[last] - start < span:
             last += 1
         if last - first > most:
             best, most = start, last - first
     begin = max(0, best - width // 4)
-    while begin > 0 and not text[begin - 1].isspace() and best - begin < width // 2:
+    furthest = max(0, best - width // 2)
+    while begin > furthest and not text[begin - 1].isspace():
         begin -= 1
     end = min(len(text), begin + width)
-    while end < len(text) and not text[end].isspace() and end - begin < width + 30:
+    longest = min(len(text), begin + width + 30)
+    while end < longest and not text[end].isspace():
         end += 1
     inside = [(start, stop) for start, stop in matches if start >= begin and stop <= end]
     return _marked(text, inside, begin, end)
@@ -406,14 +407,16 @@ def _marked(text: str, matches: list[tuple[int, int]], begin: int, end: int) -> 
     parts: list[tuple[str, bool]] = []
     if begin > 0:
         parts.append(("… ", False))
+    # Most texts have no odd spaces to change: asked once for the whole part, not per fragment.
+    plain = _plain if _ODD_SPACES.search(text, begin, end) else str
     cursor = begin
     for start, stop in matches:
         if start > cursor:
-            parts.append((_plain(text[cursor:start]), False))
+            parts.append((plain(text[cursor:start]), False))
         parts.append((text[start:stop], True))
         cursor = stop
     if cursor < end:
-        parts.append((_plain(text[cursor:end]), False))
+        parts.append((plain(text[cursor:end]), False))
     if end < len(text):
         parts.append((" …", False))
     return Snippet(tuple(parts))
