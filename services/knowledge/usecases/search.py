@@ -211,10 +211,16 @@ class Found:
 # around where a query word first appears, as the document's anchors say.
 
 SEARCHED = DocumentSearch
-_QUERY = _matching(bindparam("query", type_=Text), bindparam("typed", type_=Text))
-_ANY = cast(bindparam("any", type_=Text), TSQUERY).op("||")(
-    func.websearch_to_tsquery(literal_column("'english'"), bindparam("typed_any", type_=Text))
-)
+# Each query worked out once a search, as a value of its own (a subquery the plan computes
+# first): written inline, a generic plan parses the English words again for every row it ranks.
+_QUERY = select(
+    _matching(bindparam("query", type_=Text), bindparam("typed", type_=Text))
+).scalar_subquery()
+_ANY = select(
+    cast(bindparam("any", type_=Text), TSQUERY).op("||")(
+        func.websearch_to_tsquery(literal_column("'english'"), bindparam("typed_any", type_=Text))
+    )
+).scalar_subquery()
 WINDOW = 480  # characters of text around a hit's first match that come back for its snippet
 WINDOW_LEAD = 160  # of which before the match
 LEAD = 300  # characters of the beginning of a text, when no word of the query is in it
