@@ -264,8 +264,8 @@ _FILTERS: dict[str, Any] = {
 
 
 def _narrowed(
-    query: Select[Any], row: Row, seen: str, filters: tuple[str, ...], archived: bool
-) -> Select[Any]:
+    query: Select[*tuple[Any, ...]], row: Row, seen: str, filters: tuple[str, ...], archived: bool
+) -> Select[*tuple[Any, ...]]:
     query = query.where(_readable(row, seen), *(_FILTERS[name](row) for name in filters))
     return query if archived else query.where(row.archived_at.is_(None))
 
@@ -282,16 +282,25 @@ def _statement(
     seen: str, filters: tuple[str, ...], archived: bool, words: int, after: str | None
 ) -> Statement:
     """`after`: None (the first page), `about` or `newest` (the part the cursor's row is in)."""
+    # The matches: read from the narrow search rows the full-text index names. With more than
+    # one word, every word must match, and both parts need the matches: they are found once.
+    found_by_index = select(SEARCHED.document_id, SEARCHED.updated_at).where(
+        SEARCHED.search.op("@@")(_QUERY)
+    )
+    matches = _narrowed(found_by_index, SEARCHED, seen, filters, archived)
+    if words > 1:
+        match = matches.cte("matching").prefix_with("MATERIALIZED").c
+    else:
+        match = matches.subquery("matching").c
     # The documents about the words: their summary holds one (few, ranked by `ts_rank`). With
     # one word, a summary holding it is a match (its lexemes are the full vector's); with more,
-    # every word must also be in the full vector.
+    # every word must also be in the full vector: the document must be one of the matches.
     rank = cast(func.ts_rank(Document.summary, _ANY), Float)
     about = select(Document.id, Document.updated_at, rank.label("rank")).where(
         Document.summary.op("@@")(_ANY)
     )
     if words > 1:
-        every = select(SEARCHED.document_id).where(SEARCHED.search.op("@@")(_QUERY))
-        about = about.where(Document.id.in_(every))
+        about = about.where(Document.id.in_(select(match.document_id)))
     about = _narrowed(about, Document, seen, filters, archived)
     if after == "about":
         about = about.where(_after(rank, Document.updated_at, Document.id))
@@ -301,16 +310,13 @@ def _statement(
     # page without them; if more, the first part fills the page. On a later page every one
     # shown before must be left out, by a look-up per match.
     newest = select(
-        SEARCHED.document_id.label("id"),
-        SEARCHED.updated_at,
-        literal(0.0, Float).label("rank"),
-    ).where(SEARCHED.search.op("@@")(_QUERY))
-    newest = _narrowed(newest, SEARCHED, seen, filters, archived)
+        match.document_id.label("id"), match.updated_at, literal(0.0, Float).label("rank")
+    )
     if after is not None:
         about_ids = select(Document.id).where(Document.summary.op("@@")(_ANY))
-        newest = newest.where(SEARCHED.document_id.not_in(about_ids))
+        newest = newest.where(match.document_id.not_in(about_ids))
     if after == "newest":
-        newest = newest.where(_after(SEARCHED.updated_at, SEARCHED.document_id))
+        newest = newest.where(_after(match.updated_at, match.document_id))
     limit = bindparam("limit", type_=Integer)
     parts = [
         query.add_columns(literal(part).label("part"))
@@ -318,7 +324,7 @@ def _statement(
         .limit(limit * 2 if part == "newest" and after is None else limit)
         for part, query, order in (
             ("about", about, (rank, Document.updated_at, Document.id)),
-            ("newest", newest, (SEARCHED.updated_at, SEARCHED.document_id)),
+            ("newest", newest, (match.updated_at, match.document_id)),
         )
         if after != "newest" or part == "newest"
     ]
