@@ -109,29 +109,6 @@ class Filters:
         return start, end
 
 
-def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
-    """`query` narrowed to the documents the filters name (archived ones only when included)."""
-    conditions: list[ColumnElement[bool]] = (
-        [] if filters.include_archived else [Document.archived_at.is_(None)]
-    )
-    if filters.folder_id is not None:
-        conditions.append(Document.folder_id == filters.folder_id)
-    if filters.type == "page":
-        conditions.append(Document.kind == "page")
-    elif filters.type is not None:
-        conditions.append(Document.media_type.in_(TYPES.get(filters.type, ())))
-    if filters.tag:
-        conditions.append(Document.tags.contains([filters.tag]))
-    if filters.owner_id is not None:
-        conditions.append(Document.owner_id == filters.owner_id)
-    start, end = filters.updated_range()
-    if start is not None:
-        conditions.append(Document.updated_at >= start)
-    if end is not None:
-        conditions.append(Document.updated_at < end)
-    return query.where(*conditions)
-
-
 def _matching(lemmas: Any, typed: Any) -> Any:
     """Polish lemmas (any document), or English stems (documents written in English)."""
     return cast(lemmas, TSQUERY).op("||")(func.plainto_tsquery(literal_column("'english'"), typed))
@@ -263,11 +240,24 @@ _FILTERS: dict[str, Any] = {
 }
 
 
+def _kept(row: Row, filters: tuple[str, ...], archived: bool) -> list[ColumnElement[bool]]:
+    """The conditions of the filters given (and archived rows left out unless included)."""
+    conditions = [_FILTERS[name](row) for name in filters]
+    return conditions if archived else [*conditions, row.archived_at.is_(None)]
+
+
 def _narrowed(
     query: Select[*tuple[Any, ...]], row: Row, seen: str, filters: tuple[str, ...], archived: bool
 ) -> Select[*tuple[Any, ...]]:
-    query = query.where(_readable(row, seen), *(_FILTERS[name](row) for name in filters))
-    return query if archived else query.where(row.archived_at.is_(None))
+    return query.where(_readable(row, seen), *_kept(row, filters, archived))
+
+
+def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
+    """`query` narrowed to the documents the filters name (archived ones only when included):
+    the search's conditions on the documents' own rows, with the values bound here."""
+    given = _filter_values(filters)
+    kept = _kept(Document, tuple(given), filters.include_archived)
+    return query.where(*kept).params(given)
 
 
 def _after(*key: Any) -> ColumnElement[bool]:
@@ -295,10 +285,9 @@ def _statement(
     # The documents about the words: their summary holds one (few, ranked by `ts_rank`). With
     # one word, a summary holding it is a match (its lexemes are the full vector's); with more,
     # every word must also be in the full vector: the document must be one of the matches.
+    is_about = Document.summary.op("@@")(_ANY)
     rank = cast(func.ts_rank(Document.summary, _ANY), Float)
-    about = select(Document.id, Document.updated_at, rank.label("rank")).where(
-        Document.summary.op("@@")(_ANY)
-    )
+    about = select(Document.id, Document.updated_at, rank.label("rank")).where(is_about)
     if words > 1:
         about = about.where(Document.id.in_(select(match.document_id)))
     about = _narrowed(about, Document, seen, filters, archived)
@@ -313,8 +302,7 @@ def _statement(
         match.document_id.label("id"), match.updated_at, literal(0.0, Float).label("rank")
     )
     if after is not None:
-        about_ids = select(Document.id).where(Document.summary.op("@@")(_ANY))
-        newest = newest.where(match.document_id.not_in(about_ids))
+        newest = newest.where(match.document_id.not_in(select(Document.id).where(is_about)))
     if after == "newest":
         newest = newest.where(_after(match.updated_at, match.document_id))
     limit = bindparam("limit", type_=Integer)
