@@ -255,11 +255,12 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
                 document["tags"],
                 _id("admin", 0),
                 sha,
-                vector.summary,
                 at,
             )
         )
-        found.append((document["id"], _id("folder", document["folder"]), at, vector.full))
+        found.append(
+            (document["id"], _id("folder", document["folder"]), at, vector.full, vector.summary)
+        )
         anchors += [
             (document["id"], bucket, json.dumps(part))
             for bucket, part in anchor_buckets(vector.anchors).items()
@@ -267,16 +268,16 @@ async def _load_rows(connection: Any, corpus: list[dict[str, Any]], vectors: lis
         texts.append((sha, document["text"], len(document["text"]) // STANDARD_PAGE + 1, now))
     await connection.executemany(
         """INSERT INTO document (id, folder_id, kind, title, description, tags, owner_id, version,
-               sha256, size, media_type, file_name, language, must_read, summary,
-               created_at, updated_at)
+               sha256, size, media_type, file_name, language, must_read, created_at,
+               updated_at)
            VALUES ($1, $2, 'file', $3, '', $4, $5, 1, $6, 0, 'application/pdf', 'd.pdf', 'pl',
-               '{}', $7::tsvector, $8, $8)""",
+               '{}', $7, $7)""",
         rows,
     )
     await connection.executemany(
         """INSERT INTO document_search (document_id, folder_id, owner_id, updated_at, search,
-               anchored)
-           VALUES ($1, $2, $5, $3, $4::tsvector, true)""",
+               summary, anchored)
+           VALUES ($1, $2, $6, $3, $4::tsvector, $5::tsvector, true)""",
         [(*row, _id("admin", 0)) for row in found],
     )
     await connection.executemany(

@@ -1,13 +1,15 @@
 """Polish full-text search: inflected forms and missing diacritics find each other, ranked,
 filtered, a page at a time, with the matched words marked."""
 
+import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from services.knowledge.domain.text import window_snippet
-from services.knowledge.usecases import extraction
+from services.knowledge.usecases import extraction, search
 from services.knowledge.usecases.search import prepare
 from shared.bus import InProcessBus
 from shared.testing.waiting import eventually
@@ -271,16 +273,31 @@ async def test_every_page_together_is_the_plain_computation_of_the_matches_in_or
         await knowledge.extracted(admin, document["id"])
 
     hits = await _searched(knowledge, admin, q="dostawy", limit=5)
+    # Two words: the text's 16 commonest lexemes hold the delivery where it is written four
+    # times, never the eighth code.
+    both = await _searched(knowledge, admin, q="dostawy kod7", limit=3)
 
-    asked = prepare("dostawy").values  # the words as the search asks them, the rest plain SQL
+    expected = await _plainly_found(knowledge, "dostawy")
+    assert [hit["id"] for hit in hits] == [row.id for row in expected]
+    expected_both = await _plainly_found(knowledge, "dostawy kod7")
+    assert [hit["id"] for hit in both] == [row.id for row in expected_both]
+    assert len(both) == 16 and [hit["score"] for hit in both] == [r.rank for r in expected_both]
+    assert both[0]["score"] > 0 and both[-1]["score"] == 0
+    assert len(hits) == 24 and [hit["score"] for hit in hits] == [row.rank for row in expected]
+
+
+async def _plainly_found(knowledge: Knowledge, typed: str) -> list[Any]:
+    """The matches of a search in the order its pages show them, in plain SQL (the words as
+    the search asks them): those about a word by rank, then the others, the newest first."""
+    asked = prepare(typed).values
     async with knowledge.sessions() as session:
         rows = await session.execute(
             text(
                 """SELECT s.document_id::text AS id,
-                       CASE WHEN d.summary @@ a.q THEN ts_rank(d.summary, a.q)::float8
+                       CASE WHEN s.summary @@ a.q THEN ts_rank(s.summary, a.q)::float8
                            ELSE 0 END AS rank,
                        s.updated_at
-                   FROM document_search s JOIN document d ON d.id = s.document_id,
+                   FROM document_search s,
                        (SELECT CAST(:any AS tsquery)
                            || websearch_to_tsquery('english', :typed_any) AS q) AS a
                    WHERE s.search @@ (CAST(:query AS tsquery)
@@ -288,6 +305,85 @@ async def test_every_page_together_is_the_plain_computation_of_the_matches_in_or
             ),
             {name: asked[name] for name in ("any", "typed_any", "query", "typed")},
         )
-        expected = sorted(rows, key=lambda r: (r.rank, r.updated_at, r.id), reverse=True)
-    assert [hit["id"] for hit in hits] == [row.id for row in expected]
-    assert len(hits) == 24 and [hit["score"] for hit in hits] == [row.rank for row in expected]
+    return sorted(rows, key=lambda r: (r.rank, r.updated_at, r.id), reverse=True)
+
+
+@pytest.mark.parametrize("share", [1, 3])
+async def test_the_newest_looked_for_first_among_the_latest_changes_are_the_newest_of_all(
+    knowledge: Knowledge, hire: Hire, monkeypatch: pytest.MonkeyPatch, share: int
+) -> None:
+    # Changed hours to months apart, a third of them holding the word: the latest changes hold
+    # enough matches for the first page's eight newest (share 3: the 25th latest change months
+    # ago, the marks of months), or too few (share 1: three in the latest nine, days apart;
+    # all the matches are read).
+    monkeypatch.setattr(search, "RECENT_SHARE", share)
+    admin = await hire("admin")
+    common = " ".join(f"kod{n}" for n in range(20) for _ in range(3))  # the word is not
+    for number in range(30):
+        words = "dostawa" if number % 3 == 1 else "cennik"
+        document = await knowledge.upload(admin, f"d{number}.txt", f"{common} {words}".encode())
+        await knowledge.extracted(admin, document["id"])
+    async with knowledge.sessions() as session, session.begin():
+        await session.execute(
+            text(
+                """UPDATE document SET updated_at = now() - interval '5 hours' * n * n
+                   FROM (SELECT id, row_number() OVER (ORDER BY created_at DESC) AS n FROM document) AS o
+                   WHERE o.id = document.id"""
+            )
+        )
+        recent = await session.scalar(
+            text(
+                """SELECT count(*) FROM document_search WHERE search @@ 'dostawa'
+                   AND recency @@ recency_cover(
+                       (SELECT updated_at FROM document ORDER BY updated_at DESC
+                        OFFSET :recent LIMIT 1),
+                       (SELECT max(updated_at) FROM document))"""
+            ),
+            {"recent": share * 2 * 4},  # the first page's newest part: twice a page and one
+        )
+
+    hits = await _searched(knowledge, admin, q="dostawy", limit=3)
+
+    assert (recent >= 8) == (share == 3)  # the first look was enough, or was not
+    assert [hit["id"] for hit in hits] == [
+        row.id for row in await _plainly_found(knowledge, "dostawy")
+    ]
+    assert len(hits) == 10 and {hit["score"] for hit in hits} == {0}  # none about it
+
+
+async def test_the_marks_of_a_stretch_of_time_hold_each_moment_in_it_and_none_long_before(
+    knowledge: Knowledge,
+) -> None:
+    rng = random.Random(20261203)
+    spans = [timedelta(minutes=50), timedelta(days=1), timedelta(days=30), timedelta(days=700)]
+    spans.append(timedelta(days=4000))
+    stretches: dict[str, list[datetime]] = {"since": [], "newest": [], "at": []}
+    for _ in range(400):
+        newest = datetime(2026, 12, 3, tzinfo=UTC) - timedelta(days=5000 * rng.random())
+        since = newest - rng.choice(spans) * rng.random()
+        inside = since + (newest - since) * rng.random()
+        stretches["since"].append(since)
+        stretches["newest"].append(newest)
+        stretches["at"].append(rng.choice([since, newest, inside]))
+    async with knowledge.sessions() as session:
+        found = await session.execute(
+            text(
+                """SELECT since, newest, recency_marks(at) @@ cover AS inside,
+                       recency_marks(before) @@ cover AS before
+                   FROM (SELECT since, newest, at, recency_cover(since, newest) AS cover,
+                           date_trunc(CASE
+                               WHEN newest - since <= interval '24 hours' THEN 'hour'
+                               WHEN newest - since <= interval '31 days' THEN 'day'
+                               WHEN newest - since <= interval '730 days' THEN 'month'
+                               ELSE 'year' END, since, 'UTC') - interval '1 second' AS before
+                       FROM unnest(CAST(:since AS timestamptz[]),
+                           CAST(:newest AS timestamptz[]), CAST(:at AS timestamptz[]))
+                           AS s (since, newest, at)) AS c"""
+            ),
+            stretches,
+        )
+        answers = found.all()
+
+    assert len(answers) == 400
+    assert all(row.inside for row in answers)
+    assert not any(row.before for row in answers)

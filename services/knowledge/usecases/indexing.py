@@ -62,9 +62,9 @@ class Indexed:
 
 async def index_document(session: AsyncSession, document: Document, text: str) -> None:
     """Polish by its lemmas (written here); English through PostgreSQL's `english` stemmer.
-    The summary stays in the document's row; the full vector goes to its search row."""
+    Both vectors go to the document's search row."""
     indexed = await vectors_of(_fields(document, text))
-    document.language, document.summary = indexed.language, indexed.summary
+    document.language = indexed.language
     copied = {
         "folder_id": document.folder_id,
         "owner_id": document.owner_id,
@@ -72,9 +72,13 @@ async def index_document(session: AsyncSession, document: Document, text: str) -
         "archived_at": document.archived_at,
     }
     row = insert(DocumentSearch).values(
-        document_id=document.id, **copied, search=indexed.search, anchored=True
+        document_id=document.id,
+        **copied,
+        search=indexed.search,
+        summary=indexed.summary,
+        anchored=True,
     )
-    found = {"search": row.excluded.search, "anchored": True}
+    found = {"search": row.excluded.search, "summary": row.excluded.summary, "anchored": True}
     await session.execute(
         row.on_conflict_do_update(index_elements=[DocumentSearch.document_id], set_=found)
     )

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     DateTime,
     Float,
     Integer,
@@ -181,11 +182,12 @@ class Found:
 # One statement per shape (the caller's kind of visibility, the filters given, a cursor or
 # not), compiled once; the words, the caller and the filters' values are its parameters.
 # The documents about a word (their summary holds it: title, tags, description, the text's
-# commonest words) come first by `ts_rank`, read from the document rows the summary's index
-# names; then the other matches, the newest first: the narrow search rows the full-text index
-# names (`DocumentSearch`), all of them, sorted. Only the page's search rows are joined to their
-# documents, and only a window of each text comes back, from the one or two pieces of it
-# around where a query word first appears, as the document's anchors say.
+# commonest words) come first by `ts_rank`; then the other matches, the newest first: looked
+# for among the documents changed lately first (by the marks of when each was changed), and
+# among them all only when too few of those match. Both parts read the narrow search rows
+# (`DocumentSearch`) the one full-text index over their vectors names. Only the page's rows
+# are joined to their documents, and only a window of each text comes back, from the one or
+# two pieces of it around where a query word first appears, as the document's anchors say.
 
 SEARCHED = DocumentSearch
 # Each query worked out once a search, as a value of its own (a subquery the plan computes
@@ -198,23 +200,40 @@ _ANY = select(
         func.websearch_to_tsquery(literal_column("'english'"), bindparam("typed_any", type_=Text))
     )
 ).scalar_subquery()
+# The marks of every moment since the change this many changes ago (`recent`, a parameter:
+# `RECENT_SHARE` for each row the part needs): a word in one of that many documents a reader
+# may read fills the part from them alone. The moments are read from the documents' index by
+# date: the search rows have none, or a plan could walk them by date testing each one's vector.
+RECENT_SHARE = 25
+_SINCE = (
+    select(Document.updated_at)
+    .order_by(Document.updated_at.desc())
+    .offset(bindparam("recent", type_=Integer))
+    .limit(1)
+    .scalar_subquery()
+)
+_NEWEST = select(func.max(Document.updated_at)).scalar_subquery()
+_RECENT = select(func.recency_cover(_SINCE, _NEWEST, type_=TSQUERY)).scalar_subquery()
 WINDOW = 480  # characters of text around a hit's first match that come back for its snippet
 WINDOW_LEAD = 160  # of which before the match
 LEAD = 300  # characters of the beginning of a text, when no word of the query is in it
 
 
-# The part about the words reads documents' own rows (their summary is there), the other part
-# the narrow search rows: both hold the folder, owner, when changed and archived.
+# The filters are conditions on a search row, or on a document's own row (the list of
+# documents): both hold the folder, owner, when changed and archived.
 Row = type[Document] | type[DocumentSearch]
 
 
-def _readable(row: Row, seen: str) -> ColumnElement[bool]:
+def _readable(seen: str) -> ColumnElement[bool]:
     if seen == "all":
         return true()
     people_in = lambda teams: select(Member.id).where(Member.team_id == teams)  # noqa: E731
     return or_(
-        row.folder_id.in_(select(RIGHTS.subquery().c.folder_id)),
-        and_(row.folder_id.is_(None), visible_by_owner_shape(seen, row.owner_id, people_in)),
+        SEARCHED.folder_id.in_(select(RIGHTS.subquery().c.folder_id)),
+        and_(
+            SEARCHED.folder_id.is_(None),
+            visible_by_owner_shape(seen, SEARCHED.owner_id, people_in),
+        ),
     )
 
 
@@ -247,9 +266,10 @@ def _kept(row: Row, filters: tuple[str, ...], archived: bool) -> list[ColumnElem
 
 
 def _narrowed(
-    query: Select[*tuple[Any, ...]], row: Row, seen: str, filters: tuple[str, ...], archived: bool
+    query: Select[*tuple[Any, ...]], seen: str, filters: tuple[str, ...], archived: bool
 ) -> Select[*tuple[Any, ...]]:
-    return query.where(_readable(row, seen), *_kept(row, filters, archived))
+    """Search rows `query` reads narrowed to those the caller may read and the filters keep."""
+    return query.where(_readable(seen), *_kept(SEARCHED, filters, archived))
 
 
 def filtered(query: Select[Any], filters: Filters) -> Select[Any]:
@@ -272,49 +292,66 @@ def _statement(
     seen: str, filters: tuple[str, ...], archived: bool, words: int, after: str | None
 ) -> Statement:
     """`after`: None (the first page), `about` or `newest` (the part the cursor's row is in)."""
-    # The matches: read from the narrow search rows the full-text index names. With more than
-    # one word, every word must match, and both parts need the matches: they are found once.
-    found_by_index = select(SEARCHED.document_id, SEARCHED.updated_at).where(
-        SEARCHED.search.op("@@")(_QUERY)
-    )
-    matches = _narrowed(found_by_index, SEARCHED, seen, filters, archived)
-    if words > 1:
-        match = matches.cte("matching").prefix_with("MATERIALIZED").c
-    else:
-        match = matches.subquery("matching").c
-    # The documents about the words: their summary holds one (few, ranked by `ts_rank`). With
-    # one word, a summary holding it is a match (its lexemes are the full vector's); with more,
-    # every word must also be in the full vector: the document must be one of the matches.
-    is_about = Document.summary.op("@@")(_ANY)
-    rank = cast(func.ts_rank(Document.summary, _ANY), Float)
-    about = select(Document.id, Document.updated_at, rank.label("rank")).where(is_about)
-    if words > 1:
-        about = about.where(Document.id.in_(select(match.document_id)))
-    about = _narrowed(about, Document, seen, filters, archived)
-    if after == "about":
-        about = about.where(_after(rank, Document.updated_at, Document.id))
-    # The other matches, the newest first: all of them sorted, in one pass over narrow rows.
-    # On the first page, those about the words are left out afterwards: if fewer of them than
-    # a page, the first part holds them all, and twice a page of the newest still fills the
-    # page without them; if more, the first part fills the page. On a later page every one
-    # shown before must be left out, by a look-up per match.
-    newest = select(
-        match.document_id.label("id"), match.updated_at, literal(0.0, Float).label("rank")
-    )
-    if after is not None:
-        newest = newest.where(match.document_id.not_in(select(Document.id).where(is_about)))
-    if after == "newest":
-        newest = newest.where(_after(match.updated_at, match.document_id))
     limit = bindparam("limit", type_=Integer)
-    parts = [
-        query.add_columns(literal(part).label("part"))
-        .order_by(*(column.desc() for column in order))
-        .limit(limit * 2 if part == "newest" and after is None else limit)
-        for part, query, order in (
-            ("about", about, (rank, Document.updated_at, Document.id)),
-            ("newest", newest, (match.updated_at, match.document_id)),
+
+    def part(rows: Any, *conditions: ColumnElement[bool], rank: Any = None) -> Select[Any]:
+        """`rows`: the search rows, or the matches found once (below); both name the document,
+        when it changed, whether its anchors are written and its summary."""
+        score = literal(0.0, Float) if rank is None else rank
+        found = select(rows.document_id.label("id"), rows.updated_at, rows.anchored)
+        found = found.add_columns(score.label("rank")).where(*conditions)
+        return _narrowed(found, seen, filters, archived) if rows is SEARCHED else found
+
+    # Every condition on words or marks is on a search row, and one full-text index holds the
+    # three vectors: the conditions of a part are one look-up in it. With one word, the part
+    # about it and the newest are two such look-ups. With more than one, the matches (every
+    # word in the full vector) are fewer, and every look-up of them reads the large entries of
+    # each word in the index: they are found once, and both parts read them.
+    matches = SEARCHED.search.bool_op("@@")(_QUERY)
+    rows: Any = SEARCHED
+    if words > 1:
+        columns = (SEARCHED.document_id, SEARCHED.updated_at, SEARCHED.anchored, SEARCHED.summary)
+        matching = _narrowed(select(*columns).where(matches), seen, filters, archived)
+        rows = matching.cte("matching").prefix_with("MATERIALIZED").c
+    is_about = rows.summary.bool_op("@@")(_ANY)
+    rank = cast(func.ts_rank(rows.summary, _ANY), Float)
+    # The documents about the words: their summary holds one (few, ranked by `ts_rank`). With
+    # one word, a summary holding it is a match (its lexemes are the full vector's).
+    about = part(rows, is_about, rank=rank)
+    if after == "about":
+        about = about.where(_after(rank, rows.updated_at, rows.document_id))
+    about = about.order_by(rank.desc(), rows.updated_at.desc(), rows.document_id.desc())
+    # The other matches, the newest first. On the first page, those about the words are left
+    # out afterwards: if fewer of them than a page, the first part holds them all, and twice a
+    # page of the newest still fills the page without them; if more, the first part fills the
+    # page. On a later page every one shown before is left out by its summary.
+    others: list[ColumnElement[bool]] = [matches] if words == 1 else []
+    if after is not None:
+        others.append(~is_about)
+    if after == "newest":
+        others.append(_after(rows.updated_at, rows.document_id))
+    wanted = limit * 2 if after is None else limit
+    newest_first = (rows.updated_at.desc(), rows.document_id.desc())
+    newest: Select[Any] | CompoundSelect[Any] = (
+        part(rows, *others).order_by(*newest_first).limit(wanted)
+    )
+    if words == 1 and after != "newest":
+        # First among the documents changed lately (a look-up of the index with their marks):
+        # if enough of them match, none changed before could come first; else all matches.
+        recent = (
+            part(rows, *others, SEARCHED.recency.bool_op("@@")(_RECENT))
+            .order_by(*newest_first)
+            .limit(wanted)
+            .cte("recent")
+            .prefix_with("MATERIALIZED")
         )
-        if after != "newest" or part == "newest"
+        enough = select(func.count()).select_from(recent).scalar_subquery() >= wanted
+        every = newest.subquery("every")
+        newest = union_all(select(recent).where(enough), select(every).where(~enough))
+    parts = [
+        select(rows.subquery()).add_columns(literal(name).label("part"))
+        for name, rows in (("about", about.limit(limit)), ("newest", newest))
+        if after != "newest" or name == "newest"
     ]
     found = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("found")
     if after is None:  # each document once, in the first part it is in ("about" < "newest")
@@ -344,8 +381,7 @@ def _statement(
     )
     first = select(func.min(place)).select_from(asked).scalar_subquery()
     hits = (
-        select(top, first.label("anchor"), SEARCHED.anchored)
-        .join(SEARCHED, SEARCHED.document_id == top.c.id)
+        select(top, first.label("anchor"))
         .offset(0)  # kept a subquery: its anchor is worked out once per hit, not per use
         .subquery("hits")
     )
@@ -432,7 +468,11 @@ async def search(
         )
     words = min(len(query.words), 2)
     statement = _statement(seen, tuple(given), filters.include_archived, words, part)
-    rows = await reads.rows(statement, **query.values, **params, **given, limit=limit + 1)
+    asked = limit + 1  # one more than the page: is there a next one
+    recent = RECENT_SHARE * (asked * 2 if part is None else asked)
+    rows = await reads.rows(
+        statement, **query.values, **params, **given, limit=asked, recent=recent
+    )
     page = rows[:limit]
     hits = [_hit(row, pattern=query.pattern) for row in page]
     last = page[-1] if len(rows) > limit else None
