@@ -1,5 +1,6 @@
 """What the caller may read and edit: their principals against the folders' readers and editors."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -120,13 +121,16 @@ def readable_documents(reader: Reader) -> ColumnElement[bool]:
 
 
 def _readable(identity: Identity, in_folders: ColumnElement[bool]) -> ColumnElement[bool]:
-    return or_(
-        in_folders,
-        and_(
-            Document.folder_id.is_(None),
-            visible_by_owner(identity, Document.owner_id, _people_in),
-        ),
-    )
+    by_owner = lambda owner: visible_by_owner(identity, owner, _people_in)  # noqa: E731
+    return filed_or_owned(Document, in_folders, by_owner)
+
+
+def filed_or_owned(
+    row: Any, in_folders: ColumnElement[bool], by_owner: Callable[[Any], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """The rule for a row of a document (its own, or its search row): in a folder the caller
+    reads (`in_folders`), or unfiled and seen by its owner (`by_owner` of the owner's id)."""
+    return or_(in_folders, and_(row.folder_id.is_(None), by_owner(row.owner_id)))
 
 
 async def find_document(

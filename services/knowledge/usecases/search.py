@@ -16,14 +16,12 @@ from sqlalchemy import (
     Integer,
     Select,
     Text,
-    and_,
     bindparam,
     case,
     cast,
     func,
     literal,
     literal_column,
-    or_,
     select,
     true,
     tuple_,
@@ -61,7 +59,7 @@ from services.knowledge.tables import (
     Member,
     TextPiece,
 )
-from services.knowledge.usecases.access import RIGHTS, rights_of
+from services.knowledge.usecases.access import RIGHTS, filed_or_owned, rights_of
 from shared.auth import Identity
 from shared.pagination import decode_cursor, encode_cursor
 from shared.reads import ReadPool, Statement
@@ -228,13 +226,9 @@ def _readable(seen: str) -> ColumnElement[bool]:
     if seen == "all":
         return true()
     people_in = lambda teams: select(Member.id).where(Member.team_id == teams)  # noqa: E731
-    return or_(
-        SEARCHED.folder_id.in_(select(RIGHTS.subquery().c.folder_id)),
-        and_(
-            SEARCHED.folder_id.is_(None),
-            visible_by_owner_shape(seen, SEARCHED.owner_id, people_in),
-        ),
-    )
+    in_folders = SEARCHED.folder_id.in_(select(RIGHTS.subquery().c.folder_id))
+    by_owner = lambda owner: visible_by_owner_shape(seen, owner, people_in)  # noqa: E731
+    return filed_or_owned(SEARCHED, in_folders, by_owner)
 
 
 def _document_is(row: Row, condition: ColumnElement[bool]) -> ColumnElement[bool]:
