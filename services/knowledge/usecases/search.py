@@ -198,20 +198,27 @@ _ANY = select(
         func.websearch_to_tsquery(literal_column("'english'"), bindparam("typed_any", type_=Text))
     )
 ).scalar_subquery()
-# The marks of every moment since the change this many changes ago (`recent`, a parameter:
-# `RECENT_SHARE` for each row the part needs): a word in one of that many documents a reader
-# may read fills the part from them alone. The moments are read from the documents' index by
-# date: the search rows have none, or a plan could walk them by date testing each one's vector.
+# A part's first look is confined to the documents changed since this many changes ago for
+# each row it needs (a parameter, `recent_share`): a word in one of that many documents a
+# reader may read fills the part from them alone.
 RECENT_SHARE = 25
-_SINCE = (
-    select(Document.updated_at)
-    .order_by(Document.updated_at.desc())
-    .offset(bindparam("recent", type_=Integer))
-    .limit(1)
-    .scalar_subquery()
-)
 _NEWEST = select(func.max(Document.updated_at)).scalar_subquery()
-_RECENT = select(func.recency_cover(_SINCE, _NEWEST, type_=TSQUERY)).scalar_subquery()
+
+
+def _recent(wanted: Any) -> Any:
+    """The marks of every moment since the change `recent_share` x `wanted` changes ago. The
+    moments are read from the documents' index by date: the search rows have none, or a plan
+    could walk them by date testing each one's vector."""
+    since = (
+        select(Document.updated_at)
+        .order_by(Document.updated_at.desc())
+        .offset(bindparam("recent_share", type_=Integer) * wanted)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(func.recency_cover(since, _NEWEST, type_=TSQUERY)).scalar_subquery()
+
+
 WINDOW = 480  # characters of text around a hit's first match that come back for its snippet
 WINDOW_LEAD = 160  # of which before the match
 LEAD = 300  # characters of the beginning of a text, when no word of the query is in it
@@ -333,7 +340,7 @@ def _statement(
         # First among the documents changed lately (a look-up of the index with their marks):
         # if enough of them match, none changed before could come first; else all matches.
         recent = (
-            part(rows, *others, SEARCHED.recency.bool_op("@@")(_RECENT))
+            part(rows, *others, SEARCHED.recency.bool_op("@@")(_recent(wanted)))
             .order_by(*newest_first)
             .limit(wanted)
             .cte("recent")
@@ -343,8 +350,8 @@ def _statement(
         every = newest.subquery("every")
         newest = union_all(select(recent).where(enough), select(every).where(~enough))
     parts = [
-        select(rows.subquery()).add_columns(literal(name).label("part"))
-        for name, rows in (("about", about.limit(limit)), ("newest", newest))
+        select(query.subquery()).add_columns(literal(name).label("part"))
+        for name, query in (("about", about.limit(limit)), ("newest", newest))
         if after != "newest" or name == "newest"
     ]
     found = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("found")
@@ -462,10 +469,8 @@ async def search(
         )
     words = min(len(query.words), 2)
     statement = _statement(seen, tuple(given), filters.include_archived, words, part)
-    asked = limit + 1  # one more than the page: is there a next one
-    recent = RECENT_SHARE * (asked * 2 if part is None else asked)
     rows = await reads.rows(
-        statement, **query.values, **params, **given, limit=asked, recent=recent
+        statement, **query.values, **params, **given, limit=limit + 1, recent_share=RECENT_SHARE
     )
     page = rows[:limit]
     hits = [_hit(row, pattern=query.pattern) for row in page]
