@@ -180,10 +180,11 @@ class Found:
 # One statement per shape (the caller's kind of visibility, the filters given, a cursor or
 # not), compiled once; the words, the caller and the filters' values are its parameters.
 # The documents about a word (their summary holds it: title, tags, description, the text's
-# commonest words) come first by `ts_rank`; then the other matches, the newest first: looked
-# for among the documents changed lately first (by the marks of when each was changed), and
-# among them all only when too few of those match. Both parts read the narrow search rows
-# (`DocumentSearch`) the one full-text index over their vectors names. Only the page's rows
+# commonest words) come first by `ts_rank`; then the other matches, the newest first (for a
+# word on its own, looked for among the documents changed lately first, by the marks of when
+# each was changed, and among them all only when too few of those match). Both parts read the
+# search rows (`DocumentSearch`: a document's vectors, folder, owner and dates) the one
+# full-text index over their vectors names. Only the page's rows
 # are joined to their documents, and only a window of each text comes back, from the one or
 # two pieces of it around where a query word first appears, as the document's anchors say.
 
@@ -295,52 +296,44 @@ def _statement(
     """`after`: None (the first page), `about` or `newest` (the part the cursor's row is in)."""
     limit = bindparam("limit", type_=Integer)
 
-    def part(rows: Any, *conditions: ColumnElement[bool], rank: Any = None) -> Select[Any]:
-        """`rows`: the search rows, or the matches found once (below); both name the document,
-        when it changed, whether its anchors are written and its summary."""
+    def part(*conditions: ColumnElement[bool], rank: Any = None) -> Select[Any]:
         score = literal(0.0, Float) if rank is None else rank
-        found = select(rows.document_id.label("id"), rows.updated_at, rows.anchored)
+        found = select(SEARCHED.document_id.label("id"), SEARCHED.updated_at, SEARCHED.anchored)
         found = found.add_columns(score.label("rank")).where(*conditions)
-        return _narrowed(found, seen, filters, archived) if rows is SEARCHED else found
+        return _narrowed(found, seen, filters, archived)
 
     # Every condition on words or marks is on a search row, and one full-text index holds the
-    # three vectors: the conditions of a part are one look-up in it. With one word, the part
-    # about it and the newest are two such look-ups. With more than one, the matches (every
-    # word in the full vector) are fewer, and every look-up of them reads the large entries of
-    # each word in the index: they are found once, and both parts read them.
+    # three vectors: the conditions of a part are one look-up in it, and the look-up of the
+    # part about the words is short, the summaries' entries being few.
     matches = SEARCHED.search.bool_op("@@")(_QUERY)
-    rows: Any = SEARCHED
-    if words > 1:
-        columns = (SEARCHED.document_id, SEARCHED.updated_at, SEARCHED.anchored, SEARCHED.summary)
-        matching = _narrowed(select(*columns).where(matches), seen, filters, archived)
-        rows = matching.cte("matching").prefix_with("MATERIALIZED").c
-    is_about = rows.summary.bool_op("@@")(_ANY)
-    rank = cast(func.ts_rank(rows.summary, _ANY), Float)
+    is_about = SEARCHED.summary.bool_op("@@")(_ANY)
+    rank = cast(func.ts_rank(SEARCHED.summary, _ANY), Float)
     # The documents about the words: their summary holds one (few, ranked by `ts_rank`). With
-    # one word, a summary holding it is a match (its lexemes are the full vector's).
-    about = part(rows, is_about, rank=rank)
+    # one word, a summary holding it is a match (its lexemes are the full vector's); with
+    # more, the document must match every word too.
+    about = part(is_about, *([matches] if words > 1 else []), rank=rank)
     if after == "about":
-        about = about.where(_after(rank, rows.updated_at, rows.document_id))
-    about = about.order_by(rank.desc(), rows.updated_at.desc(), rows.document_id.desc())
+        about = about.where(_after(rank, SEARCHED.updated_at, SEARCHED.document_id))
+    about = about.order_by(rank.desc(), SEARCHED.updated_at.desc(), SEARCHED.document_id.desc())
     # The other matches, the newest first. On the first page, those about the words are left
     # out afterwards: if fewer of them than a page, the first part holds them all, and twice a
     # page of the newest still fills the page without them; if more, the first part fills the
     # page. On a later page every one shown before is left out by its summary.
-    others: list[ColumnElement[bool]] = [matches] if words == 1 else []
+    others: list[ColumnElement[bool]] = [matches]
     if after is not None:
         others.append(~is_about)
     if after == "newest":
-        others.append(_after(rows.updated_at, rows.document_id))
+        others.append(_after(SEARCHED.updated_at, SEARCHED.document_id))
     wanted = limit * 2 if after is None else limit
-    newest_first = (rows.updated_at.desc(), rows.document_id.desc())
-    newest: Select[Any] | CompoundSelect[Any] = (
-        part(rows, *others).order_by(*newest_first).limit(wanted)
-    )
+    newest_first = (SEARCHED.updated_at.desc(), SEARCHED.document_id.desc())
+    newest: Select[Any] | CompoundSelect[Any] = part(*others).order_by(*newest_first).limit(wanted)
     if words == 1 and after != "newest":
         # First among the documents changed lately (a look-up of the index with their marks):
         # if enough of them match, none changed before could come first; else all matches.
+        # (Every word of several in one document is rarer: the first look would seldom hold
+        # enough, and a second look-up reads each word's large entries in the index again.)
         recent = (
-            part(rows, *others, SEARCHED.recency.bool_op("@@")(_recent(wanted)))
+            part(*others, SEARCHED.recency.bool_op("@@")(_recent(wanted)))
             .order_by(*newest_first)
             .limit(wanted)
             .cte("recent")
@@ -364,23 +357,23 @@ def _statement(
         )
     order = (found.c.part, found.c.rank.desc(), found.c.updated_at.desc(), found.c.id.desc())
     top = select(found).order_by(*order).limit(limit).subquery("page")
-    # The first place a word of the query appears: each word looked up in its bucket's row of
-    # the hit's anchors, by the row's key (a look-up a word, whatever the plan's guess of their
-    # number).
+    # The first place a word of the query appears: the rows of the hit's anchors whose
+    # buckets hold the query's words, read by their key in one scan, each word looked up in
+    # its bucket's row.
+    buckets = bindparam("buckets", type_=ARRAY(Integer))
     asked = (
-        func.unnest(
-            bindparam("lexemes", type_=ARRAY(Text)), bindparam("buckets", type_=ARRAY(Integer))
-        )
+        func.unnest(bindparam("lexemes", type_=ARRAY(Text)), buckets)
         .table_valued("lexeme", "bucket")
         .render_derived(with_types=False)
     )
-    place = (
-        select(cast(DocumentAnchors.anchors.op("->>")(asked.c.lexeme), Integer))
-        .where(DocumentAnchors.document_id == top.c.id, DocumentAnchors.bucket == asked.c.bucket)
+    first = (
+        select(func.min(cast(DocumentAnchors.anchors.op("->>")(asked.c.lexeme), Integer)))
+        .select_from(DocumentAnchors)
+        .join(asked, DocumentAnchors.bucket == asked.c.bucket)
+        .where(DocumentAnchors.document_id == top.c.id, DocumentAnchors.bucket == func.any(buckets))
         .correlate_except(DocumentAnchors)
         .scalar_subquery()
     )
-    first = select(func.min(place)).select_from(asked).scalar_subquery()
     hits = (
         select(top, first.label("anchor"))
         .offset(0)  # kept a subquery: its anchor is worked out once per hit, not per use
