@@ -50,6 +50,19 @@ async def test_a_posts_search_hit_shows_its_words_not_its_markdown(
     assert shown == "Wygrana: Umowa serwisowa z hutą (Łabędy)"
 
 
+async def test_a_cursor_not_from_the_search_is_refused_even_for_no_words(
+    knowledge: Knowledge, hire: Hire, bus: InProcessBus
+) -> None:
+    anna = await hire("manager", await add_group(bus))
+
+    for typed in ("huta", "a i w"):
+        answer = await knowledge.call(
+            anna, "GET", "/api/feed/search", params={"q": typed, "cursor": "xyz"}
+        )
+        assert answer.status_code == 422, (typed, answer.text)
+        assert answer.json()["detail"][0]["loc"] == ["query", "cursor"]
+
+
 async def test_only_people_who_may_read_a_post_are_mentioned_and_each_is_announced(
     knowledge: Knowledge, hire: Hire, bus: InProcessBus
 ) -> None:

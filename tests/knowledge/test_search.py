@@ -153,6 +153,20 @@ async def test_a_document_about_the_word_comes_first_then_the_newest_a_page_at_a
     assert marked(hits[0]["title"]) == ["Umowa"]
 
 
+@pytest.mark.parametrize("typed", ["umowa", "a i w"])  # words, or only stopwords
+async def test_a_cursor_not_from_the_search_is_refused_naming_it(
+    knowledge: Knowledge, hire: Hire, typed: str
+) -> None:
+    admin = await hire("admin")
+
+    answer = await knowledge.call(
+        admin, "GET", "/api/documents/search", params={"q": typed, "cursor": "xyz"}
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"] == ["query", "cursor"]
+
+
 async def test_filters_narrow_the_hits_and_archived_documents_are_left_out(
     knowledge: Knowledge, hire: Hire
 ) -> None:

@@ -16,7 +16,7 @@ from services.knowledge.usecases.feed import FeedFilters, conditions
 from services.knowledge.usecases.search import prepared, query_of
 from shared.auth import Identity
 from shared.db import SessionFactory
-from shared.pagination import encode_cursor, keyset
+from shared.pagination import decode_cursor, encode_cursor, keyset
 from shared.text import first_line, plain_words
 
 
@@ -26,6 +26,9 @@ class PostHit:
     score: float
     title: Snippet
     snippet: Snippet | None
+
+
+KEY = (float, datetime.fromisoformat, UUID)  # a page's last post: its rank, when, its id
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ async def search_posts(
     equals), `limit` at a time."""
     query = await prepared(text)
     if not query.words:
+        if cursor:  # refused as it is with words
+            decode_cursor(cursor, *KEY)
         return FoundPosts([], None)
     # Worked out once a search, as a value of its own (a subquery the plan computes first):
     # written inline, a generic plan parses the English words again for every post it ranks
@@ -62,7 +67,7 @@ async def search_posts(
             matches,
             (rank, Post.created_at, Post.id),
             cursor=cursor,
-            types=(float, datetime.fromisoformat, UUID),
+            types=KEY,
             limit=limit,
             descending=True,
         ).subquery()

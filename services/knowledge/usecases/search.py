@@ -448,6 +448,7 @@ async def search(
 ) -> Found:
     """The best matches first, `limit` at a time (see the statement above), each with its
     title marked and a snippet of its text around the words found."""
+    after = decode_cursor(cursor, _part, float, datetime.fromisoformat, UUID) if cursor else None
     query = await prepared(text)
     if not query.words:
         return Found([], None)
@@ -456,10 +457,8 @@ async def search(
         params.update(rights_of(identity))
     given = _filter_values(filters)
     part = None
-    if cursor:
-        part, params["after_rank"], params["after_at"], params["after_id"] = decode_cursor(
-            cursor, _part, float, datetime.fromisoformat, UUID
-        )
+    if after:
+        part, params["after_rank"], params["after_at"], params["after_id"] = after
     words = min(len(query.words), 2)
     statement = _statement(seen, tuple(given), filters.include_archived, words, part)
     rows = await reads.rows(
