@@ -156,3 +156,62 @@ async def test_a_must_read_notifies_the_reader_who_confirms_it(
     assert confirmed.status_code == 204
     assert "Nothing to confirm." in must_read.text
     assert "Czytelnik" in owner_view.text and reader["id"]
+
+
+async def test_a_documents_details_and_folder_and_a_pages_text_are_changed_from_its_page(
+    crm: httpx.AsyncClient, api: dict[str, str], csrf: dict[str, str]
+) -> None:
+    sent = {**csrf, "HX-Request": "true"}
+    offers, prices = [
+        (await crm.post("/api/folders", json={"name": name}, headers={**api, **csrf})).json()
+        for name in ("Oferty", "Cenniki")
+    ]
+    document = await upload(crm, csrf, "cennik.docx", docx("Ceny hurtowe"), folder_id=offers["id"])
+    edit = f"/knowledge/documents/{document['id']}/edit"
+
+    shown = await crm.get(f"/knowledge/documents/{document['id']}")
+    form = await crm.get(edit)
+    refused = await crm.post(edit, data={"title": " ", "folder_id": offers["id"]}, headers=sent)
+    saved = await crm.post(
+        edit,
+        data={
+            "title": "Cennik hurtowy 2027",
+            "description": "Ceny netto",
+            "tags": "ceny, hurt, ceny, ",
+            "valid_until": "2027-01-31",
+            "folder_id": prices["id"],
+        },
+        headers=sent,
+    )
+    changed = (await crm.get(f"/api/documents/{document['id']}")).json()
+
+    assert f'href="{edit}"' in shown.text
+    assert form.status_code == 200 and 'value="cennik"' in form.text
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+    assert saved.status_code == 204
+    assert saved.headers["HX-Redirect"] == f"/knowledge/documents/{document['id']}"
+    assert (changed["title"], changed["description"]) == ("Cennik hurtowy 2027", "Ceny netto")
+    assert (changed["tags"], changed["valid_until"]) == (["ceny", "hurt"], "2027-01-31")
+    assert changed["folder_id"] == prices["id"]
+    await crm.post(f"/knowledge/documents/{document['id']}/archive", headers=sent)
+    archived = await crm.get(edit)
+    assert archived.status_code == 403 and "This document is archived." in archived.text
+
+    written = await crm.post(
+        "/knowledge/pages", data={"title": "Zwroty", "text": "Klient ma **14 dni**."}, headers=sent
+    )
+    page_id = written.headers["HX-Redirect"].rsplit("/", 1)[-1]
+    text = f"/knowledge/documents/{page_id}/text"
+    page_form = await crm.get(f"/knowledge/documents/{page_id}/edit")
+    empty = await crm.post(text, data={"text": "", "note": "nic"}, headers=sent)
+    rewritten = await crm.post(
+        text, data={"text": "Klient ma **30 dni**.", "note": "dłuższy termin"}, headers=sent
+    )
+    versions = (await crm.get(f"/api/documents/{page_id}/versions")).json()
+    page = await crm.get(f"/knowledge/documents/{page_id}")
+
+    assert "Klient ma **14 dni**." in page_form.text
+    assert empty.status_code == 422 and 'role="alert"' in empty.text
+    assert rewritten.status_code == 204
+    assert sorted((v["number"], v["note"]) for v in versions) == [(1, ""), (2, "dłuższy termin")]
+    assert "<strong>30 dni</strong>" in page.text

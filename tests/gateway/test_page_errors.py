@@ -56,6 +56,8 @@ FOR_EVERYONE |= {
     "/knowledge/documents/{document_id}/versions/{number}/restore",
     "/knowledge/documents/{document_id}/must-read",
     "/knowledge/documents/{document_id}/archive",
+    "/knowledge/documents/{document_id}/edit",
+    "/knowledge/documents/{document_id}/text",
 }
 # The desk and the search box are everyone's; what is in them follows the role.
 FOR_EVERYONE |= {

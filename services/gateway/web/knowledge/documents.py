@@ -1,13 +1,16 @@
-"""A document's page: its preview, details, versions, must-read and the reader's confirmation."""
+"""A document's page: its preview, details, versions, must-read and the reader's confirmation;
+the form that changes its details, where it is filed and, for a page, its text."""
 
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request, Response, status
 
 from services.gateway.tables import User
-from services.gateway.web.backend import ask, part, read, reasons
+from services.gateway.web.backend import Refused, ask, part, problems, read, reasons
 from services.gateway.web.common import PageUser, redirect
+from services.gateway.web.i18n import gettext as _
+from services.gateway.web.knowledge.library import tree
 from services.gateway.web.knowledge.markdown import render_markdown
 from services.gateway.web.knowledge.principals import labels, principal_choices
 from services.gateway.web.rendering import complaint, render
@@ -114,3 +117,93 @@ async def must_read(request: Request, user: PageUser, document_id: UUID) -> Resp
 @router.post("/knowledge/documents/{document_id}/archive")
 async def archive(request: Request, user: PageUser, document_id: UUID) -> Response:
     return await _act(request, user, "DELETE", f"/api/documents/{document_id}", "/knowledge")
+
+
+@router.get("/knowledge/documents/{document_id}/edit")
+async def edit_document(request: Request, user: PageUser, document_id: UUID) -> Response:
+    """Change the title, description, tags, validity and folder; a page's text too."""
+    document = await read(request, user, "knowledge", f"/api/documents/{document_id}")
+    if document["archived_at"] or not document["may_edit"]:
+        reason = (
+            _("This document is archived.")
+            if document["archived_at"]
+            else _("Only its folder's editors change a document.")
+        )
+        raise Refused("knowledge", status.HTTP_403_FORBIDDEN, {"form": reason})
+    text = await _text(request, user, document) if document["kind"] == "page" else ""
+    return await _edit_form(request, user, document, _details(document), {"text": text})
+
+
+def _details(document: dict[str, Any]) -> dict[str, str]:
+    """The details form filled in as the document is."""
+    return {
+        "title": document["title"],
+        "description": document["description"],
+        "tags": ", ".join(document["tags"]),
+        "valid_until": document["valid_until"] or "",
+        "folder_id": document["folder_id"] or "",
+    }
+
+
+@router.post("/knowledge/documents/{document_id}/edit")
+async def save_details(request: Request, user: PageUser, document_id: UUID) -> Response:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    tags = dict.fromkeys(tag.strip() for tag in form.get("tags", "").split(","))
+    body = {
+        "title": form.get("title", "").strip(),
+        "description": form.get("description", "").strip(),
+        "tags": [tag for tag in tags if tag],
+        "valid_until": form.get("valid_until") or None,
+        "folder_id": form.get("folder_id") or None,
+    }
+    path = f"/api/documents/{document_id}"
+    answer = await ask(request, user, "knowledge", "PATCH", path, json=body)
+    if answer.is_success:
+        return redirect(request, f"/knowledge/documents/{document_id}")
+    document = await read(request, user, "knowledge", path)
+    text = await _text(request, user, document) if document["kind"] == "page" else ""
+    return await _edit_form(
+        request, user, document, form, {"text": text}, problems(answer), answer.status_code
+    )
+
+
+@router.post("/knowledge/documents/{document_id}/text")
+async def save_text(request: Request, user: PageUser, document_id: UUID) -> Response:
+    """A page's new text, as its new version."""
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    data = {"text": form.get("text", ""), "note": form.get("note", "")}
+    path = f"/api/documents/{document_id}"
+    answer = await ask(request, user, "knowledge", "POST", f"{path}/versions", data=data)
+    if answer.is_success:
+        return redirect(request, f"/knowledge/documents/{document_id}")
+    document = await read(request, user, "knowledge", path)
+    return await _edit_form(
+        request, user, document, _details(document), form, problems(answer), answer.status_code
+    )
+
+
+async def _edit_form(
+    request: Request,
+    user: User,
+    document: dict[str, Any],
+    details: dict[str, Any],
+    page: dict[str, str],
+    found: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    folders = await read(request, user, "knowledge", "/api/folders")
+    return render(
+        request,
+        "knowledge/document_form.html",
+        user,
+        status_code=status_code,
+        document=document,
+        details=details,
+        page=page,
+        folders=[
+            (folder, depth)
+            for folder, depth in tree(folders)
+            if folder["may_edit"] or folder["id"] == document["folder_id"]
+        ],
+        problems=found or {},
+    )
