@@ -215,3 +215,19 @@ async def test_a_documents_details_and_folder_and_a_pages_text_are_changed_from_
     assert rewritten.status_code == 204
     assert sorted((v["number"], v["note"]) for v in versions) == [(1, ""), (2, "dłuższy termin")]
     assert "<strong>30 dni</strong>" in page.text
+
+
+async def test_a_docx_is_previewed_by_the_text_read_out_of_it(
+    crm: httpx.AsyncClient, csrf: dict[str, str]
+) -> None:
+    document = await upload(crm, csrf, "warunki.docx", docx("Dostawa w 3 dni <robocze>."))
+
+    async def read() -> dict[str, Any] | None:
+        found = (await crm.get(f"/api/documents/{document['id']}")).json()
+        return found if found["extraction"]["status"] == "done" else None
+
+    await eventually(read, timeout=20, interval=0.1)
+    page = await crm.get(f"/knowledge/documents/{document['id']}")
+
+    assert '<pre class="text">Dostawa w 3 dni &lt;robocze&gt;.' in page.text
+    assert "The text of the file as read for search" in page.text

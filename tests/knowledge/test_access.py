@@ -22,14 +22,22 @@ async def test_a_manager_outside_the_readers_gets_404_and_no_search_hits(
 
     answers = [
         await knowledge.call(outsider, "GET", path)
-        for path in (url, f"{url}/content", f"{url}/versions", f"{url}/versions/1/content")
+        for path in (
+            url,
+            f"{url}/content",
+            f"{url}/text",
+            f"{url}/versions",
+            f"{url}/versions/1/content",
+        )
     ]
     found = await knowledge.call(outsider, "GET", "/api/documents/search", params={"q": "cennik"})
     listed = await knowledge.call(outsider, "GET", "/api/documents")
     folders = await knowledge.call(outsider, "GET", "/api/folders")
     by_admin = await knowledge.call(admin, "GET", "/api/documents/search", params={"q": "cennik"})
+    text = await knowledge.call(admin, "GET", f"{url}/text", params={"limit": 6})
 
-    assert [answer.status_code for answer in answers] == [404, 404, 404, 404]
+    assert [answer.status_code for answer in answers] == [404] * 5
+    assert text.status_code == 200 and text.text == "Cennik"
     assert found.status_code == 200 and found.json()["items"] == []
     assert listed.json()["items"] == [] and folders.json() == []
     assert [hit["id"] for hit in by_admin.json()["items"]] == [document["id"]]

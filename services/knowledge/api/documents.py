@@ -5,7 +5,8 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import select
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.knowledge.api.content import content_response
@@ -221,6 +222,30 @@ async def current_content(
         document = await find_document(session, await reader_of(session, identity), document_id)
     content = ContentInfo(document.file_name, document.size, document.sha256, document.media_type)
     return content_response(request, store, content, inline=inline)
+
+
+@router.get("/{document_id}/text", response_class=PlainTextResponse)
+async def current_text(
+    document_id: UUID,
+    sessions: Sessions,
+    identity: CurrentIdentity,
+    limit: Annotated[
+        int, Query(ge=1, le=1_000_000, description="characters from the beginning")
+    ] = 200_000,
+) -> Response:
+    """The text read out of the current version for search, from its beginning (a preview of
+    files the browser cannot show, such as DOCX or XLSX); 404 until it has been read."""
+    async with sessions() as session:
+        document = await find_document(session, await reader_of(session, identity), document_id)
+        text = await session.scalar(
+            select(func.substr(Extraction.text, 1, limit)).where(
+                Extraction.sha256 == document.sha256, Extraction.status == "done"
+            )
+        )
+    if text is None:
+        raise NotFound("text")
+    headers = {"Cache-Control": "private, no-cache", "X-Content-Type-Options": "nosniff"}
+    return PlainTextResponse(text, headers=headers)
 
 
 @router.get("/{document_id}/versions")

@@ -18,7 +18,7 @@ from shared.deps import Sessions
 
 router = APIRouter(include_in_schema=False)
 
-PREVIEW_TEXT = 200_000  # bytes of a text file shown on its page
+PREVIEW_TEXT = 200_000  # bytes of a text file (characters of the text read out of a file) shown
 IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 TEXTS = ("text/plain", "text/csv")
 
@@ -32,19 +32,25 @@ def preview_of(document: dict[str, Any]) -> str:
         return "pdf"
     if media_type in IMAGES:
         return "image"
-    return "text" if media_type in TEXTS else "none"
+    if media_type in TEXTS:
+        return "text"
+    extraction = document.get("extraction") or {}
+    return "extracted" if extraction.get("status") == "done" else "none"
 
 
 async def _text(request: Request, user: User, document: dict[str, Any]) -> str:
+    path = f"/api/documents/{document['id']}/content"
     answer = await ask(
-        request,
-        user,
-        "knowledge",
-        "GET",
-        f"/api/documents/{document['id']}/content",
-        headers={"Range": f"bytes=0-{PREVIEW_TEXT - 1}"},
+        request, user, "knowledge", "GET", path, headers={"Range": f"bytes=0-{PREVIEW_TEXT - 1}"}
     )
     return answer.content.decode("utf-8", errors="replace") if answer.is_success else ""
+
+
+async def _extracted(request: Request, user: User, document: dict[str, Any]) -> str:
+    """The text read out of a file the browser cannot show (DOCX, ODT, XLSX), for its preview."""
+    path = f"/api/documents/{document['id']}/text"
+    answer = await ask(request, user, "knowledge", "GET", path, params={"limit": PREVIEW_TEXT})
+    return answer.text if answer.is_success else ""
 
 
 @router.get("/knowledge/documents/{document_id}")
@@ -55,7 +61,11 @@ async def document_page(
     document = await read(request, user, "knowledge", path)
     versions = await read(request, user, "knowledge", f"{path}/versions")
     preview = preview_of(document)
-    text = await _text(request, user, document) if preview in ("markdown", "text") else ""
+    text = ""
+    if preview in ("markdown", "text"):
+        text = await _text(request, user, document)
+    elif preview == "extracted":
+        text = await _extracted(request, user, document)
     confirmations = None
     if document["may_edit"] and document["must_read"]:
         confirmations = (
