@@ -48,6 +48,22 @@ def test_a_word_typed_without_diacritics_finds_its_lemma() -> None:
     assert list(spellings("umowę")) == []  # typed with diacritics: taken as typed
 
 
+def test_a_word_of_many_diacritics_typed_without_them_finds_its_lemma() -> None:
+    assert "wylacznosc" in language.query_lexemes("wylacznosc")  # wyłączność: four of them
+    assert "wyłączność" in language.meanings("wylacznosc")
+    assert "żółtość" in language.meanings("zoltosc")  # five
+    assert "współczesność" in language.meanings("wspolczesnosc")  # five, in thirteen letters
+
+
+def test_spellings_are_only_those_polish_writes() -> None:
+    made = set(spellings("sila"))
+
+    assert "siła" in made
+    assert not {"śila", "śiła"} & made  # ś before a vowel is written si
+    assert not any(spelled.startswith(("ą", "ę")) for spelled in spellings("eksport"))
+    assert len(list(spellings("konstantynopolitanczykowianeczka", limit=100))) == 100
+
+
 def test_a_documents_vector_weighs_the_title_above_the_text() -> None:
     vectors = document_vectors(
         [Field("Regulamin", "A"), Field("Regulamin i umowy", "D")], language.lexemes

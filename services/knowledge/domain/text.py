@@ -235,30 +235,44 @@ def tsquery(query: Sequence[QueryWord]) -> str:
 
 
 # Letters a Polish word typed without diacritics may have meant, and what they stand for.
-_MAY_HAVE_MEANT = {"a": "aą", "c": "cć", "e": "eę", "l": "lł", "n": "nń", "o": "oó", "s": "sś"}
-_MAY_HAVE_MEANT["z"] = "zźż"
+_MAY_HAVE_MEANT = {"a": "ą", "c": "ć", "e": "ę", "l": "ł", "n": "ń", "o": "ó", "s": "ś", "z": "źż"}
 _POLISH_DIACRITICS = frozenset("ąćęłńóśźż")
+# Polish spelling writes ć, ś, ź, ń before a vowel as ci, si, zi, ni, and starts no word with ą or ę.
+_NOT_BEFORE_A_VOWEL = frozenset("ćśźń")
+_VOWELS = frozenset("aąeęioóuy")
+_NOT_FIRST = frozenset("ąę")
 
 
-def spellings(word: str, *, changes: int = 3, limit: int = 512) -> Iterator[str]:
-    """The ways `word`, typed without diacritics, may be written with up to `changes` of them
-    (none when it has some already); at most `limit` spellings."""
+def spellings(word: str, *, limit: int = 512) -> Iterator[str]:
+    """The ways `word`, typed without diacritics, may be written with them, fewest first (none
+    when it has some already); at most `limit` spellings. Only spellings Polish allows are made,
+    which leaves room within the limit for words of four or five diacritics (wyłączność)."""
     lowered = word.lower()
     if _POLISH_DIACRITICS & set(lowered):
         return
-    places = [i for i, letter in enumerate(lowered) if letter in _MAY_HAVE_MEANT]
+    options = {i: letters for i in range(len(lowered)) if (letters := _meant(lowered, i))}
     made = 0
-    for count in range(1, min(changes, len(places)) + 1):
-        for chosen in combinations(places, count):
-            options = [_MAY_HAVE_MEANT[lowered[i]][1:] for i in chosen]
-            for letters in product(*options):
+    for count in range(1, len(options) + 1):
+        for chosen in combinations(options, count):
+            for meant in product(*(options[i] for i in chosen)):
                 spelled = list(lowered)
-                for i, letter in zip(chosen, letters, strict=True):
+                for i, letter in zip(chosen, meant, strict=True):
                     spelled[i] = letter
                 yield "".join(spelled)
                 made += 1
                 if made >= limit:
                     return
+
+
+def _meant(word: str, at: int) -> str:
+    """The letters with diacritics `word[at]` may stand for, where Polish spelling allows them."""
+    following = word[at + 1 : at + 2]
+    return "".join(
+        letter
+        for letter in _MAY_HAVE_MEANT.get(word[at], "")
+        if not (letter in _NOT_BEFORE_A_VOWEL and following in _VOWELS)
+        and not (letter in _NOT_FIRST and at == 0)
+    )
 
 
 @dataclass(frozen=True)
