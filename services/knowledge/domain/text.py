@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations, product
 
-from shared.text import plain_words
+from shared.text import POLISH, plain_words
 
 Lemmatise = Callable[[str], frozenset[str]]
 """A word as written -> the folded lexemes to index it under (its lemmas, else itself)."""
@@ -236,7 +236,7 @@ def tsquery(query: Sequence[QueryWord]) -> str:
 
 # Letters a Polish word typed without diacritics may have meant, and what they stand for.
 _MAY_HAVE_MEANT = {"a": "ą", "c": "ć", "e": "ę", "l": "ł", "n": "ń", "o": "ó", "s": "ś", "z": "źż"}
-_POLISH_DIACRITICS = frozenset("ąćęłńóśźż")
+_POLISH_DIACRITICS = frozenset(POLISH.lower())
 # Polish spelling writes ć, ś, ź, ń before a vowel as ci, si, zi, ni, and starts no word with ą or ę.
 _NOT_BEFORE_A_VOWEL = frozenset("ćśźń")
 _VOWELS = frozenset("aąeęioóuy")
